@@ -1,0 +1,25 @@
+/**
+ * Statistics of one committed micro-batch: what the live view shows, what EMF publishes, and what
+ * the rate controller reads as the PID's inputs (processing delay, scheduling delay, record count).
+ */
+export interface BatchStats {
+  readonly app: string;
+  readonly shardId: string;
+  readonly batchNo: number;
+  /** Batch time: the allocation time written in the WAL header (ms since the epoch). */
+  readonly batchTimeMs: number;
+  readonly records: number;
+  /** Records left for a later batch because the rate limit allowed no more. */
+  readonly deferred: number;
+  readonly quarantined: number;
+  /** From the start of compute to the end of the commit. */
+  readonly processingMs: number;
+  /** Processing start minus the batch's scheduled time (see docs/decisions on rate control). */
+  readonly schedulingDelayMs: number;
+  /** How far behind the tip of the shard the batch's last record was, when known. */
+  readonly millisBehind?: number;
+  /** The rate limit in force for this batch, records per second (undefined = none). */
+  readonly rateLimit?: number;
+  /** True when this batch was re-run from an existing WAL object (a retry after a crash). */
+  readonly replayed: boolean;
+}

@@ -1,0 +1,145 @@
+import type { BarrierOp, UpdateStateByKeyOp } from '../pipeline/op-spec';
+import { decodeKey, encodeKey } from '../state/key-codec';
+import type { OperatorState } from '../state/operator-state';
+import type { ElementFailure } from './batch-computation';
+import { asPair, type Push } from './fuse';
+
+/** What a barrier needs when the batch's elements have all been pushed. */
+export interface FinishContext {
+  readonly states: ReadonlyMap<string, OperatorState>;
+  readonly batchTimeMs: number;
+  readonly stage: number;
+  /** False when nothing consumes the barrier's output, so it need not be built. */
+  readonly materialize: boolean;
+  readonly failures: ElementFailure[];
+}
+
+/**
+ * The end of a fused pass: collects a batch's elements (per-key aggregates, a list to transform)
+ * and, once all are in, produces the input of the next pass.
+ */
+export interface Barrier {
+  readonly push: Push;
+  /** Forgets this batch's elements (before a batch, and before a re-run without failed elements). */
+  reset(): void;
+  finish(ctx: FinishContext): unknown[];
+}
+
+export function createBarrier(op: BarrierOp): Barrier {
+  switch (op.kind) {
+    case 'countByValue':
+      return countByValue();
+    case 'reduceByKey':
+      return reduceByKey(op.fn);
+    case 'transform':
+      return transform(op.fn);
+    case 'updateStateByKey':
+      return updateStateByKey(op);
+  }
+}
+
+function countByValue(): Barrier {
+  let counts = new Map<string, number>();
+  return {
+    push: (x) => {
+      const k = typeof x === 'string' && x.charCodeAt(0) !== 1 ? x : encodeKey(x);
+      counts.set(k, (counts.get(k) ?? 0) + 1);
+    },
+    reset: () => {
+      counts = new Map();
+    },
+    finish: () => pairs(counts),
+  };
+}
+
+function reduceByKey(fn: (a: unknown, b: unknown) => unknown): Barrier {
+  let acc = new Map<string, unknown>();
+  return {
+    push: (x) => {
+      const pair = asPair(x, 'reduceByKey');
+      const k = encodeKey(pair[0]);
+      acc.set(k, acc.has(k) ? fn(acc.get(k), pair[1]) : pair[1]);
+    },
+    reset: () => {
+      acc = new Map();
+    },
+    finish: () => pairs(acc),
+  };
+}
+
+function transform(fn: (items: unknown[]) => unknown[]): Barrier {
+  let items: unknown[] = [];
+  return {
+    push: (x) => {
+      items.push(x);
+    },
+    reset: () => {
+      items = [];
+    },
+    finish: (ctx) => {
+      try {
+        const out = fn(items);
+        if (!Array.isArray(out)) throw new TypeError(`transform must return an array, got ${typeof out}`);
+        return out;
+      } catch (error) {
+        // The whole batch's view is lost for downstream outputs; state upstream is unaffected.
+        ctx.failures.push({ stage: ctx.stage, index: undefined, operator: 'transform', element: `${items.length} elements`, error });
+        return [];
+      }
+    },
+  };
+}
+
+function updateStateByKey(op: UpdateStateByKeyOp): Barrier {
+  let values = new Map<string, unknown[]>();
+  return {
+    push: (x) => {
+      const pair = asPair(x, 'updateStateByKey');
+      const k = encodeKey(pair[0]);
+      const list = values.get(k);
+      if (list === undefined) values.set(k, [pair[1]]);
+      else list.push(pair[1]);
+    },
+    reset: () => {
+      values = new Map();
+    },
+    finish: (ctx) => {
+      const state = ctx.states.get(op.id);
+      if (state === undefined) throw new Error(`no state loaded for operator ${op.id}`);
+      const now = ctx.batchTimeMs;
+      const trackTime = op.idleTimeoutMs !== undefined;
+      for (const [k, vs] of values) {
+        const prev = state.get(k);
+        let next: unknown;
+        try {
+          next = op.update(vs, prev?.value);
+        } catch (error) {
+          // The key keeps its previous state; its values of this batch go to quarantine.
+          ctx.failures.push({ stage: ctx.stage, index: undefined, operator: `updateStateByKey(${op.id})`, element: [decodeKey(k), vs], error });
+          continue;
+        }
+        if (next === undefined) {
+          if (prev !== undefined) state.delete(k);
+        } else if (prev === undefined || !Object.is(prev.value, next) || (trackTime && prev.updatedAtMs !== now)) {
+          state.set(k, { value: next, updatedAtMs: now });
+        }
+      }
+      if (op.idleTimeoutMs !== undefined) {
+        const expired: string[] = [];
+        for (const [k, e] of state.entries()) if (now - e.updatedAtMs >= op.idleTimeoutMs) expired.push(k);
+        for (const k of expired) state.delete(k);
+      }
+      if (!ctx.materialize) return [];
+      const out: unknown[] = [];
+      for (const [k, e] of state.entries()) out.push([decodeKey(k), e.value]);
+      return out;
+    },
+  };
+}
+
+function pairs(map: Map<string, unknown>): unknown[] {
+  const out = new Array<unknown>(map.size);
+  let i = 0;
+  for (const [k, v] of map) out[i++] = [decodeKey(k), v];
+  return out;
+}

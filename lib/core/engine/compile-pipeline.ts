@@ -1,0 +1,162 @@
+import { COMMIT_OVERHEAD_ITEMS, DEFAULT_STATE_BUCKETS_TOTAL, MAX_TRANSACT_ITEMS } from '../defaults';
+import { ConfigError } from '../errors';
+import { bucketOf } from '../state/bucket-of';
+import type { BarrierOp, ElementOp, InputFormat, OutputOp, UpdateStateByKeyOp } from '../pipeline/op-spec';
+import { ELEMENT_KINDS, OUTPUT_KINDS } from '../pipeline/op-spec';
+import type { Stream } from '../pipeline/stream';
+import { OperatorState } from '../state/operator-state';
+import { createBarrier, type Barrier } from './barriers';
+import type { BatchComputation, ElementFailure, OutputEmission } from './batch-computation';
+import { fuse, type Push, type Tap } from './fuse';
+
+/** A stateful operator as the runtime sees it: where its state lives and how shards' partials merge. */
+export interface StatefulOperatorInfo {
+  readonly id: string;
+  readonly bucketCount: number;
+  readonly merge: ((a: unknown, b: unknown) => unknown) | undefined;
+}
+
+/**
+ * A pipeline ready to run batches: its element operators fused into one pass per segment, where a
+ * segment ends at a barrier (a per-key aggregate or `transform`).
+ *
+ * `run` is synchronous and deterministic: the same elements, state and batch time always give the
+ * same outputs and state. It mutates the operator states in place; the caller owns rollback.
+ */
+export interface CompiledPipeline {
+  readonly name: string;
+  readonly input: InputFormat;
+  /** Fingerprint of the graph's shape, written in WAL headers. */
+  readonly graphVersion: string;
+  /** Fingerprint of the state layout (operator ids and bucket counts); a checkpoint must match it. */
+  readonly stateLayout: string;
+  readonly statefulOperators: readonly StatefulOperatorInfo[];
+  /** Empty states, one per stateful operator. */
+  createStates(): Map<string, OperatorState>;
+  run(elements: readonly unknown[], states: ReadonlyMap<string, OperatorState>, batchTimeMs: number): BatchComputation;
+}
+
+interface Segment {
+  readonly chain: Array<ElementOp | Tap>;
+  readonly taps: Tap[];
+  readonly barrier: Barrier | undefined;
+  readonly barrierName: string;
+  push: Push;
+}
+
+/** Compiles a stream into a {@link CompiledPipeline}. */
+export function compilePipeline(stream: Stream<unknown>): CompiledPipeline {
+  const { definition, ops } = stream;
+  const stateful = ops.filter((op): op is UpdateStateByKeyOp => op.kind === 'updateStateByKey');
+  const bucketCount = resolveBucketCount(definition.stateBuckets, stateful.length);
+  const statefulOperators = stateful.map((op) => ({ id: op.id, bucketCount, merge: op.merge }));
+
+  const segments: Segment[] = [];
+  let current: Segment = newSegment();
+  for (const op of ops) {
+    if (ELEMENT_KINDS.has(op.kind)) {
+      current.chain.push(op as ElementOp);
+    } else if (OUTPUT_KINDS.has(op.kind)) {
+      const tap: Tap = { op: op as OutputOp, items: [] };
+      current.chain.push(tap);
+      current.taps.push(tap);
+    } else {
+      const barrierOp = op as BarrierOp;
+      const done: Segment = { ...current, barrier: createBarrier(barrierOp), barrierName: barrierOp.kind };
+      segments.push(done);
+      current = newSegment();
+    }
+  }
+  if (current.chain.length > 0 || segments.length === 0) segments.push(current);
+  for (const s of segments) s.push = fuse(s.chain, s.barrier?.push ?? noop);
+
+  const shape = ops.map((op) => ('id' in op ? `${op.kind}(${op.id})` : op.kind)).join(',');
+  const stateLayout = statefulOperators.map((o) => `${o.id}/${o.bucketCount}`).join(',');
+
+  return {
+    name: definition.name,
+    input: definition.input,
+    graphVersion: fingerprint(`${definition.input}|${shape}`),
+    stateLayout,
+    statefulOperators,
+    createStates: () => new Map(statefulOperators.map((o) => [o.id, new OperatorState(o.bucketCount)])),
+    run: (elements, states, batchTimeMs) => runSegments(segments, elements, states, batchTimeMs),
+  };
+}
+
+function runSegments(
+  segments: readonly Segment[],
+  elements: readonly unknown[],
+  states: ReadonlyMap<string, OperatorState>,
+  batchTimeMs: number,
+): BatchComputation {
+  const failures: ElementFailure[] = [];
+  const outputs: OutputEmission[] = [];
+  let input: readonly unknown[] = elements;
+  let inputCount = elements.length;
+  for (let stage = 0; stage < segments.length; stage++) {
+    const segment = segments[stage]!;
+    const failed = pushAll(segment, input, stage, failures);
+    if (stage === 0) inputCount -= failed;
+    for (const tap of segment.taps) {
+      outputs.push({ op: tap.op, items: tap.items });
+      tap.items = [];
+    }
+    if (segment.barrier === undefined) break;
+    const materialize = stage + 1 < segments.length;
+    input = segment.barrier.finish({ states, batchTimeMs, stage: stage + 1, materialize, failures });
+    segment.barrier.reset();
+  }
+  // Outputs appear in pipeline order, whatever segment they tapped.
+  return { outputs, failures, inputCount };
+}
+
+/**
+ * Pushes every element through the segment. When a user function throws, the element is recorded
+ * as failed and the whole segment is re-run without it, so no element is ever half-applied.
+ * Returns how many elements failed.
+ */
+function pushAll(segment: Segment, input: readonly unknown[], stage: number, failures: ElementFailure[]): number {
+  const skip = new Set<number>();
+  for (;;) {
+    segment.barrier?.reset();
+    for (const tap of segment.taps) tap.items = [];
+    const found: Array<[number, unknown]> = [];
+    const push = segment.push;
+    for (let i = 0; i < input.length; i++) {
+      if (skip.size > 0 && skip.has(i)) continue;
+      try {
+        push(input[i]);
+      } catch (error) {
+        // Keep going: later elements are independent, and the re-run below drops every failed one.
+        found.push([i, error]);
+      }
+    }
+    if (found.length === 0) return skip.size;
+    for (const [i, error] of found) {
+      skip.add(i);
+      failures.push({ stage, index: i, operator: `stage ${stage}`, element: input[i], error });
+    }
+  }
+}
+
+function newSegment(): Segment {
+  return { chain: [], taps: [], barrier: undefined, barrierName: '', push: noop };
+}
+
+function noop(): void {}
+
+function resolveBucketCount(requested: number | undefined, operators: number): number {
+  if (operators === 0) return 0;
+  const room = MAX_TRANSACT_ITEMS - COMMIT_OVERHEAD_ITEMS;
+  if (requested === undefined) return Math.max(1, Math.floor(DEFAULT_STATE_BUCKETS_TOTAL / operators));
+  if (!Number.isInteger(requested) || requested < 1 || requested * operators > room) {
+    throw new ConfigError('pipeline.stateBuckets', `must be an integer from 1 to ${Math.floor(room / operators)} with ${operators} stateful operator(s), so one commit holds every bucket (given ${requested})`);
+  }
+  return requested;
+}
+
+/** A short stable hash of a string, for fingerprints (not security). */
+export function fingerprint(text: string): string {
+  return [bucketOf(text, 0xffffffff), bucketOf(`${text}#`, 0xffffffff)].map((n) => n.toString(16).padStart(8, '0')).join('');
+}

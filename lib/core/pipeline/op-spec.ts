@@ -1,0 +1,50 @@
+/**
+ * The nodes of a pipeline's graph as data. The builder ({@link Stream}) appends them; the engine
+ * compiles them into fused passes. Element ops run once per element; barrier ops end a fused pass;
+ * output ops tap the stream without changing it.
+ */
+export type ElementOp =
+  | { readonly kind: 'map'; readonly fn: (x: unknown) => unknown }
+  | { readonly kind: 'flatMap'; readonly fn: (x: unknown) => Iterable<unknown> }
+  | { readonly kind: 'filter'; readonly fn: (x: unknown) => boolean }
+  | { readonly kind: 'mapValues'; readonly fn: (v: unknown) => unknown };
+
+export type BarrierOp =
+  | { readonly kind: 'reduceByKey'; readonly fn: (a: unknown, b: unknown) => unknown }
+  | { readonly kind: 'countByValue' }
+  | { readonly kind: 'transform'; readonly fn: (items: unknown[]) => unknown[] }
+  | UpdateStateByKeyOp;
+
+export interface UpdateStateByKeyOp {
+  readonly kind: 'updateStateByKey';
+  /** Stable id of the operator's state in the checkpoint. */
+  readonly id: string;
+  readonly update: (values: unknown[], state: unknown) => unknown;
+  readonly merge: ((a: unknown, b: unknown) => unknown) | undefined;
+  readonly idleTimeoutMs: number | undefined;
+}
+
+export type OutputOp =
+  | { readonly kind: 'print'; readonly id: string; readonly n: number }
+  | { readonly kind: 'foreachBatch'; readonly id: string; readonly fn: ForeachBatchFn };
+
+/** Called once per batch with the stream's elements; must be idempotent per `info.batchId`. */
+export type ForeachBatchFn = (items: unknown[], info: BatchInfo) => void | Promise<void>;
+
+/** Identifies a batch for idempotent sinks: the same batch always has the same id and the same items. */
+export interface BatchInfo {
+  readonly app: string;
+  readonly shardId: string;
+  readonly batchNo: number;
+  readonly batchTimeMs: number;
+  /** `${app}/${shardId}/${batchNo}`: use it as the dedup key of whatever you write. */
+  readonly batchId: string;
+}
+
+export type OpSpec = ElementOp | BarrierOp | OutputOp;
+
+/** How the bytes of a source record become the pipeline's input elements. */
+export type InputFormat = 'text' | 'json' | 'bytes';
+
+export const ELEMENT_KINDS: ReadonlySet<string> = new Set(['map', 'flatMap', 'filter', 'mapValues']);
+export const OUTPUT_KINDS: ReadonlySet<string> = new Set(['print', 'foreachBatch']);

@@ -1,0 +1,169 @@
+import { ConfigError } from '../errors';
+import type { BatchInfo, InputFormat, OpSpec } from './op-spec';
+
+/** Options of {@link Stream.updateStateByKey}. */
+export interface UpdateStateOptions<S> {
+  /**
+   * Name of the operator's state in the checkpoint. Keep it stable across deployments.
+   * @default - `state-N`, N counting the stateful operators from the start of the pipeline
+   */
+  readonly name?: string;
+  /**
+   * Removes a key whose state was not updated for this long (batch time), like Spark's
+   * `StateSpec.timeout`.
+   * @default - keys never expire
+   */
+  readonly idleTimeoutMs?: number;
+  /**
+   * Combines the partial states that different shards hold for one key, when state is read
+   * across shards (`sluice state dump`). Must be associative and commutative.
+   * @default - reading a key held by several shards fails with a message asking for `merge`
+   */
+  readonly merge?: (a: S, b: S) => S;
+}
+
+/**
+ * A stream of elements of type `T`, built immutably: every operator returns a new `Stream`.
+ * The vocabulary is Spark Streaming's; the engine fuses consecutive element operators into a
+ * single pass per record, with no intermediate array per stage.
+ *
+ * @example
+ * const counts = pipeline('word-count')
+ *   .flatMap((line) => line.split(/\s+/).filter(Boolean))
+ *   .countByValue()
+ *   .updateStateByKey((counts, total = 0) => total + counts.reduce((a, b) => a + b, 0), { merge: (a, b) => a + b });
+ */
+export class Stream<T> {
+  /** @internal */
+  constructor(
+    /** @internal */ readonly definition: PipelineDefinition,
+    /** @internal */ readonly ops: readonly OpSpec[],
+  ) {}
+
+  /** Applies `fn` to every element. */
+  map<U>(fn: (x: T) => U): Stream<U> {
+    return this.#append({ kind: 'map', fn: fn as (x: unknown) => unknown });
+  }
+
+  /** Replaces every element by the elements `fn` returns for it (any iterable, arrays fastest). */
+  flatMap<U>(fn: (x: T) => Iterable<U>): Stream<U> {
+    return this.#append({ kind: 'flatMap', fn: fn as (x: unknown) => Iterable<unknown> });
+  }
+
+  /** Keeps the elements for which `fn` returns true. */
+  filter(fn: (x: T) => boolean): Stream<T> {
+    return this.#append({ kind: 'filter', fn: fn as (x: unknown) => boolean });
+  }
+
+  /** Applies `fn` to the value of every `[key, value]` pair. */
+  mapValues<K, V, W>(this: Stream<readonly [K, V]>, fn: (v: V) => W): Stream<[K, W]> {
+    return this.#append({ kind: 'mapValues', fn: fn as (v: unknown) => unknown });
+  }
+
+  /** Combines the values of each key within one batch with `fn` (associative, commutative). */
+  reduceByKey<K, V>(this: Stream<readonly [K, V]>, fn: (a: V, b: V) => V): Stream<[K, V]> {
+    return this.#append({ kind: 'reduceByKey', fn: fn as (a: unknown, b: unknown) => unknown });
+  }
+
+  /** Counts each distinct element within one batch: `[element, count]`. */
+  countByValue(): Stream<[T, number]> {
+    return this.#append({ kind: 'countByValue' });
+  }
+
+  /**
+   * Keeps a running state per key across batches. `update` gets the key's values of this batch and
+   * its previous state (`undefined` at first) and returns the new state, or `undefined` to remove
+   * the key. It is called only for keys that received values in this batch (as `mapWithState`
+   * does), so a batch costs what it brings, not the size of the state. Emits every key's state.
+   *
+   * State is checkpointed with the batch's offsets in one atomic commit: exactly once.
+   * Treat states as immutable values: return a new object rather than mutating the old one.
+   */
+  updateStateByKey<K, V, S>(
+    this: Stream<readonly [K, V]>,
+    update: (values: V[], state: S | undefined) => S | undefined,
+    options: UpdateStateOptions<S> = {},
+  ): Stream<[K, S]> {
+    const index = this.ops.filter((op) => op.kind === 'updateStateByKey').length;
+    const id = options.name ?? `state-${index}`;
+    if (!/^[A-Za-z0-9_-]{1,40}$/.test(id)) {
+      throw new ConfigError('updateStateByKey.name', `must be 1-40 letters, digits, '-' or '_' (given ${JSON.stringify(id)})`);
+    }
+    if (this.ops.some((op) => op.kind === 'updateStateByKey' && op.id === id)) {
+      throw new ConfigError('updateStateByKey.name', `${JSON.stringify(id)} is used twice in this pipeline`);
+    }
+    const idleTimeoutMs = options.idleTimeoutMs;
+    if (idleTimeoutMs !== undefined && !(Number.isFinite(idleTimeoutMs) && idleTimeoutMs > 0)) {
+      throw new ConfigError('updateStateByKey.idleTimeoutMs', `must be a positive number of milliseconds (given ${idleTimeoutMs})`);
+    }
+    return this.#append({
+      kind: 'updateStateByKey',
+      id,
+      update: update as (values: unknown[], state: unknown) => unknown,
+      merge: options.merge as ((a: unknown, b: unknown) => unknown) | undefined,
+      idleTimeoutMs,
+    });
+  }
+
+  /** Rewrites the whole batch at once, like Spark's `transform` (sorting, top-k, joins with tables). */
+  transform<U>(fn: (items: T[]) => U[]): Stream<U> {
+    return this.#append({ kind: 'transform', fn: fn as (items: unknown[]) => unknown[] });
+  }
+
+  /** Prints the first `n` elements of every batch (to the terminal locally, to the log on Lambda). */
+  print(n = 10): Stream<T> {
+    if (!Number.isInteger(n) || n < 1) throw new ConfigError('print.n', `must be an integer ≥ 1 (given ${n})`);
+    return this.#append({ kind: 'print', id: this.#outputId('print'), n });
+  }
+
+  /**
+   * Hands every batch's elements to `fn` before the batch commits. A crash re-runs the batch with the
+   * same elements and the same `info.batchId`, so `fn` must be idempotent per `batchId`.
+   */
+  foreachBatch(fn: (items: T[], info: BatchInfo) => void | Promise<void>): Stream<T> {
+    return this.#append({ kind: 'foreachBatch', id: this.#outputId('foreachBatch'), fn: fn as (items: unknown[], info: BatchInfo) => void });
+  }
+
+  #outputId(kind: string): string {
+    return `${kind}-${this.ops.filter((op) => op.kind === 'print' || op.kind === 'foreachBatch').length}`;
+  }
+
+  #append<U>(op: OpSpec): Stream<U> {
+    return new Stream<U>(this.definition, [...this.ops, op]);
+  }
+}
+
+/** The pipeline's identity and input settings, shared by every stream derived from it. */
+export interface PipelineDefinition {
+  readonly name: string;
+  readonly input: InputFormat;
+  readonly stateBuckets: number | undefined;
+}
+
+/** Options of {@link pipeline}. */
+export interface PipelineOptions {
+  /**
+   * How record bytes become elements: `text` (UTF-8 string), `json` (parsed), `bytes` (Uint8Array).
+   * A record that does not decode is quarantined.
+   * @default 'text'
+   */
+  readonly input?: InputFormat;
+  /**
+   * Buckets per stateful operator and shard. More buckets mean smaller items and cheaper commits
+   * of small changes; their sum over the operators must leave room in one 100-item transaction.
+   * @default - 64 divided among the stateful operators (see DEFAULT_STATE_BUCKETS)
+   */
+  readonly stateBuckets?: number;
+}
+
+/** Starts a pipeline named `name`, whose elements are the decoded records of the source. */
+export function pipeline<T = string>(name: string, options: PipelineOptions = {}): Stream<T> {
+  if (!/^[a-z0-9][a-z0-9-]{0,39}$/.test(name)) {
+    throw new ConfigError('pipeline.name', `must be 1-40 lowercase letters, digits or '-', starting with a letter or digit (given ${JSON.stringify(name)})`);
+  }
+  const input = options.input ?? 'text';
+  if (!['text', 'json', 'bytes'].includes(input)) {
+    throw new ConfigError('pipeline.input', `must be 'text', 'json' or 'bytes' (given ${JSON.stringify(input)})`);
+  }
+  return new Stream<T>({ name, input, stateBuckets: options.stateBuckets }, []);
+}

@@ -1,0 +1,34 @@
+import type { SourceRecord } from '../core/source-record';
+
+/**
+ * A replayable, ordered log of records per shard: Kinesis, a file, a seeded generator, or the
+ * receiver log that makes stdin and sockets replayable. Sequence numbers are decimal strings that
+ * grow within a shard (compared as BigInt).
+ */
+export interface Source {
+  /** Shards to read, in the order parents come before children. */
+  listShards(): Promise<ShardInfo[]>;
+
+  /**
+   * Returns up to `maxRecords` records of `shardId` with a sequence number greater than `afterSeq`
+   * (from the start when `afterSeq` is undefined). `endOfShard` is true once the shard is closed and
+   * fully read; `endOfData` is true when a finite source (a file) has nothing more to give.
+   */
+  read(shardId: string, afterSeq: string | undefined, maxRecords: number): Promise<ReadResult>;
+
+  /** Stops receivers and releases handles. */
+  close?(): Promise<void>;
+}
+
+export interface ShardInfo {
+  readonly shardId: string;
+  readonly parentShardIds: readonly string[];
+}
+
+export interface ReadResult {
+  readonly records: SourceRecord[];
+  readonly endOfShard: boolean;
+  readonly endOfData: boolean;
+  /** How far behind the tip of the shard the last record is, when the source knows. */
+  readonly millisBehind?: number;
+}
