@@ -80,3 +80,10 @@ export class CorruptDataError extends SluiceError {
     this.key = key;
   }
 }
+
+/** A read saw a checkpoint and state buckets from different commits; reading again resolves it. */
+export class ReadRaceError extends SluiceError {
+  constructor(message: string) {
+    super(message, { retryable: true });
+  }
+}

@@ -16,6 +16,12 @@ export interface Source {
    */
   read(shardId: string, afterSeq: string | undefined, maxRecords: number): Promise<ReadResult>;
 
+  /**
+   * Tells the source that every record of `shardId` up to `seq` is committed, so a receiver may
+   * delete what it kept only for replay. Optional: replayable logs (Kinesis, files) ignore it.
+   */
+  committed?(shardId: string, seq: string): Promise<void>;
+
   /** Stops receivers and releases handles. */
   close?(): Promise<void>;
 }

@@ -25,7 +25,16 @@ export interface Barrier {
   finish(ctx: FinishContext): unknown[];
 }
 
-export function createBarrier(op: BarrierOp): Barrier {
+/**
+ * The element being pushed, as far as barriers need to know it: its arrival time. The engine sets
+ * it before each element of the input stage, so no per-element wrapper object is allocated.
+ */
+export interface RecordContext {
+  arrivalMs: number;
+}
+
+/** Builds the barrier of `op`. `_record` is read by time-aware barriers (windows). */
+export function createBarrier(op: BarrierOp, _record: RecordContext): Barrier {
   switch (op.kind) {
     case 'countByValue':
       return countByValue();
@@ -109,7 +118,8 @@ function updateStateByKey(op: UpdateStateByKeyOp): Barrier {
       const now = ctx.batchTimeMs;
       const trackTime = op.idleTimeoutMs !== undefined;
       for (const [k, vs] of values) {
-        const prev = state.get(k);
+        const bucket = state.bucketOf(k);
+        const prev = state.getIn(bucket, k);
         let next: unknown;
         try {
           next = op.update(vs, prev?.value);
@@ -120,8 +130,13 @@ function updateStateByKey(op: UpdateStateByKeyOp): Barrier {
         }
         if (next === undefined) {
           if (prev !== undefined) state.delete(k);
-        } else if (prev === undefined || !Object.is(prev.value, next) || (trackTime && prev.updatedAtMs !== now)) {
-          state.set(k, { value: next, updatedAtMs: now });
+        } else if (prev === undefined) {
+          state.setIn(bucket, k, { value: next, updatedAtMs: now });
+        } else if (!Object.is(prev.value, next) || (trackTime && prev.updatedAtMs !== now)) {
+          // In place: the state is this batch's working copy, dropped whole if the batch fails.
+          prev.value = next;
+          prev.updatedAtMs = now;
+          state.markDirty(bucket);
         }
       }
       if (op.idleTimeoutMs !== undefined) {
@@ -130,6 +145,7 @@ function updateStateByKey(op: UpdateStateByKeyOp): Barrier {
         for (const k of expired) state.delete(k);
       }
       if (!ctx.materialize) return [];
+      // Bucket by bucket in insertion order: the same sequence warm or after a reload (see serializeBucket).
       const out: unknown[] = [];
       for (const [k, e] of state.entries()) out.push([decodeKey(k), e.value]);
       return out;

@@ -5,7 +5,7 @@ import type { BarrierOp, ElementOp, InputFormat, OutputOp, UpdateStateByKeyOp } 
 import { ELEMENT_KINDS, OUTPUT_KINDS } from '../pipeline/op-spec';
 import type { Stream } from '../pipeline/stream';
 import { OperatorState } from '../state/operator-state';
-import { createBarrier, type Barrier } from './barriers';
+import { createBarrier, type Barrier, type RecordContext } from './barriers';
 import type { BatchComputation, ElementFailure, OutputEmission } from './batch-computation';
 import { fuse, type Push, type Tap } from './fuse';
 
@@ -33,7 +33,11 @@ export interface CompiledPipeline {
   readonly statefulOperators: readonly StatefulOperatorInfo[];
   /** Empty states, one per stateful operator. */
   createStates(): Map<string, OperatorState>;
-  run(elements: readonly unknown[], states: ReadonlyMap<string, OperatorState>, batchTimeMs: number): BatchComputation;
+  /**
+   * Runs one batch. `arrivalsMs[i]` is the arrival time of `elements[i]` (for arrival-time windows);
+   * without it every element counts as arriving at `batchTimeMs`.
+   */
+  run(elements: readonly unknown[], states: ReadonlyMap<string, OperatorState>, batchTimeMs: number, arrivalsMs?: readonly number[]): BatchComputation;
 }
 
 interface Segment {
@@ -51,6 +55,7 @@ export function compilePipeline(stream: Stream<unknown>): CompiledPipeline {
   const bucketCount = resolveBucketCount(definition.stateBuckets, stateful.length);
   const statefulOperators = stateful.map((op) => ({ id: op.id, bucketCount, merge: op.merge }));
 
+  const record: RecordContext = { arrivalMs: 0 };
   const segments: Segment[] = [];
   let current: Segment = newSegment();
   for (const op of ops) {
@@ -62,7 +67,7 @@ export function compilePipeline(stream: Stream<unknown>): CompiledPipeline {
       current.taps.push(tap);
     } else {
       const barrierOp = op as BarrierOp;
-      const done: Segment = { ...current, barrier: createBarrier(barrierOp), barrierName: barrierOp.kind };
+      const done: Segment = { ...current, barrier: createBarrier(barrierOp, record), barrierName: barrierOp.kind };
       segments.push(done);
       current = newSegment();
     }
@@ -80,23 +85,29 @@ export function compilePipeline(stream: Stream<unknown>): CompiledPipeline {
     stateLayout,
     statefulOperators,
     createStates: () => new Map(statefulOperators.map((o) => [o.id, new OperatorState(o.bucketCount)])),
-    run: (elements, states, batchTimeMs) => runSegments(segments, elements, states, batchTimeMs),
+    run: (elements, states, batchTimeMs, arrivalsMs) => runSegments(segments, record, { elements, states, batchTimeMs, arrivalsMs }),
   };
 }
 
-function runSegments(
-  segments: readonly Segment[],
-  elements: readonly unknown[],
-  states: ReadonlyMap<string, OperatorState>,
-  batchTimeMs: number,
-): BatchComputation {
+interface BatchInput {
+  readonly elements: readonly unknown[];
+  readonly states: ReadonlyMap<string, OperatorState>;
+  readonly batchTimeMs: number;
+  readonly arrivalsMs: readonly number[] | undefined;
+}
+
+function runSegments(segments: readonly Segment[], record: RecordContext, batch: BatchInput): BatchComputation {
+  const { elements, states, batchTimeMs } = batch;
   const failures: ElementFailure[] = [];
   const outputs: OutputEmission[] = [];
   let input: readonly unknown[] = elements;
   let inputCount = elements.length;
   for (let stage = 0; stage < segments.length; stage++) {
     const segment = segments[stage]!;
-    const failed = pushAll(segment, input, stage, failures);
+    // Only the input stage knows each element's arrival; later stages see the batch time.
+    const arrivals = stage === 0 ? batch.arrivalsMs : undefined;
+    record.arrivalMs = batchTimeMs;
+    const failed = pushAll(segment, input, stage, failures, record, arrivals);
     if (stage === 0) inputCount -= failed;
     for (const tap of segment.taps) {
       outputs.push({ op: tap.op, items: tap.items });
@@ -116,7 +127,14 @@ function runSegments(
  * as failed and the whole segment is re-run without it, so no element is ever half-applied.
  * Returns how many elements failed.
  */
-function pushAll(segment: Segment, input: readonly unknown[], stage: number, failures: ElementFailure[]): number {
+function pushAll(
+  segment: Segment,
+  input: readonly unknown[],
+  stage: number,
+  failures: ElementFailure[],
+  record: RecordContext,
+  arrivals: readonly number[] | undefined,
+): number {
   const skip = new Set<number>();
   for (;;) {
     segment.barrier?.reset();
@@ -125,6 +143,7 @@ function pushAll(segment: Segment, input: readonly unknown[], stage: number, fai
     const push = segment.push;
     for (let i = 0; i < input.length; i++) {
       if (skip.size > 0 && skip.has(i)) continue;
+      if (arrivals !== undefined) record.arrivalMs = arrivals[i]!;
       try {
         push(input[i]);
       } catch (error) {

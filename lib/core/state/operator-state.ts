@@ -36,10 +36,29 @@ export class OperatorState {
     return this.#bucket(bucketOf(key, this.bucketCount)).get(key);
   }
 
+  /** The bucket of `key`, to pass to {@link getIn}/{@link setIn} so a key is hashed once per batch. */
+  bucketOf(key: string): number {
+    return bucketOf(key, this.bucketCount);
+  }
+
+  getIn(bucket: number, key: string): StateEntry | undefined {
+    return this.#bucket(bucket).get(key);
+  }
+
+  setIn(bucket: number, key: string, entry: StateEntry): void {
+    this.#bucket(bucket).set(key, entry);
+    this.#dirty.add(bucket);
+  }
+
   set(key: string, entry: StateEntry): void {
     const b = bucketOf(key, this.bucketCount);
     this.#bucket(b).set(key, entry);
     this.#dirty.add(b);
+  }
+
+  /** Records that an entry of `bucket` was changed in place. */
+  markDirty(bucket: number): void {
+    this.#dirty.add(bucket);
   }
 
   delete(key: string): void {
@@ -67,12 +86,14 @@ export class OperatorState {
     this.#dirty.clear();
   }
 
-  /** Serializes one bucket: `[[key, value, updatedAtMs], ...]` as JSON, keys sorted for stable bytes. */
+  /**
+   * Serializes one bucket: `[[key, value, updatedAtMs], ...]` as JSON, in the map's insertion order.
+   * Loading keeps that order, so a cold instance iterates state exactly as the warm one did, and a
+   * re-run emits the same sequence (deterministic replay) without sorting.
+   */
   serializeBucket(bucket: number): string {
-    const map = this.#bucket(bucket);
     const rows: Array<[string, unknown, number]> = [];
-    for (const [k, e] of map) rows.push([k, e.value, e.updatedAtMs]);
-    rows.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    for (const [k, e] of this.#bucket(bucket)) rows.push([k, e.value, e.updatedAtMs]);
     return JSON.stringify(rows);
   }
 

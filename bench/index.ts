@@ -1,0 +1,17 @@
+/**
+ * `npm run bench -- NAME [options]`: runs one benchmark. Every benchmark measures sluice against a
+ * baseline in the same process and prints a `ratio` line; numbers in the README come from here.
+ */
+const BENCHES: Record<string, () => Promise<{ run(args: string[]): Promise<number> }>> = {
+  engine: () => import('./engine'),
+};
+
+export async function runBench(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const load = name === undefined ? undefined : BENCHES[name];
+  if (load === undefined) {
+    console.error(`usage: npm run bench -- <${Object.keys(BENCHES).join('|')}> [options]`);
+    return 2;
+  }
+  return (await load()).run(rest);
+}

@@ -1,0 +1,230 @@
+import { SluiceError } from '../../../core/errors';
+import type { SourceRecord } from '../../../core/source-record';
+import type { Clock } from '../../../ports/clock';
+import type { ObjectStore } from '../../../ports/object-store';
+import { parseLocalSeq } from './parse-seq';
+import { decodeBlock, encodeBlock, firstSeqOfKey, receivedBlockKey, receivedPrefix, type ReceivedRecord } from './received-block';
+
+/** Spark's `spark.streaming.blockInterval`: received data is cut into blocks every 200 ms. */
+export const DEFAULT_BLOCK_INTERVAL_MS = 200;
+
+/** Records per block at most: bounds a block (~1 MB of typical lines) and a receiver's unflushed memory. */
+export const DEFAULT_MAX_BLOCK_RECORDS = 10_000;
+
+/** Options of {@link ReceiverLog}. */
+export interface ReceiverLogOptions {
+  readonly store: ObjectStore;
+  readonly app: string;
+  readonly shardId: string;
+  /** Stamps `arrivalMs` and paces the periodic flush. */
+  readonly clock: Clock;
+  /** @default {@link DEFAULT_BLOCK_INTERVAL_MS} */
+  readonly blockIntervalMs?: number;
+  /** A block is cut as soon as this many records wait. @default {@link DEFAULT_MAX_BLOCK_RECORDS} */
+  readonly maxBlockRecords?: number;
+  /** Told about a failed flush; the records stay buffered and the next flush retries. @default ignore */
+  readonly onFlushError?: (error: SluiceError) => void;
+}
+
+/** Records served by {@link ReceiverLog.read}; `caughtUp` when nothing durable is left after them. */
+export interface ReceiverLogRead {
+  readonly records: SourceRecord[];
+  readonly caughtUp: boolean;
+}
+
+/**
+ * The receiver write-ahead log (Spark's `WriteAheadLogBasedBlockHandler`): it makes inputs that
+ * cannot be replayed — stdin, sockets — replayable by sequence number. `append` numbers lines and
+ * buffers them; a flush writes them as one create-only block `received/{app}/{shard}/{firstSeq:020}`
+ * and only once that write is durable do they count as received: `append`'s promise resolves then,
+ * and that is when a receiver may acknowledge its sender. Blocks are contiguous (each starts where
+ * the previous ended), so a block's last seq is the next block's first minus one.
+ *
+ * ⚑ No loss: a line is acknowledged only once durable, and durable blocks are deleted only after
+ * `committed` says the batches holding them are committed — never the newest, which carries the
+ * sequence across a restart.
+ */
+export class ReceiverLog {
+  private readonly store: ObjectStore;
+  private readonly blockIntervalMs: number;
+  private readonly maxBlockRecords: number;
+  /** First seq of every durable block still stored, ascending. */
+  private blocks: number[] = [];
+  private buffer: ReceivedRecord[] = [];
+  private waiters: Array<{ seq: number; resolve: () => void; reject: (error: unknown) => void }> = [];
+  private lastDurable = 0;
+  private retrySize: number | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+  private cache: { firstSeq: number; records: SourceRecord[] } | undefined;
+  private fatal: SluiceError | undefined;
+  private state: 'new' | 'open' | 'ended' | 'closed' = 'new';
+
+  constructor(private readonly options: ReceiverLogOptions) {
+    this.store = options.store;
+    this.blockIntervalMs = options.blockIntervalMs ?? DEFAULT_BLOCK_INTERVAL_MS;
+    this.maxBlockRecords = options.maxBlockRecords ?? DEFAULT_MAX_BLOCK_RECORDS;
+  }
+
+  /** Last seq that is durable, 0 before the first block. */
+  get durableSeq(): number {
+    return this.lastDurable;
+  }
+
+  /** Records appended but not durable yet. */
+  get pendingRecords(): number {
+    return this.buffer.length;
+  }
+
+  /** True once {@link end} was called and everything appended is durable. */
+  get ended(): boolean {
+    return this.state !== 'open' && this.state !== 'new' && this.buffer.length === 0;
+  }
+
+  /** Finds the blocks of earlier runs, continues their sequence and starts the periodic flush. */
+  async open(): Promise<void> {
+    if (this.state !== 'new') return;
+    const keys = await this.store.list(receivedPrefix(this.options.app, this.options.shardId));
+    this.blocks = keys.map(firstSeqOfKey).filter((seq): seq is number => seq !== undefined);
+    const newest = this.blocks[this.blocks.length - 1];
+    if (newest !== undefined) {
+      const records = await this.loadBlock(newest);
+      this.lastDurable = Number(records[records.length - 1]!.seq);
+    }
+    this.state = 'open';
+    void this.flushEvery();
+  }
+
+  /**
+   * Numbers `lines` and buffers them. Resolves once all of them are durable — the moment a
+   * receiver may acknowledge them; rejects only if another writer owns this log.
+   */
+  append(lines: readonly Uint8Array[]): Promise<void> {
+    if (this.state !== 'open') return Promise.reject(new SluiceError(`receiver log ${this.options.shardId} is not open for appends (${this.state})`));
+    if (this.fatal) return Promise.reject(this.fatal);
+    if (lines.length === 0) return Promise.resolve();
+    const arrivalMs = this.clock.nowMs();
+    let seq = this.lastDurable + this.buffer.length;
+    for (const data of lines) this.buffer.push({ seq: ++seq, arrivalMs, data });
+    const durable = new Promise<void>((resolve, reject) => this.waiters.push({ seq, resolve, reject }));
+    if (this.buffer.length >= this.maxBlockRecords) void this.flush().catch(() => undefined);
+    return durable;
+  }
+
+  /** Writes every buffered record as blocks; resolves when they are durable. One flush at a time. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.catch(() => undefined).then(() => this.writeBlocks());
+    return this.flushing;
+  }
+
+  /** Up to `max` durable records after `afterSeq` (from the oldest stored when undefined). */
+  async read(afterSeq: string | undefined, max: number): Promise<ReceiverLogRead> {
+    if (this.fatal) throw this.fatal;
+    let next = afterSeq === undefined ? (this.blocks[0] ?? 1) : parseLocalSeq(afterSeq, this.options.shardId) + 1;
+    const oldest = this.blocks[0];
+    if (oldest !== undefined && next < oldest) {
+      throw new SluiceError(`receiver log ${this.options.shardId}: records ${next}..${oldest - 1} were deleted as committed; cannot replay after ${afterSeq}`);
+    }
+    const records: SourceRecord[] = [];
+    while (records.length < max && next <= this.lastDurable) {
+      const firstSeq = blockHolding(this.blocks, next);
+      const served = (await this.loadBlock(firstSeq)).slice(next - firstSeq, next - firstSeq + max - records.length);
+      // Blocks are contiguous, so a block that does not reach `next` means the store was tampered with.
+      if (served[0]?.seq !== String(next)) throw new SluiceError(`receiver log ${this.options.shardId}: record ${next} is missing from block ${firstSeq}`);
+      records.push(...served);
+      next += served.length;
+    }
+    return { records, caughtUp: next > this.lastDurable };
+  }
+
+  /** Deletes the blocks whose records are all ≤ `seq`, oldest first, always keeping the newest block. */
+  async committed(seq: string): Promise<void> {
+    const upTo = parseLocalSeq(seq, this.options.shardId);
+    // Oldest first, so a crash midway leaves a contiguous run of blocks.
+    while (this.blocks.length > 1 && this.blocks[1]! - 1 <= upTo) {
+      await this.store.delete(receivedBlockKey(this.options.app, this.options.shardId, this.blocks[0]!));
+      this.blocks.shift();
+    }
+  }
+
+  /** No more appends: flushes what is buffered; `ended` turns true once that is durable. */
+  async end(): Promise<void> {
+    if (this.state === 'open') this.state = 'ended';
+    await this.flush();
+  }
+
+  /** Stops the periodic flush after a last flush of what is buffered. */
+  async close(): Promise<void> {
+    if (this.state === 'open' || this.state === 'ended') this.state = 'closed';
+    await this.flush().catch(() => undefined);
+  }
+
+  private get clock(): Clock {
+    return this.options.clock;
+  }
+
+  private async flushEvery(): Promise<void> {
+    while (this.state === 'open') {
+      await this.clock.sleep(this.blockIntervalMs);
+      await this.flush().catch(() => undefined);
+    }
+  }
+
+  private async writeBlocks(): Promise<void> {
+    while (this.buffer.length > 0 && !this.fatal) {
+      // A retry writes exactly the block that failed, so a write that landed before its error
+      // is recognized as ours below instead of looking like a conflict.
+      const block = this.buffer.slice(0, this.retrySize ?? this.maxBlockRecords);
+      const firstSeq = block[0]!.seq;
+      const key = receivedBlockKey(this.options.app, this.options.shardId, firstSeq);
+      const body = encodeBlock(block);
+      try {
+        if (!(await this.store.putIfAbsent(key, body)) && !sameBytes(await this.store.get(key), body)) {
+          this.fail(new SluiceError(`receiver log block ${key} exists with other records: another receiver writes ${this.options.shardId}`));
+          throw this.fatal;
+        }
+      } catch (error) {
+        if (this.fatal) throw this.fatal;
+        this.retrySize = block.length;
+        const failure = new SluiceError(`receiver log: writing ${key} failed; retrying at the next flush`, { cause: error, retryable: true });
+        this.options.onFlushError?.(failure);
+        throw failure;
+      }
+      // Durable from here: the records are received, the waiters may acknowledge.
+      this.retrySize = undefined;
+      this.buffer = this.buffer.slice(block.length);
+      this.blocks.push(firstSeq);
+      this.lastDurable = block[block.length - 1]!.seq;
+      while (this.waiters[0] && this.waiters[0].seq <= this.lastDurable) this.waiters.shift()!.resolve();
+    }
+  }
+
+  private fail(error: SluiceError): void {
+    this.fatal = error;
+    for (const waiter of this.waiters.splice(0)) waiter.reject(error);
+  }
+
+  private async loadBlock(firstSeq: number): Promise<SourceRecord[]> {
+    if (this.cache?.firstSeq === firstSeq) return this.cache.records;
+    const key = receivedBlockKey(this.options.app, this.options.shardId, firstSeq);
+    const body = await this.store.get(key);
+    if (body === undefined) throw new SluiceError(`receiver log block ${key} disappeared; was it deleted by another process?`);
+    this.cache = { firstSeq, records: decodeBlock(key, body, this.options.shardId) };
+    return this.cache.records;
+  }
+}
+
+/** First seq of the last block starting at or before `seq` (binary search over ascending starts). */
+function blockHolding(blocks: readonly number[], seq: number): number {
+  let low = 0;
+  let high = blocks.length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >>> 1;
+    if (blocks[middle]! <= seq) low = middle;
+    else high = middle - 1;
+  }
+  return blocks[low]!;
+}
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
+  return a !== undefined && a.length === b.length && a.every((byte, i) => byte === b[i]);
+}

@@ -1,0 +1,88 @@
+import { checkRange } from './check-range';
+import { isValidBatch, pidTerms } from './pid-terms';
+import { INITIAL_PID_STATE, parsePidState } from './pid-state';
+import type { PidRateEstimatorOptions } from './pid-rate-estimator';
+import type { PidState, RateEstimator } from './rate-estimator';
+
+/** Options of {@link SluiceRateController}: Spark's PID options plus the guards it adds. */
+export interface SluiceRateControllerOptions extends PidRateEstimatorOptions {
+  /** Highest rate ever published (records/s), e.g. the static `maxRatePerShard`. @default Infinity */
+  readonly maxRate?: number;
+  /**
+   * Anti-windup: the scheduling delay counted in the integral term is clamped to this many batch
+   * intervals, so one long stall cannot slam the rate to `minRate`. @default 2
+   */
+  readonly maxDelayIntervals?: number;
+  /** Slew limit: the rate may grow by at most this fraction per batch interval elapsed. @default 0.25 */
+  readonly maxIncreasePerInterval?: number;
+  /**
+   * Share of the measured processing rate the controller aims at (Spark: 1). Below 1 it leaves
+   * headroom, so a batch that costs a little more than the last does not start a queue. @default 0.95
+   */
+  readonly targetUtilization?: number;
+}
+
+/**
+ * Spark's PID with the guards the simulator showed to matter (docs/decisions/0003-rate-control.md):
+ * anti-windup on the delay term, a target utilization below 1, a slew limit on increases and a
+ * `[minRate, maxRate]` clamp. Same contract as {@link PidRateEstimator}, same persisted state.
+ */
+export class SluiceRateController implements RateEstimator {
+  private readonly batchIntervalMs: number;
+  private readonly kp: number;
+  private readonly ki: number;
+  private readonly kd: number;
+  private readonly minRate: number;
+  private readonly maxRate: number;
+  private readonly maxDelayMs: number;
+  private readonly maxIncrease: number;
+  private readonly utilization: number;
+  private state: PidState;
+
+  constructor(options: SluiceRateControllerOptions, state: PidState = INITIAL_PID_STATE) {
+    this.batchIntervalMs = checkRange('rateController.batchIntervalMs', options.batchIntervalMs, { min: 0, minExclusive: true });
+    this.kp = checkRange('rateController.proportional', options.proportional ?? 1, { min: 0 });
+    this.ki = checkRange('rateController.integral', options.integral ?? 0.2, { min: 0 });
+    this.kd = checkRange('rateController.derivative', options.derivative ?? 0, { min: 0 });
+    this.minRate = checkRange('rateController.minRate', options.minRate ?? 100, { min: 0, minExclusive: true });
+    this.maxRate = checkRange('rateController.maxRate', options.maxRate ?? Number.POSITIVE_INFINITY, { min: this.minRate });
+    this.maxDelayMs = checkRange('rateController.maxDelayIntervals', options.maxDelayIntervals ?? 2, { min: 0 }) * this.batchIntervalMs;
+    this.maxIncrease = checkRange('rateController.maxIncreasePerInterval', options.maxIncreasePerInterval ?? 0.25, { min: 0 });
+    this.utilization = checkRange('rateController.targetUtilization', options.targetUtilization ?? 0.95, { min: 0, minExclusive: true, max: 1 });
+    this.state = state;
+  }
+
+  /** Rebuilds a controller from {@link toJSON}'s output (a DynamoDB item), checking its shape. */
+  static fromJSON(options: SluiceRateControllerOptions, json: unknown, key = 'rate-controller-state'): SluiceRateController {
+    return new SluiceRateController(options, parsePidState(key, json));
+  }
+
+  /** @inheritDoc */
+  compute(timeMs: number, numElements: number, processingDelayMs: number, schedulingDelayMs: number): number | undefined {
+    if (!isValidBatch(this.state, timeMs, numElements, processingDelayMs)) return undefined;
+    const delayMs = Math.min(schedulingDelayMs, this.maxDelayMs);
+    const t = pidTerms(this.state, this.batchIntervalMs, timeMs, numElements, processingDelayMs, delayMs);
+    const target = this.utilization * t.processingRate;
+    if (this.state.firstRun) {
+      this.state = { firstRun: false, latestTimeMs: timeMs, latestRate: this.clamp(target), latestError: 0 };
+      return undefined;
+    }
+    const error = this.state.latestRate - target;
+    const dError = (error - this.state.latestError) / ((timeMs - this.state.latestTimeMs) / 1000);
+    const pid = this.state.latestRate - this.kp * error - this.ki * t.historicalError - this.kd * dError;
+    // Increases are slewed per interval elapsed; decreases are not, so an overload is shed at once.
+    const ceiling = this.state.latestRate * (1 + this.maxIncrease * ((timeMs - this.state.latestTimeMs) / this.batchIntervalMs));
+    const newRate = this.clamp(Math.min(pid, ceiling));
+    this.state = { firstRun: false, latestTimeMs: timeMs, latestRate: newRate, latestError: error };
+    return newRate;
+  }
+
+  /** @inheritDoc */
+  toJSON(): PidState {
+    return { ...this.state };
+  }
+
+  private clamp(rate: number): number {
+    return Math.min(this.maxRate, Math.max(this.minRate, rate));
+  }
+}

@@ -1,0 +1,8 @@
+/** sluice's public API: build a pipeline, then run it with `sluice run`, `sluice dev` or the CDK construct. */
+export { pipeline, Stream } from './core/pipeline/stream';
+export type { PipelineOptions, UpdateStateOptions } from './core/pipeline/stream';
+export type { BatchInfo, InputFormat } from './core/pipeline/op-spec';
+export { topK } from './core/util/top-k';
+export { compilePipeline } from './core/engine/compile-pipeline';
+export type { CompiledPipeline } from './core/engine/compile-pipeline';
+export * from './core/errors';

@@ -1,0 +1,37 @@
+import { CorruptDataError } from '../core/errors';
+
+/**
+ * The shard's checkpoint item (`meta#checkpoint`), written only by the fenced commit. Its item
+ * version equals `batchNo`, which is what the next commit's condition tests.
+ */
+export interface CheckpointRecord {
+  readonly batchNo: number;
+  /** Highest sequence number committed; records at or below it are redeliveries. */
+  readonly committedSeq: string | null;
+  readonly stateLayout: string;
+  readonly graphVersion: string;
+  /**
+   * Per stateful operator, the batch number that last wrote each bucket (0 = never). A reader uses
+   * it to detect a bucket read from before the commit it must match, and to keep warm caches.
+   */
+  readonly bucketVersions: Record<string, number[]>;
+  readonly limiter?: unknown;
+  readonly lastBatch?: Record<string, unknown>;
+  readonly updatedAtMs: number;
+}
+
+/** The shard's control item (`meta#control`), written only by the rate controller. */
+export interface ControlRecord {
+  /** Records per second this shard may take; absent = no published limit. */
+  readonly rateLimit?: number;
+  readonly updatedAtMs?: number;
+  readonly [extra: string]: unknown;
+}
+
+export function parseRecord<T>(key: string, data: string): T {
+  try {
+    return JSON.parse(data) as T;
+  } catch (cause) {
+    throw new CorruptDataError(key, 'item data is not valid JSON', { cause });
+  }
+}

@@ -1,0 +1,54 @@
+import type { BatchComputation } from '../core/engine/batch-computation';
+import type { DecodedBatch } from '../core/engine/decode-records';
+import type { BatchInfo } from '../core/pipeline/op-spec';
+import type { SourceRecord } from '../core/source-record';
+import type { ObjectStore } from '../ports/object-store';
+import type { OutputSink } from '../ports/output-sink';
+import { describeError, Quarantine, type QuarantineEntry } from './quarantine';
+
+/**
+ * Step 4: hands the batch's outputs to the sinks and writes its quarantine entries, all before the
+ * commit, so a crash re-runs them with the same batch id (sinks must be idempotent per batch id).
+ * Returns how many entries were quarantined.
+ */
+export async function emitBatch(input: {
+  app: string;
+  shardId: string;
+  batchNo: number;
+  batchTimeMs: number;
+  records: readonly SourceRecord[];
+  decoded: DecodedBatch;
+  computation: BatchComputation;
+  objects: ObjectStore;
+  output: OutputSink | undefined;
+}): Promise<number> {
+  const { app, shardId, batchNo, batchTimeMs, records, decoded, computation } = input;
+  const base = { app, shardId, batchNo };
+  const entries: QuarantineEntry[] = [];
+  for (const u of decoded.undecodable) entries.push({ ...Quarantine.ofRecord({ ...base, stage: 'decode' }, records[u.index]!, new Error(u.reason)), reason: u.reason, stack: undefined });
+  for (const f of computation.failures) {
+    if (f.stage === 0 && f.index !== undefined) {
+      entries.push(Quarantine.ofRecord({ ...base, stage: f.operator }, records[decoded.recordIndex[f.index]!]!, f.error));
+    } else {
+      entries.push({ ...base, stage: f.operator, element: safeJson(f.element), ...describeError(f.error) });
+    }
+  }
+
+  const info: BatchInfo = { app, shardId, batchNo, batchTimeMs, batchId: `${app}/${shardId}/${batchNo}` };
+  const work: Array<Promise<unknown>> = [];
+  if (entries.length > 0) work.push(new Quarantine(input.objects).write(entries));
+  for (const { op, items } of computation.outputs) {
+    if (op.kind === 'print') input.output?.print(info, op.id, items.slice(0, op.n), items.length);
+    else work.push(Promise.resolve(op.fn(items, info)));
+  }
+  await Promise.all(work);
+  return entries.length;
+}
+
+function safeJson(x: unknown): string {
+  try {
+    return JSON.stringify(x) ?? String(x);
+  } catch {
+    return String(x);
+  }
+}

@@ -1,0 +1,217 @@
+import type { BatchStats } from '../core/batch-stats';
+import { DEFAULT_MAX_RECORD_BYTES } from '../core/defaults';
+import type { CompiledPipeline } from '../core/engine/compile-pipeline';
+import { decodeRecords } from '../core/engine/decode-records';
+import { FencedError, ReadRaceError, SluiceError } from '../core/errors';
+import { compareSeq, type SourceRecord } from '../core/source-record';
+import type { CheckpointStore } from '../ports/checkpoint-store';
+import type { Clock } from '../ports/clock';
+import type { Metrics } from '../ports/metrics';
+import type { ObjectStore } from '../ports/object-store';
+import type { OutputSink } from '../ports/output-sink';
+import { buildCommit } from './build-commit';
+import { emitBatch } from './emit-batch';
+import { ShardReader, type ShardSnapshot } from './shard-reader';
+import { StorageKeys } from './storage-keys';
+import { decodeWal, encodeWal, type WalBatch, type WalHeader } from './wal-codec';
+
+/** Decides how many of `wanted` records a batch may take now, given the limiter state in the checkpoint. */
+export type RateGate = (input: { limiter: unknown; nowMs: number; wanted: number; ratePerSec: number }) => { granted: number; limiter: unknown };
+
+/** Options of {@link MicroBatchProcessor}. */
+export interface MicroBatchProcessorOptions {
+  readonly app: string;
+  readonly pipeline: CompiledPipeline;
+  readonly checkpoints: CheckpointStore;
+  readonly objects: ObjectStore;
+  readonly clock: Clock;
+  readonly metrics?: Metrics;
+  readonly output?: OutputSink;
+  /**
+   * Write each batch to the WAL before running it. Off, state stays exactly-once (the commit is
+   * atomic) but outputs become at-least-once, since a retry may cut the batch differently.
+   * @default true
+   */
+  readonly walEnabled?: boolean;
+  /**
+   * Static limit, records per second per shard (Spark's `receiver.maxRate`). The published rate of
+   * the controller, when lower, applies too.
+   * @default - no static limit
+   */
+  readonly maxRatePerShard?: number;
+  /** Enforces a rate; required when a rate may apply. */
+  readonly rateGate?: RateGate;
+  /** @default DEFAULT_MAX_RECORD_BYTES (1 MiB) */
+  readonly maxRecordBytes?: number;
+}
+
+/** What one call of {@link MicroBatchProcessor.process} did. */
+export interface ProcessResult {
+  readonly batches: BatchStats[];
+  /** First record left for later by the rate limit: the ESM must redeliver from here. */
+  readonly deferredFromSeq: string | undefined;
+  /** Highest committed sequence number of the shard after this call. */
+  readonly committedSeq: string | null;
+  /** Commits this call lost to another invocation (each followed by a re-read). */
+  readonly fenced: number;
+}
+
+/** Input of one call: records of one shard in sequence order, as the ESM or the local driver read them. */
+export interface ProcessInput {
+  readonly shardId: string;
+  readonly records: readonly SourceRecord[];
+  /** How long the batch waited before processing started (see docs/decisions/0003). @default 0 */
+  readonly schedulingDelayMs?: number;
+  readonly millisBehind?: number;
+}
+
+const MAX_ROUNDS = 1_000;
+
+/**
+ * Runs the micro-batch protocol of ARCHITECTURE.md §3 for one shard: read the checkpoint, allocate
+ * the batch in the WAL (create-only), compute, emit, and commit state and offsets in one fenced
+ * transaction. Local mode and the Lambda processor both call this; only the adapters differ.
+ *
+ * A warm instance keeps each shard's state in memory, validated against the checkpoint's bucket
+ * versions on every read, so a batch costs: one read, one WAL put, one commit (+ sinks).
+ */
+export class MicroBatchProcessor {
+  readonly #o: MicroBatchProcessorOptions;
+  readonly #reader: ShardReader;
+  readonly #walEnabled: boolean;
+
+  constructor(options: MicroBatchProcessorOptions) {
+    this.#o = options;
+    this.#walEnabled = options.walEnabled ?? true;
+    this.#reader = new ShardReader(options.app, options.pipeline, options.checkpoints);
+  }
+
+  /** Processes `input.records`, committing as many batches as the WAL and the rate limit make it. */
+  async process(input: ProcessInput): Promise<ProcessResult> {
+    const { shardId } = input;
+    let pending = sortedCopy(input.records);
+    const batches: BatchStats[] = [];
+    let fenced = 0;
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const snapshot = await this.#reader.read(shardId);
+      const committed = snapshot.checkpoint?.committedSeq ?? null;
+      // Redeliveries (seq ≤ committed) were counted already: drop them first.
+      if (committed !== null) pending = pending.filter((r) => compareSeq(r.seq, committed) > 0);
+      const allocation = await this.#allocate(snapshot, pending);
+      if (allocation === undefined) {
+        return { batches, deferredFromSeq: undefined, committedSeq: committed, fenced };
+      }
+      const { batch, replayed, deferredFromSeq } = allocation;
+      try {
+        batches.push(await this.#runAndCommit(snapshot, batch, replayed, input));
+      } catch (error) {
+        this.#reader.forget(shardId);
+        if (!(error instanceof FencedError || error instanceof ReadRaceError)) throw error;
+        // Another invocation committed this batch number first: re-read and go on from its offsets.
+        if (error instanceof FencedError) fenced++;
+        continue;
+      }
+      const lastSeq = batch.header.lastSeq;
+      pending = pending.filter((r) => compareSeq(r.seq, lastSeq) > 0);
+      if (deferredFromSeq !== undefined && !replayed) {
+        return { batches, deferredFromSeq, committedSeq: lastSeq, fenced };
+      }
+      if (pending.length === 0) return { batches, deferredFromSeq: undefined, committedSeq: lastSeq, fenced };
+    }
+    throw new SluiceError(`shard ${shardId}: gave up after ${MAX_ROUNDS} rounds of allocation`, { retryable: true });
+  }
+
+  /** Releases what the processor holds (caches). */
+  reset(): void {
+    this.#reader.forgetAll();
+  }
+
+  /**
+   * Step 2: fixes the records of batch n+1. If an earlier attempt already allocated it (its WAL object
+   * exists), that batch is re-run as it was, whatever this call was given.
+   */
+  async #allocate(snapshot: ShardSnapshot, pending: SourceRecord[]): Promise<{ batch: WalBatch; replayed: boolean; deferredFromSeq: string | undefined } | undefined> {
+    const { app, objects, clock } = this.#o;
+    const shardId = snapshot.shardId;
+    const batchNo = (snapshot.checkpoint?.batchNo ?? 0) + 1;
+    const walKey = StorageKeys.walKey(app, shardId, batchNo);
+    const nowMs = clock.nowMs();
+    const { granted, limiter, rateLimit } = this.#gate(snapshot, nowMs, pending.length);
+    const take = pending.slice(0, granted);
+    const deferredFromSeq = granted < pending.length ? pending[granted]!.seq : undefined;
+
+    if (!this.#walEnabled) {
+      if (take.length === 0) return undefined;
+      return { batch: { header: header(app, shardId, batchNo, take, nowMs, this.#o.pipeline.graphVersion, limiter, rateLimit), records: take }, replayed: false, deferredFromSeq };
+    }
+    if (take.length > 0) {
+      const batch: WalBatch = { header: header(app, shardId, batchNo, take, nowMs, this.#o.pipeline.graphVersion, limiter, rateLimit), records: take };
+      // The create-only write is the allocation: exactly one attempt ever fixes batch n+1's records.
+      if (await objects.putIfAbsent(walKey, encodeWal(batch))) return { batch, replayed: false, deferredFromSeq };
+    }
+    // Nothing to take, or n+1 was allocated earlier by an attempt that did not commit: run that one.
+    const existing = await objects.get(walKey);
+    if (existing === undefined) return undefined;
+    const batch = decodeWal(walKey, existing);
+    const committed = snapshot.checkpoint?.committedSeq ?? null;
+    if (batch.header.batchNo !== batchNo || (committed !== null && compareSeq(batch.header.firstSeq, committed) <= 0)) {
+      throw new SluiceError(`${walKey}: WAL batch does not follow the checkpoint (committed ${committed})`);
+    }
+    return { batch, replayed: true, deferredFromSeq: undefined };
+  }
+
+  #gate(snapshot: ShardSnapshot, nowMs: number, wanted: number): { granted: number; limiter: unknown; rateLimit: number | undefined } {
+    const limits = [this.#o.maxRatePerShard, snapshot.control?.rateLimit].filter((r): r is number => typeof r === 'number' && r > 0);
+    const rateLimit = limits.length > 0 ? Math.min(...limits) : undefined;
+    const previous = snapshot.checkpoint?.limiter;
+    if (rateLimit === undefined || wanted === 0) return { granted: wanted, limiter: previous, rateLimit };
+    if (this.#o.rateGate === undefined) throw new SluiceError('a rate limit applies but no rateGate was given to the processor');
+    const { granted, limiter } = this.#o.rateGate({ limiter: previous, nowMs, wanted, ratePerSec: rateLimit });
+    return { granted: Math.max(0, Math.min(wanted, Math.floor(granted))), limiter, rateLimit };
+  }
+
+  /** Steps 3 to 6: compute over the batch's records, emit, commit in one fenced transaction, report. */
+  async #runAndCommit(snapshot: ShardSnapshot, batch: WalBatch, replayed: boolean, input: ProcessInput): Promise<BatchStats> {
+    const { app, pipeline, clock, checkpoints } = this.#o;
+    const startedMs = clock.nowMs();
+    const { header: h, records } = batch;
+    const states = await this.#reader.states(snapshot);
+    const decoded = decodeRecords(records, pipeline.input, this.#o.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES);
+    const computation = pipeline.run(decoded.elements, states, h.createdAt, decoded.arrivalsMs);
+
+    const quarantined = await emitBatch({ app, shardId: snapshot.shardId, batchNo: h.batchNo, batchTimeMs: h.createdAt, records, decoded, computation, objects: this.#o.objects, output: this.#o.output });
+
+    const stats: BatchStats = {
+      app,
+      shardId: snapshot.shardId,
+      batchNo: h.batchNo,
+      batchTimeMs: h.createdAt,
+      records: records.length,
+      deferred: 0,
+      quarantined,
+      processingMs: clock.nowMs() - startedMs,
+      schedulingDelayMs: input.schedulingDelayMs ?? 0,
+      millisBehind: input.millisBehind,
+      rateLimit: h.rateLimit,
+      replayed,
+    };
+    const commit = buildCommit({ app, snapshot, pipeline, states, header: h, stats, nowMs: clock.nowMs() });
+    await checkpoints.transact(commit.writes);
+    const done: BatchStats = { ...stats, processingMs: clock.nowMs() - startedMs };
+    this.#reader.committed(snapshot.shardId, commit.checkpoint, states);
+    this.#o.metrics?.batchCommitted(done);
+    return done;
+  }
+}
+
+function header(app: string, shard: string, batchNo: number, records: SourceRecord[], createdAt: number, graphVersion: string, limiter: unknown, rateLimit: number | undefined): WalHeader {
+  return { app, shard, batchNo, firstSeq: records[0]!.seq, lastSeq: records[records.length - 1]!.seq, count: records.length, createdAt, graphVersion, limiter, rateLimit };
+}
+
+function sortedCopy(records: readonly SourceRecord[]): SourceRecord[] {
+  const copy = [...records];
+  for (let i = 1; i < copy.length; i++) {
+    if (compareSeq(copy[i - 1]!.seq, copy[i]!.seq) >= 0) return copy.sort((a, b) => compareSeq(a.seq, b.seq)).filter((r, j, all) => j === 0 || r.seq !== all[j - 1]!.seq);
+  }
+  return copy;
+}

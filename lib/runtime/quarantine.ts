@@ -1,0 +1,59 @@
+import type { SourceRecord } from '../core/source-record';
+import type { ObjectStore } from '../ports/object-store';
+
+/** A record (or derived element) set aside instead of blocking its shard, with the reason. */
+export interface QuarantineEntry {
+  readonly app: string;
+  readonly shardId: string;
+  readonly batchNo: number;
+  /** Sequence number of the source record, when the failure can be traced to one. */
+  readonly seq?: string;
+  readonly partitionKey?: string;
+  /** Where it failed: `decode`, or the pipeline stage/operator. */
+  readonly stage: string;
+  readonly reason: string;
+  readonly stack?: string;
+  /** The record's bytes, base64. */
+  readonly data?: string;
+  /** The derived element that failed, as JSON, when the failure is past the input stage. */
+  readonly element?: string;
+}
+
+/**
+ * Writes quarantine entries to `quarantine/{app}/{shard}/{batchNo:020}-{n:06}`. Keys are fixed by
+ * the batch, and writes are create-only, so a re-run of the same batch writes nothing twice.
+ */
+export class Quarantine {
+  readonly #objects: ObjectStore;
+
+  constructor(objects: ObjectStore) {
+    this.#objects = objects;
+  }
+
+  async write(entries: readonly QuarantineEntry[]): Promise<void> {
+    await Promise.all(
+      entries.map((entry, n) =>
+        this.#objects.putIfAbsent(
+          `quarantine/${entry.app}/${entry.shardId}/${String(entry.batchNo).padStart(20, '0')}-${String(n).padStart(6, '0')}`,
+          new TextEncoder().encode(JSON.stringify(entry, null, 2)),
+        ),
+      ),
+    );
+  }
+
+  /** Builds the entry of a source record. */
+  static ofRecord(base: { app: string; shardId: string; batchNo: number; stage: string }, record: SourceRecord, error: unknown): QuarantineEntry {
+    return {
+      ...base,
+      seq: record.seq,
+      partitionKey: record.partitionKey,
+      data: Buffer.from(record.data).toString('base64'),
+      ...describeError(error),
+    };
+  }
+}
+
+export function describeError(error: unknown): { reason: string; stack?: string } {
+  if (error instanceof Error) return { reason: `${error.name}: ${error.message}`, stack: error.stack };
+  return { reason: String(error) };
+}

@@ -1,0 +1,26 @@
+/**
+ * Where sluice keeps things, in one place so the processor, the controller and the CLI agree.
+ *
+ * Checkpoint store: partition `{app}#{shard}` holds `meta#checkpoint` (offsets, bucket versions,
+ * stats; written only by the fenced commit), `meta#control` (published rate; written only by the
+ * controller) and `state#{operator}#{bucket}`. Partition `{app}` lists the shards (`shard#{id}`).
+ * Object store: `wal/{app}/{shard}/{batchNo:020}`, `quarantine/{app}/{shard}/...`.
+ */
+export const StorageKeys = {
+  shardPartition: (app: string, shardId: string): string => `${app}#${shardId}`,
+  appPartition: (app: string): string => app,
+  CHECKPOINT_SK: 'meta#checkpoint',
+  CONTROL_SK: 'meta#control',
+  META_PREFIX: 'meta#',
+  STATE_PREFIX: 'state#',
+  SHARD_PREFIX: 'shard#',
+  shardSk: (shardId: string): string => `shard#${shardId}`,
+  stateSk: (operatorId: string, bucket: number): string => `state#${operatorId}#${String(bucket).padStart(3, '0')}`,
+  parseStateSk(sk: string): { operatorId: string; bucket: number } | undefined {
+    const m = /^state#(.+)#(\d{3})$/.exec(sk);
+    return m ? { operatorId: m[1]!, bucket: Number(m[2]) } : undefined;
+  },
+  walPrefix: (app: string, shardId: string): string => `wal/${app}/${shardId}/`,
+  walKey: (app: string, shardId: string, batchNo: number): string => `wal/${app}/${shardId}/${String(batchNo).padStart(20, '0')}`,
+  quarantinePrefix: (app: string): string => `quarantine/${app}/`,
+} as const;

@@ -1,0 +1,108 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { createAwsClients, type AwsClients } from '../../lib/adapters/aws/aws-clients';
+
+/** A running `moto_server` child process. */
+export interface MotoServer {
+  /** Base URL handed to the SDK: `http://localhost:<port>`. */
+  readonly url: string;
+  /** Terminates the server and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+/** Options of {@link startMotoServer}. */
+export interface StartMotoOptions {
+  /** @default `moto_server` from PATH */
+  readonly command?: string;
+  /** @default 30_000 (a cold Python start on a busy CI box takes a few seconds) */
+  readonly startTimeoutMs?: number;
+}
+
+const STDERR_TAIL_CHARS = 4_000;
+
+/**
+ * Starts `moto_server` on a free port bound to 127.0.0.1 and resolves once it answers through
+ * `localhost`. The URL uses `localhost` because moto resolves CloudFormation `TemplateURL`s to
+ * buckets only when they contain it; answering proves the name reaches the 127.0.0.1 listener.
+ * Rejects, never skips, when moto_server is missing: CI must run the AWS adapter tests.
+ */
+export async function startMotoServer(options: StartMotoOptions = {}): Promise<MotoServer> {
+  const command = options.command ?? 'moto_server';
+  const port = await freePort();
+  const url = `http://localhost:${port}`;
+  const child = spawn(command, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderrTail = '';
+  // Drain stderr (moto logs every request there) so the pipe never fills and blocks the server.
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderrTail = (stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
+  });
+  const exited = new Promise<Error>((resolve) => {
+    child.once('error', (error: NodeJS.ErrnoException) =>
+      resolve(error.code === 'ENOENT'
+        ? new Error(`${command} not found on PATH. Install moto 5.2.1 (pip install "moto[server]==5.2.1") or set AWS_ENDPOINT_URL to a running emulator (LocalStack, moto).`)
+        : error));
+    child.once('exit', (code, signal) =>
+      resolve(new Error(`${command} exited (code ${code}, signal ${signal}) before answering on ${url}:\n${stderrTail}`)));
+  });
+  const killOnExit = (): void => void child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const failure = await Promise.race([exited, waitUntilAnswering(url, options.startTimeoutMs ?? 30_000)]);
+  if (failure instanceof Error) {
+    child.kill('SIGKILL');
+    throw failure;
+  }
+  return {
+    url,
+    async stop() {
+      process.off('exit', killOnExit);
+      await stopChild(child);
+    },
+  };
+}
+
+/** A resource name unique to this run and file, so test files can share one server in parallel. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomBytes(5).toString('hex')}`;
+}
+
+/** The adapters' clients pointed at the test endpoint (from `inject('awsEndpoint')`). */
+export function createTestAwsClients(endpoint: string): AwsClients {
+  return createAwsClients({ endpoint, region: 'us-east-1' });
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitUntilAnswering(url: string, timeoutMs: number): Promise<true | Error> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const response = await fetch(`${url}/moto-api/`);
+      await response.arrayBuffer();
+      if (response.ok) return true;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return new Error(`moto_server did not answer on ${url} within ${timeoutMs} ms`);
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}

@@ -1,0 +1,198 @@
+import { describe, expect, it } from 'vitest';
+import wordCount from '../../../examples/word-count';
+import { MemoryCheckpointStore } from '../../../lib/adapters/local/memory-checkpoint-store';
+import { MemoryObjectStore } from '../../../lib/adapters/local/memory-object-store';
+import { compilePipeline } from '../../../lib/core/engine/compile-pipeline';
+import { GraphMismatchError } from '../../../lib/core/errors';
+import { pipeline } from '../../../lib/core/pipeline/stream';
+import type { CheckpointStore } from '../../../lib/ports/checkpoint-store';
+import type { ObjectStore } from '../../../lib/ports/object-store';
+import { MicroBatchProcessor, type RateGate } from '../../../lib/runtime/micro-batch-processor';
+import { readMergedState, stateToJson } from '../../../lib/runtime/read-merged-state';
+import { StorageKeys } from '../../../lib/runtime/storage-keys';
+import { CrashInjector, InjectedCrash } from '../../helpers/crash-injector';
+import { FakeClock } from '../../helpers/fake-clock';
+import { countWords, recordsOf, sampleLines } from '../../helpers/word-records';
+
+const APP = 'wc';
+const compiled = compilePipeline(wordCount as never);
+
+function setup(options: { checkpoints?: CheckpointStore; objects?: ObjectStore } = {}) {
+  const checkpoints = options.checkpoints ?? new MemoryCheckpointStore();
+  const objects = options.objects ?? new MemoryObjectStore();
+  const clock = new FakeClock({ startMs: 1_700_000_000_000 });
+  const make = (overrides: { checkpoints?: CheckpointStore; objects?: ObjectStore; rateGate?: RateGate; maxRatePerShard?: number } = {}) =>
+    new MicroBatchProcessor({ app: APP, pipeline: compiled, checkpoints: overrides.checkpoints ?? checkpoints, objects: overrides.objects ?? objects, clock, rateGate: overrides.rateGate, maxRatePerShard: overrides.maxRatePerShard });
+  const state = async () => stateToJson(await readMergedState(checkpoints, APP, compiled));
+  return { checkpoints, objects, clock, make, state };
+}
+
+describe('MicroBatchProcessor', () => {
+  describe('process', () => {
+    it('commits state and offsets of a batch in one step', async () => {
+      // Prepare
+      const { make, state, checkpoints } = setup();
+      const lines = ['a b', 'b c  c', ''];
+      // Act
+      const result = await make().process({ shardId: 's1', records: recordsOf(lines) });
+      // Assess
+      expect(result.batches).toHaveLength(1);
+      expect(result.committedSeq).toBe('3');
+      expect(await state()).toEqual(countWords(lines));
+      const cp = await checkpoints.get(StorageKeys.shardPartition(APP, 's1'), StorageKeys.CHECKPOINT_SK);
+      expect(cp?.version).toBe(1);
+    });
+
+    it('changes state exactly once when the same batch is delivered twice', async () => {
+      const { make, state } = setup();
+      const records = recordsOf(sampleLines(50));
+      await make().process({ shardId: 's1', records });
+      const again = await make().process({ shardId: 's1', records });
+      expect(again.batches).toHaveLength(0);
+      expect(await state()).toEqual(countWords(sampleLines(50)));
+    });
+
+    it('counts each record once when retries cut batches at other boundaries', async () => {
+      const { make, state } = setup();
+      const lines = sampleLines(100);
+      const all = recordsOf(lines);
+      const processor = make();
+      await processor.process({ shardId: 's1', records: all.slice(0, 30) });
+      await processor.process({ shardId: 's1', records: all.slice(10, 70) });
+      await make().process({ shardId: 's1', records: all.slice(0, 100) });
+      expect(await state()).toEqual(countWords(lines));
+    });
+
+    it('changes state exactly once under concurrent invocations of one shard', async () => {
+      const { make, state } = setup();
+      const lines = sampleLines(200);
+      const all = recordsOf(lines);
+      const results = await Promise.all([make().process({ shardId: 's1', records: all.slice(0, 120) }), make().process({ shardId: 's1', records: all.slice(50, 200) }), make().process({ shardId: 's1', records: all })]);
+      expect(await state()).toEqual(countWords(lines));
+      expect(results.reduce((n, r) => n + r.batches.length, 0)).toBeGreaterThan(0);
+    });
+
+    it('fences a stale invocation that read an old checkpoint', async () => {
+      // Prepare: a zombie reads batch 0, stalls at its commit while a fresh invocation commits.
+      const { make, state, checkpoints } = setup();
+      const lines = sampleLines(20);
+      const all = recordsOf(lines);
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let stalled = false;
+      const slow: CheckpointStore = {
+        get: (pk, sk) => checkpoints.get(pk, sk),
+        query: (pk, p) => checkpoints.query(pk, p),
+        transact: async (w) => {
+          if (!stalled) {
+            stalled = true;
+            await gate;
+          }
+          return checkpoints.transact(w);
+        },
+      };
+      // Act
+      const zombie = make({ checkpoints: slow, objects: new MemoryObjectStore() }).process({ shardId: 's1', records: all.slice(0, 10) });
+      await new Promise((r) => setTimeout(r, 10));
+      await make().process({ shardId: 's1', records: all });
+      release();
+      const zombieResult = await zombie;
+      // Assess
+      expect(zombieResult.fenced).toBe(1);
+      expect(await state()).toEqual(countWords(lines));
+    });
+
+    it('re-runs a batch allocated in the WAL with its own records, then the rest', async () => {
+      // Prepare: attempt 1 allocates batch 1 (records 1-10) and dies before committing.
+      const { make, state, checkpoints, objects } = setup();
+      const lines = sampleLines(30);
+      const all = recordsOf(lines);
+      const crash = new CrashInjector(3, 'before'); // read, WAL put, then the commit
+      await expect(make({ checkpoints: crash.checkpoints(checkpoints), objects: crash.objects(objects) }).process({ shardId: 's1', records: all.slice(0, 10) })).rejects.toThrow(InjectedCrash);
+      // Act: the retry brings a different boundary.
+      const result = await make().process({ shardId: 's1', records: all.slice(5, 30) });
+      // Assess
+      expect(result.batches.map((b) => [b.batchNo, b.records, b.replayed])).toEqual([
+        [1, 10, true],
+        [2, 20, false],
+      ]);
+      expect(await state()).toEqual(countWords(lines));
+    });
+
+    it('recovers exact counts after a crash before or after every port call', async () => {
+      const lines = sampleLines(60, 7);
+      const all = recordsOf(lines);
+      const deliveries = [all.slice(0, 25), all.slice(20, 45), all.slice(40, 60)];
+      for (const when of ['before', 'after'] as const) {
+        for (let crashAt = 1; crashAt <= 20; crashAt++) {
+          const { make, state, checkpoints, objects } = setup();
+          const crash = new CrashInjector(crashAt, when);
+          const faulty = make({ checkpoints: crash.checkpoints(checkpoints), objects: crash.objects(objects) });
+          for (const records of deliveries) {
+            // Like the ESM: retry the same delivery until it succeeds, on a fresh instance after a crash.
+            let processor = faulty;
+            for (;;) {
+              try {
+                await processor.process({ shardId: 's1', records });
+                break;
+              } catch (error) {
+                if (!(error instanceof InjectedCrash)) throw error;
+                processor = make();
+              }
+            }
+          }
+          expect(await state(), `crash ${when} call ${crashAt}`).toEqual(countWords(lines));
+        }
+      }
+    });
+
+    it('quarantines a record the pipeline throws on and commits the rest', async () => {
+      const strict = compilePipeline(
+        pipeline('strict')
+          .map((line) => {
+            if (line.includes('poison')) throw new Error('cannot handle poison');
+            return line;
+          })
+          .countByValue()
+          .updateStateByKey<string, number, number>((c, t = 0) => t + c.reduce((a, b) => a + b, 0)) as never,
+      );
+      const checkpoints = new MemoryCheckpointStore();
+      const objects = new MemoryObjectStore();
+      const processor = new MicroBatchProcessor({ app: 'strict', pipeline: strict, checkpoints, objects, clock: new FakeClock() });
+      const result = await processor.process({ shardId: 's1', records: recordsOf(['ok', 'poison pill', 'ok']) });
+      const state = stateToJson(await readMergedState(checkpoints, 'strict', strict));
+      expect(state).toEqual({ ok: 2 });
+      expect(result.batches[0]!.quarantined).toBe(1);
+      const keys = await objects.list('quarantine/strict/s1/');
+      const entries = await Promise.all(keys.map(async (k) => JSON.parse(new TextDecoder().decode(await objects.get(k)))));
+      expect(entries).toEqual([expect.objectContaining({ seq: '2', shardId: 's1', batchNo: 1, reason: 'Error: cannot handle poison' })]);
+    });
+
+    it('quarantines a record that is not valid UTF-8', async () => {
+      const { make, objects } = setup();
+      const bad = { seq: '1', arrivalMs: 0, partitionKey: 'p', data: new Uint8Array([0x61, 0xff, 0xfe]) };
+      const result = await make().process({ shardId: 's1', records: [bad, ...recordsOf(['fine'], 2)] });
+      expect(result.batches[0]!.quarantined).toBe(1);
+      const [key] = await objects.list('quarantine/');
+      expect(JSON.parse(new TextDecoder().decode(await objects.get(key!)))).toMatchObject({ seq: '1', stage: 'decode', reason: expect.stringContaining('not valid UTF-8') });
+    });
+
+    it('defers the records over the rate limit to a later batch', async () => {
+      const { make, state } = setup();
+      const lines = sampleLines(10);
+      const gate: RateGate = ({ wanted }) => ({ granted: Math.min(wanted, 4), limiter: { used: true } });
+      const result = await make({ rateGate: gate, maxRatePerShard: 4 }).process({ shardId: 's1', records: recordsOf(lines) });
+      expect(result.deferredFromSeq).toBe('5');
+      expect(result.committedSeq).toBe('4');
+      expect(await state()).toEqual(countWords(lines.slice(0, 4)));
+    });
+
+    it('rejects a checkpoint written by a pipeline with another state layout', async () => {
+      const { make, checkpoints, objects } = setup();
+      await make().process({ shardId: 's1', records: recordsOf(['x']) });
+      const other = compilePipeline(pipeline('wc').countByValue().updateStateByKey((v: number[]) => v.length, { name: 'renamed' }) as never);
+      const processor = new MicroBatchProcessor({ app: APP, pipeline: other, checkpoints, objects, clock: new FakeClock() });
+      await expect(processor.process({ shardId: 's1', records: recordsOf(['y'], 2) })).rejects.toThrow(GraphMismatchError);
+    });
+  });
+});
