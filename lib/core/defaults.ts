@@ -26,3 +26,9 @@ export const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
 
 /** DynamoDB's TransactWriteItems limit; every checkpoint backend enforces it so tests catch it locally. */
 export const MAX_TRANSACT_ITEMS = 100;
+
+/** Token bucket size in seconds of the rate: one second lets a 1 s batch take its full allowance at once. */
+export const DEFAULT_RATE_BURST_SECONDS = 1;
+
+/** Most records the local driver reads for one batch when no rate applies: bounds memory per batch. */
+export const DEFAULT_MAX_RECORDS_PER_BATCH = 100_000;

@@ -64,8 +64,9 @@ export class SluiceRateController implements RateEstimator {
     const t = pidTerms(this.state, this.batchIntervalMs, timeMs, numElements, processingDelayMs, delayMs);
     const target = this.utilization * t.processingRate;
     if (this.state.firstRun) {
-      this.state = { firstRun: false, latestTimeMs: timeMs, latestRate: this.clamp(target), latestError: 0 };
-      return undefined;
+      const first = this.clamp(target - this.ki * t.historicalError);
+      this.state = { firstRun: false, latestTimeMs: timeMs, latestRate: first, latestError: 0 };
+      return first;
     }
     const error = this.state.latestRate - target;
     const dError = (error - this.state.latestError) / ((timeMs - this.state.latestTimeMs) / 1000);

@@ -106,13 +106,17 @@ export class ReceiverLog {
     let seq = this.lastDurable + this.buffer.length;
     for (const data of lines) this.buffer.push({ seq: ++seq, arrivalMs, data });
     const durable = new Promise<void>((resolve, reject) => this.waiters.push({ seq, resolve, reject }));
-    if (this.buffer.length >= this.maxBlockRecords) void this.flush().catch(() => undefined);
+    // A full block is written at once; the rest waits for the interval, so blocks stay full under load.
+    if (this.buffer.length >= this.maxBlockRecords) void this.flush(true).catch(() => undefined);
     return durable;
   }
 
-  /** Writes every buffered record as blocks; resolves when they are durable. One flush at a time. */
-  flush(): Promise<void> {
-    this.flushing = this.flushing.catch(() => undefined).then(() => this.writeBlocks());
+  /**
+   * Writes the buffered records as blocks (only full ones when `fullBlocksOnly`); resolves when they
+   * are durable. One flush at a time.
+   */
+  flush(fullBlocksOnly = false): Promise<void> {
+    this.flushing = this.flushing.catch(() => undefined).then(() => this.writeBlocks(fullBlocksOnly));
     return this.flushing;
   }
 
@@ -169,8 +173,8 @@ export class ReceiverLog {
     }
   }
 
-  private async writeBlocks(): Promise<void> {
-    while (this.buffer.length > 0 && !this.fatal) {
+  private async writeBlocks(fullBlocksOnly: boolean): Promise<void> {
+    while (this.buffer.length >= (fullBlocksOnly ? this.maxBlockRecords : 1) && !this.fatal) {
       // A retry writes exactly the block that failed, so a write that landed before its error
       // is recognized as ours below instead of looking like a conflict.
       const block = this.buffer.slice(0, this.retrySize ?? this.maxBlockRecords);

@@ -39,7 +39,9 @@ export async function scanLines(handle: FileHandle, request: ScanRequest): Promi
   let readAt = request.offset;
   let pieces: Uint8Array[] = [];
   const keep = (): boolean => line >= request.firstWanted;
-  while (lines.length < request.maxLines) {
+  // Reaching the first wanted line is part of the job even when no line is wanted (maxLines 0).
+  const more = (): boolean => line < request.firstWanted || lines.length < request.maxLines;
+  while (more()) {
     const { bytesRead } = await handle.read(chunk, 0, chunk.length, readAt);
     if (bytesRead === 0) {
       // End of file: a non-empty remainder is a last line without newline.
@@ -53,7 +55,7 @@ export async function scanLines(handle: FileHandle, request: ScanRequest): Promi
     }
     const data = chunk.subarray(0, bytesRead);
     let from = 0;
-    while (lines.length < request.maxLines) {
+    while (more()) {
       const newline = data.indexOf(NEWLINE, from);
       if (newline < 0) break;
       if (keep()) lines.push(joinLine(pieces, data.subarray(from, newline)));
@@ -64,7 +66,7 @@ export async function scanLines(handle: FileHandle, request: ScanRequest): Promi
       from = newline + 1;
     }
     // Only the unfinished part of a kept line is copied; skipped lines cost no memory.
-    if (lines.length < request.maxLines && from < bytesRead && keep()) pieces.push(new Uint8Array(data.subarray(from)));
+    if (more() && from < bytesRead && keep()) pieces.push(new Uint8Array(data.subarray(from)));
     readAt += bytesRead;
   }
   return { lines, nextLine: line, nextOffset: lineStart, bytesRead: readAt - request.offset };

@@ -69,7 +69,6 @@ describe('SqliteCheckpointStore', () => {
       expect(exits).toEqual([0, 0]);
       const { batchNo, logs } = await readHistory(file);
       expect(batchNo).toBe(2 * perWriter);
-      console.log(logs.map((l) => l.data).join(''));
       for (const [index, id] of ['A', 'B'].entries()) {
         const printed = writers[index]!.lines.slice(1).map(Number);
         expect(logs.filter((l) => l.data === id).map((l) => l.version)).toEqual(printed);

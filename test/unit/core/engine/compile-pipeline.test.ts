@@ -87,7 +87,7 @@ describe('compilePipeline', () => {
     });
 
     it('fails an element that is not a [key, value] pair at a keyed operator', () => {
-      const stream = pipeline<unknown>('t').reduceByKey((a: number, b: number) => a + b).print();
+      const stream = pipeline<[string, number]>('t').reduceByKey((a, b) => a + b).print() as Stream<unknown>;
       const [batch] = printed(stream, [[['a', 1], 'oops', ['a', 2]]]);
       expect(batch!.outputs[0]!.items).toEqual([['a', 3]]);
       expect(String(batch!.failures[0]!.error)).toMatch(/reduceByKey expects \[key, value\] pairs, got "oops"/);

@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../../core/errors';
+import { defaultCheckpointDir, openLocalStores } from '../../runtime/open-local-app';
+import { readMergedState, stateToJson } from '../../runtime/read-merged-state';
+import { loadPipeline } from '../load-pipeline';
+import { parseOptions } from '../parse-options';
+
+const dumpSchema = z.object({
+  pipeline: z.string().optional(),
+  app: z.string().optional(),
+  checkpointDir: z.string().min(1).optional(),
+  operator: z.string().optional(),
+});
+
+/** `sluice state dump`: prints a stateful operator's state, merged across shards, as one JSON object. */
+export function registerState(program: Command): void {
+  const state = program.command('state').description('Read the checkpointed state of a pipeline.');
+  state
+    .command('dump')
+    .description('Print the merged state as one JSON object {"key": value, ...} on stdout.')
+    .option('--pipeline <path>', 'pipeline module (default: the word count)')
+    .option('--app <name>', 'app name (default: the pipeline name)')
+    .option('--checkpoint-dir <dir>', 'local checkpoint directory (default: .sluice/<app>)')
+    .option('--operator <id>', "stateful operator to dump (default: the pipeline's last)")
+    .action(async (raw: Record<string, unknown>) => {
+      const o = parseOptions(dumpSchema, raw);
+      const pipeline = await loadPipeline(o.pipeline);
+      const app = o.app ?? pipeline.name;
+      const dir = o.checkpointDir ?? defaultCheckpointDir(app);
+      if (!existsSync(join(dir, 'checkpoint.sqlite'))) throw new ConfigError('--checkpoint-dir', `no checkpoint in ${dir} (run the pipeline first, or point at its directory)`);
+      const { checkpoints } = openLocalStores(dir);
+      try {
+        const merged = await readMergedState(checkpoints, app, pipeline, o.operator);
+        process.stdout.write(`${JSON.stringify(stateToJson(merged))}\n`);
+      } finally {
+        await checkpoints.close();
+      }
+    });
+}

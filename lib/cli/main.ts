@@ -1,0 +1,29 @@
+import { Command, CommanderError } from 'commander';
+import { SluiceError } from '../core/errors';
+import { registerRun } from './commands/run';
+import { registerState } from './commands/state';
+
+/**
+ * The `sluice` command. Each subcommand lives in `commands/` and registers itself here. Errors sluice
+ * understands (bad options, missing files, fenced writes) print as one line; anything else keeps its
+ * stack, since it is a bug.
+ */
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command('sluice')
+    .description('Serverless micro-batch stream processing: Spark Streaming guarantees on Kinesis, Lambda, DynamoDB and S3.')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerRun(program);
+  registerState(program);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof SluiceError) {
+      process.stderr.write(`sluice: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,125 @@
+import type { BatchStats } from '../core/batch-stats';
+import { DEFAULT_MAX_RECORDS_PER_BATCH } from '../core/defaults';
+import type { RateEstimator } from '../core/rate/rate-estimator';
+import type { CheckpointStore } from '../ports/checkpoint-store';
+import type { Clock } from '../ports/clock';
+import type { Source } from '../ports/source';
+import { parseRecord, type CheckpointRecord } from './checkpoint-record';
+import type { MicroBatchProcessor } from './micro-batch-processor';
+import { StorageKeys } from './storage-keys';
+
+/** Options of {@link LocalDriver}. */
+export interface LocalDriverOptions {
+  readonly app: string;
+  readonly source: Source;
+  readonly processor: MicroBatchProcessor;
+  readonly checkpoints: CheckpointStore;
+  readonly clock: Clock;
+  /** @default DEFAULT_BATCH_INTERVAL_MS */
+  readonly batchIntervalMs: number;
+  /** Static limit per shard, records/s (also enforced by the processor's token bucket). @default - none */
+  readonly maxRatePerShard?: number;
+  /** PID backpressure: the receiver pulls at the rate this estimator computes after every batch. @default - off */
+  readonly estimator?: RateEstimator;
+  /** Stop after this long. @default - run until the source is drained or `signal` aborts */
+  readonly durationMs?: number;
+  /** @default DEFAULT_MAX_RECORDS_PER_BATCH */
+  readonly maxRecordsPerBatch?: number;
+  readonly signal?: AbortSignal;
+  /** Called after every batch interval of every shard, including empty ones (the live view). */
+  readonly onBatch?: (event: DriverBatchEvent) => void;
+}
+
+/** One tick of one shard, for the live view. */
+export interface DriverBatchEvent {
+  readonly shardId: string;
+  readonly tickMs: number;
+  /** Committed batches of this tick (more than one after a recovery re-ran a WAL batch). */
+  readonly batches: readonly BatchStats[];
+  readonly records: number;
+  readonly schedulingDelayMs: number;
+  /** Rate the receiver pulls at now, records/s (undefined = unbounded). */
+  readonly rate: number | undefined;
+  readonly committedSeq: string | null;
+}
+
+/** Why {@link LocalDriver.run} returned. */
+export type StopReason = 'drained' | 'duration' | 'signal';
+
+/**
+ * Spark's JobGenerator for local mode: every batch interval it reads each shard from its committed
+ * offset (at most the rate allows), hands the records to the micro-batch protocol, and — with
+ * backpressure on — feeds the batch's stats to the rate estimator, which sets the next pull size.
+ *
+ * The driver holds no state of its own worth saving: offsets, state and the WAL are in the stores,
+ * so a `kill -9` at any moment resumes exactly.
+ */
+export class LocalDriver {
+  readonly #o: LocalDriverOptions;
+  #rate: number | undefined;
+
+  constructor(options: LocalDriverOptions) {
+    this.#o = options;
+    this.#rate = options.maxRatePerShard;
+  }
+
+  async run(): Promise<{ stoppedBy: StopReason; batches: number; records: number }> {
+    const { source, clock, batchIntervalMs, signal } = this.#o;
+    const shards = (await source.listShards()).map((s) => s.shardId);
+    const positions = new Map<string, string | null>();
+    for (const shardId of shards) positions.set(shardId, await this.#committedSeq(shardId));
+    const startMs = clock.nowMs();
+    const endMs = this.#o.durationMs === undefined ? Infinity : startMs + this.#o.durationMs;
+    let tickMs = startMs;
+    let batches = 0;
+    let records = 0;
+    for (;;) {
+      if (signal?.aborted) return { stoppedBy: 'signal', batches, records };
+      let drained = true;
+      for (const shardId of shards) {
+        const read = await source.read(shardId, positions.get(shardId) ?? undefined, this.#pullSize());
+        const schedulingDelayMs = Math.max(0, clock.nowMs() - tickMs);
+        const result = await this.#o.processor.process({ shardId, records: read.records, schedulingDelayMs, millisBehind: read.millisBehind });
+        positions.set(shardId, result.committedSeq);
+        if (result.committedSeq !== null && result.batches.length > 0) await source.committed?.(shardId, result.committedSeq);
+        for (const b of result.batches) this.#feedEstimator(b);
+        const n = result.batches.reduce((sum, b) => sum + b.records, 0);
+        batches += result.batches.length;
+        records += n;
+        this.#o.onBatch?.({ shardId, tickMs, batches: result.batches, records: n, schedulingDelayMs, rate: this.#rate, committedSeq: result.committedSeq });
+        // Drained: a finite source has nothing left and everything read is committed.
+        if (!(read.endOfData && result.deferredFromSeq === undefined)) drained = false;
+      }
+      if (drained) return { stoppedBy: 'drained', batches, records };
+      tickMs += batchIntervalMs;
+      const now = clock.nowMs();
+      if (now >= endMs || tickMs >= endMs) return { stoppedBy: 'duration', batches, records };
+      // Behind schedule, the next batch starts at once and its scheduling delay shows it.
+      if (tickMs > now) await sleepUnlessAborted(clock, tickMs - now, signal);
+    }
+  }
+
+  #pullSize(): number {
+    const max = this.#o.maxRecordsPerBatch ?? DEFAULT_MAX_RECORDS_PER_BATCH;
+    if (this.#rate === undefined) return max;
+    return Math.max(1, Math.min(max, Math.floor((this.#rate * this.#o.batchIntervalMs) / 1000)));
+  }
+
+  #feedEstimator(b: BatchStats): void {
+    const next = this.#o.estimator?.compute(b.batchTimeMs + b.processingMs, b.records, b.processingMs, b.schedulingDelayMs);
+    if (next === undefined) return;
+    const cap = this.#o.maxRatePerShard;
+    this.#rate = cap === undefined ? next : Math.min(cap, next);
+  }
+
+  async #committedSeq(shardId: string): Promise<string | null> {
+    const item = await this.#o.checkpoints.get(StorageKeys.shardPartition(this.#o.app, shardId), StorageKeys.CHECKPOINT_SK);
+    return item === undefined ? null : parseRecord<CheckpointRecord>(item.sk, item.data).committedSeq;
+  }
+}
+
+async function sleepUnlessAborted(clock: Clock, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) return clock.sleep(ms);
+  if (signal.aborted) return;
+  await Promise.race([clock.sleep(ms), new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))]);
+}
