@@ -11,6 +11,7 @@ import { CorruptDataError } from '../../core/errors';
 import { compareSeq, type SourceRecord } from '../../core/source-record';
 import type { ReadResult, ShardInfo, Source } from '../../ports/source';
 import { translateKinesisError } from './kinesis-errors';
+import { parentsFirst } from './parents-first';
 
 /** Options of {@link KinesisSource}. */
 export interface KinesisSourceOptions {
@@ -74,8 +75,9 @@ export class KinesisSource implements Source {
   async read(shardId: string, afterSeq: string | undefined, maxRecords: number): Promise<ReadResult> {
     const cached = this.cursors.get(shardId);
     const cursor = cached !== undefined && cached.afterSeq === afterSeq ? cached : undefined;
-    if (cursor?.iterator === null) return { records: [], endOfShard: true, endOfData: false };
-    const limit = Math.min(Math.max(1, Math.floor(maxRecords)), GET_RECORDS_MAX);
+    // A closed shard never grows, and a zero allowance (rate limit) reads nothing: no call for either.
+    if (cursor?.iterator === null || maxRecords < 1) return { records: [], endOfShard: cursor?.iterator === null, endOfData: false };
+    const limit = Math.min(Math.floor(maxRecords), GET_RECORDS_MAX);
     let output: GetRecordsCommandOutput;
     try {
       const iterator = cursor?.iterator ?? (await this.iteratorAfter(shardId, afterSeq));
@@ -131,24 +133,4 @@ function toSourceRecord(shardId: string, record: KinesisRecord): SourceRecord {
     partitionKey: record.PartitionKey,
     data: record.Data ?? new Uint8Array(),
   };
-}
-
-/** Orders shards so each comes after its parents that are still listed (expired parents hold nothing). */
-function parentsFirst(shards: readonly Shard[]): ShardInfo[] {
-  const listed = new Set(shards.map((s) => s.ShardId));
-  const infos = shards.flatMap((s): ShardInfo[] => s.ShardId === undefined ? [] : [{
-    shardId: s.ShardId,
-    parentShardIds: [s.ParentShardId, s.AdjacentParentShardId].filter((p): p is string => p !== undefined && listed.has(p)),
-  }]);
-  const ordered: ShardInfo[] = [];
-  const placed = new Set<string>();
-  while (ordered.length < infos.length) {
-    const ready = infos.filter((s) => !placed.has(s.shardId) && s.parentShardIds.every((p) => placed.has(p)));
-    // A cycle cannot come from Kinesis; keep the rest in listed order rather than loop forever.
-    for (const s of ready.length > 0 ? ready : infos.filter((i) => !placed.has(i.shardId))) {
-      ordered.push(s);
-      placed.add(s.shardId);
-    }
-  }
-  return ordered;
 }

@@ -21,9 +21,13 @@ export interface KinesisWriterOptions {
   readonly streamName: string;
   /** PutRecords attempts per request, the first included. @default 8 */
   readonly maxAttempts?: number;
-  /** Cap of the exponential backoff before the jitter is drawn. @default 100 ms doubled per attempt */
+  /**
+   * Backoff cap after the first failed attempt, doubled after each further one up to `maxDelayMs`;
+   * the wait is drawn uniformly below the cap (full jitter).
+   * @default 100
+   */
   readonly baseDelayMs?: number;
-  /** @default 5_000 */
+  /** Largest backoff cap. @default 5_000 */
   readonly maxDelayMs?: number;
   /** Uniform [0, 1) for the jitter; tests pass a seeded one. @default Math.random */
   readonly random?: () => number;

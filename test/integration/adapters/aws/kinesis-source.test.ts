@@ -2,6 +2,7 @@ import {
   DeleteStreamCommand,
   ExpiredIteratorException,
   GetRecordsCommand,
+  MergeShardsCommand,
   GetShardIteratorCommand,
   ProvisionedThroughputExceededException,
   PutRecordsCommand,
@@ -134,6 +135,20 @@ describe('KinesisSource', () => {
       client.destroy();
     });
 
+    it('reads nothing and calls nothing when allowed zero records', async () => {
+      // Prepare
+      const client = createTestAwsClients(endpoint).kinesis;
+      const source = new KinesisSource({ client, streamName });
+      const [shard] = await source.listShards();
+      const sent = interceptSend(client);
+      // Act
+      const result = await source.read(shard!.shardId, undefined, 0);
+      // Assess
+      expect(result).toEqual({ records: [], endOfShard: false, endOfData: false });
+      expect(sent).toEqual([]);
+      client.destroy();
+    });
+
     it('refreshes an expired iterator once and returns the same records', async () => {
       // Prepare: iterators expire after 5 minutes; moto never expires them, so answer as Kinesis would.
       const client = createTestAwsClients(endpoint).kinesis;
@@ -206,6 +221,23 @@ describe('KinesisSource', () => {
       expect([...firstRead.records, ...lastRead.records].map(text)).toEqual(before);
       expect([firstRead.endOfShard, lastRead.endOfShard, afterEnd.endOfShard]).toEqual([false, true, true]);
       expect(afterEnd.records).toEqual([]);
+    });
+
+    it('lists both parents of a merged shard before it', async () => {
+      // Prepare
+      const streamName = await newStream(2);
+      const source = new KinesisSource({ client: aws.kinesis, streamName });
+      const [left, right] = await source.listShards();
+      // Act
+      await aws.kinesis.send(new MergeShardsCommand({ StreamName: streamName, ShardToMerge: left!.shardId, AdjacentShardToMerge: right!.shardId }));
+      await waitUntilStreamExists({ client: aws.kinesis, maxWaitTime: 60, minDelay: 1 }, { StreamName: streamName });
+      const shards = await source.listShards();
+      // Assess
+      expect(shards).toEqual([
+        { shardId: left!.shardId, parentShardIds: [] },
+        { shardId: right!.shardId, parentShardIds: [] },
+        { shardId: expect.any(String), parentShardIds: [left!.shardId, right!.shardId] },
+      ]);
     });
   });
 });

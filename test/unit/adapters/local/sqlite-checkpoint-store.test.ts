@@ -1,8 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteCheckpointStore } from '../../../../lib/adapters/local/sqlite-checkpoint-store';
+import { ThrottledError } from '../../../../lib/core/errors';
 import { describeCheckpointStoreContract } from '../../../helpers/checkpoint-store-contract';
 
 describeCheckpointStoreContract('SqliteCheckpointStore', async () => {
@@ -43,6 +45,26 @@ describe('SqliteCheckpointStore', () => {
       // Assess
       expect(got).toEqual({ pk: 'p', sk: 'checkpoint', version: 3, data: '{"batchNo":3}' });
       await second.close();
+    });
+  });
+
+  describe('transact', () => {
+    it('rejects with a retryable ThrottledError when another connection holds the write lock past busy_timeout', async () => {
+      // Prepare
+      const file = join(dir, 'checkpoint.db');
+      const store = SqliteCheckpointStore.open(file, { busyTimeoutMs: 0 });
+      const other = new Database(file);
+      other.exec('BEGIN IMMEDIATE');
+      // Act
+      const error = await store.transact([{ kind: 'put', item: { pk: 'p', sk: 's', version: 1, data: 'd' } }]).catch((e: unknown) => e);
+      // Assess
+      expect(error).toBeInstanceOf(ThrottledError);
+      expect((error as ThrottledError).retryable).toBe(true);
+      other.exec('ROLLBACK');
+      other.close();
+      await store.transact([{ kind: 'put', item: { pk: 'p', sk: 's', version: 1, data: 'd' } }]);
+      expect((await store.get('p', 's'))?.version).toBe(1);
+      await store.close();
     });
   });
 

@@ -1,0 +1,101 @@
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { StreamMode } from 'aws-cdk-lib/aws-kinesis';
+import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DEFAULT_BATCH_INTERVAL_MS } from '../lib/core/defaults';
+import { ConfigError } from '../lib/core/errors';
+import { checkRange, type Range } from '../lib/core/rate/check-range';
+import type { StreamProcessorProps } from './stream-processor-props';
+
+/** The most records per second one Kinesis shard accepts: the batch size when no static rate is set. */
+export const KINESIS_SHARD_RECORDS_PER_SECOND = 1_000;
+
+/** The event source mapping's batch size range for Kinesis. */
+const BATCH_SIZE_RANGE = { min: 1, max: 10_000 } as const;
+
+/** {@link StreamProcessorProps} with every default applied and every range checked. */
+export type ResolvedStreamProcessorProps = Required<Omit<StreamProcessorProps, 'stream' | 'maxRatePerShard' | 'alarmAction'>> &
+  Pick<StreamProcessorProps, 'stream' | 'maxRatePerShard' | 'alarmAction'> & {
+    /** Records per batch: one interval's allowance, clamped to what the mapping accepts. */
+    readonly batchSize: number;
+  };
+
+/**
+ * Checks the props of a {@link StreamProcessor} and applies their defaults, in this one place.
+ * Throws a {@link ConfigError} naming the prop, the allowed range and the value given. Values that
+ * are still tokens are left to CloudFormation, as the CDK's own constructs do.
+ */
+export function resolveStreamProcessorProps(props: StreamProcessorProps): ResolvedStreamProcessorProps {
+  if (!/^[a-z0-9][a-z0-9-]{0,39}$/.test(props.appName)) {
+    throw new ConfigError('appName', `must be 1-40 lowercase letters, digits or '-', starting with a letter or digit (given ${JSON.stringify(props.appName)})`);
+  }
+  if (props.stream !== undefined) {
+    for (const field of ['streamMode', 'shardCount', 'streamRetention'] as const) {
+      if (props[field] !== undefined) throw new ConfigError(field, 'configures a new stream and is not allowed with an imported `stream`');
+    }
+  }
+  const streamMode = props.streamMode ?? StreamMode.PROVISIONED;
+  if (streamMode === StreamMode.ON_DEMAND && props.shardCount !== undefined) {
+    throw new ConfigError('shardCount', `is not allowed with an on-demand stream (given ${props.shardCount})`);
+  }
+  const batchInterval = props.batchInterval ?? Duration.millis(DEFAULT_BATCH_INTERVAL_MS);
+  const maxRatePerShard = optionalNumber('maxRatePerShard', props.maxRatePerShard, { min: 1, max: 10_000 });
+  const intervalSeconds = seconds('batchInterval', batchInterval, { min: 0, max: 300, integer: true });
+  return {
+    pipelineEntry: props.pipelineEntry,
+    appName: props.appName,
+    stream: props.stream,
+    streamMode,
+    shardCount: number('shardCount', props.shardCount ?? 1, { min: 1, max: 500, integer: true }),
+    streamRetention: durationIn('streamRetention', props.streamRetention ?? Duration.hours(24), 'hours', { min: 24, max: 8_760, integer: true }),
+    startingPosition: props.startingPosition ?? StartingPosition.TRIM_HORIZON,
+    batchInterval,
+    batchSize: batchSizeOf(maxRatePerShard ?? KINESIS_SHARD_RECORDS_PER_SECOND, intervalSeconds),
+    maxRatePerShard,
+    walEnabled: props.walEnabled ?? true,
+    walRetentionDays: number('walRetentionDays', props.walRetentionDays ?? 7, { min: 1, max: 3_650, integer: true }),
+    bucketVersioned: props.bucketVersioned ?? false,
+    retryAttempts: number('retryAttempts', props.retryAttempts ?? 10, { min: 0, max: 10_000, integer: true }),
+    processorMemorySize: number('processorMemorySize', props.processorMemorySize ?? 1_024, { min: 128, max: 10_240, integer: true }),
+    processorTimeout: durationChecked('processorTimeout', props.processorTimeout ?? Duration.seconds(60), { min: 1, max: 900 }),
+    controlInterval: durationChecked('controlInterval', props.controlInterval ?? Duration.seconds(10), { min: 1, max: 55, integer: true }),
+    iteratorAgeAlarmThreshold: durationChecked('iteratorAgeAlarmThreshold', props.iteratorAgeAlarmThreshold ?? Duration.minutes(5), { min: 1, max: 7 * 86_400 }),
+    alarmAction: props.alarmAction,
+    removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+  };
+}
+
+/**
+ * An interval's allowance at `ratePerSecond`, at least 1 and at most the mapping's maximum. A zero
+ * interval (invoke as soon as records arrive) still gets one second's allowance.
+ */
+function batchSizeOf(ratePerSecond: number, intervalSeconds: number | undefined): number {
+  if (Token.isUnresolved(ratePerSecond) || intervalSeconds === undefined) return BATCH_SIZE_RANGE.max;
+  const allowance = Math.ceil(ratePerSecond * Math.max(intervalSeconds, 1));
+  return Math.min(BATCH_SIZE_RANGE.max, Math.max(BATCH_SIZE_RANGE.min, allowance));
+}
+
+function number(field: string, value: number, range: Range): number {
+  return Token.isUnresolved(value) ? value : checkRange(field, value, range);
+}
+
+function optionalNumber(field: string, value: number | undefined, range: Range): number | undefined {
+  return value === undefined ? undefined : number(field, value, range);
+}
+
+/** Whole or fractional seconds of `value`, checked; undefined when it is a token. */
+function seconds(field: string, value: Duration, range: Range): number | undefined {
+  if (value.isUnresolved()) return undefined;
+  const asSeconds = value.toMilliseconds() / 1_000;
+  checkRange(`${field} (seconds)`, asSeconds, range);
+  return asSeconds;
+}
+
+function durationChecked(field: string, value: Duration, range: Range): Duration {
+  seconds(field, value, range);
+  return value;
+}
+
+function durationIn(field: string, value: Duration, unit: 'hours', range: Range): Duration {
+  if (!value.isUnresolved()) checkRange(`${field} (${unit})`, value.toMilliseconds() / 3_600_000, range);
+  return value;
+}

@@ -1,0 +1,77 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+/** The repository root: where `package-lock.json`, `functions/` and `examples/` are. */
+export const PROJECT_ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+
+/** The Lambda runtime of sluice's functions: the newest Node.js the CDK knows (cdk-nag AwsSolutions-L1). */
+export const SLUICE_RUNTIME = Runtime.NODEJS_24_X;
+
+/** Options of {@link SluiceFunction}. */
+export interface SluiceFunctionProps {
+  /** Entry file, relative to {@link PROJECT_ROOT}, exporting `handler`. */
+  readonly entry: string;
+  readonly description: string;
+  readonly memorySize: number;
+  readonly timeout: Duration;
+  readonly environment: Record<string, string>;
+  /** Applies to the log group. */
+  readonly removalPolicy: RemovalPolicy;
+  /** esbuild options added to the shared ones, e.g. aliases. @default - none */
+  readonly esbuildArgs?: BundlingOptions['esbuildArgs'];
+}
+
+/**
+ * A Node.js function bundled by esbuild on this machine (never in Docker, so `cdk synth` works
+ * offline), with a role of its own that starts empty and a log group of its own.
+ *
+ * The role has no managed policy: it gets write access to its log group and, from the caller,
+ * exactly the actions the function uses. The AWS SDK is bundled rather than taken from the
+ * runtime, so the function runs the SDK version the tests ran (S3 `IfNoneMatch` needs a recent one).
+ */
+export class SluiceFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: SluiceFunctionProps) {
+    super(scope, id);
+    this.role = new Role(this, 'Role', { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: `Runs ${id}` });
+    this.logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH, removalPolicy: props.removalPolicy });
+    this.logGroup.grantWrite(this.role);
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: join(PROJECT_ROOT, props.entry),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      runtime: SLUICE_RUNTIME,
+      description: props.description,
+      memorySize: props.memorySize,
+      timeout: props.timeout,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        // The project is ESM; bundled CommonJS dependencies still call `require` for built-ins.
+        banner: "import { createRequire as sluiceCreateRequire } from 'node:module'; const require = sluiceCreateRequire(import.meta.url);",
+        mainFields: ['module', 'main'],
+        bundleAwsSDK: true,
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        ...(props.esbuildArgs === undefined ? {} : { esbuildArgs: props.esbuildArgs }),
+      },
+    });
+    // The role's policy must exist before the function runs, or its first invocations fail.
+    this.function.node.addDependency(this.role);
+  }
+}

@@ -1,0 +1,174 @@
+import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IStream, StreamMode } from 'aws-cdk-lib/aws-kinesis';
+import type { StartingPosition } from 'aws-cdk-lib/aws-lambda';
+
+/**
+ * Properties of {@link StreamProcessor}. Flat, in the vocabulary of the services they configure;
+ * every optional one states its default. Ranges are checked in the constructor.
+ */
+export interface StreamProcessorProps {
+  /**
+   * Path of the pipeline module (its default export is the pipeline), bundled into the processor.
+   * A relative path is resolved against the project root (the folder of `package-lock.json`).
+   *
+   * @example 'examples/word-count.ts'
+   */
+  readonly pipelineEntry: string;
+
+  /**
+   * The pipeline's name, as given to `pipeline(name)`: the partition of its checkpoints, the prefix
+   * of its WAL objects and the dimension of its metrics. The controller reads the shards of this app.
+   *
+   * Valid range: 1-40 lowercase letters, digits or '-', starting with a letter or digit.
+   */
+  readonly appName: string;
+
+  /**
+   * An existing stream to read. The construct then creates no stream and grants the processor read
+   * access to this one (and decrypt on its key, if any).
+   *
+   * @default - a new stream, see `streamMode`, `shardCount`, `streamRetention`
+   */
+  readonly stream?: IStream;
+
+  /**
+   * Capacity mode of the new stream. Not allowed with `stream`.
+   *
+   * @default StreamMode.PROVISIONED
+   */
+  readonly streamMode?: StreamMode;
+
+  /**
+   * Shards of the new provisioned stream. Not allowed with `stream` or an on-demand stream.
+   *
+   * Valid range: 1-500 (the default shard quota of an account in most regions).
+   *
+   * @default 1
+   */
+  readonly shardCount?: number;
+
+  /**
+   * How long Kinesis keeps records. Replays beyond it come from the WAL. Not allowed with `stream`.
+   *
+   * Valid range: 24-8760 hours.
+   *
+   * @default Duration.hours(24)
+   */
+  readonly streamRetention?: Duration;
+
+  /**
+   * Where the event source mapping starts reading a shard that has no checkpoint yet.
+   *
+   * @default StartingPosition.TRIM_HORIZON - a new mapping takes minutes to start polling, and
+   * LATEST would skip what producers pushed meanwhile.
+   */
+  readonly startingPosition?: StartingPosition;
+
+  /**
+   * The batch interval: how long the event source mapping gathers records before it invokes the
+   * processor (`MaximumBatchingWindowInSeconds`), and the interval of the batch size below.
+   *
+   * Valid range: 0-300 seconds, whole seconds.
+   *
+   * @default Duration.seconds(1) - see DEFAULT_BATCH_INTERVAL_MS
+   */
+  readonly batchInterval?: Duration;
+
+  /**
+   * Static rate limit per shard, records per second (Spark's `receiver.maxRate`). The processor
+   * defers records over it; the controller's published rate applies too when it is lower.
+   * The mapping's batch size is this rate times the batch interval, so one batch never holds
+   * more than an interval's allowance.
+   *
+   * Valid range: 1-10000 records per second.
+   *
+   * @default - no static limit; the batch size then assumes 1000 records/s, the most a shard accepts
+   */
+  readonly maxRatePerShard?: number;
+
+  /**
+   * Write each batch to the WAL before running it. Off, state stays exactly-once but outputs become
+   * at-least-once (ARCHITECTURE.md §5).
+   *
+   * @default true
+   */
+  readonly walEnabled?: boolean;
+
+  /**
+   * Days after which WAL objects (`wal/` prefix) expire. Replays reach back this far.
+   *
+   * Valid range: 1-3650 days.
+   *
+   * @default 7
+   */
+  readonly walRetentionDays?: number;
+
+  /**
+   * Keep old versions of bucket objects. Noncurrent versions then expire after `walRetentionDays`.
+   *
+   * @default false - WAL objects are create-only, so versions add cost and no safety
+   */
+  readonly bucketVersioned?: boolean;
+
+  /**
+   * Times the event source mapping retries a failing batch (bisecting it each time) before it
+   * sends the batch to the bucket's on-failure prefix and moves on.
+   *
+   * Valid range: 0-10000.
+   *
+   * @default 10
+   */
+  readonly retryAttempts?: number;
+
+  /**
+   * Memory of the processor function, MiB. Lambda allots CPU in proportion.
+   *
+   * Valid range: 128-10240.
+   *
+   * @default 1024
+   */
+  readonly processorMemorySize?: number;
+
+  /**
+   * Timeout of the processor function.
+   *
+   * Valid range: 1-900 seconds.
+   *
+   * @default Duration.seconds(60)
+   */
+  readonly processorTimeout?: Duration;
+
+  /**
+   * How often the controller recomputes the rates within one scheduled invocation (EventBridge fires
+   * at most once a minute, so one invocation loops for about 55 s).
+   *
+   * Valid range: 1-55 seconds, whole seconds.
+   *
+   * @default Duration.seconds(10)
+   */
+  readonly controlInterval?: Duration;
+
+  /**
+   * Iterator age above which the iterator-age alarm fires: how far the processor lags behind.
+   *
+   * Valid range: 1 second to 7 days.
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly iteratorAgeAlarmThreshold?: Duration;
+
+  /**
+   * Action every alarm takes when it fires and when it recovers (an SNS topic, for example).
+   *
+   * @default - alarms show on the dashboard and in the console only
+   */
+  readonly alarmAction?: IAlarmAction;
+
+  /**
+   * What happens to the table and the bucket (and a new stream) when the stack is deleted.
+   *
+   * @default RemovalPolicy.RETAIN - checkpoints and the WAL outlive the stack
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
