@@ -1,9 +1,9 @@
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
@@ -12,6 +12,9 @@ export const PROJECT_ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 
 /** The Lambda runtime of sluice's functions: the newest Node.js the CDK knows (cdk-nag AwsSolutions-L1). */
 export const SLUICE_RUNTIME = Runtime.NODEJS_24_X;
+
+/** The module id a function entry imports its pipeline from; the bundler points it at the app's pipeline. */
+export const PIPELINE_MODULE = 'sluice-pipeline';
 
 /** Options of {@link SluiceFunction}. */
 export interface SluiceFunctionProps {
@@ -23,8 +26,12 @@ export interface SluiceFunctionProps {
   readonly environment: Record<string, string>;
   /** Applies to the log group. */
   readonly removalPolicy: RemovalPolicy;
-  /** esbuild options added to the shared ones, e.g. aliases. @default - none */
-  readonly esbuildArgs?: BundlingOptions['esbuildArgs'];
+  /**
+   * Pipeline module (relative to {@link PROJECT_ROOT}) bundled in place of the import
+   * `sluice-pipeline` in the entry.
+   * @default - the entry imports no pipeline
+   */
+  readonly pipelineEntry?: string;
 }
 
 /**
@@ -68,10 +75,8 @@ export class SluiceFunction extends Construct {
         minify: true,
         sourceMap: true,
         sourcesContent: false,
-        ...(props.esbuildArgs === undefined ? {} : { esbuildArgs: props.esbuildArgs }),
+        ...(props.pipelineEntry === undefined ? {} : { esbuildArgs: { [`--alias:${PIPELINE_MODULE}`]: resolve(PROJECT_ROOT, props.pipelineEntry) } }),
       },
     });
-    // The role's policy must exist before the function runs, or its first invocations fail.
-    this.function.node.addDependency(this.role);
   }
 }

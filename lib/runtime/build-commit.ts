@@ -63,6 +63,12 @@ export function buildCommit(input: {
     bucketVersions,
     limiter: header.limiter,
     lastBatch: { records: stats.records, processingMs: stats.processingMs, quarantined: stats.quarantined, schedulingDelayMs: stats.schedulingDelayMs, millisBehind: stats.millisBehind, rateLimit: stats.rateLimit, batchTimeMs: stats.batchTimeMs },
+    totals: {
+      batches: (previous?.totals?.batches ?? 0) + 1,
+      records: (previous?.totals?.records ?? 0) + stats.records,
+      processingMs: (previous?.totals?.processingMs ?? 0) + stats.processingMs,
+      quarantined: (previous?.totals?.quarantined ?? 0) + stats.quarantined,
+    },
     updatedAtMs: input.nowMs,
   };
   writes.unshift({

@@ -17,7 +17,19 @@ export interface CheckpointRecord {
   readonly bucketVersions: Record<string, number[]>;
   readonly limiter?: unknown;
   readonly lastBatch?: Record<string, unknown>;
+  /**
+   * Running totals since the shard's first batch. The rate controller samples them every control
+   * interval and takes differences, since many batches commit between two samples.
+   */
+  readonly totals?: CheckpointTotals;
   readonly updatedAtMs: number;
+}
+
+export interface CheckpointTotals {
+  readonly batches: number;
+  readonly records: number;
+  readonly processingMs: number;
+  readonly quarantined: number;
 }
 
 /** The shard's control item (`meta#control`), written only by the rate controller. */

@@ -99,7 +99,9 @@ export class MicroBatchProcessor {
       if (committed !== null) pending = pending.filter((r) => compareSeq(r.seq, committed) > 0);
       const allocation = await this.#allocate(snapshot, pending);
       if (allocation === undefined) {
-        return { batches, deferredFromSeq: undefined, committedSeq: committed, fenced };
+        // Nothing allocated: either nothing is pending, or the rate limit granted none of it and every
+        // pending record must be redelivered (an ESM told "all done" would skip them).
+        return { batches, deferredFromSeq: pending[0]?.seq, committedSeq: committed, fenced };
       }
       const { batch, replayed, deferredFromSeq } = allocation;
       try {

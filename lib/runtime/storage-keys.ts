@@ -3,7 +3,8 @@
  *
  * Checkpoint store: partition `{app}#{shard}` holds `meta#checkpoint` (offsets, bucket versions,
  * stats; written only by the fenced commit), `meta#control` (published rate; written only by the
- * controller) and `state#{operator}#{bucket}`. Partition `{app}` lists the shards (`shard#{id}`).
+ * controller), `meta#attempts` (failures of the next batch; see BatchAttempts) and
+ * `state#{operator}#{bucket}`. Partition `{app}` lists the shards (`shard#{id}`).
  * Object store: `wal/{app}/{shard}/{batchNo:020}`, `quarantine/{app}/{shard}/...`.
  */
 export const StorageKeys = {
@@ -11,6 +12,7 @@ export const StorageKeys = {
   appPartition: (app: string): string => app,
   CHECKPOINT_SK: 'meta#checkpoint',
   CONTROL_SK: 'meta#control',
+  ATTEMPTS_SK: 'meta#attempts',
   META_PREFIX: 'meta#',
   STATE_PREFIX: 'state#',
   SHARD_PREFIX: 'shard#',

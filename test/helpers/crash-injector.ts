@@ -1,46 +1,19 @@
-import type { CheckpointStore, StoredItem, TransactWrite } from '../../lib/ports/checkpoint-store';
-import type { ObjectStore } from '../../lib/ports/object-store';
+import { crashAt as planCrashAt } from './faults/fault-plan';
+import { FaultInjector } from './faults/fault-injector';
 
-/** Thrown by {@link CrashInjector}: the invocation dies here, as a Lambda timeout or `kill -9` would. */
-export class InjectedCrash extends Error {
-  constructor(readonly step: number, readonly where: string) {
-    super(`injected crash at step ${step} (${where})`);
-  }
-}
+export { InjectedCrash } from './faults/injected-errors';
 
 /**
- * Wraps the two stores so that port call number `crashAt` (counting every call to either) throws,
- * either before reaching the store or after the store applied it. One crash per injector.
+ * Wraps the stores so that port call number `crashAt` (counting every call to either) throws,
+ * either before reaching the store or after the store applied it: the crash sweep's injector, a
+ * {@link FaultInjector} with a single planned crash. After it, the invocation is dead.
  */
-export class CrashInjector {
-  calls = 0;
-  crashed = false;
-
-  constructor(readonly crashAt: number, readonly when: 'before' | 'after') {}
-
-  async #step<T>(where: string, call: () => Promise<T>): Promise<T> {
-    const step = ++this.calls;
-    if (this.crashed || step !== this.crashAt) return call();
-    this.crashed = true;
-    if (this.when === 'before') throw new InjectedCrash(step, `before ${where}`);
-    await call();
-    throw new InjectedCrash(step, `after ${where}`);
+export class CrashInjector extends FaultInjector {
+  constructor(readonly crashAt: number, readonly when: 'before' | 'after') {
+    super(planCrashAt(crashAt, when));
   }
 
-  checkpoints(inner: CheckpointStore): CheckpointStore {
-    return {
-      get: (pk: string, sk: string) => this.#step('checkpoint get', () => inner.get(pk, sk)),
-      query: (pk: string, prefix?: string) => this.#step('checkpoint query', (): Promise<StoredItem[]> => inner.query(pk, prefix)),
-      transact: (writes: readonly TransactWrite[]) => this.#step('checkpoint transact', () => inner.transact(writes)),
-    };
-  }
-
-  objects(inner: ObjectStore): ObjectStore {
-    return {
-      putIfAbsent: (key, body) => this.#step(`put ${key}`, () => inner.putIfAbsent(key, body)),
-      get: (key) => this.#step(`get ${key}`, () => inner.get(key)),
-      list: (prefix) => this.#step(`list ${prefix}`, () => inner.list(prefix)),
-      delete: (key) => this.#step(`delete ${key}`, () => inner.delete(key)),
-    };
+  get crashed(): boolean {
+    return this.dead;
   }
 }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { createAwsClients, type AwsClients } from '../../lib/adapters/aws/aws-clients';
 
 /** A running `moto_server` child process. */
@@ -21,6 +22,18 @@ export interface StartMotoOptions {
 
 const STDERR_TAIL_CHARS = 4_000;
 
+/** moto's app behind one lock: see the file for why (moto's transactions are not isolated). */
+const SERIALIZED_SERVER = fileURLToPath(new URL('./moto-serialized-server.py', import.meta.url));
+
+/** True when the `python3` on PATH can import moto (moto_server's own interpreter, in practice). */
+async function motoImportable(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = spawn('python3', ['-c', 'import moto.server, werkzeug.serving'], { stdio: 'ignore' });
+    probe.once('error', () => resolve(false));
+    probe.once('exit', (code) => resolve(code === 0));
+  });
+}
+
 /**
  * Starts `moto_server` on a free port bound to 127.0.0.1 and resolves once it answers through
  * `localhost`. The URL uses `localhost` because moto resolves CloudFormation `TemplateURL`s to
@@ -31,7 +44,9 @@ export async function startMotoServer(options: StartMotoOptions = {}): Promise<M
   const command = options.command ?? 'moto_server';
   const port = await freePort();
   const url = `http://localhost:${port}`;
-  const child = spawn(command, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = (await motoImportable())
+    ? spawn('python3', [SERIALIZED_SERVER, '127.0.0.1', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawn(command, ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderrTail = '';
   // Drain stderr (moto logs every request there) so the pipe never fills and blocks the server.
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
@@ -47,8 +62,11 @@ export async function startMotoServer(options: StartMotoOptions = {}): Promise<M
   });
   const killOnExit = (): void => void child.kill('SIGKILL');
   process.once('exit', killOnExit);
-  const failure = await Promise.race([exited, waitUntilAnswering(url, options.startTimeoutMs ?? 30_000)]);
+  let gaveUp = false;
+  const failure = await Promise.race([exited, waitUntilAnswering(url, options.startTimeoutMs ?? 30_000, () => gaveUp)]);
+  gaveUp = true;
   if (failure instanceof Error) {
+    process.off('exit', killOnExit);
     child.kill('SIGKILL');
     throw failure;
   }
@@ -83,9 +101,9 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function waitUntilAnswering(url: string, timeoutMs: number): Promise<true | Error> {
+async function waitUntilAnswering(url: string, timeoutMs: number, gaveUp: () => boolean): Promise<true | Error> {
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && !gaveUp()) {
     try {
       const response = await fetch(`${url}/moto-api/`);
       await response.arrayBuffer();

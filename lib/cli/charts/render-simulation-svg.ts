@@ -36,14 +36,15 @@ export async function renderSimulationSvg(result: SimulationResult, title = 'slu
     });
   }
   const sustainable = result.sustainableRatePerShard * shards;
+  const duration = result.config.durationSeconds;
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: title, subtitle: `${result.config.profile.kind} profile, ${result.config.mode} mode, ${shards} shard(s); dashed: sustainable rate (${Math.round(sustainable)} records/s) and one batch interval` },
     config: { font: 'sans-serif', view: { stroke: null } },
     vconcat: [
-      panel('Rate limit and arrivals (records/s)', rates, 'linear', sustainable),
-      panel('Backlog in the source (records)', backlog, 'symlog'),
-      panel('Scheduling delay (ms)', delay, 'symlog', result.config.batchIntervalMs),
+      panel('Rate limit and arrivals (records/s)', rates, 'linear', duration, sustainable),
+      panel('Backlog in the source (records)', backlog, 'symlog', duration),
+      panel('Scheduling delay (ms)', delay, 'symlog', duration, result.config.batchIntervalMs),
     ],
     resolve: { scale: { color: 'shared' } },
   };
@@ -55,14 +56,14 @@ export async function renderSimulationSvg(result: SimulationResult, title = 'slu
   }
 }
 
-function panel(title: string, values: Row[], scale: 'linear' | 'symlog', rule?: number): NonNullable<Extract<TopLevelSpec, { vconcat: unknown }>['vconcat']>[number] {
+function panel(title: string, values: Row[], scale: 'linear' | 'symlog', durationSeconds: number, rule?: number): NonNullable<Extract<TopLevelSpec, { vconcat: unknown }>['vconcat']>[number] {
   const line = {
     data: { values },
     mark: { type: 'line' as const, strokeWidth: 1.5, interpolate: 'step-after' as const },
     encoding: {
-      x: { field: 't', type: 'quantitative' as const, title: 'time (s)' },
-      y: { field: 'value', type: 'quantitative' as const, title: null, scale: { type: scale } },
-      color: { field: 'series', type: 'nominal' as const, title: 'series', scale: { scheme: 'tableau10' } },
+      x: { field: 't', type: 'quantitative' as const, title: 'time (s)', scale: { domain: [0, durationSeconds], nice: false } },
+      y: { field: 'value', type: 'quantitative' as const, title: null, scale: { type: scale }, axis: { tickCount: 5 } },
+      color: { field: 'series', type: 'nominal' as const, title: 'controller', scale: { scheme: 'tableau10' } },
     },
   };
   const layers = rule === undefined ? [line] : [line, { data: { values: [{ y: rule }] }, mark: { type: 'rule' as const, strokeDash: [4, 4], color: '#888' }, encoding: { y: { field: 'y', type: 'quantitative' as const } } }];

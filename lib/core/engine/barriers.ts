@@ -1,8 +1,16 @@
 import type { BarrierOp, UpdateStateByKeyOp } from '../pipeline/op-spec';
 import { decodeKey, encodeKey } from '../state/key-codec';
 import type { OperatorState } from '../state/operator-state';
-import type { ElementFailure } from './batch-computation';
+import type { ElementFailure, OutputEmission } from './batch-computation';
 import { asPair, type Push } from './fuse';
+import { createMapWithStateBarrier } from './map-with-state-barrier';
+import { createWindowBarrier } from './window-barrier';
+
+/** What a barrier may read before the batch's elements are pushed. */
+export interface BeginContext {
+  readonly states: ReadonlyMap<string, OperatorState>;
+  readonly batchTimeMs: number;
+}
 
 /** What a barrier needs when the batch's elements have all been pushed. */
 export interface FinishContext {
@@ -12,6 +20,8 @@ export interface FinishContext {
   /** False when nothing consumes the barrier's output, so it need not be built. */
   readonly materialize: boolean;
   readonly failures: ElementFailure[];
+  /** The batch's outputs so far, in pipeline order: a barrier appends its side outputs (late records) here. */
+  readonly outputs: OutputEmission[];
 }
 
 /**
@@ -20,6 +30,11 @@ export interface FinishContext {
  */
 export interface Barrier {
   readonly push: Push;
+  /**
+   * Reads what pushing needs from the state (a window's watermark), once per batch before any
+   * element is pushed. Barriers without state have none, so their batches pay nothing for it.
+   */
+  begin?(ctx: BeginContext): void;
   /** Forgets this batch's elements (before a batch, and before a re-run without failed elements). */
   reset(): void;
   finish(ctx: FinishContext): unknown[];
@@ -33,8 +48,8 @@ export interface RecordContext {
   arrivalMs: number;
 }
 
-/** Builds the barrier of `op`. `_record` is read by time-aware barriers (windows). */
-export function createBarrier(op: BarrierOp, _record: RecordContext): Barrier {
+/** Builds the barrier of `op`. `record` is read by time-aware barriers (windows). */
+export function createBarrier(op: BarrierOp, record: RecordContext): Barrier {
   switch (op.kind) {
     case 'countByValue':
       return countByValue();
@@ -44,6 +59,12 @@ export function createBarrier(op: BarrierOp, _record: RecordContext): Barrier {
       return transform(op.fn);
     case 'updateStateByKey':
       return updateStateByKey(op);
+    case 'window':
+    case 'reduceByKeyAndWindow':
+    case 'countByWindow':
+      return createWindowBarrier(op, record);
+    case 'mapWithState':
+      return createMapWithStateBarrier(op, record);
   }
 }
 

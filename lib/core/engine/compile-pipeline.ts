@@ -1,8 +1,8 @@
 import { COMMIT_OVERHEAD_ITEMS, DEFAULT_STATE_BUCKETS_TOTAL, MAX_TRANSACT_ITEMS } from '../defaults';
 import { ConfigError } from '../errors';
 import { bucketOf } from '../state/bucket-of';
-import type { BarrierOp, ElementOp, InputFormat, OutputOp, UpdateStateByKeyOp } from '../pipeline/op-spec';
-import { ELEMENT_KINDS, OUTPUT_KINDS } from '../pipeline/op-spec';
+import type { BarrierOp, ElementOp, InputFormat, MapWithStateOp, OutputOp, UpdateStateByKeyOp, WindowOp } from '../pipeline/op-spec';
+import { ELEMENT_KINDS, OUTPUT_KINDS, STATEFUL_KINDS } from '../pipeline/op-spec';
 import type { Stream } from '../pipeline/stream';
 import { OperatorState } from '../state/operator-state';
 import { createBarrier, type Barrier, type RecordContext } from './barriers';
@@ -51,9 +51,10 @@ interface Segment {
 /** Compiles a stream into a {@link CompiledPipeline}. */
 export function compilePipeline(stream: Stream<unknown>): CompiledPipeline {
   const { definition, ops } = stream;
-  const stateful = ops.filter((op): op is UpdateStateByKeyOp => op.kind === 'updateStateByKey');
+  const stateful = ops.filter((op): op is StatefulOp => STATEFUL_KINDS.has(op.kind));
   const bucketCount = resolveBucketCount(definition.stateBuckets, stateful.length);
-  const statefulOperators = stateful.map((op) => ({ id: op.id, bucketCount, merge: op.merge }));
+  const statefulOperators = stateful.map((op) => ({ id: op.id, bucketCount, merge: 'merge' in op ? op.merge : undefined }));
+  rejectDuplicateIds(stateful);
 
   const record: RecordContext = { arrivalMs: 0 };
   const segments: Segment[] = [];
@@ -76,7 +77,8 @@ export function compilePipeline(stream: Stream<unknown>): CompiledPipeline {
   for (const s of segments) s.push = fuse(s.chain, s.barrier?.push ?? noop);
 
   const shape = ops.map((op) => ('id' in op ? `${op.kind}(${op.id})` : op.kind)).join(',');
-  const stateLayout = statefulOperators.map((o) => `${o.id}/${o.bucketCount}`).join(',');
+  // A window's panes are cut by its slide: state written under another geometry cannot be resumed.
+  const stateLayout = stateful.map((op) => `${op.id}/${bucketCount}${'windowMs' in op ? `@${op.windowMs}:${op.slideMs}` : ''}`).join(',');
 
   return {
     name: definition.name,
@@ -107,6 +109,7 @@ function runSegments(segments: readonly Segment[], record: RecordContext, batch:
     // Only the input stage knows each element's arrival; later stages see the batch time.
     const arrivals = stage === 0 ? batch.arrivalsMs : undefined;
     record.arrivalMs = batchTimeMs;
+    segment.barrier?.begin?.({ states, batchTimeMs });
     const failed = pushAll(segment, input, stage, failures, record, arrivals);
     if (stage === 0) inputCount -= failed;
     for (const tap of segment.taps) {
@@ -115,7 +118,7 @@ function runSegments(segments: readonly Segment[], record: RecordContext, batch:
     }
     if (segment.barrier === undefined) break;
     const materialize = stage + 1 < segments.length;
-    input = segment.barrier.finish({ states, batchTimeMs, stage: stage + 1, materialize, failures });
+    input = segment.barrier.finish({ states, batchTimeMs, stage: stage + 1, materialize, failures, outputs });
     segment.barrier.reset();
   }
   // Outputs appear in pipeline order, whatever segment they tapped.
@@ -156,6 +159,17 @@ function pushAll(
       skip.add(i);
       failures.push({ stage, index: i, operator: `stage ${stage}`, element: input[i], error });
     }
+  }
+}
+
+type StatefulOp = UpdateStateByKeyOp | WindowOp | MapWithStateOp;
+
+/** Two operators with one id would write each other's state buckets. */
+function rejectDuplicateIds(stateful: readonly StatefulOp[]): void {
+  const seen = new Set<string>();
+  for (const op of stateful) {
+    if (seen.has(op.id)) throw new ConfigError(`${op.kind}.name`, `${JSON.stringify(op.id)} names two stateful operators of this pipeline; give each a distinct name`);
+    seen.add(op.id);
   }
 }
 

@@ -13,7 +13,9 @@ export type BarrierOp =
   | { readonly kind: 'reduceByKey'; readonly fn: (a: unknown, b: unknown) => unknown }
   | { readonly kind: 'countByValue' }
   | { readonly kind: 'transform'; readonly fn: (items: unknown[]) => unknown[] }
-  | UpdateStateByKeyOp;
+  | UpdateStateByKeyOp
+  | WindowOp
+  | MapWithStateOp;
 
 export interface UpdateStateByKeyOp {
   readonly kind: 'updateStateByKey';
@@ -23,6 +25,54 @@ export interface UpdateStateByKeyOp {
   readonly merge: ((a: unknown, b: unknown) => unknown) | undefined;
   readonly idleTimeoutMs: number | undefined;
 }
+
+/** When a record happened, for windows and event-time timeouts: Flink's `TimestampAssigner`. */
+export type EventTimeFn = (x: unknown, arrivalMs: number) => number;
+
+/** What the window operators share: geometry, time and lateness. See docs/decisions/0004. */
+export interface WindowSpec {
+  /** Stable id of the operator's state in the checkpoint. */
+  readonly id: string;
+  readonly windowMs: number;
+  /** Equal to `windowMs` for tumbling windows; `windowMs` is a multiple of it. */
+  readonly slideMs: number;
+  /** `undefined`: the record's arrival time. */
+  readonly eventTime: EventTimeFn | undefined;
+  readonly maxOutOfOrdernessMs: number;
+  readonly allowedLatenessMs: number;
+  /** Where records that arrive after all their windows closed go (a side output). */
+  readonly late: OutputOp;
+}
+
+/** A time-window operator: `window`, `reduceByKeyAndWindow` or `countByWindow`. */
+export type WindowOp = WindowSpec &
+  (
+    | { readonly kind: 'window' }
+    | { readonly kind: 'countByWindow' }
+    | {
+        readonly kind: 'reduceByKeyAndWindow';
+        readonly reduce: (a: unknown, b: unknown) => unknown;
+        readonly inverse: ((a: unknown, b: unknown) => unknown) | undefined;
+      }
+  );
+
+export interface MapWithStateOp {
+  readonly kind: 'mapWithState';
+  /** Stable id of the operator's state in the checkpoint. */
+  readonly id: string;
+  readonly fn: (key: unknown, value: unknown, state: unknown) => unknown;
+  readonly idleTimeoutMs: number | undefined;
+  /** `undefined`: timeouts follow the batch time (Spark's processing-time timeout). */
+  readonly eventTime: EventTimeFn | undefined;
+  readonly maxOutOfOrdernessMs: number;
+  readonly merge: ((a: unknown, b: unknown) => unknown) | undefined;
+}
+
+/** The barrier kinds whose operators keep state in the checkpoint. */
+export const STATEFUL_KINDS: ReadonlySet<string> = new Set(['updateStateByKey', 'window', 'reduceByKeyAndWindow', 'countByWindow', 'mapWithState']);
+
+/** The time-window barrier kinds. */
+export const WINDOW_KINDS: ReadonlySet<string> = new Set(['window', 'reduceByKeyAndWindow', 'countByWindow']);
 
 export type OutputOp =
   | { readonly kind: 'print'; readonly id: string; readonly n: number }

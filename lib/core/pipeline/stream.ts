@@ -1,4 +1,7 @@
 import { ConfigError } from '../errors';
+import { mapWithStateOp, type MappingFunction, type StateSpec } from '../window/state-spec';
+import { windowSpec, type ReduceWindowOptions, type WindowOptions } from '../window/window-options';
+import type { Windowed } from '../window/windowed';
 import type { BatchInfo, InputFormat, OpSpec } from './op-spec';
 
 /** Options of {@link Stream.updateStateByKey}. */
@@ -103,6 +106,57 @@ export class Stream<T> {
       merge: options.merge as ((a: unknown, b: unknown) => unknown) | undefined,
       idleTimeoutMs,
     });
+  }
+
+  /**
+   * Keeps a state per key with a function that sees every value, like Spark's `mapWithState`:
+   * `fn(key, value, state)` may read, `update` or `remove` the key's state and returns what to emit
+   * (`undefined`: nothing). With `idleTimeoutMs`, a key idle that long gets one last call with
+   * `state.isTimingOut()` and is removed — how sessions are closed. State commits with the offsets.
+   *
+   * @example
+   * clicks.mapWithState<string, Click, Session, Session>((user, click, state) => {
+   *   if (state.isTimingOut()) return state.get(); // the session ended: emit it
+   *   state.update(extend(state.getOption(), click!));
+   *   return undefined;
+   * }, { idleTimeoutMs: 30 * 60_000 })
+   */
+  mapWithState<K, V, S, U>(this: Stream<readonly [K, V]>, fn: MappingFunction<K, V, S, U>, spec: StateSpec<K, V, S> = {}): Stream<U> {
+    return this.#append(mapWithStateOp(fn as unknown as MappingFunction<unknown, unknown, unknown, unknown>, spec as unknown as StateSpec<unknown, unknown, unknown>, this.ops));
+  }
+
+  /**
+   * Groups elements into time windows (tumbling, or sliding with `slideMs`) by arrival time or
+   * `eventTime`, and emits each window once the watermark passes its end plus `allowedLatenessMs`:
+   * one `{ startMs, endMs, value }` per window, `value` holding its elements, oldest slide first.
+   * Elements whose windows had all been emitted go to `onLate`. Like Spark's `window`.
+   */
+  window(options: WindowOptions<T>): Stream<Windowed<T[]>> {
+    return this.#append({ kind: 'window', ...windowSpec('window', options as WindowOptions<never>, this.ops) });
+  }
+
+  /**
+   * Reduces the values of each key over time windows, like Spark's `reduceByKeyAndWindow`: one
+   * `{ startMs, endMs, value: [[key, reduction], ...] }` per window. `reduce` must be associative and
+   * commutative; with an `inverse` a sliding window is updated from the previous one instead of
+   * reduced again. Timing and lateness as in {@link window}.
+   *
+   * @example
+   * words.map((w) => [w, 1] as const).reduceByKeyAndWindow((a, b) => a + b, { windowMs: 10_000, slideMs: 2_000, inverse: (a, b) => a - b })
+   */
+  reduceByKeyAndWindow<K, V>(this: Stream<readonly [K, V]>, reduce: (a: V, b: V) => V, options: ReduceWindowOptions<K, V>): Stream<Windowed<Array<[K, V]>>> {
+    if (options.inverse !== undefined && typeof options.inverse !== 'function') throw new ConfigError('reduceByKeyAndWindow.inverse', 'must be a function');
+    return this.#append({
+      kind: 'reduceByKeyAndWindow',
+      ...windowSpec('reduceByKeyAndWindow', options as WindowOptions<never>, this.ops),
+      reduce: reduce as (a: unknown, b: unknown) => unknown,
+      inverse: options.inverse as ((a: unknown, b: unknown) => unknown) | undefined,
+    });
+  }
+
+  /** Counts the elements of each time window, like Spark's `countByWindow`: `{ startMs, endMs, value: count }`, zeros included. */
+  countByWindow(options: WindowOptions<T>): Stream<Windowed<number>> {
+    return this.#append({ kind: 'countByWindow', ...windowSpec('countByWindow', options as WindowOptions<never>, this.ops) });
   }
 
   /** Rewrites the whole batch at once, like Spark's `transform` (sorting, top-k, joins with tables). */

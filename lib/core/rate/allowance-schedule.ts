@@ -14,6 +14,11 @@ export interface InvocationInput {
   readonly batchIntervalMs: number;
   /** The event source mapping's batching window (MaximumBatchingWindowInSeconds, in ms). */
   readonly batchingWindowMs: number;
+  /**
+   * Records another gate (a token bucket) already admitted. Given, the schedule only measures:
+   * the batch starts now with exactly these records. Omitted, it paces and admits by itself.
+   */
+  readonly granted?: number;
 }
 
 /** The allocation decided for the invocation and the delays the rate controller is fed. */
@@ -42,9 +47,9 @@ export interface InvocationPlan {
 export function scheduleInvocation(input: InvocationInput): InvocationPlan {
   const limited = Number.isFinite(input.ratePerSec);
   const perBatch = limited ? Math.max(1, Math.floor((input.ratePerSec * input.batchIntervalMs) / 1000)) : Number.POSITIVE_INFINITY;
-  const admitted = Math.min(input.available, perBatch);
+  const admitted = input.granted ?? Math.min(input.available, perBatch);
   // A shard ahead of its schedule waits; this is what makes the limit a rate, not a batch size.
-  const startMs = limited ? Math.max(input.nowMs, input.scheduledUntilMs) : input.nowMs;
+  const startMs = limited && input.granted === undefined ? Math.max(input.nowMs, input.scheduledUntilMs) : input.nowMs;
   const readyMs = Math.min(startMs, input.firstArrivalMs + input.batchingWindowMs);
   const batchTimeMs = Math.min(startMs, Math.max(input.scheduledUntilMs, readyMs));
   const scheduledUntilMs = limited ? batchTimeMs + (admitted / input.ratePerSec) * 1000 : batchTimeMs;

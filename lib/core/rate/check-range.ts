@@ -21,10 +21,10 @@ export function checkRange(field: string, value: number, range: Range): number {
 }
 
 function describe(range: Range): string {
-  const parts: string[] = [];
-  if (range.integer) parts.push('an integer');
-  else parts.push('a number');
-  if (range.min !== undefined) parts.push(`${range.minExclusive ? '>' : '≥'} ${range.min}`);
-  if (range.max !== undefined) parts.push(`≤ ${range.max}`);
-  return parts.join(' ');
+  const kind = range.integer ? 'an integer' : 'a number';
+  const { min, max } = range;
+  if (min !== undefined && max !== undefined) return range.minExclusive ? `${kind} > ${min} and ≤ ${max}` : `${kind} from ${min} to ${max}`;
+  if (min !== undefined) return `${kind} ${range.minExclusive ? '>' : '≥'} ${min}`;
+  if (max !== undefined) return `${kind} ≤ ${max}`;
+  return kind;
 }

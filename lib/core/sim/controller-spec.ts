@@ -1,3 +1,4 @@
+import { checkRange } from '../rate/check-range';
 import { PidRateEstimator } from '../rate/pid-rate-estimator';
 import type { PidRateEstimatorOptions } from '../rate/pid-rate-estimator';
 import type { RateEstimator } from '../rate/rate-estimator';
@@ -40,7 +41,7 @@ export function createEstimator(spec: ControllerSpec, batchIntervalMs: number, s
 
 /** The rate a shard starts with: the static limit, else `initialRatePerShard`, else none (Spark's default). */
 export function initialRate(spec: ControllerSpec, initialRatePerShard: number | undefined): number {
-  if (spec.kind === 'static') return spec.ratePerShard;
+  if (spec.kind === 'static') return checkRange('sim.static.ratePerShard', spec.ratePerShard, { min: 0, minExclusive: true });
   if (spec.kind === 'none') return Number.POSITIVE_INFINITY;
   return initialRatePerShard ?? Number.POSITIVE_INFINITY;
 }

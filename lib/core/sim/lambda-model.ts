@@ -1,5 +1,7 @@
 import { scheduleInvocation } from '../rate/allowance-schedule';
 import type { RateEstimator } from '../rate/rate-estimator';
+import { TokenBucket } from '../rate/token-bucket';
+import type { TokenBucketState } from '../rate/token-bucket';
 import { arrivalsPerTick } from './arrival-profile';
 import type { ControllerSpec } from './controller-spec';
 import { createEstimator, initialRate } from './controller-spec';
@@ -18,7 +20,8 @@ interface Completion {
 /**
  * One shard on Lambda (ARCHITECTURE.md §6). An event source mapping invokes the shard whenever it is
  * idle and its oldest record has waited the batching window (or a full batch is there); the processor
- * admits per {@link scheduleInvocation} and defers the rest. A controller samples every control
+ * admits per {@link scheduleInvocation} (or a greedy {@link TokenBucket}, per `admission`) and defers
+ * the rest. A controller samples every control
  * interval from cumulative counters of completed batches (records, processing ms, latest delay), and
  * restarts from its JSON state every controller lifetime, as the scheduled Lambda does.
  */
@@ -39,6 +42,7 @@ export function simulateLambdaShard(config: SimulationConfig, spec: ControllerSp
   let backlog = 0;
   let busyUntil = 0;
   let scheduledUntil = Number.NEGATIVE_INFINITY;
+  let bucket: TokenBucketState | undefined;
   let nextSample = controlMs;
   let step = { arrived: 0, admitted: 0, delayMs: 0 };
 
@@ -69,11 +73,19 @@ export function simulateLambdaShard(config: SimulationConfig, spec: ControllerSp
     const firstArrivalMs = queue.firstArrivalMs();
     const ready = firstArrivalMs !== undefined && (firstArrivalMs + config.batchingWindowMs <= now || backlog >= config.maxBatchRecords);
     if (busyUntil <= now && ready) {
+      const available = Math.min(backlog, config.maxBatchRecords);
+      let granted: number | undefined;
+      if (config.admission === 'token-bucket' && Number.isFinite(rate)) {
+        const taken = TokenBucket.take(bucket, now, available, rate, interval / 1000);
+        bucket = taken.state;
+        granted = taken.granted;
+      }
       const plan = scheduleInvocation({
-        scheduledUntilMs: scheduledUntil, nowMs: now, firstArrivalMs, available: Math.min(backlog, config.maxBatchRecords),
+        scheduledUntilMs: scheduledUntil, nowMs: now, firstArrivalMs, available, granted,
         ratePerSec: rate, batchIntervalMs: interval, batchingWindowMs: config.batchingWindowMs,
       });
-      if (plan.startMs <= now) {
+      // An invocation granted nothing defers every record and ends at once; the ESM retries.
+      if (plan.startMs <= now && plan.admitted > 0) {
         const delayMs = config.delayDefinition === 'allowance' ? plan.schedulingDelayMs : Math.max(0, now - firstArrivalMs - config.batchingWindowMs);
         queue.take(plan.admitted);
         backlog -= plan.admitted;

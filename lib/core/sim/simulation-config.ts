@@ -16,6 +16,13 @@ export type SimulationMode = 'batch' | 'lambda';
  */
 export type DelayDefinition = 'allowance' | 'record-age';
 
+/**
+ * How a Lambda processor admits records under a rate. `schedule`: `scheduleInvocation` paces
+ * batches to the allowance schedule, one `rate × interval` batch per interval. `token-bucket`: each
+ * invocation takes what a `TokenBucket` of one interval's burst holds, as soon as it runs.
+ */
+export type Admission = 'schedule' | 'token-bucket';
+
 /** A fully resolved simulation; build one with {@link resolveSimulationConfig}. */
 export interface SimulationConfig {
   readonly shards: number;
@@ -38,6 +45,7 @@ export interface SimulationConfig {
   /** The controller Lambda restarts this often, restoring its PID state from JSON. */
   readonly controllerLifetimeSeconds: number;
   readonly delayDefinition: DelayDefinition;
+  readonly admission: Admission;
 }
 
 /** What a caller may set; everything else takes the defaults below. */
@@ -74,6 +82,8 @@ export function resolveSimulationConfig(options: SimulationOptions = {}): Simula
   if (mode !== 'batch' && mode !== 'lambda') throw new ConfigError('sim.mode', `must be 'batch' or 'lambda' (given ${JSON.stringify(mode)})`);
   const delayDefinition = options.delayDefinition ?? 'allowance';
   if (delayDefinition !== 'allowance' && delayDefinition !== 'record-age') throw new ConfigError('sim.delayDefinition', `must be 'allowance' or 'record-age' (given ${JSON.stringify(delayDefinition)})`);
+  const admission = options.admission ?? 'schedule';
+  if (admission !== 'schedule' && admission !== 'token-bucket') throw new ConfigError('sim.admission', `must be 'schedule' or 'token-bucket' (given ${JSON.stringify(admission)})`);
   const initial = options.initialRatePerShard;
   return {
     shards: checkRange('sim.shards', options.shards ?? 4, { min: 1, max: 1000, integer: true }),
@@ -92,5 +102,6 @@ export function resolveSimulationConfig(options: SimulationOptions = {}): Simula
     maxBatchRecords: checkRange('sim.maxBatchRecords', options.maxBatchRecords ?? 10_000, { min: 1, max: 10_000, integer: true }),
     controllerLifetimeSeconds: checkRange('sim.controllerLifetimeSeconds', options.controllerLifetimeSeconds ?? 60, { min: 1 }),
     delayDefinition,
+    admission,
   };
 }

@@ -36,7 +36,7 @@ class AckClient {
   }
 
   static async connect(port: number, events?: string[]): Promise<AckClient> {
-    const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    const socket = connect({ port, host: '127.0.0.1' });
     await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
     return new AckClient(socket, events);
   }

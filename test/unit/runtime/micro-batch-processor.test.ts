@@ -10,6 +10,7 @@ import type { ObjectStore } from '../../../lib/ports/object-store';
 import { MicroBatchProcessor, type RateGate } from '../../../lib/runtime/micro-batch-processor';
 import { readMergedState, stateToJson } from '../../../lib/runtime/read-merged-state';
 import { StorageKeys } from '../../../lib/runtime/storage-keys';
+import { tokenBucketGate } from '../../../lib/runtime/token-bucket-gate';
 import { CrashInjector, InjectedCrash } from '../../helpers/crash-injector';
 import { FakeClock } from '../../helpers/fake-clock';
 import { countWords, recordsOf, sampleLines } from '../../helpers/word-records';
@@ -185,6 +186,22 @@ describe('MicroBatchProcessor', () => {
       expect(result.deferredFromSeq).toBe('5');
       expect(result.committedSeq).toBe('4');
       expect(await state()).toEqual(countWords(lines.slice(0, 4)));
+    });
+
+    it('defers every record when the rate limit grants none, so the ESM redelivers them', async () => {
+      // Prepare: the first call spends the whole allowance; the clock does not move.
+      const { make, state } = setup();
+      const lines = sampleLines(8);
+      const all = recordsOf(lines);
+      const processor = make({ rateGate: tokenBucketGate(), maxRatePerShard: 5 });
+      await processor.process({ shardId: 's1', records: all.slice(0, 5) });
+      // Act
+      const result = await processor.process({ shardId: 's1', records: all.slice(5) });
+      // Assess: nothing committed, and the ESM is told to resend from the first record.
+      expect(result.batches).toHaveLength(0);
+      expect(result.committedSeq).toBe('5');
+      expect(result.deferredFromSeq).toBe('6');
+      expect(await state()).toEqual(countWords(lines.slice(0, 5)));
     });
 
     it('rejects a checkpoint written by a pipeline with another state layout', async () => {

@@ -17,6 +17,7 @@ export const DEFAULT_GENERATOR_SEED = 42;
 /**
  * Load of `npm start`: 1,000 records/s that 1-second batches absorb easily, then a 10× burst for
  * 2 s starting 3 s in — long enough to build a backlog the PID must work off, short enough to watch.
+ * Times count from a process's first read, so a restarted run shows the spike again.
  */
 export const DEFAULT_GENERATOR_PROFILE: RateProfile = { kind: 'spike', rate: 1_000, spikeAtMs: 3_000, spikeDurationMs: 2_000, factor: 10 };
 

@@ -26,6 +26,14 @@ export interface ReceiverLogOptions {
   readonly onFlushError?: (error: SluiceError) => void;
 }
 
+/** What {@link ReceiverLog.append} numbered: seqs `firstSeq..lastSeq` (empty when lastSeq < firstSeq). */
+export interface AppendedLines {
+  readonly firstSeq: number;
+  readonly lastSeq: number;
+  /** Resolves once all of them are durable. */
+  readonly durable: Promise<void>;
+}
+
 /** Records served by {@link ReceiverLog.read}; `caughtUp` when nothing durable is left after them. */
 export interface ReceiverLogRead {
   readonly records: SourceRecord[];
@@ -36,9 +44,10 @@ export interface ReceiverLogRead {
  * The receiver write-ahead log (Spark's `WriteAheadLogBasedBlockHandler`): it makes inputs that
  * cannot be replayed — stdin, sockets — replayable by sequence number. `append` numbers lines and
  * buffers them; a flush writes them as one create-only block `received/{app}/{shard}/{firstSeq:020}`
- * and only once that write is durable do they count as received: `append`'s promise resolves then,
- * and that is when a receiver may acknowledge its sender. Blocks are contiguous (each starts where
- * the previous ended), so a block's last seq is the next block's first minus one.
+ * and only once that write is durable do they count as received: `append(...).durable` resolves
+ * and `onDurable` listeners hear of it then — the moment a receiver may acknowledge its sender.
+ * Blocks are contiguous (each starts where the previous ended), so a block's last seq is the next
+ * block's first minus one, and only the newest block must be opened to continue the sequence.
  *
  * ⚑ No loss: a line is acknowledged only once durable, and durable blocks are deleted only after
  * `committed` says the batches holding them are committed — never the newest, which carries the
@@ -51,7 +60,9 @@ export class ReceiverLog {
   /** First seq of every durable block still stored, ascending. */
   private blocks: number[] = [];
   private buffer: ReceivedRecord[] = [];
+  /** Pending {@link whenDurable} calls, kept sorted by seq. */
   private waiters: Array<{ seq: number; resolve: () => void; reject: (error: unknown) => void }> = [];
+  private readonly listeners = new Set<(durableSeq: number) => void>();
   private lastDurable = 0;
   private retrySize: number | undefined;
   private flushing: Promise<void> = Promise.resolve();
@@ -75,7 +86,7 @@ export class ReceiverLog {
     return this.buffer.length;
   }
 
-  /** True once {@link end} was called and everything appended is durable. */
+  /** True once {@link end} or {@link close} was called and everything appended is durable. */
   get ended(): boolean {
     return this.state !== 'open' && this.state !== 'new' && this.buffer.length === 0;
   }
@@ -95,20 +106,37 @@ export class ReceiverLog {
   }
 
   /**
-   * Numbers `lines` and buffers them. Resolves once all of them are durable — the moment a
-   * receiver may acknowledge them; rejects only if another writer owns this log.
+   * Numbers `lines` and buffers them; `durable` resolves once all of them are durable — the moment
+   * a receiver may acknowledge them — and rejects only if another writer owns this log.
+   * @throws SluiceError when the log is not open or failed.
    */
-  append(lines: readonly Uint8Array[]): Promise<void> {
-    if (this.state !== 'open') return Promise.reject(new SluiceError(`receiver log ${this.options.shardId} is not open for appends (${this.state})`));
-    if (this.fatal) return Promise.reject(this.fatal);
-    if (lines.length === 0) return Promise.resolve();
+  append(lines: readonly Uint8Array[]): AppendedLines {
+    if (this.fatal) throw this.fatal;
+    if (this.state !== 'open') throw new SluiceError(`receiver log ${this.options.shardId} is not open for appends (${this.state})`);
     const arrivalMs = this.clock.nowMs();
-    let seq = this.lastDurable + this.buffer.length;
-    for (const data of lines) this.buffer.push({ seq: ++seq, arrivalMs, data });
-    const durable = new Promise<void>((resolve, reject) => this.waiters.push({ seq, resolve, reject }));
+    const firstSeq = this.lastDurable + this.buffer.length + 1;
+    for (const [i, data] of lines.entries()) this.buffer.push({ seq: firstSeq + i, arrivalMs, data });
+    const lastSeq = firstSeq + lines.length - 1;
     // A full block is written at once; the rest waits for the interval, so blocks stay full under load.
     if (this.buffer.length >= this.maxBlockRecords) void this.flush(true).catch(() => undefined);
-    return durable;
+    return { firstSeq, lastSeq, durable: this.whenDurable(lastSeq) };
+  }
+
+  /** Resolves once every record up to `seq` is durable; rejects if another writer owns this log. */
+  whenDurable(seq: number): Promise<void> {
+    if (seq <= this.lastDurable) return Promise.resolve();
+    if (this.fatal) return Promise.reject(this.fatal);
+    return new Promise<void>((resolve, reject) => {
+      let at = this.waiters.length;
+      while (at > 0 && this.waiters[at - 1]!.seq > seq) at--;
+      this.waiters.splice(at, 0, { seq, resolve, reject });
+    });
+  }
+
+  /** Calls `listener` with the new {@link durableSeq} after each durable block; returns the unsubscribe. */
+  onDurable(listener: (durableSeq: number) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /**
@@ -143,10 +171,12 @@ export class ReceiverLog {
   /** Deletes the blocks whose records are all ≤ `seq`, oldest first, always keeping the newest block. */
   async committed(seq: string): Promise<void> {
     const upTo = parseLocalSeq(seq, this.options.shardId);
-    // Oldest first, so a crash midway leaves a contiguous run of blocks.
-    while (this.blocks.length > 1 && this.blocks[1]! - 1 <= upTo) {
-      await this.store.delete(receivedBlockKey(this.options.app, this.options.shardId, this.blocks[0]!));
-      this.blocks.shift();
+    let count = 0;
+    while (count < this.blocks.length - 1 && this.blocks[count + 1]! - 1 <= upTo) count++;
+    // Forgotten before the awaits, so concurrent calls never delete one block twice; deleted oldest
+    // first, so a crash midway leaves a contiguous run of blocks that the next open() lists.
+    for (const firstSeq of this.blocks.splice(0, count)) {
+      await this.store.delete(receivedBlockKey(this.options.app, this.options.shardId, firstSeq));
     }
   }
 
@@ -199,6 +229,7 @@ export class ReceiverLog {
       this.blocks.push(firstSeq);
       this.lastDurable = block[block.length - 1]!.seq;
       while (this.waiters[0] && this.waiters[0].seq <= this.lastDurable) this.waiters.shift()!.resolve();
+      for (const listener of this.listeners) listener(this.lastDurable);
     }
   }
 

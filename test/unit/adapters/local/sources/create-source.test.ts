@@ -41,7 +41,7 @@ describe('createSource', () => {
     const [seven, alsoSeven, eight] = ['generator:7', 'generator:7', 'generator:8'].map((spec) => createSource(spec, deps()) as GeneratorSource);
 
     // Act
-    const lines = [seven, alsoSeven, eight].map((source) => source.line(1));
+    const lines = [seven!, alsoSeven!, eight!].map((source) => source.line(1));
 
     // Assess
     expect(lines[0]).toBe(lines[1]);

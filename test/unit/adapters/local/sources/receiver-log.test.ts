@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SluiceError } from '../../../../../lib/core/errors';
+import type { SluiceError } from '../../../../../lib/core/errors';
 import type { ObjectStore } from '../../../../../lib/ports/object-store';
 import { MemoryObjectStore } from '../../../../../lib/adapters/local/memory-object-store';
 import { ReceiverLog, type ReceiverLogOptions } from '../../../../../lib/adapters/local/sources/receiver-log';
@@ -64,7 +64,7 @@ describe('ReceiverLog', () => {
       store.hold();
 
       // Act
-      const durable = log.append(bytes('a', 'b'));
+      const { durable } = log.append(bytes('a', 'b'));
       const flushed = log.flush();
       const before = await settled(durable);
       store.release();
@@ -83,7 +83,7 @@ describe('ReceiverLog', () => {
       const log = await openLog(store, clock, { blockIntervalMs: 200 });
 
       // Act
-      const durable = log.append(bytes('x', 'y', 'z'));
+      const { durable } = log.append(bytes('x', 'y', 'z'));
       await clock.advance(199);
       const early = await store.list(PREFIX);
       await clock.advance(1);
@@ -101,7 +101,7 @@ describe('ReceiverLog', () => {
       const log = await openLog(store, new FakeClock(), { maxBlockRecords: 4 });
 
       // Act
-      const durable = log.append(bytes('1', '2', '3', '4', '5', '6', '7', '8', '9'));
+      const { durable } = log.append(bytes('1', '2', '3', '4', '5', '6', '7', '8', '9'));
       while (log.durableSeq < 8) await new Promise((resolve) => setImmediate(resolve));
 
       // Assess
@@ -116,11 +116,11 @@ describe('ReceiverLog', () => {
       const errors: SluiceError[] = [];
       const log = await openLog(store, new FakeClock(), { onFlushError: (error) => errors.push(error) });
       store.failNextPuts = 1;
-      const durable = log.append(bytes('a'));
+      const { durable } = log.append(bytes('a'));
 
       // Act
       const failed = await log.flush().then(() => 'ok', (error: SluiceError) => error.retryable);
-      log.append(bytes('b')).catch(() => undefined);
+      log.append(bytes('b'));
       await log.flush();
 
       // Assess
@@ -136,7 +136,7 @@ describe('ReceiverLog', () => {
       const log = await openLog(store);
       store.failNextPuts = 1;
       store.failAfterWriting = true;
-      const durable = log.append(bytes('a'));
+      const { durable } = log.append(bytes('a'));
       await log.flush().catch(() => undefined);
 
       // Act
@@ -154,13 +154,13 @@ describe('ReceiverLog', () => {
       await store.putIfAbsent(keyOf(1), encodeBlock([{ seq: 1, arrivalMs: 0, data: bytes('theirs')[0]! }]));
 
       // Act
-      const outcome = log.append(bytes('ours')).then(() => 'acknowledged', (error: Error) => error.message);
+      const outcome = log.append(bytes('ours')).durable.then(() => 'acknowledged', (error: Error) => error.message);
       await log.flush().catch(() => undefined);
 
       // Assess
       expect(await outcome).toMatch(/another receiver writes stdin-0/);
       await expect(log.read(undefined, 10)).rejects.toThrow(/another receiver/);
-      await expect(log.append(bytes('more'))).rejects.toThrow(/another receiver/);
+      expect(() => log.append(bytes('more'))).toThrow(/another receiver/);
     });
 
     it('rejects appends after end', async () => {
@@ -169,8 +169,42 @@ describe('ReceiverLog', () => {
       await log.end();
 
       // Act + Assess
-      await expect(log.append(bytes('late'))).rejects.toThrow(/not open for appends/);
+      expect(() => log.append(bytes('late'))).toThrow(/not open for appends/);
       expect(log.ended).toBe(true);
+    });
+  });
+
+  describe('onDurable', () => {
+    it('reports the durable seq after each block, including blocks that end inside an append', async () => {
+      // Prepare
+      const log = await openLog(new MemoryObjectStore(), new FakeClock(), { maxBlockRecords: 3 });
+      const seen: number[] = [];
+      log.onDurable((seq) => seen.push(seq));
+
+      // Act
+      const appended = log.append(bytes('a', 'b', 'c', 'd', 'e'));
+      await log.flush();
+
+      // Assess
+      expect(appended).toMatchObject({ firstSeq: 1, lastSeq: 5 });
+      expect(seen).toEqual([3, 5]);
+    });
+  });
+
+  describe('whenDurable', () => {
+    it('resolves waiters in seq order whatever order they were asked in', async () => {
+      // Prepare
+      const log = await openLog(new MemoryObjectStore());
+      log.append(bytes('a', 'b', 'c'));
+      const order: number[] = [];
+      const waits = [3, 1, 2].map((seq) => log.whenDurable(seq).then(() => order.push(seq)));
+
+      // Act
+      await log.flush();
+      await Promise.all(waits);
+
+      // Assess
+      expect(order).toEqual([1, 2, 3]);
     });
   });
 

@@ -1,0 +1,159 @@
+import { Duration } from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Stream, StreamEncryption, type IStream } from 'aws-cdk-lib/aws-kinesis';
+import { KinesisEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { Bucket } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { StorageKeys } from '../lib/runtime/storage-keys';
+import { checkpointTable } from './checkpoint-table';
+import { FunctionEnvironment as Env } from './function-environment';
+import { bucketOnFailure, ON_FAILURE_PREFIX } from './bucket-on-failure';
+import { resolveStreamProcessorProps } from './resolve-stream-processor-props';
+import { SluiceFunction } from './sluice-function';
+import { SluiceMetrics } from './sluice-metrics';
+import { StreamProcessorMonitoring } from './stream-processor-monitoring';
+import type { StreamProcessorProps } from './stream-processor-props';
+import { suppressStreamProcessorFindings } from './suppress-stream-processor-findings';
+import { WAL_PREFIX, walBucket } from './wal-bucket';
+
+/** The processor's handler, one micro-batch of one shard per invocation (issue 3). */
+export const PROCESSOR_ENTRY = 'examples/word-count.ts';
+/** The controller's handler, the PID loop of one scheduled minute (issue 4). */
+export const CONTROLLER_ENTRY = 'examples/word-count.ts';
+/** A controller invocation loops for about 55 s; the rest is room for its last write. */
+const CONTROLLER_TIMEOUT = Duration.seconds(70);
+
+/**
+ * A sluice pipeline deployed on AWS: the Kinesis stream (created or imported), the checkpoint table,
+ * the WAL bucket, the processor with its event source mapping, the controller with its schedule,
+ * and a dashboard with alarms.
+ *
+ * Each function's role holds only the actions its code calls, on this construct's resources.
+ *
+ * @example
+ * new StreamProcessor(stack, 'WordCount', {
+ *   pipelineEntry: 'examples/word-count.ts',
+ *   appName: 'word-count',
+ *   maxRatePerShard: 500,
+ * });
+ */
+export class StreamProcessor extends Construct {
+  /** The app (pipeline) name: partition of its checkpoints, prefix of its objects, metrics dimension. */
+  readonly appName: string;
+  readonly stream: IStream;
+  readonly table: Table;
+  readonly bucket: Bucket;
+  readonly processor: SluiceFunction;
+  readonly controller: SluiceFunction;
+  /** The processor's event source mapping: `eventSourceMappingId` is what the controller retunes. */
+  readonly eventSource: KinesisEventSource;
+  readonly schedule: Rule;
+  readonly monitoring: StreamProcessorMonitoring;
+
+  constructor(scope: Construct, id: string, props: StreamProcessorProps) {
+    super(scope, id);
+    const p = resolveStreamProcessorProps(props);
+    const app = p.appName;
+    this.appName = app;
+
+    this.stream = p.stream ?? new Stream(this, 'Stream', {
+      streamMode: p.streamMode,
+      ...(p.streamMode === 'PROVISIONED' ? { shardCount: p.shardCount } : {}),
+      retentionPeriod: p.streamRetention,
+      encryption: StreamEncryption.MANAGED,
+      removalPolicy: p.removalPolicy,
+    });
+    this.table = checkpointTable(this, 'Checkpoints', p.removalPolicy);
+    this.bucket = walBucket(this, 'Bucket', { walRetentionDays: p.walRetentionDays, versioned: p.bucketVersioned, removalPolicy: p.removalPolicy });
+
+    const shared = {
+      [Env.APP]: app,
+      [Env.TABLE_NAME]: this.table.tableName,
+      [Env.BUCKET_NAME]: this.bucket.bucketName,
+      [Env.METRICS_NAMESPACE]: SluiceMetrics.NAMESPACE,
+      [Env.SERVICE_NAME]: app,
+    };
+    this.processor = new SluiceFunction(this, 'Processor', {
+      entry: PROCESSOR_ENTRY,
+      description: `sluice ${app}: runs one micro-batch of one shard per invocation`,
+      memorySize: p.processorMemorySize,
+      timeout: p.processorTimeout,
+      removalPolicy: p.removalPolicy,
+      pipelineEntry: p.pipelineEntry,
+      environment: {
+        ...shared,
+        [Env.WAL_ENABLED]: String(p.walEnabled),
+        [Env.BATCH_INTERVAL_MS]: String(p.batchInterval.toMilliseconds()),
+        ...(p.maxRatePerShard === undefined ? {} : { [Env.MAX_RATE_PER_SHARD]: String(p.maxRatePerShard) }),
+      },
+    });
+    // The commit is one TransactWriteItems of conditional Puts and ConditionChecks; IAM authorizes
+    // each item by its own action (there is no TransactWriteItems action).
+    this.processor.role.addToPrincipalPolicy(new PolicyStatement({
+      actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
+      resources: [this.table.tableArn],
+    }));
+    this.processor.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn] }));
+    this.processor.role.addToPrincipalPolicy(new PolicyStatement({
+      actions: ['s3:GetObject', 's3:PutObject'],
+      // Only this app's WAL and quarantine keys (lib/runtime/storage-keys.ts).
+      resources: [this.bucket.arnForObjects(`${WAL_PREFIX}${app}/*`), this.bucket.arnForObjects(`${StorageKeys.quarantinePrefix(app)}*`)],
+    }));
+    // Lambda writes a batch that exhausted its retries with the function's role.
+    this.processor.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: [this.bucket.arnForObjects(`${ON_FAILURE_PREFIX}*`)] }));
+
+    this.eventSource = new KinesisEventSource(this.stream, {
+      startingPosition: p.startingPosition,
+      batchSize: p.batchSize,
+      maxBatchingWindow: p.batchInterval,
+      parallelizationFactor: 1,
+      reportBatchItemFailures: true,
+      bisectBatchOnError: true,
+      retryAttempts: p.retryAttempts,
+      onFailure: bucketOnFailure(this.bucket),
+    });
+    this.processor.function.addEventSource(this.eventSource);
+
+    this.controller = new SluiceFunction(this, 'Controller', {
+      entry: CONTROLLER_ENTRY,
+      description: `sluice ${app}: computes and publishes each shard's rate (PID), retunes the event source mapping`,
+      memorySize: 256,
+      timeout: CONTROLLER_TIMEOUT,
+      removalPolicy: p.removalPolicy,
+      environment: {
+        ...shared,
+        [Env.EVENT_SOURCE_MAPPING_ID]: this.eventSource.eventSourceMappingId,
+        [Env.CONTROL_INTERVAL_MS]: String(p.controlInterval.toMilliseconds()),
+        [Env.BATCH_INTERVAL_MS]: String(p.batchInterval.toMilliseconds()),
+      },
+    });
+    this.controller.role.addToPrincipalPolicy(new PolicyStatement({
+      actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      resources: [this.table.tableArn],
+    }));
+    this.controller.role.addToPrincipalPolicy(new PolicyStatement({
+      actions: ['lambda:GetEventSourceMapping', 'lambda:UpdateEventSourceMapping'],
+      resources: [this.eventSource.eventSourceMappingArn],
+    }));
+    // EventBridge cannot fire more often than once a minute; the controller loops within the minute.
+    this.schedule = new Rule(this, 'ControllerSchedule', {
+      description: `sluice ${app}: starts the controller every minute`,
+      schedule: Schedule.rate(Duration.minutes(1)),
+      // A missed tick is replaced by the next one a minute later: retrying it would overlap.
+      targets: [new LambdaFunction(this.controller.function, { retryAttempts: 0 })],
+    });
+
+    this.monitoring = new StreamProcessorMonitoring(this, 'Monitoring', {
+      appName: app,
+      stream: this.stream,
+      processor: this.processor.function,
+      controller: this.controller.function,
+      iteratorAgeAlarmThreshold: p.iteratorAgeAlarmThreshold,
+      ...(p.alarmAction === undefined ? {} : { alarmAction: p.alarmAction }),
+    });
+    suppressStreamProcessorFindings(this);
+  }
+}

@@ -1,0 +1,47 @@
+import { CorruptDataError } from '../errors';
+import type { OperatorState } from '../state/operator-state';
+
+/**
+ * The key under which a window or event-time operator keeps its clock in its own state. `encodeKey`
+ * never yields `\u0001` alone (it is `\u0001` followed by JSON), so no user key can collide with it,
+ * and the clock is committed atomically with the data it governs.
+ */
+export const META_KEY = '\u0001';
+
+/** A time-aware operator's progress, persisted per shard with its state. */
+export interface OperatorMeta {
+  /** Largest time seen minus the allowed out-of-orderness; `null` before the first record. */
+  watermarkMs: number | null;
+  /** End of the last window emitted; `null` before the first. */
+  lastEndMs: number | null;
+  /** Counter naming the element chunks of `window`, so their order survives a reload. */
+  seq: number;
+}
+
+/** Reads the operator's clock, or a fresh one when it has none yet. */
+export function readMeta(state: OperatorState): OperatorMeta {
+  const entry = state.get(META_KEY);
+  if (entry === undefined) return { watermarkMs: null, lastEndMs: null, seq: 0 };
+  const v = entry.value as Partial<OperatorMeta> | null;
+  if (v === null || typeof v !== 'object' || typeof v.seq !== 'number' || !nullableNumber(v.watermarkMs) || !nullableNumber(v.lastEndMs)) {
+    throw new CorruptDataError('operator meta', `expected {watermarkMs, lastEndMs, seq}, found ${JSON.stringify(v)}`);
+  }
+  return { watermarkMs: v.watermarkMs, lastEndMs: v.lastEndMs, seq: v.seq };
+}
+
+/** Stores the clock when it changed (an unchanged clock leaves its bucket clean). */
+export function writeMeta(state: OperatorState, before: OperatorMeta, after: OperatorMeta, batchTimeMs: number): void {
+  if (before.watermarkMs === after.watermarkMs && before.lastEndMs === after.lastEndMs && before.seq === after.seq) return;
+  state.set(META_KEY, { value: { watermarkMs: after.watermarkMs, lastEndMs: after.lastEndMs, seq: after.seq }, updatedAtMs: batchTimeMs });
+}
+
+/** Raises a watermark to `maxTimeMs - maxOutOfOrdernessMs`; it never goes back. */
+export function advanceWatermark(watermarkMs: number | null, maxTimeMs: number, maxOutOfOrdernessMs: number): number | null {
+  if (maxTimeMs === -Infinity) return watermarkMs;
+  const candidate = maxTimeMs - maxOutOfOrdernessMs;
+  return watermarkMs === null || candidate > watermarkMs ? candidate : watermarkMs;
+}
+
+function nullableNumber(x: unknown): x is number | null {
+  return x === null || typeof x === 'number';
+}

@@ -1,0 +1,77 @@
+/** An event source mapping as the controller reads it (GetEventSourceMapping). */
+export interface EsmSnapshot {
+  /** `Enabled`, `Updating`, `Creating`, `Disabled`, ...: only an `Enabled` mapping is retuned. */
+  readonly state: string;
+  readonly batchSize: number;
+  readonly maximumBatchingWindowInSeconds: number;
+  /** When the mapping last changed (any update or deploy), ms since the epoch; `undefined` when unknown. */
+  readonly lastModifiedMs: number | undefined;
+}
+
+/** The two settings the controller moves. */
+export interface EsmTuning {
+  readonly batchSize: number;
+  readonly maximumBatchingWindowInSeconds: number;
+}
+
+/** Inputs of {@link planEsmUpdate}. */
+export interface EsmPlanInput {
+  readonly mapping: EsmSnapshot;
+  /** The rates published for the app's shards, records per second. */
+  readonly shardRates: readonly number[];
+  readonly batchIntervalMs: number;
+  readonly nowMs: number;
+  /** Fewest milliseconds between two changes of the mapping. */
+  readonly minUpdateIntervalMs: number;
+  /** The desired BatchSize must differ from the current one by more than this factor (> 1). */
+  readonly changeFactor: number;
+}
+
+/** What to do with the mapping, and why (for the log). */
+export type EsmPlan =
+  | { readonly action: 'keep'; readonly reason: string; readonly desired?: EsmTuning }
+  | { readonly action: 'update'; readonly reason: string; readonly desired: EsmTuning };
+
+/** Lambda's range of BatchSize for Kinesis. */
+const MAX_BATCH_SIZE = 10_000;
+/** Lambda's largest batching window. */
+const MAX_WINDOW_SECONDS = 300;
+/** Above this BatchSize the Lambda API text asks for a window of at least 1 s; honouring it is harmless. */
+const WINDOW_FREE_BATCH_SIZE = 10;
+
+/**
+ * The settings the mapping should have at the fastest shard's rate: a batch holds one batch
+ * interval of records, and the window is the time such a batch takes to arrive. So an invocation
+ * brings about what the processor will admit, and few records are deferred and read again.
+ */
+export function desiredEsmTuning(maxRatePerSec: number, batchIntervalMs: number): EsmTuning {
+  const batchSize = Math.min(MAX_BATCH_SIZE, Math.max(1, Math.ceil((maxRatePerSec * batchIntervalMs) / 1000)));
+  const fill = Math.round(batchSize / maxRatePerSec);
+  const floor = batchSize > WINDOW_FREE_BATCH_SIZE ? 1 : 0;
+  return { batchSize, maximumBatchingWindowInSeconds: Math.min(MAX_WINDOW_SECONDS, Math.max(floor, fill)) };
+}
+
+/**
+ * Decides whether the controller retunes the event source mapping. An update takes up to 90 s to
+ * act and restarts polling, so the mapping follows the published rates only slowly, with
+ * hysteresis: the desired BatchSize must be more than `changeFactor` away from the current one,
+ * the mapping must be `Enabled` (not already updating), and the last change must be at least
+ * `minUpdateIntervalMs` old. The fast actuator is the processors' token bucket; this one only
+ * keeps invocations the right size.
+ */
+export function planEsmUpdate(input: EsmPlanInput): EsmPlan {
+  const rates = input.shardRates.filter((r) => Number.isFinite(r) && r > 0);
+  if (rates.length === 0) return { action: 'keep', reason: 'no shard has a published rate' };
+  const desired = desiredEsmTuning(Math.max(...rates), input.batchIntervalMs);
+  const { mapping } = input;
+  const ratio = desired.batchSize / mapping.batchSize;
+  if (ratio <= input.changeFactor && ratio >= 1 / input.changeFactor) {
+    return { action: 'keep', reason: `BatchSize ${mapping.batchSize} is within ${input.changeFactor}x of the desired ${desired.batchSize}`, desired };
+  }
+  if (mapping.state !== 'Enabled') return { action: 'keep', reason: `the mapping is ${mapping.state}, not Enabled`, desired };
+  const sinceMs = mapping.lastModifiedMs === undefined ? Number.POSITIVE_INFINITY : input.nowMs - mapping.lastModifiedMs;
+  if (sinceMs < input.minUpdateIntervalMs) {
+    return { action: 'keep', reason: `the mapping changed ${Math.round(sinceMs / 1000)} s ago; at most one change per ${Math.round(input.minUpdateIntervalMs / 1000)} s`, desired };
+  }
+  return { action: 'update', reason: `BatchSize ${mapping.batchSize} -> ${desired.batchSize} (fastest shard's rate ${Math.round(Math.max(...rates))}/s)`, desired };
+}

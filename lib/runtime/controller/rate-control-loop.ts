@@ -1,0 +1,171 @@
+import { FencedError } from '../../core/errors';
+import type { CheckpointStore } from '../../ports/checkpoint-store';
+import type { Clock } from '../../ports/clock';
+import { parseRecord, type CheckpointRecord } from '../checkpoint-record';
+import { StorageKeys } from '../storage-keys';
+import { controlWrite, readControlItem } from './control-item';
+import type { EstimatorConfig } from './create-rate-estimator';
+import { nextControlItem } from './next-control-item';
+
+/** Where the controller logs; Powertools' `Logger` fits, tests pass a recorder. */
+export interface ControllerLog {
+  info(message: string, attributes?: Record<string, unknown>): void;
+  warn(message: string, attributes?: Record<string, unknown>): void;
+}
+
+/** Options of {@link RateControlLoop}. */
+export interface RateControlLoopOptions {
+  readonly app: string;
+  readonly checkpoints: CheckpointStore;
+  readonly clock: Clock;
+  readonly estimator: EstimatorConfig;
+  /** Time between two samples of the same shard. */
+  readonly controlIntervalMs: number;
+  /** An idle shard's control item is rewritten this often, to refresh its heartbeat. @default 60_000 */
+  readonly heartbeatIntervalMs?: number;
+  /** Stamped on each heartbeat (the Lambda request id). @default 'local' */
+  readonly invocationId?: string;
+  /** Shards sampled at once. @default 16 */
+  readonly concurrency?: number;
+  /** @default - silent */
+  readonly log?: ControllerLog;
+}
+
+/** A failure of one tick, for one shard or (without `shardId`) for the listing of shards. */
+export interface ControlError {
+  readonly shardId?: string;
+  readonly error: unknown;
+}
+
+/** What one tick did. */
+export interface TickResult {
+  readonly atMs: number;
+  /** The rate each shard is at after the tick (published now or before); `undefined` = none yet. */
+  readonly rates: Readonly<Record<string, number | undefined>>;
+  readonly written: number;
+  /** Writes lost to another controller run that wrote the same control item first. */
+  readonly contended: number;
+  readonly errors: readonly ControlError[];
+}
+
+/** What {@link RateControlLoop.run} did before its deadline. */
+export interface LoopSummary {
+  readonly ticks: number;
+  readonly errors: readonly ControlError[];
+  readonly rates: Readonly<Record<string, number | undefined>>;
+}
+
+/**
+ * The controller's loop (ARCHITECTURE.md §6): every control interval, for each shard of the app,
+ * one consistent query of its `meta#` items, one estimate, one conditional Put of `meta#control`.
+ *
+ * Stateless between ticks: the PID state and the last sample are read from the control item each
+ * time, so a new invocation, an overlapping one or a tick after a failed write all go on from what
+ * is stored. Fail-static: a tick never throws; a shard that cannot be read or written keeps its
+ * published rate, and the processors go on enforcing it.
+ */
+export class RateControlLoop {
+  readonly #o: RateControlLoopOptions;
+
+  constructor(options: RateControlLoopOptions) {
+    this.#o = options;
+  }
+
+  /** Samples every shard once and publishes new rates. Never throws; errors are returned. */
+  async tick(): Promise<TickResult> {
+    const atMs = this.#o.clock.nowMs();
+    let shardIds: string[];
+    try {
+      shardIds = await this.#listShards();
+    } catch (error) {
+      this.#o.log?.warn('controller: cannot list shards; published rates stay as they are', { error: describe(error) });
+      return { atMs, rates: {}, written: 0, contended: 0, errors: [{ error }] };
+    }
+    const rates: Record<string, number | undefined> = {};
+    const errors: ControlError[] = [];
+    let written = 0;
+    let contended = 0;
+    await forEachLimited(shardIds, this.#o.concurrency ?? 16, async (shardId) => {
+      try {
+        const outcome = await this.#controlShard(shardId, atMs);
+        rates[shardId] = outcome.rate;
+        if (outcome.written) written++;
+        if (outcome.contended) contended++;
+      } catch (error) {
+        errors.push({ shardId, error });
+        this.#o.log?.warn('controller: shard skipped this tick; its published rate stays', { shardId, error: describe(error) });
+      }
+    });
+    return { atMs, rates, written, contended, errors };
+  }
+
+  /**
+   * Ticks every control interval until the next tick could end after `deadlineMs` (judged by the
+   * longest tick so far), so an invocation never runs past the time it was given.
+   */
+  async run(deadlineMs: number): Promise<LoopSummary> {
+    const { clock, controlIntervalMs } = this.#o;
+    const errors: ControlError[] = [];
+    let rates: Record<string, number | undefined> = {};
+    let ticks = 0;
+    let longestMs = 0;
+    for (let startMs = clock.nowMs(); startMs + longestMs <= deadlineMs; startMs = clock.nowMs()) {
+      const result = await this.tick();
+      ticks++;
+      errors.push(...result.errors);
+      rates = { ...rates, ...result.rates };
+      longestMs = Math.max(longestMs, clock.nowMs() - startMs);
+      const nextMs = startMs + controlIntervalMs;
+      if (nextMs + longestMs > deadlineMs) break;
+      await clock.sleep(nextMs - clock.nowMs());
+    }
+    return { ticks, errors, rates };
+  }
+
+  async #listShards(): Promise<string[]> {
+    const items = await this.#o.checkpoints.query(StorageKeys.appPartition(this.#o.app), StorageKeys.SHARD_PREFIX);
+    return items.map((item) => item.sk.slice(StorageKeys.SHARD_PREFIX.length));
+  }
+
+  async #controlShard(shardId: string, nowMs: number): Promise<{ rate: number | undefined; written: boolean; contended: boolean }> {
+    const { app, checkpoints } = this.#o;
+    const pk = StorageKeys.shardPartition(app, shardId);
+    // Checkpoint and control item in one consistent query, as the processors read them.
+    const items = await checkpoints.query(pk, StorageKeys.META_PREFIX);
+    const cpItem = items.find((i) => i.sk === StorageKeys.CHECKPOINT_SK);
+    const checkpoint = cpItem && parseRecord<CheckpointRecord>(`${pk}/${cpItem.sk}`, cpItem.data);
+    const { control: previous, version } = readControlItem(items.find((i) => i.sk === StorageKeys.CONTROL_SK));
+    const next = nextControlItem({
+      nowMs,
+      checkpoint,
+      previous,
+      estimator: this.#o.estimator,
+      invocationId: this.#o.invocationId ?? 'local',
+      heartbeatIntervalMs: this.#o.heartbeatIntervalMs ?? 60_000,
+    });
+    if (next === undefined) return { rate: previous?.rateLimit, written: false, contended: false };
+    try {
+      await checkpoints.transact([controlWrite(app, shardId, next, version)]);
+    } catch (error) {
+      // Another controller run (an overlapping invocation) wrote first: its estimate stands.
+      if (error instanceof FencedError) return { rate: previous?.rateLimit, written: false, contended: true };
+      throw error;
+    }
+    if (next.rateLimit !== previous?.rateLimit) {
+      this.#o.log?.info('controller: rate published', { shardId, rateLimit: next.rateLimit, previous: previous?.rateLimit, terms: next.terms, inputs: next.inputs });
+    }
+    return { rate: next.rateLimit, written: true, contended: false };
+  }
+}
+
+async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

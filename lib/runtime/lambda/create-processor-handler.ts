@@ -1,0 +1,131 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { createAwsClients, type AwsClients } from '../../adapters/aws/aws-clients';
+import { DynamoDbCheckpointStore } from '../../adapters/aws/dynamodb-checkpoint-store';
+import { EmfMetrics } from '../../adapters/aws/emf-metrics';
+import { S3ObjectStore } from '../../adapters/aws/s3-object-store';
+import { SystemClock } from '../../adapters/local/system-clock';
+import { compilePipeline, type CompiledPipeline } from '../../core/engine/compile-pipeline';
+import { SluiceError, StateLimitError } from '../../core/errors';
+import { Stream } from '../../core/pipeline/stream';
+import { compareSeq, type SourceRecord } from '../../core/source-record';
+import type { CheckpointStore } from '../../ports/checkpoint-store';
+import type { Clock } from '../../ports/clock';
+import type { Metrics } from '../../ports/metrics';
+import type { ObjectStore } from '../../ports/object-store';
+import type { OutputSink } from '../../ports/output-sink';
+import { MicroBatchProcessor } from '../micro-batch-processor';
+import { tokenBucketGate } from '../token-bucket-gate';
+import { decodeKinesisEvent } from './decode-kinesis-event';
+import { invocationDelays } from './invocation-delays';
+import { LoggerOutputSink } from './logger-output-sink';
+import { loadProcessorConfig, type ProcessorConfig } from './processor-config';
+
+/** What a processor handler is built from besides its pipeline; each default is what Lambda uses. */
+export interface ProcessorHandlerDeps {
+  /** @default process.env */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** @default createAwsClients() (honours AWS_ENDPOINT_URL) */
+  readonly clients?: AwsClients;
+  /** @default a DynamoDbCheckpointStore on TABLE_NAME */
+  readonly checkpoints?: CheckpointStore;
+  /** @default an S3ObjectStore on BUCKET_NAME */
+  readonly objects?: ObjectStore;
+  /** @default the system clock */
+  readonly clock?: Clock;
+  /** @default a Powertools Logger with the app as service name */
+  readonly logger?: Logger;
+  /** @default EMF through Powertools Metrics */
+  readonly metrics?: Metrics;
+  /** Where `print()` goes. @default the logger */
+  readonly output?: OutputSink;
+}
+
+/** A Kinesis handler for Lambda (or the local ESM): the batch response reports deferred records only. */
+export type ProcessorHandler = ((event: KinesisStreamEvent, context?: Context) => Promise<KinesisStreamBatchResponse>) & {
+  /** The configuration read at cold start. */
+  readonly config: ProcessorConfig;
+};
+
+/**
+ * Builds the processor function for `pipeline`. Everything slow or fallible happens here, once per
+ * container (cold start): the environment is validated, the pipeline compiled, the SDK clients and
+ * adapters built. The {@link MicroBatchProcessor} lives as long as the container, so its warm state
+ * cache makes a batch cost one read, one WAL put and one commit.
+ *
+ * Per invocation: decode the event, run the micro-batch protocol, and answer `batchItemFailures`
+ * with ONE entry — the first record the rate limit deferred — so the ESM redelivers from there
+ * (`ReportBatchItemFailures` must be on). Errors are thrown, never swallowed: the ESM then retries
+ * the batch, and every record already committed is dropped as a redelivery. The mapping must not
+ * discard batches either: keep MaximumRetryAttempts at -1, or a deferral could end as a discard.
+ *
+ * @example
+ * export const handler = createProcessorHandler(pipeline('clicks').map(JSON.parse).countByValue());
+ */
+export function createProcessorHandler<T>(pipeline: Stream<T> | CompiledPipeline, deps: ProcessorHandlerDeps = {}): ProcessorHandler {
+  const compiled = pipeline instanceof Stream ? compilePipeline(pipeline as Stream<unknown>) : pipeline;
+  const config = loadProcessorConfig(deps.env ?? process.env, compiled.name);
+  const logger = deps.logger ?? new Logger({ serviceName: config.app });
+  const clients = deps.checkpoints !== undefined && deps.objects !== undefined ? undefined : (deps.clients ?? createAwsClients());
+  const clock = deps.clock ?? new SystemClock();
+  const processor = new MicroBatchProcessor({
+    app: config.app,
+    pipeline: compiled,
+    checkpoints: deps.checkpoints ?? new DynamoDbCheckpointStore({ client: clients!.dynamodb, tableName: config.tableName }),
+    objects: deps.objects ?? new S3ObjectStore({ client: clients!.s3, bucket: config.bucketName }),
+    clock,
+    metrics: deps.metrics ?? new EmfMetrics({ app: config.app }),
+    output: deps.output ?? new LoggerOutputSink(logger),
+    walEnabled: config.walEnabled,
+    maxRatePerShard: config.maxRatePerShard,
+    // Always present: the controller may publish a rate even when no static limit is set.
+    rateGate: tokenBucketGate(),
+  });
+
+  const handler = async (event: KinesisStreamEvent, context?: Context): Promise<KinesisStreamBatchResponse> => {
+    const startedMs = clock.nowMs();
+    if (context !== undefined) logger.addContext(context);
+    const decoded = decodeKinesisEvent(event);
+    if (decoded === undefined) return { batchItemFailures: [] };
+    const { shardId, records } = decoded;
+    const delays = invocationDelays(startedMs, records, config.batchingWindowMs);
+    let result;
+    try {
+      result = await processor.process({ shardId, records, ...delays });
+    } catch (error) {
+      logFailure(logger, error, shardId, records);
+      throw error;
+    }
+    const deferredFrom = result.deferredFromSeq ?? firstAfter(records, result.committedSeq);
+    logger.info('invocation done', {
+      shardId,
+      records: records.length,
+      batches: result.batches.map((b) => ({ batchNo: b.batchNo, records: b.records, processingMs: b.processingMs, replayed: b.replayed })),
+      committedSeq: result.committedSeq,
+      deferredFrom,
+      fenced: result.fenced,
+      ...delays,
+    });
+    return { batchItemFailures: deferredFrom === undefined ? [] : [{ itemIdentifier: deferredFrom }] };
+  };
+  return Object.assign(handler, { config });
+}
+
+/**
+ * The first record above the shard's committed sequence number. Normally the rate's first deferred
+ * record; in any case a record that is not committed must be redelivered, never acknowledged.
+ */
+function firstAfter(records: readonly SourceRecord[], committedSeq: string | null): string | undefined {
+  return records.find((r) => committedSeq === null || compareSeq(r.seq, committedSeq) > 0)?.seq;
+}
+
+function logFailure(logger: Logger, error: unknown, shardId: string, records: readonly SourceRecord[]): void {
+  const context = { shardId, records: records.length, firstSeq: records[0]?.seq, lastSeq: records[records.length - 1]?.seq };
+  if (error instanceof StateLimitError) {
+    logger.error('state limit reached: the ESM retries this batch and it fails again until the state fits (raise stateBuckets, keep less state per key, or lower the batch size; with BisectBatchOnFunctionError smaller batches may fit)', { ...context, operatorId: error.operatorId, limit: error.limit, error });
+  } else if (error instanceof SluiceError && error.retryable) {
+    logger.warn('retryable failure: the ESM retries the batch', { ...context, error });
+  } else {
+    logger.error('batch failed: the ESM retries it; committed records are dropped as redeliveries', { ...context, error });
+  }
+}

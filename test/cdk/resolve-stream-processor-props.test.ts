@@ -1,0 +1,101 @@
+import { App, CfnResource, Duration, Stack } from 'aws-cdk-lib';
+import { Stream, StreamMode } from 'aws-cdk-lib/aws-kinesis';
+import { describe, expect, it } from 'vitest';
+import { resolveStreamProcessorProps } from '../../cdk/resolve-stream-processor-props';
+import { StreamProcessor } from '../../cdk/stream-processor';
+import type { StreamProcessorProps } from '../../cdk/stream-processor-props';
+import { ConfigError } from '../../lib/core/errors';
+import { WORD_COUNT_PROPS } from './stream-processor-fixture';
+
+describe('resolveStreamProcessorProps', () => {
+  it.each([
+    ['appName is not a pipeline name', { appName: 'Word Count' }, /appName: must be 1-40 lowercase letters, digits or '-'.*\(given "Word Count"\)/],
+    ['shardCount is 0', { shardCount: 0 }, rangeMessage('shardCount', 'an integer', 1, 500, '0')],
+    ['shardCount is not whole', { shardCount: 1.5 }, rangeMessage('shardCount', 'an integer', 1, 500, '1.5')],
+    ['shardCount is given for an on-demand stream', { streamMode: StreamMode.ON_DEMAND, shardCount: 2 }, /shardCount: is not allowed with an on-demand stream \(given 2\)/],
+    ['streamRetention is under 24 hours', { streamRetention: Duration.hours(12) }, rangeMessage('streamRetention (hours)', 'an integer', 24, 8760, '12')],
+    ['batchInterval is over 300 seconds', { batchInterval: Duration.seconds(301) }, rangeMessage('batchInterval (seconds)', 'an integer', 0, 300, '301')],
+    ['batchInterval is not whole seconds', { batchInterval: Duration.millis(1_500) }, rangeMessage('batchInterval (seconds)', 'an integer', 0, 300, '1.5')],
+    ['maxRatePerShard is 0', { maxRatePerShard: 0 }, rangeMessage('maxRatePerShard', 'a number', 1, 10000, '0')],
+    ['walRetentionDays is 0', { walRetentionDays: 0 }, rangeMessage('walRetentionDays', 'an integer', 1, 3650, '0')],
+    ['retryAttempts is over 10000', { retryAttempts: 10_001 }, rangeMessage('retryAttempts', 'an integer', 0, 10000, '10001')],
+    ['processorMemorySize is under 128 MiB', { processorMemorySize: 64 }, rangeMessage('processorMemorySize', 'an integer', 128, 10240, '64')],
+    ['processorTimeout is over 15 minutes', { processorTimeout: Duration.minutes(16) }, rangeMessage('processorTimeout (seconds)', 'a number', 1, 900, '960')],
+    ['controlInterval is over 55 seconds', { controlInterval: Duration.minutes(1) }, rangeMessage('controlInterval (seconds)', 'an integer', 1, 55, '60')],
+    ['iteratorAgeAlarmThreshold is under a second', { iteratorAgeAlarmThreshold: Duration.millis(500) }, rangeMessage('iteratorAgeAlarmThreshold (seconds)', 'a number', 1, 604800, '0.5')],
+  ] as Array<[string, Partial<StreamProcessorProps>, RegExp]>)('rejects when %s', (_case, overrides, message) => {
+    expect(() => resolveStreamProcessorProps({ ...WORD_COUNT_PROPS, ...overrides })).toThrow(message);
+  });
+
+  it.each(['streamMode', 'shardCount', 'streamRetention'] as const)('rejects %s with a given stream', (field) => {
+    // Prepare
+    const stack = new Stack();
+    const values = { streamMode: StreamMode.PROVISIONED, shardCount: 2, streamRetention: Duration.hours(48) };
+    const props = { ...WORD_COUNT_PROPS, stream: new Stream(stack, 'Given'), [field]: values[field] };
+    // Act / Assess
+    expect(() => resolveStreamProcessorProps(props)).toThrow(`${field}: configures a new stream and is not allowed with an imported \`stream\``);
+  });
+
+  it('applies the documented defaults', () => {
+    // Act
+    const resolved = resolveStreamProcessorProps(WORD_COUNT_PROPS);
+    // Assess
+    expect({
+      streamMode: resolved.streamMode,
+      shardCount: resolved.shardCount,
+      streamRetentionHours: resolved.streamRetention.toHours(),
+      startingPosition: resolved.startingPosition,
+      batchIntervalMs: resolved.batchInterval.toMilliseconds(),
+      batchSize: resolved.batchSize,
+      walEnabled: resolved.walEnabled,
+      walRetentionDays: resolved.walRetentionDays,
+      bucketVersioned: resolved.bucketVersioned,
+      retryAttempts: resolved.retryAttempts,
+      processorMemorySize: resolved.processorMemorySize,
+      processorTimeoutSeconds: resolved.processorTimeout.toSeconds(),
+      controlIntervalSeconds: resolved.controlInterval.toSeconds(),
+      iteratorAgeAlarmMinutes: resolved.iteratorAgeAlarmThreshold.toMinutes(),
+      removalPolicy: resolved.removalPolicy,
+    }).toEqual({
+      streamMode: 'PROVISIONED',
+      shardCount: 1,
+      streamRetentionHours: 24,
+      startingPosition: 'TRIM_HORIZON',
+      batchIntervalMs: 1_000,
+      batchSize: 1_000,
+      walEnabled: true,
+      walRetentionDays: 7,
+      bucketVersioned: false,
+      retryAttempts: 10,
+      processorMemorySize: 1_024,
+      processorTimeoutSeconds: 60,
+      controlIntervalSeconds: 10,
+      iteratorAgeAlarmMinutes: 5,
+      removalPolicy: 'retain',
+    });
+  });
+
+  it('gives a zero batch interval one second’s allowance', () => {
+    expect(resolveStreamProcessorProps({ ...WORD_COUNT_PROPS, maxRatePerShard: 200, batchInterval: Duration.seconds(0) }).batchSize).toBe(200);
+  });
+});
+
+describe('StreamProcessor', () => {
+  describe('constructor', () => {
+    it('rejects invalid props with a ConfigError before it creates any resource', () => {
+      // Prepare
+      const stack = new Stack(new App(), 'Test');
+      // Act
+      const build = () => new StreamProcessor(stack, 'WordCount', { ...WORD_COUNT_PROPS, walRetentionDays: -1 });
+      // Assess
+      expect(build).toThrow(ConfigError);
+      expect(stack.node.findAll().filter((construct) => CfnResource.isCfnResource(construct))).toEqual([]);
+    });
+  });
+});
+
+/** A message that names the field, its kind and bounds, and the value given, whatever the wording between. */
+function rangeMessage(field: string, kind: string, min: number, max: number, given: string): RegExp {
+  const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^${escape(field)}: must be ${kind}\\b.*\\b${min}\\b.*\\b${max}\\b.* \\(given ${escape(given)}\\)$`);
+}

@@ -1,0 +1,15 @@
+import wordCount from '../../examples/word-count';
+import { MemoryCheckpointStore } from '../../lib/adapters/local/memory-checkpoint-store';
+import { MemoryObjectStore } from '../../lib/adapters/local/memory-object-store';
+import { compilePipeline } from '../../lib/core/engine/compile-pipeline';
+import { MicroBatchProcessor } from '../../lib/runtime/micro-batch-processor';
+import { tokenBucketGate } from '../../lib/runtime/token-bucket-gate';
+import { FakeClock } from '../helpers/fake-clock';
+import { recordsOf } from '../helpers/word-records';
+const clock = new FakeClock({ startMs: 1_700_000_000_000 });
+const p = new MicroBatchProcessor({ app: 'wc', pipeline: compilePipeline(wordCount as never), checkpoints: new MemoryCheckpointStore(), objects: new MemoryObjectStore(), clock, maxRatePerShard: 5, rateGate: tokenBucketGate() });
+const recs = recordsOf(['a','b','c','d','e','f','g','h']);
+const r1 = await p.process({ shardId: 's', records: recs.slice(0, 5) });
+console.log(r1.deferredFromSeq, r1.committedSeq);
+const r2 = await p.process({ shardId: 's', records: recs.slice(5) });
+console.log(r2.deferredFromSeq, r2.committedSeq, r2.batches.length);

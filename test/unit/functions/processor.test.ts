@@ -1,0 +1,153 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import wordCount from '../../../examples/word-count';
+import { MemoryCheckpointStore } from '../../../lib/adapters/local/memory-checkpoint-store';
+import { MemoryObjectStore } from '../../../lib/adapters/local/memory-object-store';
+import { compilePipeline } from '../../../lib/core/engine/compile-pipeline';
+import { ConfigError, CorruptDataError, StateLimitError } from '../../../lib/core/errors';
+import { pipeline } from '../../../lib/core/pipeline/stream';
+import { createProcessorHandler, type ProcessorHandlerDeps } from '../../../lib/runtime/lambda/create-processor-handler';
+import { readMergedState, stateToJson } from '../../../lib/runtime/read-merged-state';
+import { FakeClock } from '../../helpers/fake-clock';
+import { countWords, recordsOf, sampleLines } from '../../helpers/word-records';
+import { DOCS_SAMPLE_EVENT, eventOf, recordingMetrics, silentLogger } from './fixtures';
+
+const ENV = { TABLE_NAME: 'checkpoints', BUCKET_NAME: 'wal-bucket' };
+const NOW = 1_700_000_000_000;
+
+function setup(env: Record<string, string> = {}, deps: Partial<ProcessorHandlerDeps> = {}) {
+  const checkpoints = new MemoryCheckpointStore();
+  const objects = new MemoryObjectStore();
+  const clock = new FakeClock({ startMs: NOW });
+  const metrics = recordingMetrics();
+  const handler = createProcessorHandler(wordCount, { env: { ...ENV, ...env }, checkpoints, objects, clock, metrics, logger: silentLogger(), ...deps });
+  const state = async () => stateToJson(await readMergedState(checkpoints, handler.config.app, compilePipeline(wordCount)));
+  return { handler, checkpoints, objects, clock, metrics, state };
+}
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+  vi.resetModules();
+});
+
+describe('createProcessorHandler', () => {
+  describe('handler', () => {
+    it('counts the words of the sample event from the AWS docs', async () => {
+      // Prepare
+      const { handler, state, metrics } = setup();
+      // Act
+      const response = await handler(DOCS_SAMPLE_EVENT);
+      // Assess
+      expect(response).toEqual({ batchItemFailures: [] });
+      expect(await state()).toEqual({ 'Hello,': 1, this: 1, is: 1, a: 1, 'test.': 1 });
+      expect(metrics.batches.map((b) => [b.shardId, b.records])).toEqual([['shardId-000000000006', 1]]);
+    });
+
+    it('answers one item failure, at the first record the rate limit deferred', async () => {
+      // Prepare: 5 records/s with a one-second bucket lets 5 of 12 records in.
+      const { handler, state } = setup({ MAX_RATE_PER_SHARD: '5' });
+      const lines = sampleLines(12);
+      const records = recordsOf(lines, 101, NOW);
+      // Act
+      const response = await handler(eventOf(records));
+      // Assess
+      expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: '106' }] });
+      expect(await state()).toEqual(countWords(lines.slice(0, 5)));
+    });
+
+    it('answers the first uncommitted record when the rate grants nothing at all', async () => {
+      // Prepare: the first invocation empties the bucket; no time passes before the redelivery.
+      const { handler, state } = setup({ MAX_RATE_PER_SHARD: '5' });
+      const lines = sampleLines(12);
+      const records = recordsOf(lines, 101, NOW);
+      await handler(eventOf(records));
+      // Act
+      const response = await handler(eventOf(records.slice(5)));
+      // Assess: nothing was committed, so nothing may be acknowledged.
+      expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: '106' }] });
+      expect(await state()).toEqual(countWords(lines.slice(0, 5)));
+    });
+
+    it('changes state once when the ESM redelivers a committed batch', async () => {
+      const { handler, state } = setup();
+      const lines = sampleLines(20);
+      const event = eventOf(recordsOf(lines, 1, NOW));
+      await handler(event);
+      expect(await handler(event)).toEqual({ batchItemFailures: [] });
+      expect(await state()).toEqual(countWords(lines));
+    });
+
+    it('reports scheduling delay net of the batching window, and the age of the last record', async () => {
+      // Prepare: records arrived 9 s and 4 s before processing; the ESM window is 2 s.
+      const { handler, metrics } = setup({ BATCHING_WINDOW_SECONDS: '2' });
+      const records = [...recordsOf(['a'], 1, NOW - 9_000), ...recordsOf(['b'], 2, NOW - 4_000)];
+      // Act
+      await handler(eventOf(records));
+      // Assess
+      expect(metrics.batches[0]).toMatchObject({ schedulingDelayMs: 7_000, millisBehind: 4_000 });
+    });
+
+    it('returns no failures for an event without records', async () => {
+      const { handler, metrics } = setup();
+      expect(await handler({ Records: [] })).toEqual({ batchItemFailures: [] });
+      expect(metrics.batches).toEqual([]);
+    });
+
+    it('rejects an event that mixes shards', async () => {
+      const { handler } = setup();
+      const event = { Records: [...eventOf(recordsOf(['a'], 1)).Records, ...eventOf(recordsOf(['b'], 2), 'shardId-000000000001').Records] };
+      await expect(handler(event)).rejects.toThrow(CorruptDataError);
+      await expect(handler(event)).rejects.toThrow('mixes shards shardId-000000000000 and shardId-000000000001');
+    });
+
+    it('throws a state-limit error naming the limit, so the ESM retries instead of acknowledging', async () => {
+      // Prepare: one bucket, and two keys of 200 KB of state each.
+      const big = pipeline('big-state', { stateBuckets: 1 })
+        .map((line): [string, string] => [line, line])
+        .updateStateByKey<string, string, string>((values) => values[0]!.repeat(200_000), { name: 'blobs', merge: (a) => a });
+      const handler = createProcessorHandler(big, { env: ENV, checkpoints: new MemoryCheckpointStore(), objects: new MemoryObjectStore(), clock: new FakeClock(), metrics: recordingMetrics(), logger: silentLogger() });
+      // Act
+      const invocation = handler(eventOf(recordsOf(['x', 'y'], 1)));
+      // Assess
+      await expect(invocation).rejects.toThrow(StateLimitError);
+      await expect(handler(eventOf(recordsOf(['x', 'y'], 1)))).rejects.toThrow(/state of operator blobs: .*limit: 389120 bytes per bucket/);
+    });
+  });
+
+  describe('cold start', () => {
+    it.each([
+      { env: {}, message: 'TABLE_NAME is not set: required' },
+      { env: { TABLE_NAME: 'ab' }, message: 'TABLE_NAME="ab": must be a DynamoDB table name' },
+      { env: { BUCKET_NAME: 'My_Bucket' }, message: 'BUCKET_NAME="My_Bucket": must be an S3 bucket name' },
+      { env: { WAL_ENABLED: 'yes' }, message: 'WAL_ENABLED="yes": must be "true" or "false"' },
+      { env: { MAX_RATE_PER_SHARD: 'fast' }, message: 'MAX_RATE_PER_SHARD="fast": must be a number of records per second > 0' },
+      { env: { MAX_RATE_PER_SHARD: '0' }, message: 'MAX_RATE_PER_SHARD="0": must be > 0 records per second' },
+      { env: { BATCHING_WINDOW_SECONDS: '301' }, message: 'BATCHING_WINDOW_SECONDS="301": must be at most 300 seconds' },
+      { env: { APP_NAME: 'a/b' }, message: 'APP_NAME="a/b": must be 1-64 letters' },
+      { env: { PIPELINE: 'top-k' }, message: 'PIPELINE="top-k": must name the pipeline bundled into this function, which is "word-count"' },
+    ])('rejects $env naming the variable, the value and the rule', ({ env, message }) => {
+      const build = () => createProcessorHandler(wordCount, { env: { ...(Object.keys(env).includes('TABLE_NAME') || Object.keys(env).length === 0 ? {} : ENV), ...env } as Record<string, string>, checkpoints: new MemoryCheckpointStore(), objects: new MemoryObjectStore() });
+      expect(build).toThrow(ConfigError);
+      expect(build).toThrow(message);
+    });
+
+    it('reads the defaults: app from the pipeline, WAL on, no static rate, no window', () => {
+      const { handler } = setup();
+      expect(handler.config).toEqual({ app: 'word-count', tableName: 'checkpoints', bucketName: 'wal-bucket', walEnabled: true, maxRatePerShard: undefined, batchingWindowMs: 0 });
+    });
+
+    it('fails the function entry at import when its environment is wrong', async () => {
+      vi.stubEnv('TABLE_NAME', '');
+      vi.stubEnv('BUCKET_NAME', 'wal-bucket');
+      await expect(import('../../../functions/processor')).rejects.toThrow('TABLE_NAME is not set');
+    });
+
+    it('builds the function entry for the word count from its environment', async () => {
+      vi.stubEnv('TABLE_NAME', 'checkpoints');
+      vi.stubEnv('BUCKET_NAME', 'wal-bucket');
+      vi.stubEnv('APP_NAME', 'words-prod');
+      vi.stubEnv('MAX_RATE_PER_SHARD', '500');
+      const { handler } = await import('../../../functions/processor');
+      expect(handler.config).toMatchObject({ app: 'words-prod', maxRatePerShard: 500 });
+    });
+  });
+});
