@@ -9,6 +9,9 @@ import type { StreamProcessorProps } from './stream-processor-props';
 /** The most records per second one Kinesis shard accepts: the batch size when no static rate is set. */
 export const KINESIS_SHARD_RECORDS_PER_SECOND = 1_000;
 
+/** The processor entry of the word-count example (issue 3). */
+export const DEFAULT_PROCESSOR_ENTRY = 'functions/processor.ts';
+
 /** The event source mapping's batch size range for Kinesis. */
 const BATCH_SIZE_RANGE = { min: 1, max: 10_000 } as const;
 
@@ -41,8 +44,8 @@ export function resolveStreamProcessorProps(props: StreamProcessorProps): Resolv
   const maxRatePerShard = optionalNumber('maxRatePerShard', props.maxRatePerShard, { min: 1, max: 10_000 });
   const intervalSeconds = seconds('batchInterval', batchInterval, { min: 0, max: 300, integer: true });
   return {
-    pipelineEntry: props.pipelineEntry,
     appName: props.appName,
+    processorEntry: props.processorEntry ?? DEFAULT_PROCESSOR_ENTRY,
     stream: props.stream,
     streamMode,
     shardCount: number('shardCount', props.shardCount ?? 1, { min: 1, max: 500, integer: true }),
@@ -54,7 +57,7 @@ export function resolveStreamProcessorProps(props: StreamProcessorProps): Resolv
     walEnabled: props.walEnabled ?? true,
     walRetentionDays: number('walRetentionDays', props.walRetentionDays ?? 7, { min: 1, max: 3_650, integer: true }),
     bucketVersioned: props.bucketVersioned ?? false,
-    retryAttempts: number('retryAttempts', props.retryAttempts ?? 10, { min: 0, max: 10_000, integer: true }),
+    retryAttempts: number('retryAttempts', props.retryAttempts ?? -1, { min: -1, max: 10_000, integer: true }),
     processorMemorySize: number('processorMemorySize', props.processorMemorySize ?? 1_024, { min: 128, max: 10_240, integer: true }),
     processorTimeout: durationChecked('processorTimeout', props.processorTimeout ?? Duration.seconds(60), { min: 1, max: 900 }),
     controlInterval: durationChecked('controlInterval', props.controlInterval ?? Duration.seconds(10), { min: 1, max: 55, integer: true }),

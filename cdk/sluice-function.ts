@@ -1,4 +1,4 @@
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -13,9 +13,6 @@ export const PROJECT_ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 /** The Lambda runtime of sluice's functions: the newest Node.js the CDK knows (cdk-nag AwsSolutions-L1). */
 export const SLUICE_RUNTIME = Runtime.NODEJS_24_X;
 
-/** The module id a function entry imports its pipeline from; the bundler points it at the app's pipeline. */
-export const PIPELINE_MODULE = 'sluice-pipeline';
-
 /** Options of {@link SluiceFunction}. */
 export interface SluiceFunctionProps {
   /** Entry file, relative to {@link PROJECT_ROOT}, exporting `handler`. */
@@ -26,12 +23,6 @@ export interface SluiceFunctionProps {
   readonly environment: Record<string, string>;
   /** Applies to the log group. */
   readonly removalPolicy: RemovalPolicy;
-  /**
-   * Pipeline module (relative to {@link PROJECT_ROOT}) bundled in place of the import
-   * `sluice-pipeline` in the entry.
-   * @default - the entry imports no pipeline
-   */
-  readonly pipelineEntry?: string;
 }
 
 /**
@@ -75,7 +66,6 @@ export class SluiceFunction extends Construct {
         minify: true,
         sourceMap: true,
         sourcesContent: false,
-        ...(props.pipelineEntry === undefined ? {} : { esbuildArgs: { [`--alias:${PIPELINE_MODULE}`]: resolve(PROJECT_ROOT, props.pipelineEntry) } }),
       },
     });
   }

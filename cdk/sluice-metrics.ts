@@ -1,18 +1,26 @@
+import { BATCH_METRICS } from '../lib/adapters/aws/emf-metrics';
+
 /**
- * The CloudWatch metrics the processor publishes as EMF, which the dashboard and alarms read.
- * Every metric carries one dimension, `service` = the app name (Powertools Metrics' default).
+ * Where the processor's EMF metrics land (see `EmfMetrics`): one document per committed batch with
+ * the dimensions `service` (the app) and `ShardId`. No metric has the app alone as its dimension
+ * set, so the dashboard sums the shards with SEARCH and the alarms with Metrics Insights.
  */
 export const SluiceMetrics = {
+  /** Set on the processor as `POWERTOOLS_METRICS_NAMESPACE`, so the functions and the dashboard agree. */
   NAMESPACE: 'sluice',
   SERVICE_DIMENSION: 'service',
-  /** Records in a committed batch (Count). */
-  RECORDS: 'Records',
-  /** Start of compute to end of commit, per batch (Milliseconds). */
-  PROCESSING_DELAY: 'ProcessingDelay',
-  /** Processing start minus the batch's scheduled time (Milliseconds). */
-  SCHEDULING_DELAY: 'SchedulingDelay',
-  /** Rate limit in force for the batch (Count/Second). */
-  RATE_LIMIT: 'RateLimit',
-  /** Records set aside in the quarantine (Count). */
-  QUARANTINED_RECORDS: 'QuarantinedRecords',
+  SHARD_DIMENSION: 'ShardId',
+  ...BATCH_METRICS,
 } as const;
+
+/** A SEARCH expression over every shard's `metricName` of `app`, one series per shard. */
+export function searchShards(app: string, metricName: string, statistic: string, periodSeconds: number): string {
+  const schema = `{${SluiceMetrics.NAMESPACE},${SluiceMetrics.SERVICE_DIMENSION},${SluiceMetrics.SHARD_DIMENSION}}`;
+  return `SEARCH('${schema} MetricName="${metricName}" ${SluiceMetrics.SERVICE_DIMENSION}="${app}"', '${statistic}', ${periodSeconds})`;
+}
+
+/** A Metrics Insights query of `aggregate(metricName)` over every shard of `app`: one series, so an alarm can watch it. */
+export function insightsQuery(app: string, metricName: string, aggregate: 'SUM' | 'MAX' | 'AVG'): string {
+  const { NAMESPACE, SERVICE_DIMENSION, SHARD_DIMENSION } = SluiceMetrics;
+  return `SELECT ${aggregate}(${metricName}) FROM SCHEMA("${NAMESPACE}", ${SERVICE_DIMENSION}, ${SHARD_DIMENSION}) WHERE ${SERVICE_DIMENSION} = '${app}'`;
+}

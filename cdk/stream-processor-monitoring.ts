@@ -5,15 +5,18 @@ import {
   ComparisonOperator,
   Dashboard,
   GraphWidget,
-  Metric,
+  LogQueryVisualizationType,
+  LogQueryWidget,
+  MathExpression,
   TreatMissingData,
   type IAlarmAction,
   type IMetric,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { SluiceMetrics } from './sluice-metrics';
+import { insightsQuery, searchShards, SluiceMetrics } from './sluice-metrics';
 
 /** Options of {@link StreamProcessorMonitoring}. */
 export interface StreamProcessorMonitoringProps {
@@ -21,22 +24,24 @@ export interface StreamProcessorMonitoringProps {
   readonly stream: IStream;
   readonly processor: IFunction;
   readonly controller: IFunction;
+  /** Where the controller logs each rate it publishes (`controller: rate published`, with `rateLimit`). */
+  readonly controllerLogGroup: ILogGroup;
   /** Processor iterator age (the age of a batch's last record) above which the alarm fires. */
   readonly iteratorAgeAlarmThreshold: Duration;
   /** @default - no action */
   readonly alarmAction?: IAlarmAction;
 }
 
-/** Period of the dashboard's graphs and of the fast alarms. */
+/** Period of the dashboard's graphs and of the iterator-age alarm. */
 const PERIOD = Duration.minutes(1);
-/** Window of the alarms on rare events: one quarantined record or failed batch in it fires. */
+/** Window of the alarms on rare events: one quarantined record or failed invocation in it fires. */
 const ALARM_WINDOW = Duration.minutes(5);
 
 /**
  * The dashboard of one app (records, processing and scheduling delay, rate, iterator age,
  * quarantine) and its alarms. Each alarm watches one promise: the processor keeps up (iterator
- * age), runs without failing (errors), loses no record silently (quarantine) and is steered
- * (the controller runs every minute; if it stops, the pipeline keeps the last rate — fail-static).
+ * age), runs without failing (errors), sets no record aside unseen (quarantine) and is steered
+ * (the controller runs every minute; if it stops, the pipeline keeps the last rate: fail-static).
  */
 export class StreamProcessorMonitoring extends Construct {
   readonly dashboard: Dashboard;
@@ -48,13 +53,12 @@ export class StreamProcessorMonitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: StreamProcessorMonitoringProps) {
     super(scope, id);
-    const app = (metricName: string, statistic: string, label: string): Metric =>
-      new Metric({ namespace: SluiceMetrics.NAMESPACE, metricName, dimensionsMap: { [SluiceMetrics.SERVICE_DIMENSION]: props.appName }, statistic, period: PERIOD, label });
-    const iteratorAge = props.processor.metric('IteratorAge', { statistic: 'Maximum', period: PERIOD, label: 'processor iterator age (max)' });
-    const quarantined = app(SluiceMetrics.QUARANTINED_RECORDS, 'Sum', 'quarantined records');
+    const app = props.appName;
+    // Alarms take unlabelled metrics, so CloudFormation gets a plain metric rather than a query.
+    const iteratorAge = props.processor.metric('IteratorAge', { statistic: 'Maximum', period: PERIOD });
 
     this.iteratorAgeAlarm = new Alarm(this, 'IteratorAgeAlarm', {
-      alarmDescription: `${props.appName}: the processor is more than ${props.iteratorAgeAlarmThreshold.toHumanString()} behind the stream.`,
+      alarmDescription: `${app}: the processor is more than ${props.iteratorAgeAlarmThreshold.toHumanString()} behind the stream.`,
       metric: iteratorAge,
       threshold: props.iteratorAgeAlarmThreshold.toMilliseconds(),
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -64,13 +68,15 @@ export class StreamProcessorMonitoring extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
     this.processorErrorsAlarm = this.atLeastOne('ProcessorErrorsAlarm', props.processor.metricErrors({ period: ALARM_WINDOW }),
-      `${props.appName}: processor invocations failed; the mapping retries and bisects, then sends the batch to the bucket's on-failure prefix.`);
+      `${app}: processor invocations failed; the event source mapping retries the batch, and committed records are dropped as redeliveries.`);
     this.controllerErrorsAlarm = this.atLeastOne('ControllerErrorsAlarm', props.controller.metricErrors({ period: ALARM_WINDOW }),
-      `${props.appName}: controller invocations failed; the pipeline keeps running at the last published rate.`);
-    this.quarantineAlarm = this.atLeastOne('QuarantineAlarm', quarantined.with({ period: ALARM_WINDOW }),
-      `${props.appName}: records were quarantined (see quarantine/${props.appName}/ in the bucket).`);
+      `${app}: controller invocations failed; the pipeline keeps running at the last published rate.`);
+    // The metric has a series per shard; Metrics Insights sums them into the one series an alarm needs.
+    this.quarantineAlarm = this.atLeastOne('QuarantineAlarm',
+      new MathExpression({ expression: insightsQuery(app, SluiceMetrics.quarantined, 'SUM'), usingMetrics: {}, period: ALARM_WINDOW }),
+      `${app}: records were quarantined (see quarantine/${app}/ in the bucket).`);
     this.controllerNotRunningAlarm = new Alarm(this, 'ControllerNotRunningAlarm', {
-      alarmDescription: `${props.appName}: the controller did not run for ${ALARM_WINDOW.toHumanString()}; rates stay as last published.`,
+      alarmDescription: `${app}: the controller did not run for ${ALARM_WINDOW.toHumanString()}; rates stay as last published.`,
       metric: props.controller.metricInvocations({ period: ALARM_WINDOW }),
       threshold: 1,
       comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
@@ -86,22 +92,33 @@ export class StreamProcessorMonitoring extends Construct {
       }
     }
 
+    const shards = (metricName: string, statistic: string, label: string, total = false): MathExpression => {
+      const search = searchShards(app, metricName, statistic, PERIOD.toSeconds());
+      return new MathExpression({ expression: total ? `SUM(${search})` : search, usingMetrics: {}, period: PERIOD, label });
+    };
     this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
     this.dashboard.addWidgets(
-      graph('Records per minute', [app(SluiceMetrics.RECORDS, 'Sum', 'processed'), props.stream.metricIncomingRecords({ statistic: 'Sum', period: PERIOD, label: 'pushed to the stream' })]),
-      graph('Processing and scheduling delay (ms)', [
-        app(SluiceMetrics.PROCESSING_DELAY, 'Average', 'processing (avg)'),
-        app(SluiceMetrics.PROCESSING_DELAY, 'Maximum', 'processing (max)'),
-        app(SluiceMetrics.SCHEDULING_DELAY, 'Average', 'scheduling (avg)'),
-        app(SluiceMetrics.SCHEDULING_DELAY, 'Maximum', 'scheduling (max)'),
+      graph('Records per minute', [shards(SluiceMetrics.records, 'Sum', 'processed', true), props.stream.metricIncomingRecords({ statistic: 'Sum', period: PERIOD, label: 'pushed to the stream' })]),
+      graph('Processing and scheduling delay per shard (ms, max)', [
+        shards(SluiceMetrics.processingMs, 'Maximum', 'processing'),
+        shards(SluiceMetrics.schedulingDelayMs, 'Maximum', 'scheduling'),
       ]),
     );
     this.dashboard.addWidgets(
-      graph('Rate limit (records/s per shard)', [app(SluiceMetrics.RATE_LIMIT, 'Minimum', 'lowest published rate'), app(SluiceMetrics.RATE_LIMIT, 'Average', 'average rate')]),
-      graph('Iterator age (ms)', [iteratorAge, props.stream.metricGetRecordsIteratorAgeMilliseconds({ statistic: 'Maximum', period: PERIOD, label: 'stream GetRecords iterator age (max)' })]),
+      new LogQueryWidget({
+        title: 'Published rate (records/s per shard)',
+        logGroupNames: [props.controllerLogGroup.logGroupName],
+        view: LogQueryVisualizationType.LINE,
+        queryLines: ['filter message = "controller: rate published"', 'stats min(rateLimit) as lowest, max(rateLimit) as highest by bin(1m)'],
+        width: 12,
+      }),
+      graph('Iterator age (ms)', [
+        iteratorAge.with({ label: 'processor iterator age (max)' }),
+        shards(SluiceMetrics.millisBehind, 'Maximum', 'behind the shard tip'),
+      ]),
     );
     this.dashboard.addWidgets(
-      graph('Quarantined records', [quarantined]),
+      graph('Quarantined records', [shards(SluiceMetrics.quarantined, 'Sum', 'quarantined', true)]),
       new AlarmStatusWidget({ title: 'Alarms', alarms, width: 12 }),
     );
   }

@@ -9,20 +9,21 @@ import type { StartingPosition } from 'aws-cdk-lib/aws-lambda';
  */
 export interface StreamProcessorProps {
   /**
-   * Path of the pipeline module (its default export is the pipeline), bundled into the processor.
-   * A relative path is resolved against the project root (the folder of `package-lock.json`).
-   *
-   * @example 'examples/word-count.ts'
-   */
-  readonly pipelineEntry: string;
-
-  /**
    * The pipeline's name, as given to `pipeline(name)`: the partition of its checkpoints, the prefix
-   * of its WAL objects and the dimension of its metrics. The controller reads the shards of this app.
+   * of its WAL objects and the `service` dimension of its metrics. The processor checks at cold
+   * start that the pipeline bundled into it has this name.
    *
    * Valid range: 1-40 lowercase letters, digits or '-', starting with a letter or digit.
    */
   readonly appName: string;
+
+  /**
+   * The processor's entry file, relative to the project root (the folder of `package-lock.json`).
+   * It exports `handler = createProcessorHandler(yourPipeline)`: the pipeline is bundled in.
+   *
+   * @default 'functions/processor.ts' - the word-count example
+   */
+  readonly processorEntry?: string;
 
   /**
    * An existing stream to read. The construct then creates no stream and grants the processor read
@@ -112,12 +113,17 @@ export interface StreamProcessorProps {
   readonly bucketVersioned?: boolean;
 
   /**
-   * Times the event source mapping retries a failing batch (bisecting it each time) before it
-   * sends the batch to the bucket's on-failure prefix and moves on.
+   * Times the event source mapping retries a batch before it gives up on it, sends it (records
+   * included) to the bucket's `aws/lambda/` prefix and moves on. A failing batch is bisected first.
    *
-   * Valid range: 0-10000.
+   * A bound trades exactly-once for liveness: the processor defers records over the rate limit by
+   * reporting them as batch item failures, which count as retries, so a long throttle can exhaust a
+   * bound and divert records that were never committed. Poison records do not need a bound: the
+   * processor quarantines them and carries on.
    *
-   * @default 10
+   * Valid range: -1 (retry until the batch succeeds or its records expire) or 0-10000.
+   *
+   * @default -1
    */
   readonly retryAttempts?: number;
 

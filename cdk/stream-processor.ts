@@ -9,7 +9,7 @@ import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { StorageKeys } from '../lib/runtime/storage-keys';
 import { checkpointTable } from './checkpoint-table';
-import { FunctionEnvironment as Env } from './function-environment';
+import { ControllerEnvironment, ProcessorEnvironment } from './function-environment';
 import { bucketOnFailure, ON_FAILURE_PREFIX } from './bucket-on-failure';
 import { resolveStreamProcessorProps } from './resolve-stream-processor-props';
 import { SluiceFunction } from './sluice-function';
@@ -19,10 +19,8 @@ import type { StreamProcessorProps } from './stream-processor-props';
 import { suppressStreamProcessorFindings } from './suppress-stream-processor-findings';
 import { WAL_PREFIX, walBucket } from './wal-bucket';
 
-/** The processor's handler, one micro-batch of one shard per invocation (issue 3). */
-export const PROCESSOR_ENTRY = 'examples/word-count.ts';
 /** The controller's handler, the PID loop of one scheduled minute (issue 4). */
-export const CONTROLLER_ENTRY = 'examples/word-count.ts';
+export const CONTROLLER_ENTRY = 'functions/controller.ts';
 /** A controller invocation loops for about 55 s; the rest is room for its last write. */
 const CONTROLLER_TIMEOUT = Duration.seconds(70);
 
@@ -34,11 +32,7 @@ const CONTROLLER_TIMEOUT = Duration.seconds(70);
  * Each function's role holds only the actions its code calls, on this construct's resources.
  *
  * @example
- * new StreamProcessor(stack, 'WordCount', {
- *   pipelineEntry: 'examples/word-count.ts',
- *   appName: 'word-count',
- *   maxRatePerShard: 500,
- * });
+ * new StreamProcessor(stack, 'WordCount', { appName: 'word-count', maxRatePerShard: 500 });
  */
 export class StreamProcessor extends Construct {
   /** The app (pipeline) name: partition of its checkpoints, prefix of its objects, metrics dimension. */
@@ -69,25 +63,22 @@ export class StreamProcessor extends Construct {
     this.table = checkpointTable(this, 'Checkpoints', p.removalPolicy);
     this.bucket = walBucket(this, 'Bucket', { walRetentionDays: p.walRetentionDays, versioned: p.bucketVersioned, removalPolicy: p.removalPolicy });
 
-    const shared = {
-      [Env.APP]: app,
-      [Env.TABLE_NAME]: this.table.tableName,
-      [Env.BUCKET_NAME]: this.bucket.bucketName,
-      [Env.METRICS_NAMESPACE]: SluiceMetrics.NAMESPACE,
-      [Env.SERVICE_NAME]: app,
-    };
+    const batchingWindowSeconds = p.batchInterval.toSeconds();
     this.processor = new SluiceFunction(this, 'Processor', {
-      entry: PROCESSOR_ENTRY,
+      entry: p.processorEntry,
       description: `sluice ${app}: runs one micro-batch of one shard per invocation`,
       memorySize: p.processorMemorySize,
       timeout: p.processorTimeout,
       removalPolicy: p.removalPolicy,
-      pipelineEntry: p.pipelineEntry,
       environment: {
-        ...shared,
-        [Env.WAL_ENABLED]: String(p.walEnabled),
-        [Env.BATCH_INTERVAL_MS]: String(p.batchInterval.toMilliseconds()),
-        ...(p.maxRatePerShard === undefined ? {} : { [Env.MAX_RATE_PER_SHARD]: String(p.maxRatePerShard) }),
+        [ProcessorEnvironment.APP_NAME]: app,
+        [ProcessorEnvironment.PIPELINE]: app,
+        [ProcessorEnvironment.TABLE_NAME]: this.table.tableName,
+        [ProcessorEnvironment.BUCKET_NAME]: this.bucket.bucketName,
+        [ProcessorEnvironment.WAL_ENABLED]: String(p.walEnabled),
+        [ProcessorEnvironment.BATCHING_WINDOW_SECONDS]: String(batchingWindowSeconds),
+        [ProcessorEnvironment.METRICS_NAMESPACE]: SluiceMetrics.NAMESPACE,
+        ...(p.maxRatePerShard === undefined ? {} : { [ProcessorEnvironment.MAX_RATE_PER_SHARD]: String(p.maxRatePerShard) }),
       },
     });
     // The commit is one TransactWriteItems of conditional Puts and ConditionChecks; IAM authorizes
@@ -124,10 +115,12 @@ export class StreamProcessor extends Construct {
       timeout: CONTROLLER_TIMEOUT,
       removalPolicy: p.removalPolicy,
       environment: {
-        ...shared,
-        [Env.EVENT_SOURCE_MAPPING_ID]: this.eventSource.eventSourceMappingId,
-        [Env.CONTROL_INTERVAL_MS]: String(p.controlInterval.toMilliseconds()),
-        [Env.BATCH_INTERVAL_MS]: String(p.batchInterval.toMilliseconds()),
+        [ControllerEnvironment.APP]: app,
+        [ControllerEnvironment.TABLE_NAME]: this.table.tableName,
+        [ControllerEnvironment.EVENT_SOURCE_MAPPING_ID]: this.eventSource.eventSourceMappingId,
+        [ControllerEnvironment.CONTROL_INTERVAL_MS]: String(p.controlInterval.toMilliseconds()),
+        [ControllerEnvironment.BATCH_INTERVAL_MS]: String(p.batchInterval.toMilliseconds()),
+        ...(p.maxRatePerShard === undefined ? {} : { [ControllerEnvironment.MAX_RATE_PER_SHARD]: String(p.maxRatePerShard) }),
       },
     });
     this.controller.role.addToPrincipalPolicy(new PolicyStatement({
@@ -151,6 +144,7 @@ export class StreamProcessor extends Construct {
       stream: this.stream,
       processor: this.processor.function,
       controller: this.controller.function,
+      controllerLogGroup: this.controller.logGroup,
       iteratorAgeAlarmThreshold: p.iteratorAgeAlarmThreshold,
       ...(p.alarmAction === undefined ? {} : { alarmAction: p.alarmAction }),
     });

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { SluiceError } from '../core/errors';
 import { registerRun } from './commands/run';
+import { registerSimulate } from './commands/simulate';
 import { registerState } from './commands/state';
 
 /**
@@ -15,6 +16,7 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride();
   registerRun(program);
   registerState(program);
+  registerSimulate(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -32,3 +32,10 @@ export const DEFAULT_RATE_BURST_SECONDS = 1;
 
 /** Most records the local driver reads for one batch when no rate applies: bounds memory per batch. */
 export const DEFAULT_MAX_RECORDS_PER_BATCH = 100_000;
+
+/**
+ * Failed attempts of one batch before its records are quarantined and the shard moves on. Five
+ * rides out a sink's brief outage (each retry waits a batch interval or the ESM's backoff) while a
+ * poison batch costs its shard seconds, not the stream's retention (Lambda's default retries forever).
+ */
+export const DEFAULT_MAX_BATCH_ATTEMPTS = 5;

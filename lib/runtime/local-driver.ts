@@ -5,7 +5,8 @@ import type { CheckpointStore } from '../ports/checkpoint-store';
 import type { Clock } from '../ports/clock';
 import type { Source } from '../ports/source';
 import { parseRecord, type CheckpointRecord } from './checkpoint-record';
-import type { MicroBatchProcessor } from './micro-batch-processor';
+import { isFatalError } from './is-fatal-error';
+import type { MicroBatchProcessor, ProcessResult } from './micro-batch-processor';
 import { StorageKeys } from './storage-keys';
 
 /** Options of {@link LocalDriver}. */
@@ -26,6 +27,15 @@ export interface LocalDriverOptions {
   /** @default DEFAULT_MAX_RECORDS_PER_BATCH */
   readonly maxRecordsPerBatch?: number;
   readonly signal?: AbortSignal;
+  /**
+   * Retry a shard whose batch failed at its next tick instead of ending the run; configuration and
+   * corruption errors still end it. Pair with the processor's `failurePolicy`, which quarantines a
+   * batch after a bounded number of failed attempts.
+   * @default false — the first failure ends the run
+   */
+  readonly retryFailures?: boolean;
+  /** Told about each failure that will be retried. @default - ignored */
+  readonly onFailure?: (shardId: string, error: unknown) => void;
   /** Called after every batch interval of every shard, including empty ones (the live view). */
   readonly onBatch?: (event: DriverBatchEvent) => void;
 }
@@ -79,7 +89,17 @@ export class LocalDriver {
       for (const shardId of shards) {
         const read = await source.read(shardId, positions.get(shardId) ?? undefined, this.#pullSize());
         const schedulingDelayMs = Math.max(0, clock.nowMs() - tickMs);
-        const result = await this.#o.processor.process({ shardId, records: read.records, schedulingDelayMs, millisBehind: read.millisBehind });
+        let result: ProcessResult;
+        try {
+          result = await this.#o.processor.process({ shardId, records: read.records, schedulingDelayMs, millisBehind: read.millisBehind });
+        } catch (error) {
+          if (!this.#o.retryFailures || isFatalError(error)) throw error;
+          // The position stays: the next tick reads from it again, the processor drops what did
+          // commit as redeliveries, and the failed batch is tried again.
+          this.#o.onFailure?.(shardId, error);
+          drained = false;
+          continue;
+        }
         positions.set(shardId, result.committedSeq);
         if (result.committedSeq !== null && result.batches.length > 0) await source.committed?.(shardId, result.committedSeq);
         for (const b of result.batches) this.#feedEstimator(b);

@@ -9,14 +9,24 @@ import type { Clock } from '../ports/clock';
 import type { Metrics } from '../ports/metrics';
 import type { ObjectStore } from '../ports/object-store';
 import type { OutputSink } from '../ports/output-sink';
+import type { BatchFailurePolicy } from './batch-retry-policy';
 import { buildCommit } from './build-commit';
 import { emitBatch } from './emit-batch';
 import { ShardReader, type ShardSnapshot } from './shard-reader';
 import { StorageKeys } from './storage-keys';
 import { decodeWal, encodeWal, type WalBatch, type WalHeader } from './wal-codec';
 
-/** Decides how many of `wanted` records a batch may take now, given the limiter state in the checkpoint. */
-export type RateGate = (input: { limiter: unknown; nowMs: number; wanted: number; ratePerSec: number }) => { granted: number; limiter: unknown };
+/**
+ * Decides how many of `wanted` records a batch may take now, given the limiter state stored in the
+ * checkpoint. A gate that paces (the Lambda allowance schedule) may ask the processor to wait before
+ * the batch starts, and may report the batch's scheduling delay as it defines it.
+ */
+export type RateGate = (input: { limiter: unknown; nowMs: number; wanted: number; ratePerSec: number; firstArrivalMs: number }) => {
+  granted: number;
+  limiter: unknown;
+  waitMs?: number;
+  schedulingDelayMs?: number;
+};
 
 /** Options of {@link MicroBatchProcessor}. */
 export interface MicroBatchProcessorOptions {
@@ -43,6 +53,12 @@ export interface MicroBatchProcessorOptions {
   readonly rateGate?: RateGate;
   /** @default DEFAULT_MAX_RECORD_BYTES (1 MiB) */
   readonly maxRecordBytes?: number;
+  /**
+   * Decides what a failed batch (not a lost fenced race) becomes: with a `BatchRetryPolicy`, it is
+   * quarantined after a bounded number of attempts and the shard moves on.
+   * @default - the error is thrown: the batch is retried without bound
+   */
+  readonly failurePolicy?: BatchFailurePolicy;
 }
 
 /** What one call of {@link MicroBatchProcessor.process} did. */
@@ -104,15 +120,12 @@ export class MicroBatchProcessor {
         return { batches, deferredFromSeq: pending[0]?.seq, committedSeq: committed, fenced };
       }
       const { batch, replayed, deferredFromSeq } = allocation;
-      try {
-        batches.push(await this.#runAndCommit(snapshot, batch, replayed, input));
-      } catch (error) {
-        this.#reader.forget(shardId);
-        if (!(error instanceof FencedError || error instanceof ReadRaceError)) throw error;
-        // Another invocation committed this batch number first: re-read and go on from its offsets.
-        if (error instanceof FencedError) fenced++;
-        continue;
-      }
+      const delay = allocation.schedulingDelayMs ?? input.schedulingDelayMs;
+      const outcome = await this.#runOrSetAside(snapshot, batch, replayed, { ...input, schedulingDelayMs: delay });
+      // Another invocation committed this batch number first (or raced the read): re-read and go on.
+      if (outcome === 'fenced') fenced++;
+      if (outcome === 'fenced' || outcome === 'raced') continue;
+      batches.push(outcome);
       const lastSeq = batch.header.lastSeq;
       pending = pending.filter((r) => compareSeq(r.seq, lastSeq) > 0);
       if (deferredFromSeq !== undefined && !replayed) {
@@ -132,24 +145,29 @@ export class MicroBatchProcessor {
    * Step 2: fixes the records of batch n+1. If an earlier attempt already allocated it (its WAL object
    * exists), that batch is re-run as it was, whatever this call was given.
    */
-  async #allocate(snapshot: ShardSnapshot, pending: SourceRecord[]): Promise<{ batch: WalBatch; replayed: boolean; deferredFromSeq: string | undefined } | undefined> {
+  async #allocate(snapshot: ShardSnapshot, pending: SourceRecord[]): Promise<Allocation | undefined> {
     const { app, objects, clock } = this.#o;
     const shardId = snapshot.shardId;
     const batchNo = (snapshot.checkpoint?.batchNo ?? 0) + 1;
     const walKey = StorageKeys.walKey(app, shardId, batchNo);
-    const nowMs = clock.nowMs();
-    const { granted, limiter, rateLimit } = this.#gate(snapshot, nowMs, pending.length);
+    let nowMs = clock.nowMs();
+    const { granted, limiter, rateLimit, waitMs, schedulingDelayMs } = this.#gate(snapshot, nowMs, pending);
+    if (waitMs > 0 && granted > 0) {
+      // Paced: a shard ahead of its allowance schedule starts its batch on schedule, not early.
+      await clock.sleep(waitMs);
+      nowMs = clock.nowMs();
+    }
     const take = pending.slice(0, granted);
     const deferredFromSeq = granted < pending.length ? pending[granted]!.seq : undefined;
 
     if (!this.#walEnabled) {
       if (take.length === 0) return undefined;
-      return { batch: { header: header(app, shardId, batchNo, take, nowMs, this.#o.pipeline.graphVersion, limiter, rateLimit), records: take }, replayed: false, deferredFromSeq };
+      return { batch: { header: header(app, shardId, batchNo, take, nowMs, this.#o.pipeline.graphVersion, limiter, rateLimit), records: take }, replayed: false, deferredFromSeq, schedulingDelayMs };
     }
     if (take.length > 0) {
       const batch: WalBatch = { header: header(app, shardId, batchNo, take, nowMs, this.#o.pipeline.graphVersion, limiter, rateLimit), records: take };
       // The create-only write is the allocation: exactly one attempt ever fixes batch n+1's records.
-      if (await objects.putIfAbsent(walKey, encodeWal(batch))) return { batch, replayed: false, deferredFromSeq };
+      if (await objects.putIfAbsent(walKey, encodeWal(batch))) return { batch, replayed: false, deferredFromSeq, schedulingDelayMs };
     }
     // Nothing to take, or n+1 was allocated earlier by an attempt that did not commit: run that one.
     const existing = await objects.get(walKey);
@@ -159,17 +177,39 @@ export class MicroBatchProcessor {
     if (batch.header.batchNo !== batchNo || (committed !== null && compareSeq(batch.header.firstSeq, committed) <= 0)) {
       throw new SluiceError(`${walKey}: WAL batch does not follow the checkpoint (committed ${committed})`);
     }
-    return { batch, replayed: true, deferredFromSeq: undefined };
+    return { batch, replayed: true, deferredFromSeq: undefined, schedulingDelayMs: undefined };
   }
 
-  #gate(snapshot: ShardSnapshot, nowMs: number, wanted: number): { granted: number; limiter: unknown; rateLimit: number | undefined } {
+  #gate(snapshot: ShardSnapshot, nowMs: number, pending: readonly SourceRecord[]): GateResult {
     const limits = [this.#o.maxRatePerShard, snapshot.control?.rateLimit].filter((r): r is number => typeof r === 'number' && r > 0);
     const rateLimit = limits.length > 0 ? Math.min(...limits) : undefined;
     const previous = snapshot.checkpoint?.limiter;
-    if (rateLimit === undefined || wanted === 0) return { granted: wanted, limiter: previous, rateLimit };
+    const wanted = pending.length;
+    if (rateLimit === undefined || wanted === 0) return { granted: wanted, limiter: previous, rateLimit, waitMs: 0, schedulingDelayMs: undefined };
     if (this.#o.rateGate === undefined) throw new SluiceError('a rate limit applies but no rateGate was given to the processor');
-    const { granted, limiter } = this.#o.rateGate({ limiter: previous, nowMs, wanted, ratePerSec: rateLimit });
-    return { granted: Math.max(0, Math.min(wanted, Math.floor(granted))), limiter, rateLimit };
+    const out = this.#o.rateGate({ limiter: previous, nowMs, wanted, ratePerSec: rateLimit, firstArrivalMs: pending[0]!.arrivalMs });
+    return { granted: Math.max(0, Math.min(wanted, Math.floor(out.granted))), limiter: out.limiter, rateLimit, waitMs: Math.max(0, out.waitMs ?? 0), schedulingDelayMs: out.schedulingDelayMs };
+  }
+
+  /** Runs the batch; a failure goes to the failure policy, which rethrows it or sets the batch aside. */
+  async #runOrSetAside(snapshot: ShardSnapshot, batch: WalBatch, replayed: boolean, input: ProcessInput): Promise<BatchStats | 'fenced' | 'raced'> {
+    try {
+      return await this.#runAndCommit(snapshot, batch, replayed, input);
+    } catch (error) {
+      // The failed attempt mutated the cached state: drop it, the next read reloads.
+      this.#reader.forget(snapshot.shardId);
+      if (error instanceof FencedError) return 'fenced';
+      if (error instanceof ReadRaceError) return 'raced';
+      if (this.#o.failurePolicy === undefined) throw error;
+      try {
+        const stats = await this.#o.failurePolicy.onBatchFailure({ snapshot, batch, error });
+        this.#o.metrics?.batchCommitted(stats);
+        return stats;
+      } catch (policyError) {
+        if (policyError instanceof FencedError) return 'fenced';
+        throw policyError;
+      }
+    }
   }
 
   /** Steps 3 to 6: compute over the batch's records, emit, commit in one fenced transaction, report. */
@@ -204,6 +244,22 @@ export class MicroBatchProcessor {
     this.#o.metrics?.batchCommitted(done);
     return done;
   }
+}
+
+interface Allocation {
+  readonly batch: WalBatch;
+  readonly replayed: boolean;
+  readonly deferredFromSeq: string | undefined;
+  /** The gate's scheduling delay for a new batch, when it defines one. */
+  readonly schedulingDelayMs: number | undefined;
+}
+
+interface GateResult {
+  readonly granted: number;
+  readonly limiter: unknown;
+  readonly rateLimit: number | undefined;
+  readonly waitMs: number;
+  readonly schedulingDelayMs: number | undefined;
 }
 
 function header(app: string, shard: string, batchNo: number, records: SourceRecord[], createdAt: number, graphVersion: string, limiter: unknown, rateLimit: number | undefined): WalHeader {

@@ -31,12 +31,14 @@ export function quarantinedBatchKey(app: string, shardId: string, batchNo: numbe
 
 /**
  * Sets batch n+1 aside: writes all its records to one create-only quarantine object, then commits
- * the checkpoint past them with no state change — fenced on batch n like any commit, so a concurrent
- * attempt that did commit the batch wins and this commit fails whole with `FencedError`.
+ * the checkpoint past them with no state change, together with the marker `aside#{batchNo}` that
+ * makes the entry count — fenced on batch n like any commit, so if a concurrent attempt committed
+ * the batch after all, this commit fails whole with `FencedError` and the entry stays unmarked.
  *
- * Quarantine before commit: a crash in between leaves the batch uncommitted and quarantined, and the
- * next failure writes the same key again (a no-op) before committing. Every record of the batch
- * thus ends either in the state, exactly once, or in the quarantine.
+ * Quarantine before commit, so a committed set-aside always has its records on file; the marker in
+ * the same transaction as the checkpoint, so an entry whose commit lost (or never happened) is
+ * recognizably void. Every record of the batch thus ends either in the state, exactly once, or in
+ * exactly one marked quarantine entry. Readers: `readQuarantine`.
  */
 export async function quarantineBatch(input: {
   app: string;
@@ -75,10 +77,12 @@ export async function quarantineBatch(input: {
     processingMs: 0,
     schedulingDelayMs: 0,
     rateLimit: h.rateLimit,
-    replayed: true,
+    replayed: false,
   };
   // Fresh states have no dirty bucket: the commit carries the checkpoint alone.
   const commit = buildCommit({ app, snapshot, pipeline, states: pipeline.createStates(), header: h, stats, nowMs: input.nowMs });
-  await input.checkpoints.transact(commit.writes);
+  const marker = { key: quarantinedBatchKey(app, snapshot.shardId, h.batchNo), count: entry.count, reason: entry.reason };
+  const pk = StorageKeys.shardPartition(app, snapshot.shardId);
+  await input.checkpoints.transact([...commit.writes, { kind: 'put', item: { pk, sk: StorageKeys.asideSk(h.batchNo), version: h.batchNo, data: JSON.stringify(marker) }, condition: { absent: true } }]);
   return stats;
 }

@@ -1,6 +1,7 @@
 import type { CompiledPipeline } from '../core/engine/compile-pipeline';
 import { ConfigError, SluiceError } from '../core/errors';
 import { decodeKey } from '../core/state/key-codec';
+import { META_KEY } from '../core/window/operator-meta';
 import type { CheckpointStore } from '../ports/checkpoint-store';
 import { ShardReader } from './shard-reader';
 import { StorageKeys } from './storage-keys';
@@ -25,6 +26,8 @@ export async function readMergedState(store: CheckpointStore, app: string, pipel
     const snapshot = await reader.read(shardId);
     const states = await reader.states(snapshot);
     for (const [key, entry] of states.get(op.id)!.entries()) {
+      // A window's or event-time operator's clock is not a key of the user's.
+      if (key === META_KEY) continue;
       const seen = merged.get(key);
       if (seen === undefined) {
         merged.set(key, { value: entry.value, shard: shardId });

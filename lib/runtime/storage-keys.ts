@@ -3,7 +3,8 @@
  *
  * Checkpoint store: partition `{app}#{shard}` holds `meta#checkpoint` (offsets, bucket versions,
  * stats; written only by the fenced commit), `meta#control` (published rate; written only by the
- * controller), `meta#attempts` (failures of the next batch; see BatchAttempts) and
+ * controller), `meta#attempts` (failures of the next batch; see BatchAttempts),
+ * `aside#{batchNo:020}` (a batch set aside after too many failures; see quarantineBatch) and
  * `state#{operator}#{bucket}`. Partition `{app}` lists the shards (`shard#{id}`).
  * Object store: `wal/{app}/{shard}/{batchNo:020}`, `quarantine/{app}/{shard}/...`.
  */
@@ -13,6 +14,8 @@ export const StorageKeys = {
   CHECKPOINT_SK: 'meta#checkpoint',
   CONTROL_SK: 'meta#control',
   ATTEMPTS_SK: 'meta#attempts',
+  ASIDE_PREFIX: 'aside#',
+  asideSk: (batchNo: number): string => `aside#${String(batchNo).padStart(20, '0')}`,
   META_PREFIX: 'meta#',
   STATE_PREFIX: 'state#',
   SHARD_PREFIX: 'shard#',

@@ -14,13 +14,26 @@ export interface Synthesized {
   readonly template: Template;
 }
 
+/** Options of {@link synthesize}. */
+export interface SynthesizeOptions {
+  /**
+   * Bundle the functions with esbuild. Tests of the template need no bundle, and each costs a
+   * second or so of `npx esbuild` per function, so only the tests of the bundle itself ask for it.
+   * @default false - the CDK's `aws:cdk:bundling-stacks` context skips bundling
+   */
+  readonly bundle?: boolean;
+}
+
 /**
  * Builds a stack with a StreamProcessor of the word-count props plus `overrides` (which may use the
- * stack, e.g. to import a stream) and synthesizes it. The functions are bundled by esbuild each
- * time; the CDK caches a bundle per process, so the second call in a file costs no esbuild run.
+ * stack, e.g. to import a stream) and synthesizes it.
  */
-export function synthesize(overrides: Partial<StreamProcessorProps> | ((stack: Stack) => Partial<StreamProcessorProps>) = {}): Synthesized {
-  const stack = new Stack(new App(), 'Test');
+export function synthesize(
+  overrides: Partial<StreamProcessorProps> | ((stack: Stack) => Partial<StreamProcessorProps>) = {},
+  options: SynthesizeOptions = {},
+): Synthesized {
+  const app = new App(options.bundle ? {} : { context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new Stack(app, 'Test');
   const extra = typeof overrides === 'function' ? overrides(stack) : overrides;
   const processor = new StreamProcessor(stack, 'WordCount', { ...WORD_COUNT_PROPS, ...extra });
   return { stack, processor, template: Template.fromStack(stack) };

@@ -8,10 +8,10 @@ import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { logicalIdOf, synthesize, type Synthesized } from './stream-processor-fixture';
 
-// One synthesized stack with the defaults, shared by every test that reads it.
+// One synthesized stack with the defaults, bundled, shared by every test that reads it.
 let base: Synthesized;
 beforeAll(() => {
-  base = synthesize();
+  base = synthesize({}, { bundle: true });
 });
 
 describe('StreamProcessor', () => {

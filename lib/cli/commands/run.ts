@@ -2,10 +2,11 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { SystemClock } from '../../adapters/local/system-clock';
 import { createSource } from '../../adapters/local/sources/create-source';
-import { DEFAULT_BATCH_INTERVAL_MS } from '../../core/defaults';
+import { DEFAULT_BATCH_INTERVAL_MS, DEFAULT_MAX_BATCH_ATTEMPTS } from '../../core/defaults';
 import { PidRateEstimator } from '../../core/rate/pid-rate-estimator';
 import type { RateEstimator } from '../../core/rate/rate-estimator';
 import { SluiceRateController } from '../../core/rate/sluice-rate-controller';
+import { BatchRetryPolicy } from '../../runtime/batch-retry-policy';
 import { LocalDriver } from '../../runtime/local-driver';
 import { MicroBatchProcessor } from '../../runtime/micro-batch-processor';
 import { defaultCheckpointDir, openLocalStores } from '../../runtime/open-local-app';
@@ -25,6 +26,7 @@ const runOptionsSchema = z.object({
   backpressure: z.boolean(),
   rateController: z.enum(['sluice', 'pid']),
   wal: z.boolean(),
+  maxBatchAttempts: z.coerce.number().int().min(1).max(10_000),
 });
 
 /** `sluice run`: runs a pipeline locally on the embedded default (SQLite + a directory). */
@@ -42,6 +44,7 @@ export function registerRun(program: Command): void {
     .option('--no-backpressure', 'turn off the rate controller (PID after every batch)')
     .option('--rate-controller <kind>', "sluice (Spark's PID with anti-windup and clamps) | pid (Spark's exact PID)", 'sluice')
     .option('--no-wal', 'skip the write-ahead log: state stays exactly-once, outputs become at-least-once')
+    .option('--max-batch-attempts <n>', 'failed attempts of one batch before its records are quarantined and the shard moves on', String(DEFAULT_MAX_BATCH_ATTEMPTS))
     .action(async (raw: Record<string, unknown>) => {
       const o = parseOptions(runOptionsSchema, raw);
       const pipeline = await loadPipeline(o.pipeline);
@@ -51,7 +54,8 @@ export function registerRun(program: Command): void {
       const { checkpoints, objects } = openLocalStores(dir);
       const source = createSource(o.source, { clock, store: objects, app });
       const view = new LiveView({ title: `${app}  source ${o.source}  checkpoint ${dir}` });
-      const processor = new MicroBatchProcessor({ app, pipeline, checkpoints, objects, clock, output: view, walEnabled: o.wal, maxRatePerShard: o.maxRate, rateGate: tokenBucketGate() });
+      const failurePolicy = new BatchRetryPolicy({ app, pipeline, checkpoints, objects, clock, maxAttempts: o.maxBatchAttempts });
+      const processor = new MicroBatchProcessor({ app, pipeline, checkpoints, objects, clock, output: view, walEnabled: o.wal, maxRatePerShard: o.maxRate, rateGate: tokenBucketGate(), failurePolicy });
       const estimator: RateEstimator | undefined = !o.backpressure
         ? undefined
         : o.rateController === 'pid'
@@ -62,7 +66,7 @@ export function registerRun(program: Command): void {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       try {
-        const driver = new LocalDriver({ app, source, processor, checkpoints, clock, batchIntervalMs: o.batchInterval, maxRatePerShard: o.maxRate, estimator, durationMs: o.duration === undefined ? undefined : o.duration * 1000, signal: abort.signal, onBatch: (e) => view.batch(e) });
+        const driver = new LocalDriver({ app, source, processor, checkpoints, clock, batchIntervalMs: o.batchInterval, maxRatePerShard: o.maxRate, estimator, durationMs: o.duration === undefined ? undefined : o.duration * 1000, signal: abort.signal, onBatch: (e) => view.batch(e), retryFailures: true, onFailure: reportFailure });
         const result = await driver.run();
         view.done(`stopped (${result.stoppedBy}): ${result.records.toLocaleString('en-US')} records in ${result.batches} batches committed to ${dir}`);
       } finally {
@@ -72,4 +76,9 @@ export function registerRun(program: Command): void {
         await checkpoints.close();
       }
     });
+}
+
+/** A batch failed and will be tried again at the next tick (quarantined once it failed too often). */
+function reportFailure(shardId: string, error: unknown): void {
+  process.stderr.write(`sluice: shard ${shardId}: batch failed, retrying: ${error instanceof Error ? error.message : String(error)}\n`);
 }

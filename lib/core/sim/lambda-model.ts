@@ -3,6 +3,7 @@ import type { RateEstimator } from '../rate/rate-estimator';
 import { TokenBucket } from '../rate/token-bucket';
 import type { TokenBucketState } from '../rate/token-bucket';
 import { arrivalsPerTick } from './arrival-profile';
+import { ArrivalQueue } from './arrival-queue';
 import type { ControllerSpec } from './controller-spec';
 import { createEstimator, initialRate } from './controller-spec';
 import { seededRandom } from './seeded-random';
@@ -104,34 +105,4 @@ export function simulateLambdaShard(config: SimulationConfig, spec: ControllerSp
     }
   }
   return trace.finish();
-}
-
-/** Waiting records in arrival order, as runs of equal arrival time; a head index keeps takes O(1). */
-class ArrivalQueue {
-  private readonly counts: number[] = [];
-  private readonly times: number[] = [];
-  private head = 0;
-
-  push(count: number, arrivalMs: number): void {
-    this.counts.push(count);
-    this.times.push(arrivalMs);
-  }
-
-  firstArrivalMs(): number | undefined {
-    return this.head < this.times.length ? this.times[this.head] : undefined;
-  }
-
-  take(n: number): void {
-    let left = n;
-    while (left > 0) {
-      const count = this.counts[this.head]!;
-      if (count <= left) {
-        left -= count;
-        this.head++;
-      } else {
-        this.counts[this.head] = count - left;
-        left = 0;
-      }
-    }
-  }
 }

@@ -9,8 +9,8 @@ import { nextControlItem } from './next-control-item';
 
 /** Where the controller logs; Powertools' `Logger` fits, tests pass a recorder. */
 export interface ControllerLog {
-  info(message: string, attributes?: Record<string, unknown>): void;
-  warn(message: string, attributes?: Record<string, unknown>): void;
+  info(message: string, attributes: Record<string, unknown>): void;
+  warn(message: string, attributes: Record<string, unknown>): void;
 }
 
 /** Options of {@link RateControlLoop}. */

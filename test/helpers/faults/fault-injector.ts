@@ -25,6 +25,7 @@ export class FaultInjector {
   readonly injected: InjectedFault[] = [];
   #death: InjectedCrash | undefined;
   #stalled: Array<() => void> = [];
+  #stallWatchers: Array<() => void> = [];
   #late: Array<() => Promise<unknown>> = [];
 
   constructor(readonly plan: FaultPlan) {}
@@ -44,6 +45,12 @@ export class FaultInjector {
     const counts = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
     for (const f of this.injected) counts[f.kind]++;
     return counts;
+  }
+
+  /** Resolves as soon as a call of this invocation is stalled (at once if one is): it became a zombie. */
+  whenStalled(): Promise<void> {
+    if (this.#stalled.length > 0) return Promise.resolve();
+    return new Promise((resolve) => this.#stallWatchers.push(resolve));
   }
 
   /** Wakes the stalled calls and lands the late requests; resolves once those requests finished. */
@@ -109,7 +116,10 @@ export class FaultInjector {
       case undefined:
         return run();
       case 'stall':
-        await new Promise<void>((wake) => this.#stalled.push(wake));
+        await new Promise<void>((wake) => {
+          this.#stalled.push(wake);
+          for (const watcher of this.#stallWatchers.splice(0)) watcher();
+        });
         if (this.#death) throw this.#death;
         return run();
       case 'crash-after':

@@ -13,6 +13,7 @@ describe('scheduleInvocation', () => {
     ['ignores how long records waited in the source because of the limit', { scheduledUntilMs: 60_000, nowMs: 60_000, firstArrivalMs: 0, available: 90_000 }, { startMs: 60_000, admitted: 1800, batchTimeMs: 60_000, schedulingDelayMs: 0, scheduledUntilMs: 61_000 }],
     ['stamps a late record at its arrival plus the batching window', { scheduledUntilMs: 1200, nowMs: 2600, firstArrivalMs: 1500, available: 10 }, { startMs: 2600, admitted: 10, batchTimeMs: 2500, schedulingDelayMs: 100, scheduledUntilMs: 2500 + (10 / 1800) * 1000 }],
     ['admits one record per batch at rates under one record per interval', { ratePerSec: 0.5 }, { startMs: 2000, admitted: 1, batchTimeMs: 2000, schedulingDelayMs: 0, scheduledUntilMs: 4000 }],
+    ['only measures when a token bucket already granted the records', { scheduledUntilMs: 2600, nowMs: 2500, firstArrivalMs: 100, available: 5000, granted: 300 }, { startMs: 2500, admitted: 300, batchTimeMs: 2500, schedulingDelayMs: 0, scheduledUntilMs: 2500 + (300 / 1800) * 1000 }],
     ['admits everything and measures record age without a limit', { ratePerSec: Infinity, nowMs: 5000, available: 20_000 }, { startMs: 5000, admitted: 20_000, batchTimeMs: 2000, schedulingDelayMs: 3000, scheduledUntilMs: 2000 }],
   ])('%s', (_name, input, expected) => {
     // Act

@@ -1,0 +1,64 @@
+import type { CheckpointStore } from '../../lib/ports/checkpoint-store';
+import type { ObjectStore } from '../../lib/ports/object-store';
+import { FakeClock } from '../helpers/fake-clock';
+import { FAULT_KINDS, type FaultKind } from '../helpers/faults/fault-plan';
+import { seededRandom } from '../helpers/run-cli';
+import { chaosPipeline, OutputLog } from './chaos-pipeline';
+import { ChaosEsm } from './chaos-esm';
+import { checkOracle } from './chaos-oracle';
+import { LambdaPool } from './lambda-pool';
+import type { ScheduleConfig } from './schedule-config';
+
+/** The outcome of one schedule. */
+export interface ScheduleReport {
+  readonly app: string;
+  readonly records: number;
+  readonly lost: number;
+  readonly duplicated: number;
+  readonly faults: Record<FaultKind, number>;
+  readonly invocations: number;
+  readonly recordQuarantines: number;
+  readonly batchQuarantines: number;
+  readonly violations: readonly string[];
+}
+
+/** Fresh, empty stores for one schedule (a namespace of their own on a shared backend). */
+export interface ScheduleStores {
+  readonly checkpoints: CheckpointStore;
+  readonly objects: ObjectStore;
+}
+
+/**
+ * Runs one schedule: the ESM model's random steps with faults, then a fault-free drain, then the
+ * oracle over the stores as the faults left them. Never throws for a broken invariant: the report
+ * lists it, so a run goes on and counts.
+ */
+export async function runSchedule(config: ScheduleConfig, stores: ScheduleStores): Promise<ScheduleReport> {
+  const clock = new FakeClock({ startMs: 1_700_000_000_000 });
+  const output = new OutputLog();
+  const pool = new LambdaPool({ app: config.app, ...stores, clock, output, walEnabled: config.walEnabled, maxRatePerShard: config.maxRatePerShard, maxBatchAttempts: config.maxBatchAttempts, maxRecordBytes: config.maxRecordBytes });
+  const esm = new ChaosEsm(config, pool, clock, seededRandom(config.seed ^ 0x2545f491));
+  const violations: string[] = [];
+  try {
+    await esm.run();
+    await esm.drain();
+  } catch (error) {
+    violations.push(`the schedule itself failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  }
+  violations.push(...esm.violations);
+  const verdict = await checkOracle(config, stores, chaosPipeline(output.write), output);
+  violations.push(...verdict.violations);
+  const faults = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
+  for (const injector of pool.injectors) for (const [kind, n] of Object.entries(injector.counts())) faults[kind as FaultKind] += n;
+  return {
+    app: config.app,
+    records: config.shards.reduce((n, s) => n + s.records.length, 0),
+    lost: verdict.lost,
+    duplicated: verdict.duplicated,
+    faults,
+    invocations: pool.invocations,
+    recordQuarantines: verdict.recordQuarantines,
+    batchQuarantines: verdict.batchQuarantines,
+    violations,
+  };
+}

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryCheckpointStore } from '../../../../lib/adapters/local/memory-checkpoint-store';
+import { MemoryObjectStore } from '../../../../lib/adapters/local/memory-object-store';
+import { compilePipeline } from '../../../../lib/core/engine/compile-pipeline';
+import { pipeline } from '../../../../lib/core/pipeline/stream';
+import type { SourceRecord } from '../../../../lib/core/source-record';
+import type { CheckpointStore } from '../../../../lib/ports/checkpoint-store';
+import type { ObjectStore } from '../../../../lib/ports/object-store';
+import { MicroBatchProcessor } from '../../../../lib/runtime/micro-batch-processor';
+import { CrashInjector, InjectedCrash } from '../../../helpers/crash-injector';
+import { FakeClock } from '../../../helpers/fake-clock';
+
+const encoder = new TextEncoder();
+
+/** Words arriving 100 ms apart, with every seventh one arriving 2.5 s late. */
+function records(count: number): SourceRecord[] {
+  const words = ['ant', 'bee', 'cat', 'dog'];
+  return Array.from({ length: count }, (_, i) => ({
+    seq: String(i + 1),
+    arrivalMs: 1_000_000 + i * 100 - (i % 7 === 6 ? 2_500 : 0),
+    partitionKey: 'p',
+    data: encoder.encode(words[(i * i) % words.length]!),
+  }));
+}
+
+/** Runs deliveries like the ESM: retry each until it succeeds, on a fresh processor after a crash. */
+async function deliver(deliveries: SourceRecord[][], make: (faulty: boolean) => MicroBatchProcessor): Promise<void> {
+  let processor = make(true);
+  for (const batch of deliveries) {
+    for (;;) {
+      try {
+        await processor.process({ shardId: 's1', records: batch });
+        break;
+      } catch (error) {
+        if (!(error instanceof InjectedCrash)) throw error;
+        processor = make(false);
+      }
+    }
+  }
+}
+
+describe('reduceByKeyAndWindow', () => {
+  describe('under the micro-batch protocol', () => {
+    it('emits the same windows and late records after a crash before or after every port call', async () => {
+      // Prepare: an idempotent sink keyed by batch id, as foreachBatch requires.
+      const sink = new Map<string, unknown[]>();
+      const late = new Map<string, unknown[]>();
+      const stream = pipeline('win')
+        .map((word) => [word, 1] as [string, number])
+        .reduceByKeyAndWindow((a, b) => a + b, { windowMs: 1_000, slideMs: 500, inverse: (a, b) => a - b, onLate: (rs, info) => void late.set(info.batchId, rs.map((r) => r.value)) })
+        .foreachBatch((windows, info) => void sink.set(info.batchId, windows));
+      // A crashed invocation's process is gone: each processor compiles the pipeline afresh.
+      const compiled = () => compilePipeline(stream as never);
+      const all = records(120);
+      const deliveries = [all.slice(0, 40), all.slice(30, 90), all.slice(85, 120)];
+      const runWith = async (crash: CrashInjector | undefined) => {
+        sink.clear();
+        late.clear();
+        const checkpoints: CheckpointStore = new MemoryCheckpointStore();
+        const objects: ObjectStore = new MemoryObjectStore();
+        const clock = new FakeClock({ startMs: 2_000_000 });
+        await deliver(deliveries, (faulty) =>
+          faulty && crash !== undefined
+            ? new MicroBatchProcessor({ app: 'win', pipeline: compiled(), checkpoints: crash.checkpoints(checkpoints), objects: crash.objects(objects), clock })
+            : new MicroBatchProcessor({ app: 'win', pipeline: compiled(), checkpoints, objects, clock }),
+        );
+        return { windows: new Map(sink), late: new Map(late) };
+      };
+      const expected = await runWith(undefined);
+      expect([...expected.windows.values()].flat().length).toBeGreaterThan(10);
+      expect([...expected.late.values()].flat().length).toBeGreaterThan(0);
+      for (const when of ['before', 'after'] as const) {
+        let crashes = 0;
+        for (let crashAt = 1; crashAt <= 40; crashAt++) {
+          // Act
+          const crash = new CrashInjector(crashAt, when);
+          const got = await runWith(crash);
+          // Assess
+          expect(got, `crash ${when} call ${crashAt}`).toEqual(expected);
+          if (!crash.crashed) break; // past the last port call of the run
+          crashes++;
+        }
+        expect(crashes).toBeGreaterThanOrEqual(9);
+      }
+    });
+  });
+});

@@ -1,0 +1,61 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import wordCount from '../../../examples/word-count';
+import { EmfMetrics } from '../../../lib/adapters/aws/emf-metrics';
+import { MemoryCheckpointStore } from '../../../lib/adapters/local/memory-checkpoint-store';
+import { MemoryObjectStore } from '../../../lib/adapters/local/memory-object-store';
+import { createProcessorHandler } from '../../../lib/runtime/lambda/create-processor-handler';
+import { FakeClock } from '../../helpers/fake-clock';
+import { recordsOf } from '../../helpers/word-records';
+import { eventOf } from './fixtures';
+
+const NOW = 1_700_000_000_000;
+
+/** Every JSON line written to stdout while `act` runs. */
+async function stdoutJson(act: () => Promise<unknown>): Promise<Array<Record<string, unknown>>> {
+  const lines: string[] = [];
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    lines.push(...String(chunk).split('\n').filter((l) => l.trim() !== ''));
+    return true;
+  });
+  try {
+    await act();
+  } finally {
+    spy.mockRestore();
+  }
+  return lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+afterEach(() => vi.unstubAllEnvs());
+
+describe('createProcessorHandler', () => {
+  describe('handler telemetry', () => {
+    it('publishes one EMF document per committed batch with the batch metrics', async () => {
+      // Prepare: defaults for metrics and logs, as on Lambda.
+      vi.stubEnv('POWERTOOLS_DEV', '');
+      vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
+      const handler = createProcessorHandler(wordCount, { env: { TABLE_NAME: 'checkpoints', BUCKET_NAME: 'wal-bucket', APP_NAME: 'words' }, checkpoints: new MemoryCheckpointStore(), objects: new MemoryObjectStore(), clock: new FakeClock({ startMs: NOW }) });
+      // Act
+      const out = await stdoutJson(() => handler(eventOf(recordsOf(['a b', 'b c'], 1, NOW - 3_000), 'shardId-000000000004')));
+      // Assess
+      const emf = out.filter((o) => '_aws' in o);
+      expect(emf).toHaveLength(1);
+      const doc = emf[0] as { _aws: { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string; Unit: string }> }> } } & Record<string, unknown>;
+      expect(doc._aws.CloudWatchMetrics[0]!.Namespace).toBe('sluice');
+      expect(doc._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([['service', 'ShardId']]);
+      expect(doc._aws.CloudWatchMetrics[0]!.Metrics.map((m) => [m.Name, m.Unit])).toEqual([
+        ['Records', 'Count'], ['ProcessingMs', 'Milliseconds'], ['SchedulingDelayMs', 'Milliseconds'], ['MillisBehind', 'Milliseconds'], ['Quarantined', 'Count'],
+      ]);
+      expect(doc).toMatchObject({ service: 'words', ShardId: 'shardId-000000000004', Records: 2, SchedulingDelayMs: 3_000, MillisBehind: 3_000, Quarantined: 0, batchNo: '1' });
+    });
+
+    it('sends print() output to the structured log, keyed by batch id', async () => {
+      vi.stubEnv('POWERTOOLS_DEV', '');
+      vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
+      const handler = createProcessorHandler(wordCount, { env: { TABLE_NAME: 'checkpoints', BUCKET_NAME: 'wal-bucket' }, checkpoints: new MemoryCheckpointStore(), objects: new MemoryObjectStore(), clock: new FakeClock({ startMs: NOW }), metrics: new EmfMetrics({ app: 'word-count' }) });
+      const out = await stdoutJson(() => handler(eventOf(recordsOf(['x y x'], 1, NOW))));
+      const print = out.find((o) => o.message === 'print');
+      expect(print).toMatchObject({ level: 'INFO', service: 'word-count', batchId: 'word-count/shardId-000000000000/1', total: 2, items: [['x', 2], ['y', 1]] });
+      expect(out.find((o) => o.message === 'invocation done')).toMatchObject({ shardId: 'shardId-000000000000', records: 1, committedSeq: '1' });
+    });
+  });
+});

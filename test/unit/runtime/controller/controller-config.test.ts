@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../../lib/core/errors';
+import { loadControllerConfig } from '../../../../lib/runtime/controller/controller-config';
+
+const REQUIRED = { SLUICE_APP: 'word-count', SLUICE_TABLE_NAME: 'sluice-checkpoints' };
+
+describe('loadControllerConfig', () => {
+  it('applies the defaults to the two required variables', () => {
+    // Act
+    const config = loadControllerConfig(REQUIRED);
+    // Assess
+    expect(config).toEqual({
+      app: 'word-count',
+      tableName: 'sluice-checkpoints',
+      controlIntervalMs: 5_000,
+      loopBudgetMs: 55_000,
+      estimator: { kind: 'sluice', batchIntervalMs: 1_000, proportional: undefined, integral: undefined, derivative: undefined, minRate: undefined, maxRate: undefined },
+      eventSourceMappingId: undefined,
+      esmMinUpdateIntervalMs: 600_000,
+      esmChangeFactor: 2,
+    });
+  });
+
+  it('reads every variable, counting empty ones as unset', () => {
+    // Act
+    const config = loadControllerConfig({
+      ...REQUIRED,
+      SLUICE_CONTROL_INTERVAL_MS: '10000',
+      SLUICE_BATCH_INTERVAL_MS: '2000',
+      SLUICE_RATE_ESTIMATOR: 'pid',
+      SLUICE_MAX_RATE_PER_SHARD: '',
+      SLUICE_PID_PROPORTIONAL: '0.8',
+      SLUICE_PID_MIN_RATE: '50',
+      SLUICE_EVENT_SOURCE_MAPPING_ID: '644be1fb-e633-4cbe-9785-29cc55b693ce',
+      SLUICE_ESM_MIN_UPDATE_INTERVAL_SECONDS: '300',
+      SLUICE_ESM_CHANGE_FACTOR: '3',
+    });
+    // Assess
+    expect(config).toMatchObject({
+      controlIntervalMs: 10_000,
+      estimator: { kind: 'pid', batchIntervalMs: 2_000, proportional: 0.8, minRate: 50, maxRate: undefined },
+      eventSourceMappingId: '644be1fb-e633-4cbe-9785-29cc55b693ce',
+      esmMinUpdateIntervalMs: 300_000,
+      esmChangeFactor: 3,
+    });
+  });
+
+  it.each([
+    [{ SLUICE_APP: undefined }, 'SLUICE_APP is not set: required, the app whose shards to control'],
+    [{ SLUICE_TABLE_NAME: '' }, 'SLUICE_TABLE_NAME is not set: required, the DynamoDB checkpoint table'],
+    [{ SLUICE_CONTROL_INTERVAL_MS: '500' }, 'SLUICE_CONTROL_INTERVAL_MS="500": must be whole milliseconds from 1000 to 55000'],
+    [{ SLUICE_CONTROL_INTERVAL_MS: 'five' }, 'SLUICE_CONTROL_INTERVAL_MS="five": must be whole milliseconds from 1000 to 55000'],
+    [{ SLUICE_RATE_ESTIMATOR: 'spark' }, 'SLUICE_RATE_ESTIMATOR="spark": must be "sluice" or "pid"'],
+    [{ SLUICE_MAX_RATE_PER_SHARD: '-5' }, 'SLUICE_MAX_RATE_PER_SHARD="-5": must be a number of records per second > 0'],
+    [{ SLUICE_EVENT_SOURCE_MAPPING_ID: 'arn:aws:lambda:x' }, 'SLUICE_EVENT_SOURCE_MAPPING_ID="arn:aws:lambda:x": must be the mapping UUID'],
+    [{ SLUICE_ESM_CHANGE_FACTOR: '1' }, 'SLUICE_ESM_CHANGE_FACTOR="1": must be a number > 1'],
+  ])('rejects %j, naming the variable, the value and the rule', (env, message) => {
+    // Act
+    const load = () => loadControllerConfig({ ...REQUIRED, ...env });
+    // Assess
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(message);
+  });
+
+  it('reports every bad variable at once', () => {
+    // Act
+    const load = () => loadControllerConfig({ SLUICE_BATCH_INTERVAL_MS: '0' });
+    // Assess
+    expect(load).toThrow(/SLUICE_APP is not set.*; SLUICE_TABLE_NAME is not set.*; SLUICE_BATCH_INTERVAL_MS="0"/);
+  });
+
+  it('rejects a minimum rate above the maximum at cold start', () => {
+    // Act
+    const load = () => loadControllerConfig({ ...REQUIRED, SLUICE_PID_MIN_RATE: '500', SLUICE_MAX_RATE_PER_SHARD: '200' });
+    // Assess
+    expect(load).toThrow(/rateController\.maxRate: must be a number ≥ 500 \(given 200\)/);
+  });
+});
