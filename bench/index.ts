@@ -4,6 +4,7 @@
  */
 const BENCHES: Record<string, () => Promise<{ run(args: string[]): Promise<number> }>> = {
   engine: () => import('./engine'),
+  'sdk-calls': () => import('./sdk-calls'),
 };
 
 export async function runBench(argv: string[]): Promise<number> {

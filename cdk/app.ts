@@ -5,11 +5,13 @@ import { WordCountStack } from './word-count-stack';
  * The CDK app of `cdk.json`: deploys the word-count example. Environment-agnostic (no account or
  * region lookups), so `npx cdk synth` works offline.
  *
- * Context: `-c destroyData=true` deletes the data with the stack (demos, emulators).
+ * Context: `-c stackName=<name>` deploys another copy (default `SluiceWordCount`);
+ * `-c destroyData=true` deletes the stream, table and bucket with the stack (demos, emulators).
  */
 const app = new App();
-new WordCountStack(app, 'SluiceWordCount', {
-  description: 'sluice word-count example: Kinesis → Lambda micro-batches with exactly-once state in DynamoDB and a WAL in S3',
-  destroyData: app.node.tryGetContext('destroyData') === true || app.node.tryGetContext('destroyData') === 'true',
+const context = (key: string): unknown => app.node.tryGetContext(key);
+new WordCountStack(app, String(context('stackName') ?? 'SluiceWordCount'), {
+  description: 'sluice word-count example: Kinesis to Lambda micro-batches with exactly-once state in DynamoDB and a WAL in S3',
+  destroyData: context('destroyData') === true || context('destroyData') === 'true',
 });
 app.synth();

@@ -4,6 +4,7 @@ import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DEFAULT_BATCH_INTERVAL_MS } from '../lib/core/defaults';
 import { ConfigError } from '../lib/core/errors';
 import { checkRange, type Range } from '../lib/core/rate/check-range';
+import { DEFAULT_CONTROL_INTERVAL_MS } from '../lib/runtime/controller/controller-config';
 import type { StreamProcessorProps } from './stream-processor-props';
 
 /** The most records per second one Kinesis shard accepts: the batch size when no static rate is set. */
@@ -24,15 +25,15 @@ export type ResolvedStreamProcessorProps = Required<Omit<StreamProcessorProps, '
 
 /**
  * Checks the props of a {@link StreamProcessor} and applies their defaults, in this one place.
- * Throws a {@link ConfigError} naming the prop, the allowed range and the value given. Values that
- * are still tokens are left to CloudFormation, as the CDK's own constructs do.
+ * Throws a {@link ConfigError} naming the prop, the allowed range and the value given. Numbers and
+ * names that are still tokens are left to CloudFormation, as the CDK's own constructs do.
  */
 export function resolveStreamProcessorProps(props: StreamProcessorProps): ResolvedStreamProcessorProps {
   if (!/^[a-z0-9][a-z0-9-]{0,39}$/.test(props.appName)) {
     throw new ConfigError('appName', `must be 1-40 lowercase letters, digits or '-', starting with a letter or digit (given ${JSON.stringify(props.appName)})`);
   }
   if (props.stream !== undefined) {
-    for (const field of ['streamMode', 'shardCount', 'streamRetention'] as const) {
+    for (const field of ['streamName', 'streamMode', 'shardCount', 'streamRetention'] as const) {
       if (props[field] !== undefined) throw new ConfigError(field, 'configures a new stream and is not allowed with an imported `stream`');
     }
   }
@@ -47,6 +48,8 @@ export function resolveStreamProcessorProps(props: StreamProcessorProps): Resolv
     appName: props.appName,
     processorEntry: props.processorEntry ?? DEFAULT_PROCESSOR_ENTRY,
     stream: props.stream,
+    streamName: name('streamName', props.streamName ?? `sluice-${props.appName}`, /^[A-Za-z0-9_.-]{1,128}$/, "1-128 letters, digits, '_', '-' or '.'"),
+    tableName: name('tableName', props.tableName ?? `sluice-${props.appName}`, /^[A-Za-z0-9_.-]{3,255}$/, "3-255 letters, digits, '_', '-' or '.'"),
     streamMode,
     shardCount: number('shardCount', props.shardCount ?? 1, { min: 1, max: 500, integer: true }),
     streamRetention: durationIn('streamRetention', props.streamRetention ?? Duration.hours(24), 'hours', { min: 24, max: 8_760, integer: true }),
@@ -60,7 +63,7 @@ export function resolveStreamProcessorProps(props: StreamProcessorProps): Resolv
     retryAttempts: number('retryAttempts', props.retryAttempts ?? -1, { min: -1, max: 10_000, integer: true }),
     processorMemorySize: number('processorMemorySize', props.processorMemorySize ?? 1_024, { min: 128, max: 10_240, integer: true }),
     processorTimeout: durationChecked('processorTimeout', props.processorTimeout ?? Duration.seconds(60), { min: 1, max: 900 }),
-    controlInterval: durationChecked('controlInterval', props.controlInterval ?? Duration.seconds(10), { min: 1, max: 55, integer: true }),
+    controlInterval: durationChecked('controlInterval', props.controlInterval ?? Duration.millis(DEFAULT_CONTROL_INTERVAL_MS), { min: 1, max: 55, integer: true }),
     iteratorAgeAlarmThreshold: durationChecked('iteratorAgeAlarmThreshold', props.iteratorAgeAlarmThreshold ?? Duration.minutes(5), { min: 1, max: 7 * 86_400 }),
     alarmAction: props.alarmAction,
     removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
@@ -75,6 +78,11 @@ function batchSizeOf(ratePerSecond: number, intervalSeconds: number | undefined)
   if (Token.isUnresolved(ratePerSecond) || intervalSeconds === undefined) return BATCH_SIZE_RANGE.max;
   const allowance = Math.ceil(ratePerSecond * Math.max(intervalSeconds, 1));
   return Math.min(BATCH_SIZE_RANGE.max, Math.max(BATCH_SIZE_RANGE.min, allowance));
+}
+
+function name(field: string, value: string, pattern: RegExp, rule: string): string {
+  if (Token.isUnresolved(value) || pattern.test(value)) return value;
+  throw new ConfigError(field, `must be ${rule} (given ${JSON.stringify(value)})`);
 }
 
 function number(field: string, value: number, range: Range): number {

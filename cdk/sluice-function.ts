@@ -2,7 +2,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -17,17 +17,22 @@ export const SLUICE_RUNTIME = Runtime.NODEJS_24_X;
 export interface SluiceFunctionProps {
   /** Entry file, relative to {@link PROJECT_ROOT}, exporting `handler`. */
   readonly entry: string;
+  /** What the function does, shown in the Lambda console. */
   readonly description: string;
+  /** MiB; CPU follows. */
   readonly memorySize: number;
   readonly timeout: Duration;
+  /** Variables the entry reads at cold start (see function-environment.ts). */
   readonly environment: Record<string, string>;
-  /** Applies to the log group. */
+  /** What happens to the log group when the stack is deleted. */
   readonly removalPolicy: RemovalPolicy;
 }
 
 /**
  * A Node.js function bundled by esbuild on this machine (never in Docker, so `cdk synth` works
- * offline), with a role of its own that starts empty and a log group of its own.
+ * offline), with a role of its own that starts empty and a log group of its own. Logs stay in
+ * Lambda's text format: Powertools already writes JSON lines, and EMF documents must reach the log
+ * as they are written.
  *
  * The role has no managed policy: it gets write access to its log group and, from the caller,
  * exactly the actions the function uses. The AWS SDK is bundled rather than taken from the
@@ -54,7 +59,6 @@ export class SluiceFunction extends Construct {
       timeout: props.timeout,
       role: this.role,
       logGroup: this.logGroup,
-      loggingFormat: LoggingFormat.JSON,
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
       bundling: {
         forceDockerBundling: false,

@@ -34,6 +34,15 @@ export interface StreamProcessorProps {
   readonly stream?: IStream;
 
   /**
+   * Name of the new stream. Not allowed with `stream`.
+   *
+   * Valid range: 1-128 letters, digits, '_', '-' or '.'.
+   *
+   * @default `sluice-${appName}` - the name `sluice push --app` and local AWS mode use
+   */
+  readonly streamName?: string;
+
+  /**
    * Capacity mode of the new stream. Not allowed with `stream`.
    *
    * @default StreamMode.PROVISIONED
@@ -57,6 +66,16 @@ export interface StreamProcessorProps {
    * @default Duration.hours(24)
    */
   readonly streamRetention?: Duration;
+
+  /**
+   * Name of the checkpoint table. Table names are per account and region, so two deployments of
+   * one app in a region need different names.
+   *
+   * Valid range: 3-255 letters, digits, '_', '-' or '.'.
+   *
+   * @default `sluice-${appName}` - the table `sluice push` (published rates) and `sluice status` read
+   */
+  readonly tableName?: string;
 
   /**
    * Where the event source mapping starts reading a shard that has no checkpoint yet.
@@ -151,7 +170,7 @@ export interface StreamProcessorProps {
    *
    * Valid range: 1-55 seconds, whole seconds.
    *
-   * @default Duration.seconds(10)
+   * @default Duration.seconds(5) - the controller's own default (DEFAULT_CONTROL_INTERVAL_MS)
    */
   readonly controlInterval?: Duration;
 

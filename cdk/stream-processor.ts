@@ -54,13 +54,14 @@ export class StreamProcessor extends Construct {
     this.appName = app;
 
     this.stream = p.stream ?? new Stream(this, 'Stream', {
+      streamName: p.streamName,
       streamMode: p.streamMode,
       ...(p.streamMode === 'PROVISIONED' ? { shardCount: p.shardCount } : {}),
       retentionPeriod: p.streamRetention,
       encryption: StreamEncryption.MANAGED,
       removalPolicy: p.removalPolicy,
     });
-    this.table = checkpointTable(this, 'Checkpoints', p.removalPolicy);
+    this.table = checkpointTable(this, 'Checkpoints', p.tableName, p.removalPolicy);
     this.bucket = walBucket(this, 'Bucket', { walRetentionDays: p.walRetentionDays, versioned: p.bucketVersioned, removalPolicy: p.removalPolicy });
 
     const batchingWindowSeconds = p.batchInterval.toSeconds();
@@ -81,8 +82,9 @@ export class StreamProcessor extends Construct {
         ...(p.maxRatePerShard === undefined ? {} : { [ProcessorEnvironment.MAX_RATE_PER_SHARD]: String(p.maxRatePerShard) }),
       },
     });
-    // The commit is one TransactWriteItems of conditional Puts and ConditionChecks; IAM authorizes
-    // each item by its own action (there is no TransactWriteItems action).
+    // The checkpoint store's calls: get → GetItem, query → Query, and the fenced commit, one
+    // TransactWriteItems of conditional Puts and ConditionChecks, which IAM authorizes item by item
+    // (there is no TransactWriteItems action). State buckets are overwritten, never deleted.
     this.processor.role.addToPrincipalPolicy(new PolicyStatement({
       actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
       resources: [this.table.tableArn],
@@ -123,8 +125,10 @@ export class StreamProcessor extends Construct {
         ...(p.maxRatePerShard === undefined ? {} : { [ControllerEnvironment.MAX_RATE_PER_SHARD]: String(p.maxRatePerShard) }),
       },
     });
+    // Reads shard stats (Query, GetItem) and writes its own control items with conditional Puts;
+    // the checkpoint store never sends UpdateItem.
     this.controller.role.addToPrincipalPolicy(new PolicyStatement({
-      actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem'],
       resources: [this.table.tableArn],
     }));
     this.controller.role.addToPrincipalPolicy(new PolicyStatement({

@@ -20,8 +20,8 @@ export class WordCountStack extends Stack {
 
   constructor(scope: Construct, id: string, props: WordCountStackProps = {}) {
     super(scope, id, props);
+    // functions/processor.ts bundles examples/word-count.ts, the pipeline named 'word-count'.
     this.processor = new StreamProcessor(this, 'WordCount', {
-      pipelineEntry: 'examples/word-count.ts',
       appName: 'word-count',
       ...(props.destroyData ? { removalPolicy: RemovalPolicy.DESTROY } : {}),
     });

@@ -3,9 +3,9 @@ import { createProcessorHandler } from '../lib/runtime/lambda/create-processor-h
 
 /**
  * The processor Lambda: Kinesis event in, `KinesisStreamBatchResponse` out, one micro-batch of one
- * shard per invocation. Configured by SLUICE_APP, SLUICE_TABLE_NAME, SLUICE_BUCKET_NAME,
- * SLUICE_WAL_ENABLED, SLUICE_MAX_RATE_PER_SHARD, SLUICE_BATCH_INTERVAL_MS, SLUICE_MAX_BATCH_ATTEMPTS
- * and SLUICE_PIPELINE (see `loadProcessorConfig`), checked here at cold start.
+ * shard per invocation. Configured by APP_NAME, TABLE_NAME, BUCKET_NAME,
+ * WAL_ENABLED, MAX_RATE_PER_SHARD, BATCHING_WINDOW_SECONDS, MAX_BATCH_ATTEMPTS
+ * and PIPELINE (see `loadProcessorConfig`), checked here at cold start.
  *
  * The pipeline is bundled in: `sluice-pipeline` is the word count (tsconfig.json `paths`) unless the
  * bundler aliases it to the app's pipeline module (the StreamProcessor construct's `pipelineEntry`).

@@ -1,8 +1,13 @@
 import { Command, CommanderError } from 'commander';
 import { SluiceError } from '../core/errors';
+import { registerDev } from './commands/dev';
+import { registerPush } from './commands/push';
+import { registerQuarantine } from './commands/quarantine';
+import { registerReplay } from './commands/replay';
 import { registerRun } from './commands/run';
 import { registerSimulate } from './commands/simulate';
 import { registerState } from './commands/state';
+import { registerStatus } from './commands/status';
 
 /**
  * The `sluice` command. Each subcommand lives in `commands/` and registers itself here. Errors sluice
@@ -17,6 +22,11 @@ export async function main(argv: string[]): Promise<number> {
   registerRun(program);
   registerState(program);
   registerSimulate(program);
+  registerDev(program);
+  registerPush(program);
+  registerStatus(program);
+  registerQuarantine(program);
+  registerReplay(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

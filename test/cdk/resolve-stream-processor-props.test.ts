@@ -10,6 +10,8 @@ import { WORD_COUNT_PROPS } from './stream-processor-fixture';
 describe('resolveStreamProcessorProps', () => {
   it.each([
     ['appName is not a pipeline name', { appName: 'Word Count' }, /appName: must be 1-40 lowercase letters, digits or '-'.*\(given "Word Count"\)/],
+    ['streamName has a space', { streamName: 'my events' }, /^streamName: must be 1-128 letters, digits, '_', '-' or '\.' \(given "my events"\)$/],
+    ['tableName is too short', { tableName: 'ab' }, /^tableName: must be 3-255 letters, digits, '_', '-' or '\.' \(given "ab"\)$/],
     ['shardCount is 0', { shardCount: 0 }, rangeMessage('shardCount', 'an integer', 1, 500, '0')],
     ['shardCount is not whole', { shardCount: 1.5 }, rangeMessage('shardCount', 'an integer', 1, 500, '1.5')],
     ['shardCount is given for an on-demand stream', { streamMode: StreamMode.ON_DEMAND, shardCount: 2 }, /shardCount: is not allowed with an on-demand stream \(given 2\)/],
@@ -18,7 +20,7 @@ describe('resolveStreamProcessorProps', () => {
     ['batchInterval is not whole seconds', { batchInterval: Duration.millis(1_500) }, rangeMessage('batchInterval (seconds)', 'an integer', 0, 300, '1.5')],
     ['maxRatePerShard is 0', { maxRatePerShard: 0 }, rangeMessage('maxRatePerShard', 'a number', 1, 10000, '0')],
     ['walRetentionDays is 0', { walRetentionDays: 0 }, rangeMessage('walRetentionDays', 'an integer', 1, 3650, '0')],
-    ['retryAttempts is over 10000', { retryAttempts: 10_001 }, rangeMessage('retryAttempts', 'an integer', 0, 10000, '10001')],
+    ['retryAttempts is over 10000', { retryAttempts: 10_001 }, rangeMessage('retryAttempts', 'an integer', -1, 10000, '10001')],
     ['processorMemorySize is under 128 MiB', { processorMemorySize: 64 }, rangeMessage('processorMemorySize', 'an integer', 128, 10240, '64')],
     ['processorTimeout is over 15 minutes', { processorTimeout: Duration.minutes(16) }, rangeMessage('processorTimeout (seconds)', 'a number', 1, 900, '960')],
     ['controlInterval is over 55 seconds', { controlInterval: Duration.minutes(1) }, rangeMessage('controlInterval (seconds)', 'an integer', 1, 55, '60')],
@@ -27,10 +29,10 @@ describe('resolveStreamProcessorProps', () => {
     expect(() => resolveStreamProcessorProps({ ...WORD_COUNT_PROPS, ...overrides })).toThrow(message);
   });
 
-  it.each(['streamMode', 'shardCount', 'streamRetention'] as const)('rejects %s with a given stream', (field) => {
+  it.each(['streamName', 'streamMode', 'shardCount', 'streamRetention'] as const)('rejects %s with a given stream', (field) => {
     // Prepare
     const stack = new Stack();
-    const values = { streamMode: StreamMode.PROVISIONED, shardCount: 2, streamRetention: Duration.hours(48) };
+    const values = { streamName: 'events', streamMode: StreamMode.PROVISIONED, shardCount: 2, streamRetention: Duration.hours(48) };
     const props = { ...WORD_COUNT_PROPS, stream: new Stream(stack, 'Given'), [field]: values[field] };
     // Act / Assess
     expect(() => resolveStreamProcessorProps(props)).toThrow(`${field}: configures a new stream and is not allowed with an imported \`stream\``);
@@ -41,10 +43,13 @@ describe('resolveStreamProcessorProps', () => {
     const resolved = resolveStreamProcessorProps(WORD_COUNT_PROPS);
     // Assess
     expect({
+      streamName: resolved.streamName,
+      tableName: resolved.tableName,
       streamMode: resolved.streamMode,
       shardCount: resolved.shardCount,
       streamRetentionHours: resolved.streamRetention.toHours(),
       startingPosition: resolved.startingPosition,
+      processorEntry: resolved.processorEntry,
       batchIntervalMs: resolved.batchInterval.toMilliseconds(),
       batchSize: resolved.batchSize,
       walEnabled: resolved.walEnabled,
@@ -57,19 +62,22 @@ describe('resolveStreamProcessorProps', () => {
       iteratorAgeAlarmMinutes: resolved.iteratorAgeAlarmThreshold.toMinutes(),
       removalPolicy: resolved.removalPolicy,
     }).toEqual({
+      streamName: 'sluice-word-count',
+      tableName: 'sluice-word-count',
       streamMode: 'PROVISIONED',
       shardCount: 1,
       streamRetentionHours: 24,
       startingPosition: 'TRIM_HORIZON',
+      processorEntry: 'functions/processor.ts',
       batchIntervalMs: 1_000,
       batchSize: 1_000,
       walEnabled: true,
       walRetentionDays: 7,
       bucketVersioned: false,
-      retryAttempts: 10,
+      retryAttempts: -1,
       processorMemorySize: 1_024,
       processorTimeoutSeconds: 60,
-      controlIntervalSeconds: 10,
+      controlIntervalSeconds: 5,
       iteratorAgeAlarmMinutes: 5,
       removalPolicy: 'retain',
     });
@@ -97,5 +105,6 @@ describe('StreamProcessor', () => {
 /** A message that names the field, its kind and bounds, and the value given, whatever the wording between. */
 function rangeMessage(field: string, kind: string, min: number, max: number, given: string): RegExp {
   const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`^${escape(field)}: must be ${kind}\\b.*\\b${min}\\b.*\\b${max}\\b.* \\(given ${escape(given)}\\)$`);
+  const bound = (n: number): string => `(?<![\\d.])${escape(String(n))}(?![\\d.])`;
+  return new RegExp(`^${escape(field)}: must be ${kind}\\b.*${bound(min)}.*${bound(max)}.* \\(given ${escape(given)}\\)$`);
 }

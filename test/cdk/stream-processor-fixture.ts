@@ -5,7 +5,7 @@ import { StreamProcessor } from '../../cdk/stream-processor';
 import type { StreamProcessorProps } from '../../cdk/stream-processor-props';
 
 /** The props every test starts from: the word-count example. */
-export const WORD_COUNT_PROPS: StreamProcessorProps = { pipelineEntry: 'examples/word-count.ts', appName: 'word-count' };
+export const WORD_COUNT_PROPS: StreamProcessorProps = { appName: 'word-count' };
 
 /** A stack holding one {@link StreamProcessor}, and its template. */
 export interface Synthesized {
@@ -32,7 +32,8 @@ export function synthesize(
   overrides: Partial<StreamProcessorProps> | ((stack: Stack) => Partial<StreamProcessorProps>) = {},
   options: SynthesizeOptions = {},
 ): Synthesized {
-  const app = new App(options.bundle ? {} : { context: { 'aws:cdk:bundling-stacks': [] } });
+  // With a bundle, the template records each asset's folder in the assembly, as under the CLI.
+  const app = new App({ context: options.bundle ? { 'aws:cdk:enable-asset-metadata': true } : { 'aws:cdk:bundling-stacks': [] } });
   const stack = new Stack(app, 'Test');
   const extra = typeof overrides === 'function' ? overrides(stack) : overrides;
   const processor = new StreamProcessor(stack, 'WordCount', { ...WORD_COUNT_PROPS, ...extra });

@@ -93,7 +93,7 @@ describe('StreamProcessor', () => {
     });
 
     it('lets the controller read stats and write rates on the table, nothing more', () => {
-      expect(actionsOn(controller, ids.table)).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+      expect(actionsOn(controller, ids.table)).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']);
     });
 
     it('lets the controller read and retune only its own event source mapping', () => {

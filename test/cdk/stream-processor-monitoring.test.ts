@@ -1,8 +1,9 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, type Stack } from 'aws-cdk-lib';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SluiceMetrics } from '../../cdk/sluice-metrics';
+import { Match } from 'aws-cdk-lib/assertions';
+import { insightsQuery, searchShards, SluiceMetrics } from '../../cdk/sluice-metrics';
 import { logicalIdOf, synthesize, type Synthesized } from './stream-processor-fixture';
 
 let base: Synthesized;
@@ -13,24 +14,30 @@ beforeAll(() => {
 describe('StreamProcessorMonitoring', () => {
   describe('dashboard', () => {
     it.each([
-      ['records', SluiceMetrics.RECORDS],
-      ['processing delay', SluiceMetrics.PROCESSING_DELAY],
-      ['scheduling delay', SluiceMetrics.SCHEDULING_DELAY],
-      ['rate', SluiceMetrics.RATE_LIMIT],
-      ['quarantined records', SluiceMetrics.QUARANTINED_RECORDS],
-      ['processor iterator age', 'IteratorAge'],
-    ])('graphs the %s', (_name, metricName) => {
+      ['records, summed over the shards', `SUM(${searchShards('word-count', SluiceMetrics.records, 'Sum', 60)})`],
+      ['processing delay of each shard', searchShards('word-count', SluiceMetrics.processingMs, 'Maximum', 60)],
+      ['scheduling delay of each shard', searchShards('word-count', SluiceMetrics.schedulingDelayMs, 'Maximum', 60)],
+      ['quarantined records, summed over the shards', `SUM(${searchShards('word-count', SluiceMetrics.quarantined, 'Sum', 60)})`],
+    ])('graphs the %s', (_name, expression) => {
       // Prepare / Act
-      const body = dashboardBody(base);
+      const widgets = dashboardWidgets(base);
       // Assess
-      expect(body).toContain(`"${metricName}"`);
+      expect(widgets.flatMap((widget) => widget.properties.metrics ?? []).flat()).toContainEqual(expect.objectContaining({ expression }));
     });
 
-    it('reads the app’s metrics by namespace and service dimension', () => {
+    it('graphs the processor’s iterator age', () => {
       // Prepare / Act
-      const body = dashboardBody(base);
+      const metrics = dashboardWidgets(base).flatMap((widget) => widget.properties.metrics ?? []);
       // Assess
-      expect(body).toContain(`"${SluiceMetrics.NAMESPACE}","${SluiceMetrics.RECORDS}","${SluiceMetrics.SERVICE_DIMENSION}","word-count"`);
+      expect(metrics).toContainEqual(expect.arrayContaining(['AWS/Lambda', 'IteratorAge', 'FunctionName', { Ref: logicalIdOf(base.processor.processor.function) }]));
+    });
+
+    it('charts the rates the controller publishes, from its log group', () => {
+      // Prepare / Act
+      const query = dashboardWidgets(base).find((widget) => widget.type === 'log');
+      // Assess
+      expect(query?.properties.query).toContain(`SOURCE '${JSON.stringify({ Ref: logicalIdOf(base.processor.controller.logGroup) })}'`);
+      expect(query?.properties.query).toMatch(/filter message = "controller: rate published".*stats min\(rateLimit\).*by bin\(1m\)/s);
     });
   });
 
@@ -61,11 +68,9 @@ describe('StreamProcessorMonitoring', () => {
       });
     });
 
-    it('fires on any quarantined record', () => {
+    it('fires on any quarantined record, in any shard', () => {
       base.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        Namespace: SluiceMetrics.NAMESPACE,
-        MetricName: SluiceMetrics.QUARANTINED_RECORDS,
-        Dimensions: [{ Name: SluiceMetrics.SERVICE_DIMENSION, Value: 'word-count' }],
+        Metrics: [Match.objectLike({ Expression: insightsQuery('word-count', SluiceMetrics.quarantined, 'SUM'), Period: 300 })],
         Threshold: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       });
@@ -107,9 +112,26 @@ describe('StreamProcessorMonitoring', () => {
   });
 });
 
-/** The dashboard body with its `Fn::Join` flattened, so metric arrays read as JSON text. */
-function dashboardBody(synthesized: Synthesized): string {
+/** A dashboard widget as CloudWatch reads it. */
+interface Widget {
+  readonly type: string;
+  readonly properties: { metrics?: unknown[][]; query?: string; title?: string };
+}
+
+/**
+ * The dashboard's widgets. The body is a `Fn::Join` of JSON text and tokens (`{ Ref: id }`); a
+ * token that is a whole JSON value is put back as itself, one inside a string as its JSON text.
+ */
+function dashboardWidgets(synthesized: Synthesized): Widget[] {
   const [dashboard] = Object.values(synthesized.template.findResources('AWS::CloudWatch::Dashboard')) as Array<{ Properties: { DashboardBody: unknown } }>;
+  const tokens: unknown[] = [];
   const body = dashboard!.Properties.DashboardBody as { 'Fn::Join': [string, unknown[]] };
-  return body['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join('');
+  const text = body['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : `@@token${tokens.push(part) - 1}@@`)).join('');
+  const parsed = JSON.parse(text, (_key, value: unknown) => {
+    if (typeof value !== 'string') return value;
+    const whole = /^@@token(\d+)@@$/.exec(value);
+    // A token inside a longer string (a log query's SOURCE) reads as its JSON.
+    return whole ? tokens[Number(whole[1])] : value.replace(/@@token(\d+)@@/g, (_m, i: string) => JSON.stringify(tokens[Number(i)]));
+  }) as { widgets: Widget[] };
+  return parsed.widgets;
 }

@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { Duration, type App } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { StreamMode, Stream } from 'aws-cdk-lib/aws-kinesis';
@@ -7,6 +9,8 @@ import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { logicalIdOf, synthesize, type Synthesized } from './stream-processor-fixture';
+
+const execFileAsync = promisify(execFile);
 
 // One synthesized stack with the defaults, bundled, shared by every test that reads it.
 let base: Synthesized;
@@ -18,6 +22,10 @@ describe('StreamProcessor', () => {
   describe('stream', () => {
     it('encrypts a new stream with the AWS managed Kinesis key', () => {
       base.template.hasResourceProperties('AWS::Kinesis::Stream', { StreamEncryption: { EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' } });
+    });
+
+    it('names a new stream sluice-<app> by default, as the CLI expects', () => {
+      base.template.hasResourceProperties('AWS::Kinesis::Stream', { Name: 'sluice-word-count' });
     });
 
     it('creates a provisioned stream with one shard by default', () => {
@@ -48,6 +56,17 @@ describe('StreamProcessor', () => {
         KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
         AttributeDefinitions: Match.arrayWith([{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }]),
       });
+    });
+
+    it('names the table sluice-<app> by default, where sluice push and status look', () => {
+      base.template.hasResourceProperties('AWS::DynamoDB::Table', { TableName: 'sluice-word-count' });
+    });
+
+    it('names the table tableName when given', () => {
+      // Prepare / Act
+      const { template } = synthesize({ tableName: 'word-count-staging' });
+      // Assess
+      template.hasResourceProperties('AWS::DynamoDB::Table', { TableName: 'word-count-staging' });
     });
 
     it('bills on demand', () => {
@@ -115,13 +134,19 @@ describe('StreamProcessor', () => {
   });
 
   describe('processor', () => {
-    it('bundles functions/processor.ts locally into an ES module that exports handler', () => {
+    it.each([
+      ['processor', () => base.processor.processor.function, { APP_NAME: 'word-count', PIPELINE: 'word-count', TABLE_NAME: 'checkpoints', BUCKET_NAME: 'wal-bucket' }],
+      ['controller', () => base.processor.controller.function, { SLUICE_APP: 'word-count', SLUICE_TABLE_NAME: 'checkpoints' }],
+    ] as const)('bundles the %s into an ES module whose handler loads in Node', async (_name, fn, env) => {
       // Prepare
-      const processor = propertiesOf(base, base.processor.processor.function, 'Metadata');
-      // Act
-      const bundle = readFileSync(join(assemblyDir(base), String(processor['aws:asset:path']), 'index.mjs'), 'utf8');
+      const asset = String(propertiesOf(base, fn(), 'Metadata')['aws:asset:path']);
+      const bundle = pathToFileURL(join(assemblyDir(base), asset, 'index.mjs')).href;
+      // Act: a fresh Node, as Lambda's runtime would load it (cold start included).
+      const { stdout } = await execFileAsync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(bundle)}); process.stdout.write(typeof m.handler);`], {
+        env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', ...env },
+      });
       // Assess
-      expect(bundle).toMatch(/export\s*\{[^}]*\bhandler\b[^}]*\}/);
+      expect(stdout).toBe('function');
     });
 
     it('tells the processor its app, table and bucket through the environment', () => {
@@ -129,10 +154,13 @@ describe('StreamProcessor', () => {
       const { Environment } = propertiesOf(base, base.processor.processor.function) as { Environment: { Variables: Record<string, unknown> } };
       // Assess
       expect(Environment.Variables).toMatchObject({
-        SLUICE_APP: 'word-count',
-        SLUICE_TABLE_NAME: { Ref: logicalIdOf(base.processor.table) },
-        SLUICE_BUCKET_NAME: { Ref: logicalIdOf(base.processor.bucket) },
-        SLUICE_WAL_ENABLED: 'true',
+        APP_NAME: 'word-count',
+        PIPELINE: 'word-count',
+        TABLE_NAME: { Ref: logicalIdOf(base.processor.table) },
+        BUCKET_NAME: { Ref: logicalIdOf(base.processor.bucket) },
+        WAL_ENABLED: 'true',
+        BATCHING_WINDOW_SECONDS: '1',
+        POWERTOOLS_METRICS_NAMESPACE: 'sluice',
       });
     });
   });
@@ -150,8 +178,15 @@ describe('StreamProcessor', () => {
       base.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BisectBatchOnFunctionError: true });
     });
 
-    it('bounds retries at 10 by default', () => {
-      base.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { MaximumRetryAttempts: 10 });
+    it('retries a failing batch until it succeeds by default, since rate deferrals count as retries', () => {
+      base.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { MaximumRetryAttempts: -1 });
+    });
+
+    it('bounds retries at retryAttempts when given', () => {
+      // Prepare / Act
+      const { template } = synthesize({ retryAttempts: 10 });
+      // Assess
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { MaximumRetryAttempts: 10 });
     });
 
     it('sends a batch that exhausted its retries to the bucket', () => {

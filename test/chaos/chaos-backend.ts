@@ -5,28 +5,41 @@ import { DynamoDbCheckpointStore } from '../../lib/adapters/aws/dynamodb-checkpo
 import { S3ObjectStore } from '../../lib/adapters/aws/s3-object-store';
 import { MemoryCheckpointStore } from '../../lib/adapters/local/memory-checkpoint-store';
 import { MemoryObjectStore } from '../../lib/adapters/local/memory-object-store';
+import type { FaultKind } from '../helpers/faults/fault-plan';
+import { loseResponses } from '../helpers/faults/lost-responses';
+import { seededRandom } from '../helpers/run-cli';
 import type { ScheduleStores } from './run-schedule';
+
+/** Share of commits and WAL/quarantine puts whose response the emulator backend loses. */
+const LOST_RESPONSE_RATE = 0.05;
 
 /** Where schedules keep their checkpoints and objects. */
 export interface ChaosBackend {
   readonly name: string;
   /** Stores for one schedule; schedules are namespaced by their app name. */
   stores(): ScheduleStores;
+  /** Faults the backend injected itself, below the ports (lost responses in the SDK). */
+  faults(): Partial<Record<FaultKind, number>>;
   /** Deletes what the run created. */
   close(): Promise<void>;
 }
 
 /** Maps and arrays in this process: fast, for the thousand-schedule run. */
 export function memoryBackend(): ChaosBackend {
-  return { name: 'memory', stores: () => ({ checkpoints: new MemoryCheckpointStore(), objects: new MemoryObjectStore() }), close: async () => undefined };
+  return { name: 'memory', stores: () => ({ checkpoints: new MemoryCheckpointStore(), objects: new MemoryObjectStore() }), faults: () => ({}), close: async () => undefined };
 }
 
 /**
  * A DynamoDB table and an S3 bucket at `endpoint` (moto, LocalStack), created for the run and
- * deleted after it: the same adapters as on Lambda, with the emulator's real conditions.
+ * deleted after it: the same adapters as on Lambda, with the emulator's real conditions. The SDK
+ * clients lose a share of commit and put responses after the service applied them, so the SDK's
+ * own retries meet their effects.
  */
-export async function endpointBackend(endpoint: string, runId: string): Promise<ChaosBackend> {
+export async function endpointBackend(endpoint: string, runId: string, seed: number): Promise<ChaosBackend> {
   const aws = createAwsClients({ endpoint, region: process.env.AWS_REGION ?? 'us-east-1' });
+  const random = seededRandom(seed ^ 0x3c6ef372);
+  const lostCommits = loseResponses(aws.dynamodb, { random, rate: LOST_RESPONSE_RATE, commands: ['TransactWriteItemsCommand'] });
+  const lostPuts = loseResponses(aws.s3, { random, rate: LOST_RESPONSE_RATE, commands: ['PutObjectCommand'] });
   const tableName = `sluice-chaos-${runId}`;
   const bucket = `sluice-chaos-${runId}`;
   await DynamoDbCheckpointStore.createTable(aws.dynamodb, tableName);
@@ -36,6 +49,7 @@ export async function endpointBackend(endpoint: string, runId: string): Promise<
   return {
     name: `endpoint ${endpoint}`,
     stores: () => ({ checkpoints, objects }),
+    faults: () => ({ 'lost-response': lostCommits.lost + lostPuts.lost }),
     async close() {
       await aws.dynamodb.send(new DeleteTableCommand({ TableName: tableName }));
       for (;;) {

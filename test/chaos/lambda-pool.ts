@@ -2,6 +2,7 @@ import type { ForeachBatchFn } from '../../lib/core/pipeline/op-spec';
 import type { SourceRecord } from '../../lib/core/source-record';
 import type { CheckpointStore } from '../../lib/ports/checkpoint-store';
 import type { Clock } from '../../lib/ports/clock';
+import type { Metrics } from '../../lib/ports/metrics';
 import type { ObjectStore } from '../../lib/ports/object-store';
 import { BatchRetryPolicy } from '../../lib/runtime/batch-retry-policy';
 import { MicroBatchProcessor, type ProcessResult } from '../../lib/runtime/micro-batch-processor';
@@ -22,7 +23,11 @@ export interface PoolOptions {
   /** `undefined`: no failure policy, a failing batch is retried without bound. */
   readonly maxBatchAttempts: number | undefined;
   readonly maxRecordBytes: number;
+  /** Where every instance reports its batches (through its invocation's injector). */
+  readonly metrics: Metrics;
 }
+
+type Ports = { checkpoints: CheckpointStore; objects: ObjectStore; sink: ForeachBatchFn; metrics: Metrics };
 
 /** How an invocation ended, as the ESM sees it. */
 export type InvocationOutcome =
@@ -35,7 +40,7 @@ export type InvocationOutcome =
 export class LambdaInstance {
   readonly processor: MicroBatchProcessor;
   #injector = new FaultInjector(noFaults);
-  #ports: { checkpoints: CheckpointStore; objects: ObjectStore; sink: ForeachBatchFn };
+  #ports: Ports;
 
   constructor(readonly id: number, private readonly o: PoolOptions) {
     this.#ports = this.#wrap(this.#injector);
@@ -51,8 +56,12 @@ export class LambdaInstance {
       list: (prefix) => this.#ports.objects.list(prefix),
       delete: (key) => this.#ports.objects.delete(key),
     };
+    const metrics: Metrics = {
+      batchCommitted: (stats) => this.#ports.metrics.batchCommitted(stats),
+      recordsQuarantined: (shardId, count) => this.#ports.metrics.recordsQuarantined?.(shardId, count),
+    };
     const pipeline = chaosPipeline((items, info) => this.#ports.sink(items, info));
-    const failurePolicy = o.maxBatchAttempts === undefined ? undefined : new BatchRetryPolicy({ app: o.app, pipeline, checkpoints, objects, clock: o.clock, maxAttempts: o.maxBatchAttempts });
+    const failurePolicy = o.maxBatchAttempts === undefined ? undefined : new BatchRetryPolicy({ app: o.app, pipeline, checkpoints, objects, clock: o.clock, metrics, maxAttempts: o.maxBatchAttempts });
     this.processor = new MicroBatchProcessor({
       app: o.app,
       pipeline,
@@ -63,6 +72,7 @@ export class LambdaInstance {
       maxRatePerShard: o.maxRatePerShard,
       rateGate: tokenBucketGate(),
       maxRecordBytes: o.maxRecordBytes,
+      metrics,
       failurePolicy,
     });
   }
@@ -79,8 +89,8 @@ export class LambdaInstance {
     return this.#injector;
   }
 
-  #wrap(injector: FaultInjector): { checkpoints: CheckpointStore; objects: ObjectStore; sink: ForeachBatchFn } {
-    return { checkpoints: injector.checkpoints(this.o.checkpoints), objects: injector.objects(this.o.objects), sink: injector.sink(this.o.output.write) };
+  #wrap(injector: FaultInjector): Ports {
+    return { checkpoints: injector.checkpoints(this.o.checkpoints), objects: injector.objects(this.o.objects), sink: injector.sink(this.o.output.write), metrics: injector.metrics(this.o.metrics) };
   }
 }
 

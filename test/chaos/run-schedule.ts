@@ -1,4 +1,5 @@
 import type { CheckpointStore } from '../../lib/ports/checkpoint-store';
+import type { Metrics } from '../../lib/ports/metrics';
 import type { ObjectStore } from '../../lib/ports/object-store';
 import { FakeClock } from '../helpers/fake-clock';
 import { FAULT_KINDS, type FaultKind } from '../helpers/faults/fault-plan';
@@ -36,7 +37,8 @@ export interface ScheduleStores {
 export async function runSchedule(config: ScheduleConfig, stores: ScheduleStores): Promise<ScheduleReport> {
   const clock = new FakeClock({ startMs: 1_700_000_000_000 });
   const output = new OutputLog();
-  const pool = new LambdaPool({ app: config.app, ...stores, clock, output, walEnabled: config.walEnabled, maxRatePerShard: config.maxRatePerShard, maxBatchAttempts: config.maxBatchAttempts, maxRecordBytes: config.maxRecordBytes });
+  const metrics: Metrics = { batchCommitted: () => undefined, recordsQuarantined: () => undefined };
+  const pool = new LambdaPool({ app: config.app, ...stores, clock, output, metrics, walEnabled: config.walEnabled, maxRatePerShard: config.maxRatePerShard, maxBatchAttempts: config.maxBatchAttempts, maxRecordBytes: config.maxRecordBytes });
   const esm = new ChaosEsm(config, pool, clock, seededRandom(config.seed ^ 0x2545f491));
   const violations: string[] = [];
   try {
@@ -46,7 +48,13 @@ export async function runSchedule(config: ScheduleConfig, stores: ScheduleStores
     violations.push(`the schedule itself failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   }
   violations.push(...esm.violations);
-  const verdict = await checkOracle(config, stores, chaosPipeline(output.write), output);
+  const verdict = await checkOracle(config, stores, chaosPipeline(output.write), output).catch((error: unknown) => ({
+    lost: 0,
+    duplicated: 0,
+    recordQuarantines: 0,
+    batchQuarantines: 0,
+    violations: [`the final state does not read back: ${error instanceof Error ? error.message : String(error)}`],
+  }));
   violations.push(...verdict.violations);
   const faults = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
   for (const injector of pool.injectors) for (const [kind, n] of Object.entries(injector.counts())) faults[kind as FaultKind] += n;

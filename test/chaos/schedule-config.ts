@@ -29,6 +29,9 @@ export interface ScheduleSize {
 
 export const DEFAULT_SCHEDULE_SIZE: ScheduleSize = { maxShards: 3, maxRecordsPerShard: 120, maxSteps: 40 };
 
+/** For emulators, where every port call is an HTTP round trip. */
+export const SMALL_SCHEDULE_SIZE: ScheduleSize = { maxShards: 2, maxRecordsPerShard: 40, maxSteps: 16 };
+
 /**
  * Draws schedule `index` of a run seeded `seed`. A schedule replays from (seed, index) alone:
  * `npm run chaos -- --seed S --only I` re-runs the one that failed.
@@ -52,7 +55,7 @@ export function drawSchedule(seed: number, index: number, size: ScheduleSize = D
       maxRecordBytes,
     }),
   }));
-  const intensity = 0.02 + random() * 0.1;
+  const intensity = 0.03 + random() * 0.12;
   const share = (weight: number): number => intensity * weight;
   return {
     seed: scheduleSeed,

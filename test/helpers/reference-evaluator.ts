@@ -150,8 +150,8 @@ function mapWithState(op: MapWithStateOp, pairs: Array<[unknown, unknown]>, arri
   for (const [k, values] of grouped) {
     if (op.eventTime !== undefined) values.sort((a, b) => a.t - b.t);
     let current: { exists: boolean; value: unknown } = { exists: st.has(k), value: st.get(k)?.[0] };
-    for (const { v } of values) {
-      const handle = naiveHandle(current, false);
+    for (const { v, t } of values) {
+      const handle = naiveHandle(current, false, t);
       const r = op.fn(decodeKey(k), v, handle.api);
       current = handle.result();
       if (r !== undefined) out.push(r);
@@ -177,13 +177,13 @@ function mapWithState(op: MapWithStateOp, pairs: Array<[unknown, unknown]>, arri
 
 function timeOut(op: MapWithStateOp, st: Map<string, [unknown, number]>, clock: number, buckets: number, out: unknown[]): void {
   for (const [k, [v]] of inBucketOrder(st, buckets).filter(([, [, at]]) => clock - at >= op.idleTimeoutMs!)) {
-    const r = op.fn(decodeKey(k), undefined, naiveHandle({ exists: true, value: v }, true).api);
+    const r = op.fn(decodeKey(k), undefined, naiveHandle({ exists: true, value: v }, true, clock).api);
     if (r !== undefined) out.push(r);
     st.delete(k);
   }
 }
 
-function naiveHandle(start: { exists: boolean; value: unknown }, timingOut: boolean) {
+function naiveHandle(start: { exists: boolean; value: unknown }, timingOut: boolean, timeMs: number) {
   let cur = { ...start };
   const api = {
     exists: () => cur.exists,
@@ -200,6 +200,7 @@ function naiveHandle(start: { exists: boolean; value: unknown }, timingOut: bool
       cur = { exists: false, value: undefined };
     },
     isTimingOut: () => timingOut,
+    timestampMs: () => timeMs,
   };
   return { api, result: () => cur };
 }

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../../core/errors';
+import { openLocalAwsApp } from '../../runtime/local-esm/local-aws-app';
 import { defaultCheckpointDir, openLocalStores } from '../../runtime/open-local-app';
 import { readMergedState, stateToJson } from '../../runtime/read-merged-state';
 import { loadPipeline } from '../load-pipeline';
@@ -13,6 +14,9 @@ const dumpSchema = z.object({
   app: z.string().optional(),
   checkpointDir: z.string().min(1).optional(),
   operator: z.string().optional(),
+  endpoint: z.url().optional(),
+  stream: z.string().optional(),
+  region: z.string().optional(),
 });
 
 /** `sluice state dump`: prints a stateful operator's state, merged across shards, as one JSON object. */
@@ -25,10 +29,22 @@ export function registerState(program: Command): void {
     .option('--app <name>', 'app name (default: the pipeline name)')
     .option('--checkpoint-dir <dir>', 'local checkpoint directory (default: .sluice/<app>)')
     .option('--operator <id>', "stateful operator to dump (default: the pipeline's last)")
+    .option('--endpoint <url>', 'local AWS mode (sluice dev): read the table sluice-<app> on this emulator (default: AWS_ENDPOINT_URL with --stream)')
+    .option('--stream <name>', "local AWS mode: the app's Kinesis stream")
+    .option('--region <region>', 'local AWS mode: region of the table', 'us-east-1')
     .action(async (raw: Record<string, unknown>) => {
       const o = parseOptions(dumpSchema, raw);
       const pipeline = await loadPipeline(o.pipeline);
       const app = o.app ?? pipeline.name;
+      if (o.endpoint !== undefined || o.stream !== undefined) {
+        const aws = openLocalAwsApp({ app, endpoint: o.endpoint, region: o.region });
+        try {
+          process.stdout.write(`${JSON.stringify(stateToJson(await readMergedState(aws.checkpoints, app, pipeline, o.operator)))}\n`);
+        } finally {
+          aws.clients.destroy();
+        }
+        return;
+      }
       const dir = o.checkpointDir ?? defaultCheckpointDir(app);
       if (!existsSync(join(dir, 'checkpoint.sqlite'))) throw new ConfigError('--checkpoint-dir', `no checkpoint in ${dir} (run the pipeline first, or point at its directory)`);
       const { checkpoints } = openLocalStores(dir);

@@ -57,10 +57,11 @@ export function createMapWithStateBarrier(op: MapWithStateOp, record: RecordCont
     const key = decodeKey(k);
     const bucket = state.bucketOf(k);
     const prev = state.getIn(bucket, k);
-    const handle = new KeyStateHandle<unknown>(prev?.value, prev !== undefined, false);
+    const handle = new KeyStateHandle<unknown>(prev?.value, prev !== undefined, false, ctx.batchTimeMs);
     const emitted: unknown[] = [];
     try {
-      for (const [value] of list) {
+      for (const [value, timeMs] of list) {
+        if (op.eventTime !== undefined) handle.timeMs = timeMs;
         const r = op.fn(key, value, handle);
         if (r !== undefined) emitted.push(r);
       }
@@ -86,7 +87,7 @@ export function createMapWithStateBarrier(op: MapWithStateOp, record: RecordCont
     for (const [k, value] of expired) {
       const key = decodeKey(k);
       try {
-        const r = op.fn(key, undefined, new KeyStateHandle<unknown>(value, true, true));
+        const r = op.fn(key, undefined, new KeyStateHandle<unknown>(value, true, true, clockMs));
         if (r !== undefined) out.push(r);
       } catch (error) {
         // The key is removed all the same (a throwing timeout would otherwise fire every batch); its state goes to quarantine.

@@ -13,6 +13,12 @@ export interface KeyState<S> {
   remove(): void;
   /** True when the function is called because the key was idle for the timeout (then `value` is `undefined`). */
   isTimingOut(): boolean;
+  /**
+   * The time of the value being applied, like Flink's `Context.timestamp()`: its event time with
+   * `eventTime`, else the batch time. While timing out, the time that timed the key out (the
+   * watermark, or the batch time).
+   */
+  timestampMs(): number;
 }
 
 /** The {@link KeyState} handed to one key's calls within a batch. */
@@ -21,11 +27,14 @@ export class KeyStateHandle<S> implements KeyState<S> {
   #exists: boolean;
   #changed = false;
   readonly #timingOut: boolean;
+  /** Set by the operator before each call. */
+  timeMs: number;
 
-  constructor(value: S | undefined, exists: boolean, timingOut: boolean) {
+  constructor(value: S | undefined, exists: boolean, timingOut: boolean, timeMs: number) {
     this.#value = value;
     this.#exists = exists;
     this.#timingOut = timingOut;
+    this.timeMs = timeMs;
   }
 
   exists(): boolean {
@@ -57,6 +66,10 @@ export class KeyStateHandle<S> implements KeyState<S> {
 
   isTimingOut(): boolean {
     return this.#timingOut;
+  }
+
+  timestampMs(): number {
+    return this.timeMs;
   }
 
   /** True when `update` or `remove` was called. */

@@ -8,6 +8,7 @@ import { StorageKeys } from '../storage-keys';
 
 /** The estimators the controller can run: sluice's guarded PID, or Spark's exact one. */
 export const RATE_ESTIMATOR_KINDS = ['sluice', 'pid'] as const;
+/** `sluice` (`SluiceRateController`) or `pid` (Spark's `PidRateEstimator`); both keep a `PidState`, so a switch keeps the memory. */
 export type RateEstimatorKind = (typeof RATE_ESTIMATOR_KINDS)[number];
 
 /** The checkpoint totals at one controller sample: the next sample is differenced against them. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_BATCH_INTERVAL_MS } from '../../core/defaults';
 import { ConfigError } from '../../core/errors';
 import { INITIAL_PID_STATE } from '../../core/rate/pid-state';
 import { RATE_ESTIMATOR_KINDS } from './control-item';
@@ -13,6 +14,8 @@ export interface ControllerConfig {
   /** Longest an invocation loops; EventBridge starts the next one a minute after this one. */
   readonly loopBudgetMs: number;
   readonly estimator: EstimatorConfig;
+  /** The mapping's batching window as deployed (the batch interval in whole seconds, possibly 0). */
+  readonly batchingWindowSeconds: number;
   /** The processor's event source mapping to retune; `undefined` = leave it alone. */
   readonly eventSourceMappingId: string | undefined;
   /** Fewest milliseconds between two changes of the mapping. */
@@ -44,7 +47,7 @@ const schema = z.object({
   SLUICE_TABLE_NAME: z.preprocess(blank, z.string({ error: 'is required: the DynamoDB checkpoint table' }).regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name: 3-255 letters, digits, "_", "-" or "."')),
   SLUICE_CONTROL_INTERVAL_MS: count(1_000, 55_000, 'must be whole milliseconds from 1000 to 55000').default(DEFAULT_CONTROL_INTERVAL_MS),
   SLUICE_CONTROLLER_BUDGET_MS: count(1_000, 840_000, 'must be whole milliseconds from 1000 to 840000').default(DEFAULT_LOOP_BUDGET_MS),
-  SLUICE_BATCH_INTERVAL_MS: count(10, 3_600_000, 'must be whole milliseconds from 10 to 3600000').default(1_000),
+  SLUICE_BATCH_INTERVAL_MS: count(0, 300_000, 'must be whole milliseconds from 0 to 300000 (the mapping\'s largest window)').default(DEFAULT_BATCH_INTERVAL_MS),
   SLUICE_RATE_ESTIMATOR: z.preprocess(blank, z.enum(RATE_ESTIMATOR_KINDS, { error: 'must be "sluice" or "pid"' }).default('sluice')),
   SLUICE_MAX_RATE_PER_SHARD: positive('must be a number of records per second > 0'),
   SLUICE_PID_PROPORTIONAL: gain('must be a number >= 0'),
@@ -73,7 +76,9 @@ export function loadControllerConfig(env: Readonly<Record<string, string | undef
   const d = parsed.data;
   const estimator: EstimatorConfig = {
     kind: d.SLUICE_RATE_ESTIMATOR,
-    batchIntervalMs: d.SLUICE_BATCH_INTERVAL_MS,
+    // A mapping without a batching window has no interval of its own: the processors then pace on
+    // Spark's usual second, and the PID must shed backlogs over the same period.
+    batchIntervalMs: d.SLUICE_BATCH_INTERVAL_MS > 0 ? d.SLUICE_BATCH_INTERVAL_MS : DEFAULT_BATCH_INTERVAL_MS,
     proportional: d.SLUICE_PID_PROPORTIONAL,
     integral: d.SLUICE_PID_INTEGRAL,
     derivative: d.SLUICE_PID_DERIVATIVE,
@@ -88,6 +93,7 @@ export function loadControllerConfig(env: Readonly<Record<string, string | undef
     controlIntervalMs: d.SLUICE_CONTROL_INTERVAL_MS,
     loopBudgetMs: d.SLUICE_CONTROLLER_BUDGET_MS,
     estimator,
+    batchingWindowSeconds: Math.round(d.SLUICE_BATCH_INTERVAL_MS / 1000),
     eventSourceMappingId: d.SLUICE_EVENT_SOURCE_MAPPING_ID,
     esmMinUpdateIntervalMs: d.SLUICE_ESM_MIN_UPDATE_INTERVAL_SECONDS * 1000,
     esmChangeFactor: d.SLUICE_ESM_CHANGE_FACTOR,

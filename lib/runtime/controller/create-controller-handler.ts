@@ -64,6 +64,7 @@ export function createControllerHandler(config: ControllerConfig, deps: Controll
         esm = await tuneEventSourceMapping(deps.mappings, config.eventSourceMappingId, {
           shardRates: Object.values(summary.rates).filter((r): r is number => r !== undefined),
           batchIntervalMs: config.estimator.batchIntervalMs,
+          batchingWindowSeconds: config.batchingWindowSeconds,
           nowMs: clock.nowMs(),
           minUpdateIntervalMs: config.esmMinUpdateIntervalMs,
           changeFactor: config.esmChangeFactor,

@@ -20,6 +20,8 @@ export interface EsmPlanInput {
   /** The rates published for the app's shards, records per second. */
   readonly shardRates: readonly number[];
   readonly batchIntervalMs: number;
+  /** The window the processors were deployed with; an update keeps (or restores) it. */
+  readonly batchingWindowSeconds: number;
   readonly nowMs: number;
   /** Fewest milliseconds between two changes of the mapping. */
   readonly minUpdateIntervalMs: number;
@@ -34,21 +36,17 @@ export type EsmPlan =
 
 /** Lambda's range of BatchSize for Kinesis. */
 const MAX_BATCH_SIZE = 10_000;
-/** Lambda's largest batching window. */
-const MAX_WINDOW_SECONDS = 300;
-/** Above this BatchSize the Lambda API text asks for a window of at least 1 s; honouring it is harmless. */
-const WINDOW_FREE_BATCH_SIZE = 10;
 
 /**
  * The settings the mapping should have at the fastest shard's rate: a batch holds one batch
- * interval of records, and the window is the time such a batch takes to arrive. So an invocation
- * brings about what the processor will admit, and few records are deferred and read again.
+ * interval of records, so an invocation brings about what the processor will admit and few records
+ * are deferred and read again. The batching window stays the one the processors were deployed
+ * with: their allowance schedule counts it as wait by design (`BATCHING_WINDOW_SECONDS`), and a
+ * full batch is invoked at once whatever the window, so moving it would change nothing but that.
  */
-export function desiredEsmTuning(maxRatePerSec: number, batchIntervalMs: number): EsmTuning {
+export function desiredEsmTuning(maxRatePerSec: number, batchIntervalMs: number, batchingWindowSeconds: number): EsmTuning {
   const batchSize = Math.min(MAX_BATCH_SIZE, Math.max(1, Math.ceil((maxRatePerSec * batchIntervalMs) / 1000)));
-  const fill = Math.round(batchSize / maxRatePerSec);
-  const floor = batchSize > WINDOW_FREE_BATCH_SIZE ? 1 : 0;
-  return { batchSize, maximumBatchingWindowInSeconds: Math.min(MAX_WINDOW_SECONDS, Math.max(floor, fill)) };
+  return { batchSize, maximumBatchingWindowInSeconds: batchingWindowSeconds };
 }
 
 /**
@@ -62,7 +60,7 @@ export function desiredEsmTuning(maxRatePerSec: number, batchIntervalMs: number)
 export function planEsmUpdate(input: EsmPlanInput): EsmPlan {
   const rates = input.shardRates.filter((r) => Number.isFinite(r) && r > 0);
   if (rates.length === 0) return { action: 'keep', reason: 'no shard has a published rate' };
-  const desired = desiredEsmTuning(Math.max(...rates), input.batchIntervalMs);
+  const desired = desiredEsmTuning(Math.max(...rates), input.batchIntervalMs, input.batchingWindowSeconds);
   const { mapping } = input;
   const ratio = desired.batchSize / mapping.batchSize;
   if (ratio <= input.changeFactor && ratio >= 1 / input.changeFactor) {

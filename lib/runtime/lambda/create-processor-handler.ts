@@ -6,6 +6,7 @@ import { EmfMetrics } from '../../adapters/aws/emf-metrics';
 import { S3ObjectStore } from '../../adapters/aws/s3-object-store';
 import { SystemClock } from '../../adapters/local/system-clock';
 import { compilePipeline, type CompiledPipeline } from '../../core/engine/compile-pipeline';
+import { DEFAULT_BATCH_INTERVAL_MS } from '../../core/defaults';
 import { SluiceError, StateLimitError } from '../../core/errors';
 import { Stream } from '../../core/pipeline/stream';
 import { compareSeq, type SourceRecord } from '../../core/source-record';
@@ -14,8 +15,9 @@ import type { Clock } from '../../ports/clock';
 import type { Metrics } from '../../ports/metrics';
 import type { ObjectStore } from '../../ports/object-store';
 import type { OutputSink } from '../../ports/output-sink';
+import { allowanceScheduleGate } from '../allowance-schedule-gate';
+import { BatchRetryPolicy } from '../batch-retry-policy';
 import { MicroBatchProcessor } from '../micro-batch-processor';
-import { tokenBucketGate } from '../token-bucket-gate';
 import { decodeKinesisEvent } from './decode-kinesis-event';
 import { invocationDelays } from './invocation-delays';
 import { LoggerOutputSink } from './logger-output-sink';
@@ -23,7 +25,7 @@ import { loadProcessorConfig, type ProcessorConfig } from './processor-config';
 
 /** What a processor handler is built from besides its pipeline; each default is what Lambda uses. */
 export interface ProcessorHandlerDeps {
-  /** @default process.env */
+  /** Variables named in {@link loadProcessorConfig}. @default process.env */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** @default createAwsClients() (honours AWS_ENDPOINT_URL) */
   readonly clients?: AwsClients;
@@ -56,8 +58,10 @@ export type ProcessorHandler = ((event: KinesisStreamEvent, context?: Context) =
  * Per invocation: decode the event, run the micro-batch protocol, and answer `batchItemFailures`
  * with ONE entry — the first record the rate limit deferred — so the ESM redelivers from there
  * (`ReportBatchItemFailures` must be on). Errors are thrown, never swallowed: the ESM then retries
- * the batch, and every record already committed is dropped as a redelivery. The mapping must not
- * discard batches either: keep MaximumRetryAttempts at -1, or a deferral could end as a discard.
+ * the batch, and every record already committed is dropped as a redelivery. A batch that keeps
+ * failing is quarantined after `MAX_BATCH_ATTEMPTS` attempts (transient and configuration
+ * errors excepted), so the mapping's own retry limit should stay above that, or unlimited: a
+ * mapping that discards a batch skips records sluice never saw.
  *
  * @example
  * export const handler = createProcessorHandler(pipeline('clicks').map(JSON.parse).countByValue());
@@ -68,18 +72,27 @@ export function createProcessorHandler<T>(pipeline: Stream<T> | CompiledPipeline
   const logger = deps.logger ?? new Logger({ serviceName: config.app });
   const clients = deps.checkpoints !== undefined && deps.objects !== undefined ? undefined : (deps.clients ?? createAwsClients());
   const clock = deps.clock ?? new SystemClock();
+  const app = config.app;
+  const checkpoints = deps.checkpoints ?? new DynamoDbCheckpointStore({ client: clients!.dynamodb, tableName: config.tableName });
+  const objects = deps.objects ?? new S3ObjectStore({ client: clients!.s3, bucket: config.bucketName });
+  const metrics = deps.metrics ?? new EmfMetrics({ app });
   const processor = new MicroBatchProcessor({
-    app: config.app,
+    app,
     pipeline: compiled,
-    checkpoints: deps.checkpoints ?? new DynamoDbCheckpointStore({ client: clients!.dynamodb, tableName: config.tableName }),
-    objects: deps.objects ?? new S3ObjectStore({ client: clients!.s3, bucket: config.bucketName }),
+    checkpoints,
+    objects,
     clock,
-    metrics: deps.metrics ?? new EmfMetrics({ app: config.app }),
+    metrics,
     output: deps.output ?? new LoggerOutputSink(logger),
     walEnabled: config.walEnabled,
     maxRatePerShard: config.maxRatePerShard,
-    // Always present: the controller may publish a rate even when no static limit is set.
-    rateGate: tokenBucketGate(),
+    // Always present: the controller may publish a rate even when no static limit is set. Lambda has
+    // no batch timer, so admission is paced by the allowance schedule (docs/decisions/0003); the
+    // batching window is the batch interval, or Spark's usual second when the mapping has none.
+    rateGate: allowanceScheduleGate({ batchIntervalMs: config.batchingWindowMs > 0 ? config.batchingWindowMs : DEFAULT_BATCH_INTERVAL_MS, batchingWindowMs: config.batchingWindowMs }),
+    // A poison batch is quarantined after a bounded number of attempts, counted durably across
+    // containers: the shard moves on in seconds, not when the record leaves the stream's retention.
+    failurePolicy: new BatchRetryPolicy({ app, pipeline: compiled, checkpoints, objects, clock, metrics, maxAttempts: config.maxBatchAttempts }),
   });
 
   const handler = async (event: KinesisStreamEvent, context?: Context): Promise<KinesisStreamBatchResponse> => {

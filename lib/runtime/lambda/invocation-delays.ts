@@ -18,8 +18,9 @@ export interface InvocationDelays {
  *   the age of the newest record the function has been given, which is as far behind the tip of
  *   the shard as the invocation can know.
  *
- * Records redelivered after a rate deferral keep their arrival time, so a deferral shows up in the
- * next invocation's scheduling delay; docs/decisions/0003 (rate control) discusses the consequence.
+ * This is the delay of an unlimited shard. Under a rate limit the allowance-schedule gate replaces
+ * it (docs/decisions/0003-rate-control.md): records the limit deferred keep their arrival time, and
+ * counting that wait as delay would make the PID chase its own deferrals.
  */
 export function invocationDelays(processingStartMs: number, records: readonly SourceRecord[], batchingWindowMs: number): InvocationDelays {
   const first = records[0]?.arrivalMs ?? processingStartMs;

@@ -7,7 +7,7 @@ import { checkRange } from '../../core/rate/check-range';
 export interface EsmSettings {
   /** Most records per invocation (1 to 10,000). @default 100 */
   readonly batchSize?: number;
-  /** Longest time records are gathered before an invocation, seconds (0 to 300). @default 0 */
+  /** Longest time records are gathered before an invocation, whole seconds (0 to 300). @default 0 */
   readonly maximumBatchingWindowInSeconds?: number;
   /**
    * Honour `batchItemFailures` in the handler's response. Off, a response is ignored and only a
@@ -31,7 +31,7 @@ export const MAX_INVOCATION_PAYLOAD_BYTES = 6 * 1024 * 1024;
 export function resolveEsmSettings(settings: EsmSettings = {}): ResolvedEsmSettings {
   return {
     batchSize: checkRange('batchSize', settings.batchSize ?? 100, { min: 1, max: 10_000, integer: true }),
-    maximumBatchingWindowInSeconds: checkRange('maximumBatchingWindowInSeconds', settings.maximumBatchingWindowInSeconds ?? 0, { min: 0, max: 300 }),
+    maximumBatchingWindowInSeconds: checkRange('maximumBatchingWindowInSeconds', settings.maximumBatchingWindowInSeconds ?? 0, { min: 0, max: 300, integer: true }),
     reportBatchItemFailures: settings.reportBatchItemFailures ?? false,
     maximumRetryAttempts: checkRange('maximumRetryAttempts', settings.maximumRetryAttempts ?? -1, { min: -1, max: 10_000, integer: true }),
     bisectBatchOnFunctionError: settings.bisectBatchOnFunctionError ?? false,

@@ -102,9 +102,14 @@ export class LocalEsm {
     options.signal?.addEventListener('abort', abort, { once: true });
     try {
       await this.#sync();
+      const syncEveryMs = this.#o.shardSyncIntervalMs ?? 10_000;
+      let nextSyncMs = this.#o.clock.nowMs() + syncEveryMs;
       while (!this.#stop.signal.aborted) {
-        await this.#sleep(this.#o.shardSyncIntervalMs ?? 10_000);
-        if (!this.#stop.signal.aborted) await this.#sync().catch((error: unknown) => this.#retryable(error));
+        // Short naps: a Clock sleep cannot be cancelled, and a pending one would hold the process after a stop.
+        await this.#sleep(Math.max(1, Math.min(this.#o.pollIntervalMs ?? 1_000, nextSyncMs - this.#o.clock.nowMs())));
+        if (this.#stop.signal.aborted || this.#o.clock.nowMs() < nextSyncMs) continue;
+        await this.#sync().catch((error: unknown) => this.#retryable(error));
+        nextSyncMs = this.#o.clock.nowMs() + syncEveryMs;
       }
     } catch (error) {
       this.#fail(error);

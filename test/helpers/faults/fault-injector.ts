@@ -98,7 +98,7 @@ export class FaultInjector {
     const sync = (op: string, target: string, run: () => void): void => {
       const n = ++this.calls;
       const kind = this.#decide({ n, port: 'metrics', op, target });
-      if (kind === 'crash-before' || kind === 'throttle' || kind === 'server-error' || kind === 'timeout') throw this.#fail(kind, n, `metrics.${op}`);
+      if (kind !== undefined && kind !== 'crash-after' && kind !== 'stall') throw this.#fail(kind, n, `metrics.${op}`);
       run();
       if (kind === 'crash-after') throw this.#fail(kind, n, `metrics.${op}`);
     };

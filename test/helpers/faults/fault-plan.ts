@@ -1,5 +1,5 @@
 /** Every fault the injectors know, in the order reports list them. */
-export const FAULT_KINDS = ['crash-before', 'crash-after', 'timeout', 'throttle', 'server-error', 'sink-error', 'stall'] as const;
+export const FAULT_KINDS = ['crash-before', 'crash-after', 'timeout', 'throttle', 'server-error', 'sink-error', 'stall', 'lost-response'] as const;
 
 /**
  * - `crash-before` / `crash-after`: the invocation dies before the call reaches the port, or right
@@ -11,6 +11,8 @@ export const FAULT_KINDS = ['crash-before', 'crash-after', 'timeout', 'throttle'
  * - `sink-error`: the user's sink throws (only drawn for sink calls).
  * - `stall`: the call waits until the schedule releases it, then goes on: a stale invocation that
  *   wakes up late, after others moved the shard on.
+ * - `lost-response`: below the port, in the SDK (see {@link loseResponses}): the service applied the
+ *   request, the response was lost, and the SDK retried it — a commit or WAL put that meets itself.
  */
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -41,7 +43,8 @@ export function crashAt(n: number, when: 'before' | 'after'): FaultPlan {
 
 /**
  * Draws a fault for each call with the given probabilities per kind (their sum at most 1).
- * `sink-error` is drawn only for sink calls, which draw it instead of `throttle` and `server-error`.
+ * `sink-error` is drawn only for sink calls, which draw it instead of `throttle` and `server-error`;
+ * metrics calls draw only crashes and `server-error` (an emitter that throws).
  *
  * @param random a seeded source of numbers in [0, 1), so a schedule replays from its seed
  */
@@ -58,7 +61,10 @@ export function randomFaults(random: () => number, rates: Partial<Record<FaultKi
   };
 }
 
+/** Sinks fail as user code does (`sink-error`); a metrics emitter only dies or throws. */
 function applies(kind: FaultKind, port: PortName): boolean {
+  if (kind === 'lost-response') return false;
   if (kind === 'sink-error') return port === 'sink';
+  if (port === 'metrics') return kind === 'crash-before' || kind === 'crash-after' || kind === 'server-error';
   return port !== 'sink' || (kind !== 'throttle' && kind !== 'server-error');
 }

@@ -17,7 +17,7 @@ const NOW = 1_700_000_000_000;
 function setup(env: Record<string, string> = {}, deps: Partial<ProcessorHandlerDeps> = {}) {
   const checkpoints = new MemoryCheckpointStore();
   const objects = new MemoryObjectStore();
-  const clock = new FakeClock({ startMs: NOW });
+  const clock = new FakeClock({ startMs: NOW, autoAdvance: true });
   const metrics = recordingMetrics();
   const handler = createProcessorHandler(wordCount, { env: { ...ENV, ...env }, checkpoints, objects, clock, metrics, logger: silentLogger(), ...deps });
   const state = async () => stateToJson(await readMergedState(checkpoints, handler.config.app, compilePipeline(wordCount)));
@@ -43,7 +43,7 @@ describe('createProcessorHandler', () => {
     });
 
     it('answers one item failure, at the first record the rate limit deferred', async () => {
-      // Prepare: 5 records/s with a one-second bucket lets 5 of 12 records in.
+      // Prepare: 5 records/s and a one-second batch interval admit 5 of 12 records.
       const { handler, state } = setup({ MAX_RATE_PER_SHARD: '5' });
       const lines = sampleLines(12);
       const records = recordsOf(lines, 101, NOW);
@@ -54,17 +54,19 @@ describe('createProcessorHandler', () => {
       expect(await state()).toEqual(countWords(lines.slice(0, 5)));
     });
 
-    it('answers the first uncommitted record when the rate grants nothing at all', async () => {
-      // Prepare: the first invocation empties the bucket; no time passes before the redelivery.
-      const { handler, state } = setup({ MAX_RATE_PER_SHARD: '5' });
+    it('paces the redelivery: it waits for the schedule, then takes the next allowance', async () => {
+      // Prepare: the first invocation used the shard's allowance until NOW + 1 s.
+      const { handler, state, clock, metrics } = setup({ MAX_RATE_PER_SHARD: '5' });
       const lines = sampleLines(12);
       const records = recordsOf(lines, 101, NOW);
       await handler(eventOf(records));
-      // Act
+      // Act: the ESM redelivers at once.
       const response = await handler(eventOf(records.slice(5)));
-      // Assess: nothing was committed, so nothing may be acknowledged.
-      expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: '106' }] });
-      expect(await state()).toEqual(countWords(lines.slice(0, 5)));
+      // Assess
+      expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: '111' }] });
+      expect(await state()).toEqual(countWords(lines.slice(0, 10)));
+      expect(clock.nowMs()).toBeGreaterThanOrEqual(NOW + 1_000);
+      expect(metrics.batches.map((b) => b.schedulingDelayMs)).toEqual([0, 0]);
     });
 
     it('changes state once when the ESM redelivers a committed batch', async () => {
@@ -121,7 +123,9 @@ describe('createProcessorHandler', () => {
       { env: { WAL_ENABLED: 'yes' }, message: 'WAL_ENABLED="yes": must be "true" or "false"' },
       { env: { MAX_RATE_PER_SHARD: 'fast' }, message: 'MAX_RATE_PER_SHARD="fast": must be a number of records per second > 0' },
       { env: { MAX_RATE_PER_SHARD: '0' }, message: 'MAX_RATE_PER_SHARD="0": must be > 0 records per second' },
-      { env: { BATCHING_WINDOW_SECONDS: '301' }, message: 'BATCHING_WINDOW_SECONDS="301": must be at most 300 seconds' },
+      { env: { BATCHING_WINDOW_SECONDS: '1.5' }, message: 'BATCHING_WINDOW_SECONDS="1.5": must be whole seconds from 0 to 300' },
+      { env: { BATCHING_WINDOW_SECONDS: '301' }, message: 'BATCHING_WINDOW_SECONDS="301": must be whole seconds from 0 to 300' },
+      { env: { MAX_BATCH_ATTEMPTS: '0' }, message: 'MAX_BATCH_ATTEMPTS="0": must be a whole number of attempts from 1 to 10000' },
       { env: { APP_NAME: 'a/b' }, message: 'APP_NAME="a/b": must be 1-64 letters' },
       { env: { PIPELINE: 'top-k' }, message: 'PIPELINE="top-k": must name the pipeline bundled into this function, which is "word-count"' },
     ])('rejects $env naming the variable, the value and the rule', ({ env, message }) => {
@@ -130,9 +134,9 @@ describe('createProcessorHandler', () => {
       expect(build).toThrow(message);
     });
 
-    it('reads the defaults: app from the pipeline, WAL on, no static rate, no window', () => {
+    it('reads the defaults: app from the pipeline, WAL on, no static rate, no window, 5 attempts', () => {
       const { handler } = setup();
-      expect(handler.config).toEqual({ app: 'word-count', tableName: 'checkpoints', bucketName: 'wal-bucket', walEnabled: true, maxRatePerShard: undefined, batchingWindowMs: 0 });
+      expect(handler.config).toEqual({ app: 'word-count', tableName: 'checkpoints', bucketName: 'wal-bucket', walEnabled: true, maxRatePerShard: undefined, batchingWindowMs: 0, maxBatchAttempts: 5 });
     });
 
     it('fails the function entry at import when its environment is wrong', async () => {

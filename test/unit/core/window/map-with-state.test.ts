@@ -123,12 +123,12 @@ describe('Stream', () => {
       const batches = fc.array(fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c', 'd', 'e'), fc.integer({ min: 0, max: 9 }), fc.integer({ min: -20, max: 20 })), { maxLength: 10 }), { minLength: 1, maxLength: 8 });
       fc.assert(
         fc.property(batches, fc.boolean(), fc.constantFrom(15, 40), (raw, eventTime, idleTimeoutMs) => {
-          // Prepare: values ≥ 7 remove the key; multiples of 3 emit; timeouts emit the state.
+          // Prepare: values ≥ 7 remove the key; multiples of 3 emit; timeouts emit the state; all show the time.
           const fn = (k: string, v: number | undefined, state: KeyState<number[]>): unknown => {
-            if (state.isTimingOut()) return ['timeout', k, state.get()];
+            if (state.isTimingOut()) return ['timeout', k, state.get(), state.timestampMs()];
             if (v! >= 7) state.remove();
             else state.update([...(state.getOption() ?? []), v!]);
-            return v! % 3 === 0 ? [k, v, state.getOption()] : undefined;
+            return v! % 3 === 0 ? [k, v, state.getOption(), state.timestampMs()] : undefined;
           };
           const spec = eventTime ? { idleTimeoutMs, eventTime: (_p: readonly [string, number], arrivalMs: number) => arrivalMs, maxOutOfOrdernessMs: 5 } : { idleTimeoutMs: idleTimeoutMs * 100 };
           const stream = pipeline<[string, number]>('p').mapWithState(fn, spec).print(1000) as Stream<unknown>;

@@ -7,6 +7,7 @@ import type { SourceRecord } from '../../../../lib/core/source-record';
 import type { CheckpointStore } from '../../../../lib/ports/checkpoint-store';
 import type { ObjectStore } from '../../../../lib/ports/object-store';
 import { MicroBatchProcessor } from '../../../../lib/runtime/micro-batch-processor';
+import { readMergedState } from '../../../../lib/runtime/read-merged-state';
 import { CrashInjector, InjectedCrash } from '../../../helpers/crash-injector';
 import { FakeClock } from '../../../helpers/fake-clock';
 
@@ -82,6 +83,28 @@ describe('reduceByKeyAndWindow', () => {
         }
         expect(crashes).toBeGreaterThanOrEqual(9);
       }
+    });
+  });
+});
+
+describe('mapWithState', () => {
+  describe('read with readMergedState', () => {
+    it('returns the keys of the user, not the operator’s event-time clock', async () => {
+      // Prepare
+      const stream = pipeline('clicks')
+        .map((line) => line.split(' ') as [string, string])
+        .mapWithState<string, string, number, never>((_user, _page, state) => {
+          state.update((state.getOption() ?? 0) + 1);
+          return undefined;
+        }, { name: 'visits', eventTime: (_p, arrivalMs) => arrivalMs, idleTimeoutMs: 60_000 });
+      const compiled = compilePipeline(stream as never);
+      const checkpoints = new MemoryCheckpointStore();
+      const processor = new MicroBatchProcessor({ app: 'clicks', pipeline: compiled, checkpoints, objects: new MemoryObjectStore(), clock: new FakeClock({ startMs: 5_000 }) });
+      const lines = ['ann /', 'bob /a', 'ann /b'];
+      // Act
+      await processor.process({ shardId: 's1', records: lines.map((l, i) => ({ seq: String(i + 1), arrivalMs: 1_000 + i, partitionKey: 'p', data: encoder.encode(l) })) });
+      // Assess
+      expect(Object.fromEntries(await readMergedState(checkpoints, 'clicks', compiled))).toEqual({ ann: 2, bob: 1 });
     });
   });
 });

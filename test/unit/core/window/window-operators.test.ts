@@ -63,6 +63,17 @@ describe('Stream', () => {
       expect(runTimed(stream, batches).map(windowsOf)).toEqual(windows);
     });
 
+    it('keeps the arrival order of a pane larger than one state chunk across restarts', () => {
+      // Prepare: 1,200 elements in one slide, over two batches, with a restart before each batch.
+      const first = Array.from({ length: 700 }, (_, i) => [i, 1] as const);
+      const second = Array.from({ length: 500 }, (_, i) => [700 + i, 2] as const);
+      const stream = pipeline<number>('t').window({ windowMs: 10 }).print(10) as Stream<unknown>;
+      // Act
+      const results = runTimed(stream, [{ records: first }, { records: second }, { records: [[-1, 10]] }], { cold: true });
+      // Assess
+      expect(windowsOf(results[2]!)).toEqual([[0, 10, Array.from({ length: 1_200 }, (_, i) => i)]]);
+    });
+
     it('uses eventTime instead of the arrival time, given the arrival to fall back on', () => {
       // Prepare: all records arrive at 100; two carry their own time.
       const stream = pipeline<{ id: string; ts?: number }>('t')
@@ -148,7 +159,7 @@ describe('Stream', () => {
     });
 
     it('rejects an element that is not a [key, value] pair, and reduces the rest', () => {
-      const stream = pipeline<unknown>('t').reduceByKeyAndWindow((a: number, b: number) => a + b, { windowMs: 10 }).print(100) as Stream<unknown>;
+      const stream = pipeline<[string, number]>('t').reduceByKeyAndWindow((a, b) => a + b, { windowMs: 10 }).print(100) as Stream<unknown>;
       const results = runTimed(stream, [{ records: [[['a', 1], 1], ['oops', 2]] }, { records: [[['a', 1], 11]] }]);
       expect(results[0]!.failures[0]!.error).toMatch(/reduceByKeyAndWindow expects \[key, value\] pairs, got "oops"/);
       expect(windowsOf(results[1]!)).toEqual([[0, 10, [['a', 1]]]]);

@@ -15,6 +15,7 @@ describe('loadControllerConfig', () => {
       controlIntervalMs: 5_000,
       loopBudgetMs: 55_000,
       estimator: { kind: 'sluice', batchIntervalMs: 1_000, proportional: undefined, integral: undefined, derivative: undefined, minRate: undefined, maxRate: undefined },
+      batchingWindowSeconds: 1,
       eventSourceMappingId: undefined,
       esmMinUpdateIntervalMs: 600_000,
       esmChangeFactor: 2,
@@ -38,6 +39,7 @@ describe('loadControllerConfig', () => {
     // Assess
     expect(config).toMatchObject({
       controlIntervalMs: 10_000,
+      batchingWindowSeconds: 2,
       estimator: { kind: 'pid', batchIntervalMs: 2_000, proportional: 0.8, minRate: 50, maxRate: undefined },
       eventSourceMappingId: '644be1fb-e633-4cbe-9785-29cc55b693ce',
       esmMinUpdateIntervalMs: 300_000,
@@ -64,9 +66,17 @@ describe('loadControllerConfig', () => {
 
   it('reports every bad variable at once', () => {
     // Act
-    const load = () => loadControllerConfig({ SLUICE_BATCH_INTERVAL_MS: '0' });
+    const load = () => loadControllerConfig({ SLUICE_BATCH_INTERVAL_MS: '-1' });
     // Assess
-    expect(load).toThrow(/SLUICE_APP is not set.*; SLUICE_TABLE_NAME is not set.*; SLUICE_BATCH_INTERVAL_MS="0"/);
+    expect(load).toThrow(/SLUICE_APP is not set.*; SLUICE_TABLE_NAME is not set.*; SLUICE_BATCH_INTERVAL_MS="-1"/);
+  });
+
+  it("takes Spark's one second as the PID's interval when the mapping has no batching window", () => {
+    // Act
+    const config = loadControllerConfig({ ...REQUIRED, SLUICE_BATCH_INTERVAL_MS: '0' });
+    // Assess
+    expect(config.estimator.batchIntervalMs).toBe(1_000);
+    expect(config.batchingWindowSeconds).toBe(0);
   });
 
   it('rejects a minimum rate above the maximum at cold start', () => {

@@ -4,23 +4,21 @@ import { desiredEsmTuning, planEsmUpdate, type EsmPlanInput, type EsmSnapshot } 
 const NOW = 1_700_000_000_000;
 const MIN = 60_000;
 const mapping = (extra: Partial<EsmSnapshot> = {}): EsmSnapshot => ({ state: 'Enabled', batchSize: 100, maximumBatchingWindowInSeconds: 1, lastModifiedMs: NOW - 60 * MIN, ...extra });
-const plan = (extra: Partial<EsmPlanInput>) => planEsmUpdate({ mapping: mapping(), shardRates: [100], batchIntervalMs: 1000, nowMs: NOW, minUpdateIntervalMs: 10 * MIN, changeFactor: 2, ...extra });
+const plan = (extra: Partial<EsmPlanInput>) => planEsmUpdate({ mapping: mapping(), shardRates: [100], batchIntervalMs: 1000, batchingWindowSeconds: 1, nowMs: NOW, minUpdateIntervalMs: 10 * MIN, changeFactor: 2, ...extra });
 
 describe('desiredEsmTuning', () => {
   it.each([
-    // rate/s, interval ms → BatchSize, window s
-    [100, 1000, 100, 1],
-    [1_500, 1000, 1_500, 1],
-    [400, 5000, 2_000, 5],
-    [8, 1000, 8, 1],
-    [3, 100, 1, 0],
-    [50_000, 1000, 10_000, 1],
-    [1, 600_000, 600, 300],
-  ])('at %d records/s and a %d ms batch interval wants BatchSize %d and a %d s window', (rate, intervalMs, batchSize, window) => {
+    // rate/s, interval ms, deployed window s → BatchSize, window s
+    [100, 1000, 1, 100, 1],
+    [1_500, 1000, 0, 1_500, 0],
+    [400, 5000, 5, 2_000, 5],
+    [3, 100, 0, 1, 0],
+    [50_000, 1000, 1, 10_000, 1],
+  ])('at %d records/s, a %d ms batch interval and a %d s window wants BatchSize %d and a %d s window', (rate, intervalMs, window, batchSize, wantWindow) => {
     // Act
-    const tuning = desiredEsmTuning(rate, intervalMs);
+    const tuning = desiredEsmTuning(rate, intervalMs, window);
     // Assess
-    expect(tuning).toEqual({ batchSize, maximumBatchingWindowInSeconds: window });
+    expect(tuning).toEqual({ batchSize, maximumBatchingWindowInSeconds: wantWindow });
   });
 });
 
@@ -41,7 +39,7 @@ describe('planEsmUpdate', () => {
     const result = plan(input);
     // Assess
     expect(result.action).toBe(action);
-    expect(result.desired?.batchSize).toBe(batchSize);
+    expect(result.desired).toEqual({ batchSize, maximumBatchingWindowInSeconds: 1 });
   });
 
   it('keeps the mapping when no shard has a published rate', () => {

@@ -1,0 +1,94 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { DEFAULT_MAX_BATCH_ATTEMPTS } from '../../core/defaults';
+import { ensureLocalAwsResources, openLocalAwsApp } from '../../runtime/local-esm/local-aws-app';
+import { createLocalAwsProcessor } from '../../runtime/local-esm/local-aws-processor';
+import { LiveView } from '../live-view';
+import { loadPipeline } from '../load-pipeline';
+import { parseOptions } from '../parse-options';
+import { addAwsTargetOptions, awsTargetOptions } from './aws-target-options';
+
+const devSchema = z.object({
+  ...awsTargetOptions,
+  shards: z.coerce.number().int().min(1).max(500),
+  duration: z.coerce.number().positive().max(31_536_000).optional(),
+  drain: z.boolean(),
+  pipeline: z.string().optional(),
+  batchSize: z.coerce.number().int().min(1).max(10_000),
+  batchingWindow: z.coerce.number().int().min(0).max(300),
+  maxRate: z.coerce.number().positive().max(100_000_000).optional(),
+  wal: z.boolean(),
+  maxBatchAttempts: z.coerce.number().int().min(1).max(10_000),
+  pollInterval: z.coerce.number().int().min(10).max(60_000),
+});
+
+/** `sluice dev`: the Lambda processor run in-process against an emulator, behind the local ESM. */
+export function registerDev(program: Command): void {
+  const command = program
+    .command('dev')
+    .description('Run the Lambda processor in-process against LocalStack or moto: a local event source mapping polls the Kinesis stream and invokes it as Lambda would.');
+  addAwsTargetOptions(command)
+    .requiredOption('--shards <n>', 'shards of the stream, when it has to be created')
+    .option('--pipeline <path>', 'pipeline module (default: the word count)')
+    .option('--duration <seconds>', 'stop after this many seconds (default: until Ctrl-C)')
+    .option('--drain', 'stop once every shard is read and acknowledged', false)
+    .option('--batch-size <n>', 'BatchSize of the mapping: most records per invocation', '100')
+    .option('--batching-window <seconds>', 'MaximumBatchingWindowInSeconds of the mapping', '1')
+    .option('--max-rate <n>', 'static limit, records per second per shard')
+    .option('--no-wal', 'skip the write-ahead log: state stays exactly-once, outputs become at-least-once')
+    .option('--max-batch-attempts <n>', 'failed attempts of one batch before it is quarantined', String(DEFAULT_MAX_BATCH_ATTEMPTS))
+    .option('--poll-interval <ms>', 'pause between polls of a shard with nothing new', '250')
+    .action(async (raw: Record<string, unknown>) => {
+      const o = parseOptions(devSchema, raw);
+      const pipeline = await loadPipeline(o.pipeline);
+      const app = openLocalAwsApp({ app: o.app ?? pipeline.name, endpoint: o.endpoint, region: o.region });
+      const abort = new AbortController();
+      let stoppedBy = 'signal';
+      const stop = (): void => abort.abort();
+      const timer = o.duration === undefined ? undefined : setTimeout(() => ((stoppedBy = 'duration'), abort.abort()), o.duration * 1000);
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      try {
+        await ensureLocalAwsResources(app, { name: o.stream, shards: o.shards });
+        const view = new LiveView({ title: `${app.app}  stream ${o.stream}  table ${app.tableName}  bucket ${app.bucketName}` });
+        let records = 0;
+        let batches = 0;
+        const esm = createLocalAwsProcessor({
+          app,
+          pipeline,
+          streamName: o.stream,
+          batchSize: o.batchSize,
+          maximumBatchingWindowInSeconds: o.batchingWindow,
+          maxRatePerShard: o.maxRate,
+          walEnabled: o.wal,
+          maxBatchAttempts: o.maxBatchAttempts,
+          pollIntervalMs: o.pollInterval,
+          output: view,
+          onInvocation: (report, committed) => {
+            const n = committed.reduce((sum, b) => sum + b.records, 0);
+            records += n;
+            batches += committed.length;
+            if (report.outcome.kind === 'failure') process.stderr.write(`sluice: shard ${report.shardId}: invocation failed, the mapping retries it: ${report.outcome.reason}\n`);
+            if (committed.length === 0) return;
+            view.batch({
+              shardId: report.shardId,
+              tickMs: Date.now(),
+              batches: committed,
+              records: n,
+              schedulingDelayMs: Math.max(...committed.map((b) => b.schedulingDelayMs)),
+              rate: committed[committed.length - 1]!.rateLimit,
+              // The view shows no offsets; `sluice status` does.
+              committedSeq: null,
+            });
+          },
+        });
+        const summary = await esm.run({ signal: abort.signal, untilDrained: o.drain });
+        view.done(`stopped (${summary.stoppedBy === 'drained' ? 'drained' : stoppedBy}): ${records.toLocaleString('en-US')} records in ${batches} batches over ${summary.invocations} invocations; ${summary.discarded.length} batches discarded`);
+      } finally {
+        clearTimeout(timer);
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        app.clients.destroy();
+      }
+    });
+}

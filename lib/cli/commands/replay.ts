@@ -1,0 +1,67 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { DEFAULT_MAX_BATCH_ATTEMPTS } from '../../core/defaults';
+import { ConfigError } from '../../core/errors';
+import { defaultCheckpointDir } from '../../runtime/open-local-app';
+import { replayWal } from '../../runtime/replay';
+import { StorageKeys } from '../../runtime/storage-keys';
+import { loadPipeline } from '../load-pipeline';
+import { addAppStoresOptions, appStoresOptions, openAppStores, type AppStores } from '../open-app-stores';
+import { parseOptions } from '../parse-options';
+import { parseTime } from '../parse-time';
+
+const appName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be 1-40 lowercase letters, digits or -');
+
+const replaySchema = z.object({
+  ...appStoresOptions,
+  app: appName,
+  sourceApp: appName.optional(),
+  sourceCheckpointDir: z.string().min(1).optional(),
+  pipeline: z.string().optional(),
+  from: z.string().min(1),
+  to: z.string().min(1).optional(),
+  resume: z.boolean(),
+  maxBatchAttempts: z.coerce.number().int().min(1).max(10_000),
+});
+
+/** `sluice replay`: re-runs a time range of an app's WAL into a fresh app's state. */
+export function registerReplay(program: Command): void {
+  const command = program
+    .command('replay')
+    .description("Re-run the WAL batches of an app whose batch time is in [--from, --to) into a fresh app's state: reprocessing beyond the stream's retention.");
+  addAppStoresOptions(command)
+    .requiredOption('--from <time>', 'first batch time: ISO 8601 (2026-05-01T12:00:00Z), epoch ms, or relative (-15m, -2h, -1d)')
+    .option('--to <time>', 'batch time to stop at, excluded (default: the newest batch)')
+    .requiredOption('--app <name>', 'the fresh app receiving the state')
+    .option('--source-app <name>', 'the app whose WAL is replayed (default: the pipeline name)')
+    .option('--source-checkpoint-dir <dir>', "local mode: the source app's checkpoint directory (default: .sluice/<source-app>)")
+    .option('--pipeline <path>', 'pipeline to run over the batches (default: the word count)')
+    .option('--resume', 'continue a replay into an app that already has state (only the same replay, after it was interrupted)', false)
+    .option('--max-batch-attempts <n>', 'failed attempts of one batch before it is quarantined in the new app', String(DEFAULT_MAX_BATCH_ATTEMPTS))
+    .action(async (raw: Record<string, unknown>) => {
+      const o = parseOptions(replaySchema, raw);
+      const nowMs = Date.now();
+      const fromMs = parseTime('--from', o.from, nowMs);
+      const toMs = o.to === undefined ? undefined : parseTime('--to', o.to, nowMs);
+      if (toMs !== undefined && toMs <= fromMs) throw new ConfigError('--to', `must be after --from (given ${o.to}, before or at ${o.from})`);
+      const pipeline = await loadPipeline(o.pipeline);
+      const sourceApp = o.sourceApp ?? pipeline.name;
+      if (sourceApp === o.app) throw new ConfigError('--app', `must name a new app, not the source app ${sourceApp}`);
+      const aws = o.endpoint !== undefined || o.table !== undefined || o.bucket !== undefined;
+      // AWS mode: both apps live in one table and bucket (keys are per app). Locally: two directories.
+      const source = openAppStores(sourceApp, { ...o, checkpointDir: o.sourceCheckpointDir ?? defaultCheckpointDir(sourceApp) });
+      let target: AppStores | undefined;
+      try {
+        target = aws ? source : openAppStores(o.app, o, true);
+        const existing = await target.checkpoints.query(StorageKeys.appPartition(o.app), StorageKeys.SHARD_PREFIX);
+        if (existing.length > 0 && !o.resume) {
+          throw new ConfigError('--app', `app ${o.app} already has state in ${target.where} (${existing.length} shard(s)); replay into a new app, or pass --resume to finish an interrupted replay`);
+        }
+        const summary = await replayWal({ source: { app: sourceApp, objects: source.objects }, target: { app: o.app, ...target }, pipeline, fromMs, toMs, maxBatchAttempts: o.maxBatchAttempts });
+        process.stdout.write(`replayed ${summary.batches} WAL batches (${summary.records.toLocaleString('en-US')} records) of ${sourceApp} from ${summary.shards} shard(s) into ${o.app} (${target.where}): ${summary.committed} batches committed\n`);
+      } finally {
+        if (target !== undefined && target !== source) await target.close();
+        await source.close();
+      }
+    });
+}

@@ -1,0 +1,60 @@
+import { createAwsClients, type AwsClients } from '../../adapters/aws/aws-clients';
+import { DynamoDbCheckpointStore } from '../../adapters/aws/dynamodb-checkpoint-store';
+import { KinesisWriter } from '../../adapters/aws/kinesis-writer';
+import { S3ObjectStore } from '../../adapters/aws/s3-object-store';
+import { ConfigError } from '../../core/errors';
+
+/** Where `sluice dev`, `push`, `status` and `state dump` find an app on an emulator (or AWS). */
+export interface LocalAwsTarget {
+  readonly app: string;
+  /** @default `AWS_ENDPOINT_URL`; one of the two is required */
+  readonly endpoint?: string;
+  /** @default us-east-1 */
+  readonly region?: string;
+}
+
+/** The app's resources in local AWS mode, named after the app so several apps share an emulator. */
+export interface LocalAwsApp {
+  readonly app: string;
+  readonly region: string;
+  readonly tableName: string;
+  readonly bucketName: string;
+  readonly clients: AwsClients;
+  readonly checkpoints: DynamoDbCheckpointStore;
+  readonly objects: S3ObjectStore;
+}
+
+/** Table and bucket names of `app`: `sluice-{app}` for both (an app name is a valid bucket name part). */
+export function localAwsResourceNames(app: string): { tableName: string; bucketName: string } {
+  return { tableName: `sluice-${app}`, bucketName: `sluice-${app}` };
+}
+
+/**
+ * Opens the app's table and bucket on the target's endpoint. Refuses to run without an endpoint:
+ * local AWS mode creates resources, which must never happen in a real account by accident.
+ */
+export function openLocalAwsApp(target: LocalAwsTarget, env: NodeJS.ProcessEnv = process.env): LocalAwsApp {
+  const endpoint = target.endpoint ?? (env.AWS_ENDPOINT_URL || undefined);
+  if (endpoint === undefined) throw new ConfigError('--endpoint', 'required (or set AWS_ENDPOINT_URL): the emulator to use, e.g. http://localhost:4566 for LocalStack or http://localhost:5000 for moto_server');
+  const region = target.region ?? 'us-east-1';
+  const clients = createAwsClients({ endpoint, region });
+  const { tableName, bucketName } = localAwsResourceNames(target.app);
+  return {
+    app: target.app,
+    region,
+    tableName,
+    bucketName,
+    clients,
+    checkpoints: new DynamoDbCheckpointStore({ client: clients.dynamodb, tableName }),
+    objects: new S3ObjectStore({ client: clients.s3, bucket: bucketName }),
+  };
+}
+
+/** Creates what is missing of the stream, the table and the bucket, and waits until they are usable. */
+export async function ensureLocalAwsResources(app: LocalAwsApp, stream: { name: string; shards: number }): Promise<void> {
+  await Promise.all([
+    KinesisWriter.createStream(app.clients.kinesis, stream.name, stream.shards),
+    DynamoDbCheckpointStore.createTable(app.clients.dynamodb, app.tableName),
+    S3ObjectStore.createBucket(app.clients.s3, app.bucketName),
+  ]);
+}

@@ -1,0 +1,128 @@
+import type { BatchStats } from '../core/batch-stats';
+import { DEFAULT_MAX_BATCH_ATTEMPTS } from '../core/defaults';
+import type { CompiledPipeline } from '../core/engine/compile-pipeline';
+import { SluiceError } from '../core/errors';
+import type { CheckpointStore } from '../ports/checkpoint-store';
+import type { Clock } from '../ports/clock';
+import type { ObjectStore } from '../ports/object-store';
+import type { OutputSink } from '../ports/output-sink';
+import { BatchRetryPolicy } from './batch-retry-policy';
+import { isFatalError } from './is-fatal-error';
+import { isTransientError } from './is-transient-error';
+import { MicroBatchProcessor } from './micro-batch-processor';
+import { StorageKeys } from './storage-keys';
+import { decodeWal } from './wal-codec';
+
+/** Options of {@link replayWal}. */
+export interface ReplayOptions {
+  /** The app whose WAL is replayed, and the store holding it. */
+  readonly source: { readonly app: string; readonly objects: ObjectStore };
+  /** The fresh app that receives the state: its own checkpoint and object stores. */
+  readonly target: { readonly app: string; readonly checkpoints: CheckpointStore; readonly objects: ObjectStore };
+  /** The pipeline to run: the original one, or a new version of it (reprocessing). */
+  readonly pipeline: CompiledPipeline;
+  /** First batch time replayed (ms since the epoch, inclusive). @default - the oldest batch kept */
+  readonly fromMs?: number;
+  /** Batch time where the replay stops (exclusive). @default - the newest batch */
+  readonly toMs?: number;
+  /** @default - every shard of the source app */
+  readonly shardIds?: readonly string[];
+  readonly output?: OutputSink;
+  /** Attempts of a failing batch before it is quarantined in the target app. @default DEFAULT_MAX_BATCH_ATTEMPTS */
+  readonly maxBatchAttempts?: number;
+  readonly onBatch?: (stats: BatchStats) => void;
+}
+
+/** What a replay did. */
+export interface ReplaySummary {
+  readonly shards: number;
+  /** WAL batches of the source replayed (those in the time range). */
+  readonly batches: number;
+  readonly records: number;
+  /** Target batches committed (fewer than `batches` when a resumed replay found some done). */
+  readonly committed: number;
+}
+
+/**
+ * `sluice replay`: re-runs the source app's WAL batches whose batch time lies in [from, to) into a
+ * fresh app's state — reprocessing beyond the stream's retention (ARCHITECTURE.md §5).
+ *
+ * Each source batch becomes one target batch with the same records and the same batch time (the
+ * replay's clock stands at the WAL header's `createdAt`), so windows and timeouts see what the
+ * original saw, and replaying every batch yields the original's state. The target is an ordinary
+ * app — WAL, fenced commits — so a replay killed midway resumes where it stopped when run again:
+ * records at or below the target's committed sequence number are dropped as redeliveries.
+ */
+export async function replayWal(o: ReplayOptions): Promise<ReplaySummary> {
+  const clock = new ReplayClock();
+  const { target, pipeline } = o;
+  const failurePolicy = new BatchRetryPolicy({ app: target.app, pipeline, checkpoints: target.checkpoints, objects: target.objects, clock, maxAttempts: o.maxBatchAttempts });
+  const processor = new MicroBatchProcessor({ app: target.app, pipeline, checkpoints: target.checkpoints, objects: target.objects, clock, output: o.output, failurePolicy });
+  const byShard = await walKeysByShard(o.source.objects, o.source.app);
+  const shardIds = o.shardIds ?? [...byShard.keys()];
+  let batches = 0;
+  let records = 0;
+  let committed = 0;
+  for (const shardId of shardIds) {
+    for (const key of byShard.get(shardId) ?? []) {
+      const body = await o.source.objects.get(key);
+      // Expired by the lifecycle rule between the listing and now: nothing left to replay.
+      if (body === undefined) continue;
+      const batch = decodeWal(key, body);
+      const t = batch.header.createdAt;
+      if ((o.fromMs !== undefined && t < o.fromMs) || (o.toMs !== undefined && t >= o.toMs)) continue;
+      clock.nowAt = t;
+      const result = await processOnce(processor, shardId, batch.records, (o.maxBatchAttempts ?? DEFAULT_MAX_BATCH_ATTEMPTS) + 1);
+      batches++;
+      records += batch.records.length;
+      committed += result.length;
+      for (const stats of result) o.onBatch?.(stats);
+    }
+  }
+  return { shards: shardIds.filter((s) => byShard.has(s)).length, batches, records, committed };
+}
+
+/** First wait after a transient failure; doubled on each further one. */
+const RETRY_BASE_DELAY_MS = 100;
+
+/**
+ * Tries a batch until it commits or is set aside: the failure policy quarantines a batch that keeps
+ * failing, transient errors are waited out with a doubling delay.
+ */
+async function processOnce(processor: MicroBatchProcessor, shardId: string, records: Parameters<MicroBatchProcessor['process']>[0]['records'], maxTries: number): Promise<BatchStats[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return (await processor.process({ shardId, records })).batches;
+    } catch (error) {
+      if (isFatalError(error) || attempt >= maxTries) throw error;
+      if (isTransientError(error)) await new Promise((resolve) => setTimeout(resolve, RETRY_BASE_DELAY_MS * 2 ** (attempt - 1)));
+    }
+  }
+}
+
+/** The source app's WAL keys, per shard, in batch order (keys are zero-padded). */
+async function walKeysByShard(objects: ObjectStore, app: string): Promise<Map<string, string[]>> {
+  const prefix = `wal/${app}/`;
+  const byShard = new Map<string, string[]>();
+  for (const key of await objects.list(prefix)) {
+    const [shardId, batch, ...rest] = key.slice(prefix.length).split('/');
+    if (shardId === undefined || batch === undefined || rest.length > 0 || key !== StorageKeys.walKey(app, shardId, Number(batch))) {
+      throw new SluiceError(`${key}: not a WAL object key (expected ${StorageKeys.walKey(app, '<shard>', 1)})`);
+    }
+    const keys = byShard.get(shardId);
+    if (keys === undefined) byShard.set(shardId, [key]);
+    else keys.push(key);
+  }
+  return byShard;
+}
+
+/** The replay's clock: it stands at the batch time of the batch being replayed. */
+class ReplayClock implements Clock {
+  nowAt = 0;
+
+  nowMs(): number {
+    return this.nowAt;
+  }
+
+  async sleep(): Promise<void> {}
+}

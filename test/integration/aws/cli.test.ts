@@ -1,0 +1,56 @@
+import { writeFile, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { createAwsClients } from '../../../lib/adapters/aws/aws-clients';
+import { DeleteStreamCommand } from '@aws-sdk/client-kinesis';
+import { runCli } from '../../helpers/run-cli';
+import { countWords, sampleLines } from '../../helpers/word-records';
+import { uniqueName } from './aws-app';
+
+const endpoint = inject('awsEndpoint');
+const streams: string[] = [];
+
+afterAll(async () => {
+  const aws = createAwsClients({ endpoint, region: 'us-east-1' });
+  await Promise.all(streams.map((name) => aws.kinesis.send(new DeleteStreamCommand({ StreamName: name }))));
+  aws.destroy();
+});
+
+describe('sluice dev, push, status and state dump', () => {
+  it('creates the app, pushes a file, processes it to exact counts and reports every shard', async () => {
+    // Prepare: a file of lines, and an app of its own on the test endpoint.
+    const stream = uniqueName('cli-words');
+    streams.push(stream);
+    const app = uniqueName('cli');
+    const lines = sampleLines(300, 21);
+    const file = join(await mkdtemp(join(tmpdir(), 'sluice-push-')), 'words.txt');
+    await writeFile(file, `${lines.join('\n')}\n\n`);
+    const target = ['--endpoint', endpoint, '--stream', stream, '--app', app];
+
+    // Act: create the stream, table and bucket; push; process until drained; read back.
+    const created = await runCli(['dev', ...target, '--shards', '3', '--drain']);
+    const pushed = await runCli(['push', ...target, '--file', file]);
+    const processed = await runCli(['dev', ...target, '--shards', '3', '--drain', '--batch-size', '50', '--batching-window', '0']);
+    const dumped = await runCli(['state', 'dump', ...target]);
+    const status = await runCli(['status', ...target, '--json']);
+
+    // Assess
+    expect(created.code, created.stderr).toBe(0);
+    expect(pushed.code, pushed.stderr).toBe(0);
+    expect(pushed.stdout).toContain(`pushed 300 records to ${stream}`);
+    expect(processed.code, processed.stderr).toBe(0);
+    expect(processed.stdout).toContain('stopped (drained): 300 records in');
+    expect(JSON.parse(dumped.stdout)).toEqual(countWords(lines));
+    const shards = status.stdout.trim().split('\n').map((line) => JSON.parse(line) as { shardId: string; batchNo: number; totals?: { records: number } });
+    expect(shards.map((s) => s.shardId).sort()).toEqual(['shardId-000000000000', 'shardId-000000000001', 'shardId-000000000002']);
+    expect(shards.reduce((n, s) => n + (s.totals?.records ?? 0), 0)).toBe(300);
+    expect(shards.every((s) => s.batchNo >= 1)).toBe(true);
+  });
+
+  it('rejects a push to a stream that does not exist, naming the option', async () => {
+    const result = await runCli(['push', '--endpoint', endpoint, '--stream', uniqueName('missing'), '--file', '-'], { input: 'a b c\n' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/sluice: --stream: no stream missing-[0-9a-f]+ on this endpoint/);
+  });
+});
