@@ -5,8 +5,9 @@ import { WordCountStack } from './word-count-stack';
  * The CDK app of `cdk.json`: deploys the word-count example. Environment-agnostic (no account or
  * region lookups), so `npx cdk synth` works offline.
  *
- * Context: `-c stackName=<name>` deploys another copy (default `SluiceWordCount`);
- * `-c destroyData=true` deletes the stream, table and bucket with the stack (demos, emulators).
+ * Context: `-c stackName=<name>` names the stack (default `SluiceWordCount`; the stream and table
+ * keep their names, `sluice-word-count`, so one copy per region); `-c destroyData=true` deletes the
+ * stream, table and bucket with the stack (demos, emulators).
  */
 const app = new App();
 const context = (key: string): unknown => app.node.tryGetContext(key);

@@ -12,6 +12,7 @@ import type { OutputSink } from '../ports/output-sink';
 import type { BatchFailurePolicy } from './batch-retry-policy';
 import { buildCommit } from './build-commit';
 import { emitBatch } from './emit-batch';
+import { Quarantine } from './quarantine';
 import { ShardReader, type ShardSnapshot } from './shard-reader';
 import { StorageKeys } from './storage-keys';
 import { decodeWal, encodeWal, type WalBatch, type WalHeader } from './wal-codec';
@@ -120,6 +121,7 @@ export class MicroBatchProcessor {
         return { batches, deferredFromSeq: pending[0]?.seq, committedSeq: committed, fenced };
       }
       const { batch, replayed, deferredFromSeq } = allocation;
+      if (replayed) await this.#setAsideOrphans(shardId, batch, pending);
       const delay = allocation.schedulingDelayMs ?? input.schedulingDelayMs;
       const outcome = await this.#runOrSetAside(snapshot, batch, replayed, { ...input, schedulingDelayMs: delay });
       // Another invocation committed this batch number first (or raced the read): re-read and go on.
@@ -134,6 +136,21 @@ export class MicroBatchProcessor {
       if (pending.length === 0) return { batches, deferredFromSeq: undefined, committedSeq: lastSeq, fenced };
     }
     throw new SluiceError(`shard ${shardId}: gave up after ${MAX_ROUNDS} rounds of allocation`, { retryable: true });
+  }
+
+  /**
+   * Records this call was given that sit above the committed offset but below the first record of a
+   * batch another attempt already allocated in the WAL. Once that batch commits they look like
+   * redeliveries, so they are set aside in quarantine first — never dropped in silence. With a
+   * ParallelizationFactor of 1 the ESM only delivers this way after it discarded or bisected a batch.
+   */
+  async #setAsideOrphans(shardId: string, batch: WalBatch, pending: readonly SourceRecord[]): Promise<void> {
+    const firstSeq = batch.header.firstSeq;
+    const orphans = pending.filter((r) => compareSeq(r.seq, firstSeq) < 0);
+    if (orphans.length === 0) return;
+    const reason = `delivered after batch ${batch.header.batchNo} (from seq ${firstSeq}) was allocated without it; set aside instead of being skipped as a redelivery`;
+    await new Quarantine(this.#o.objects).writeOrphans(orphans.map((r) => Quarantine.ofRecord({ app: this.#o.app, shardId, batchNo: batch.header.batchNo, stage: 'out-of-order' }, r, new Error(reason))));
+    this.#o.metrics?.recordsQuarantined?.(shardId, orphans.length);
   }
 
   /** Releases what the processor holds (caches). */

@@ -1,4 +1,4 @@
-import type { SourceRecord } from '../core/source-record';
+import { padSeq, type SourceRecord } from '../core/source-record';
 import type { ObjectStore } from '../ports/object-store';
 
 /** A record (or derived element) set aside instead of blocking its shard, with the reason. */
@@ -35,6 +35,21 @@ export class Quarantine {
       entries.map((entry, n) =>
         this.#objects.putIfAbsent(
           `quarantine/${entry.app}/${entry.shardId}/${String(entry.batchNo).padStart(20, '0')}-${String(n).padStart(6, '0')}`,
+          new TextEncoder().encode(JSON.stringify(entry, null, 2)),
+        ),
+      ),
+    );
+  }
+
+  /**
+   * Writes entries of records set aside outside a batch's computation, keyed by their sequence number
+   * (`{batchNo:020}-seq-{seq:060}`) so they never collide with the batch's own entries.
+   */
+  async writeOrphans(entries: readonly QuarantineEntry[]): Promise<void> {
+    await Promise.all(
+      entries.map((entry) =>
+        this.#objects.putIfAbsent(
+          `quarantine/${entry.app}/${entry.shardId}/${String(entry.batchNo).padStart(20, '0')}-seq-${padSeq(entry.seq!)}`,
           new TextEncoder().encode(JSON.stringify(entry, null, 2)),
         ),
       ),

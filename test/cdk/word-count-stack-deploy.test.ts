@@ -19,6 +19,8 @@ import { logicalIdOf } from './stream-processor-fixture';
 const DEPLOY_TIMEOUT_MS = 180_000;
 
 const endpoint = inject('awsEndpoint');
+// A stack of its own, deleted afterwards. Its stream and table are named after the app
+// (sluice-word-count), so an emulator that already holds the word-count stack fails this deploy.
 const stackName = uniqueName('SluiceDeployTest');
 let aws: AwsClients;
 let physicalIds: Map<string, string>;

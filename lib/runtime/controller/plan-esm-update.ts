@@ -54,7 +54,7 @@ export function desiredEsmTuning(maxRatePerSec: number, batchIntervalMs: number,
  * act and restarts polling, so the mapping follows the published rates only slowly, with
  * hysteresis: the desired BatchSize must be more than `changeFactor` away from the current one,
  * the mapping must be `Enabled` (not already updating), and the last change must be at least
- * `minUpdateIntervalMs` old. The fast actuator is the processors' token bucket; this one only
+ * `minUpdateIntervalMs` old. The fast actuator is the processors' rate gate; this one only
  * keeps invocations the right size.
  */
 export function planEsmUpdate(input: EsmPlanInput): EsmPlan {

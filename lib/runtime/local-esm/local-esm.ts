@@ -1,15 +1,14 @@
-import type { KinesisStreamEvent } from 'aws-lambda';
 import { SluiceError } from '../../core/errors';
 import type { Clock } from '../../ports/clock';
 import type { ShardInfo, Source } from '../../ports/source';
-import { interpretResponse, type BatchOutcome } from './batch-outcome';
+import { isTransientError } from '../is-transient-error';
 import { describeDiscarded, type DiscardedBatch } from './discarded-batch';
 import { resolveEsmSettings, type EsmSettings, type ResolvedEsmSettings } from './esm-settings';
-import { eventRecordBytes, toKinesisStreamEvent, type EventSourceInfo } from './kinesis-event';
-import { ShardFeed, type FeedBatch } from './shard-feed';
+import { invokeBatch, type EsmHandler, type InvocationReport } from './invoke-batch';
+import { eventRecordBytes, type EventSourceInfo } from './kinesis-event';
+import { ShardFeed } from './shard-feed';
 
-/** A Lambda handler as the ESM calls it: one event of one shard in, a response (or a throw) out. */
-export type EsmHandler = (event: KinesisStreamEvent) => Promise<unknown>;
+export type { EsmHandler, InvocationReport };
 
 /** Options of {@link LocalEsm}: the mapping's settings plus where to read and what to call. */
 export interface LocalEsmOptions extends EsmSettings {
@@ -33,19 +32,6 @@ export interface LocalEsmOptions extends EsmSettings {
   readonly onInvoke?: (report: InvocationReport) => void;
   /** Called when retries ran out and records were skipped (an on-failure destination). */
   readonly onDiscard?: (batch: DiscardedBatch) => void;
-}
-
-/** One invocation as the ESM saw it. */
-export interface InvocationReport {
-  readonly shardId: string;
-  readonly records: number;
-  readonly firstSeq: string;
-  readonly lastSeq: string;
-  readonly retries: number;
-  readonly durationMs: number;
-  readonly outcome: BatchOutcome;
-  readonly response?: unknown;
-  readonly error?: unknown;
 }
 
 /** Why and where {@link LocalEsm.run} stopped. */
@@ -88,14 +74,20 @@ export class LocalEsm {
   #stoppedBy: EsmRunSummary['stoppedBy'] = 'signal';
   #failure: unknown;
   #untilDrained = false;
+  #started = false;
 
   constructor(options: LocalEsmOptions) {
     this.#o = options;
     this.#settings = resolveEsmSettings(options);
   }
 
-  /** Polls and invokes until `signal` aborts or, with `untilDrained`, every shard is read and acknowledged. */
+  /**
+   * Polls and invokes until `signal` aborts or, with `untilDrained`, every shard is read and
+   * acknowledged. In-flight invocations finish first. An instance runs once.
+   */
   async run(options: { signal?: AbortSignal; untilDrained?: boolean } = {}): Promise<EsmRunSummary> {
+    if (this.#started) throw new SluiceError('a LocalEsm runs once: create a new one to run again');
+    this.#started = true;
     this.#untilDrained = options.untilDrained ?? false;
     const abort = (): void => this.#stop.abort();
     if (options.signal?.aborted) abort();
@@ -161,8 +153,10 @@ export class LocalEsm {
       }
       const batch = feed.next(clock.nowMs(), endOfShard);
       if (batch !== undefined) {
-        const outcome = await this.#invoke(eventSource, batch);
-        const settled = feed.settle(batch, outcome, clock.nowMs());
+        this.#invocations++;
+        const report = await invokeBatch(this.#o.handler, batch.records, batch.retries, eventSource, clock, this.#settings.reportBatchItemFailures);
+        this.#o.onInvoke?.(report);
+        const settled = feed.settle(batch, report.outcome, clock.nowMs());
         run.checkpoint = feed.checkpoint;
         if (settled.discarded.length > 0) this.#discard(describeDiscarded(shardId, this.#o.eventSourceArn, settled.discarded));
         if (settled.retry) await this.#sleep(this.#o.retryDelayMs ?? 1_000);
@@ -182,35 +176,6 @@ export class LocalEsm {
     }
   }
 
-  async #invoke(source: EventSourceInfo, batch: FeedBatch): Promise<BatchOutcome> {
-    const { clock, handler } = this.#o;
-    const event = toKinesisStreamEvent(batch.records, source);
-    const startedMs = clock.nowMs();
-    let outcome: BatchOutcome;
-    let response: unknown;
-    let error: unknown;
-    this.#invocations++;
-    try {
-      response = await handler(event);
-      outcome = interpretResponse(response, batch.records, this.#settings.reportBatchItemFailures);
-    } catch (thrown) {
-      error = thrown;
-      outcome = { kind: 'failure', reason: thrown instanceof Error ? `${thrown.name}: ${thrown.message}` : String(thrown), functionError: true };
-    }
-    this.#o.onInvoke?.({
-      shardId: source.shardId,
-      records: batch.records.length,
-      firstSeq: batch.records[0]!.seq,
-      lastSeq: batch.records[batch.records.length - 1]!.seq,
-      retries: batch.retries,
-      durationMs: clock.nowMs() - startedMs,
-      outcome,
-      response,
-      error,
-    });
-    return outcome;
-  }
-
   /** Stops when every shard is idle or finished, after one more listing finds no new shard. */
   async #checkDrained(): Promise<void> {
     const allQuiet = (): boolean => [...this.#shards.values()].every((s) => s.idle || s.finished);
@@ -227,9 +192,9 @@ export class LocalEsm {
     this.#o.onDiscard?.(batch);
   }
 
-  /** Swallows a retryable error (the caller waits and tries again); rethrows anything else. */
+  /** Swallows a transient error (throttle, 5xx, network: the caller waits and tries again); rethrows anything else. */
   #retryable(error: unknown): undefined {
-    if (error instanceof SluiceError && error.retryable) return undefined;
+    if (isTransientError(error)) return undefined;
     throw error;
   }
 

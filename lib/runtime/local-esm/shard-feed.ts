@@ -27,8 +27,10 @@ export interface SettleResult {
  * - A partial response checkpoints before the lowest failed record; the rest is delivered again
  *   (with bisect on, only the failed batch's remaining records, else a new batch from there).
  * - After `maximumRetryAttempts` retries the batch (or what remains of it) is discarded and the
- *   checkpoint moves past it. Every unsuccessful delivery counts, partial ones included, since
- *   AWS retries partial failures "based on your retry strategy"; a full success resets the count.
+ *   checkpoint moves past it. Retries are counted per first record, as Lambda tracks them per record:
+ *   a partial response retries "based on your retry strategy" like a failure, but one that moved the
+ *   checkpoint starts the count again at the new first record (which failed once). AWS does not say
+ *   more; this reading never discards a shard that makes progress, such as one the rate limit defers.
  */
 export class ShardFeed {
   readonly #settings: ResolvedEsmSettings;
@@ -111,7 +113,8 @@ export class ShardFeed {
     const done = outcome.kind === 'partial' ? outcome.fromIndex : 0;
     if (done > 0) this.#ack(done, wasPiece, nowMs);
     const remaining = n - done;
-    this.#retries++;
+    // The count follows the first undelivered record: a new one (the checkpoint moved) has failed once.
+    this.#retries = done > 0 ? 1 : this.#retries + 1;
     const { maximumRetryAttempts } = this.#settings;
     if (maximumRetryAttempts >= 0 && this.#retries > maximumRetryAttempts) {
       const discarded = this.#buffer.slice(0, remaining).map((b) => b.record);

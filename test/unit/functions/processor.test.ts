@@ -101,7 +101,7 @@ describe('createProcessorHandler', () => {
       await expect(handler(event)).rejects.toThrow('mixes shards shardId-000000000000 and shardId-000000000001');
     });
 
-    it('throws a state-limit error naming the limit, so the ESM retries instead of acknowledging', async () => {
+    it('fails when the state outgrows one bucket, naming the limit, so the ESM retries instead of acknowledging', async () => {
       // Prepare: one bucket, and two keys of 200 KB of state each.
       const big = pipeline('big-state', { stateBuckets: 1 })
         .map((line): [string, string] => [line, line])

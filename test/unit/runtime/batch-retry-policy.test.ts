@@ -31,9 +31,9 @@ function setup(sinkError: () => Error = () => new Error('the sink refuses toxic 
   const clock = new FakeClock({ startMs: 1_700_000_000_000 });
   const quarantinedMetric: number[] = [];
   const metrics = { batchCommitted: (_: BatchStats) => undefined, recordsQuarantined: (_: string, n: number) => void quarantinedMetric.push(n) };
-  const make = (store: CheckpointStore = checkpoints) => {
+  const make = (store: CheckpointStore = checkpoints, walEnabled = true) => {
     const failurePolicy = new BatchRetryPolicy({ app: APP, pipeline: compiled, checkpoints: store, objects, clock, metrics, maxAttempts });
-    return new MicroBatchProcessor({ app: APP, pipeline: compiled, checkpoints: store, objects, clock, metrics, failurePolicy });
+    return new MicroBatchProcessor({ app: APP, pipeline: compiled, checkpoints: store, objects, clock, metrics, failurePolicy, walEnabled });
   };
   const state = async () => stateToJson(await readMergedState(checkpoints, APP, compiled));
   return { make, state, checkpoints, objects, quarantinedMetric };
@@ -89,6 +89,35 @@ describe('BatchRetryPolicy', () => {
       const { make, objects, checkpoints } = setup(() => new ConfigError('sink.table', 'no such table'));
       for (let i = 0; i < 5; i++) await expect(make().process({ shardId: 's1', records: recordsOf(['toxic']) })).rejects.toThrow(ConfigError);
       expect(await readQuarantine(objects, checkpoints, APP)).toEqual([]);
+    });
+
+    it('lists exactly the records of the set-aside that committed when the WAL is off and retries cut the batch anew', async () => {
+      // Prepare: no WAL, so a retry may cut batch 1 differently. The set-aside of records 1-3 dies
+      // between its quarantine entry and its commit; the next attempt brings records 1-2 only.
+      const { make, checkpoints, objects, state } = setup();
+      const compiledMake = (store: CheckpointStore) => make(store, false);
+      let crashed = false;
+      const dying: CheckpointStore = {
+        get: (pk, sk) => checkpoints.get(pk, sk),
+        query: (pk, prefix) => checkpoints.query(pk, prefix),
+        transact: async (writes) => {
+          if (!crashed && writes.some((w) => w.kind === 'put' && w.item.sk.startsWith('aside#'))) {
+            crashed = true;
+            throw new Error('the invocation died before its commit');
+          }
+          return checkpoints.transact(writes);
+        },
+      };
+      const all = recordsOf(['toxic a', 'b', 'c']);
+      for (let i = 0; i < 3; i++) await compiledMake(dying).process({ shardId: 's1', records: all }).catch(() => undefined);
+      // Act
+      await compiledMake(checkpoints).process({ shardId: 's1', records: all.slice(0, 2) });
+      await compiledMake(checkpoints).process({ shardId: 's1', records: all });
+      // Assess: record 3 counted once and not listed; records 1-2 listed once and not counted.
+      expect(crashed).toBe(true);
+      expect(await state()).toEqual({ c: 1 });
+      const items = await readQuarantine(objects, checkpoints, APP);
+      expect(items.map((i) => (i.kind === 'batch' ? i.entry.records.map((r) => r.seq) : []))).toEqual([['1', '2']]);
     });
 
     it('voids a set-aside whose commit lost to an attempt that committed the batch', async () => {

@@ -4,12 +4,15 @@ import { MemoryCheckpointStore } from '../../../lib/adapters/local/memory-checkp
 import { MemoryObjectStore } from '../../../lib/adapters/local/memory-object-store';
 import { GeneratorSource } from '../../../lib/adapters/local/sources/generator-source';
 import { compilePipeline } from '../../../lib/core/engine/compile-pipeline';
+import { pipeline } from '../../../lib/core/pipeline/stream';
 import { PidRateEstimator } from '../../../lib/core/rate/pid-rate-estimator';
 import type { SourceRecord } from '../../../lib/core/source-record';
 import type { Source } from '../../../lib/ports/source';
+import { BatchRetryPolicy } from '../../../lib/runtime/batch-retry-policy';
 import { LocalDriver, type DriverBatchEvent } from '../../../lib/runtime/local-driver';
 import { MicroBatchProcessor } from '../../../lib/runtime/micro-batch-processor';
 import { readMergedState, stateToJson } from '../../../lib/runtime/read-merged-state';
+import { readQuarantine } from '../../../lib/runtime/read-quarantine';
 import { tokenBucketGate } from '../../../lib/runtime/token-bucket-gate';
 import { FakeClock } from '../../helpers/fake-clock';
 import { countWords, recordsOf, sampleLines } from '../../helpers/word-records';
@@ -36,6 +39,28 @@ function setup(source: Source, options: { maxRatePerShard?: number; estimator?: 
   const events: DriverBatchEvent[] = [];
   const driver = new LocalDriver({ app: 'wc', source, processor, checkpoints, clock, batchIntervalMs: 1_000, maxRatePerShard: options.maxRatePerShard, estimator: options.estimator, durationMs: options.durationMs, onBatch: (e) => events.push(e) });
   return { driver, events, checkpoints };
+}
+
+/** A driver over one record per batch, whose sink always fails on the batch holding "toxic". */
+function fragileSetup(retryFailures: boolean) {
+  const fragile = compilePipeline(
+    pipeline('fragile')
+      .flatMap((l: string) => l.split(' '))
+      .foreachBatch((words) => {
+        if (words.includes('toxic')) throw new Error('the sink rejects toxic batches');
+      })
+      .countByValue()
+      .updateStateByKey<string, number, number>((c, t = 0) => t + c.reduce((a, b) => a + b, 0), { merge: (a, b) => a + b }) as never,
+  );
+  const clock = new FakeClock({ startMs: 1_700_000_000_000, autoAdvance: true });
+  const checkpoints = new MemoryCheckpointStore();
+  const objects = new MemoryObjectStore();
+  const failurePolicy = new BatchRetryPolicy({ app: 'fragile', pipeline: fragile, checkpoints, objects, clock, maxAttempts: 3 });
+  const processor = new MicroBatchProcessor({ app: 'fragile', pipeline: fragile, checkpoints, objects, clock, failurePolicy });
+  const failures: unknown[] = [];
+  const source = arraySource(recordsOf(['a b', 'toxic a', 'b']));
+  const driver = new LocalDriver({ app: 'fragile', source, processor, checkpoints, clock, batchIntervalMs: 100, maxRecordsPerBatch: 1, retryFailures, onFailure: (_shard, error) => failures.push(error) });
+  return { driver, failures, checkpoints, objects, fragile };
 }
 
 describe('LocalDriver', () => {
@@ -70,6 +95,24 @@ describe('LocalDriver', () => {
       expect(rates[0]).toBeUndefined();
       expect(rates.at(-1)).toBeLessThan(1_000);
       expect(events.at(-1)!.records).toBeLessThanOrEqual(Math.floor(rates.at(-2) ?? Infinity));
+    });
+
+    it('retries a failing batch at the next tick and goes on once the failure policy set it aside', async () => {
+      // Prepare: one record per batch; the sink always fails on the batch holding "toxic".
+      const { driver, failures, checkpoints, objects, fragile } = fragileSetup(true);
+      // Act
+      const result = await driver.run();
+      // Assess
+      expect(result.stoppedBy).toBe('drained');
+      expect(failures).toHaveLength(2);
+      expect(stateToJson(await readMergedState(checkpoints, 'fragile', fragile))).toEqual({ a: 1, b: 2 });
+      expect(await readQuarantine(objects, checkpoints, 'fragile')).toEqual([expect.objectContaining({ kind: 'batch', entry: expect.objectContaining({ batchNo: 2, firstSeq: '2', lastSeq: '2' }) })]);
+    });
+
+    it('ends the run at the first failure when failures are not retried', async () => {
+      const { driver, failures } = fragileSetup(false);
+      await expect(driver.run()).rejects.toThrow('the sink rejects toxic batches');
+      expect(failures).toEqual([]);
     });
   });
 });

@@ -120,6 +120,24 @@ describe('MicroBatchProcessor', () => {
       expect(await state()).toEqual(countWords(lines));
     });
 
+    it('quarantines records delivered below a batch another attempt allocated, instead of skipping them', async () => {
+      // Prepare: an attempt allocated batch 1 from record 5 on (records 1-4 went elsewhere) and died.
+      const { make, state, checkpoints, objects } = setup();
+      const lines = sampleLines(10);
+      const all = recordsOf(lines);
+      const crash = new CrashInjector(3, 'before');
+      await expect(make({ checkpoints: crash.checkpoints(checkpoints), objects: crash.objects(objects) }).process({ shardId: 's1', records: all.slice(4) })).rejects.toThrow(InjectedCrash);
+      // Act: a delivery that starts at record 1 meets the WAL batch 5-10.
+      const result = await make().process({ shardId: 's1', records: all });
+      // Assess: 5-10 counted once; 1-4 not counted, but durably set aside with the reason.
+      expect(result.committedSeq).toBe('10');
+      expect(await state()).toEqual(countWords(lines.slice(4)));
+      const keys = await objects.list('quarantine/wc/s1/');
+      const entries = await Promise.all(keys.map(async (k) => JSON.parse(new TextDecoder().decode(await objects.get(k)))));
+      expect(entries.map((e) => [e.seq, e.stage])).toEqual([['1', 'out-of-order'], ['2', 'out-of-order'], ['3', 'out-of-order'], ['4', 'out-of-order']]);
+      expect(entries[0].reason).toMatch(/allocated without it/);
+    });
+
     it('recovers exact counts after a crash before or after every port call', async () => {
       const lines = sampleLines(60, 7);
       const all = recordsOf(lines);

@@ -169,6 +169,14 @@ describe('LocalEsm', () => {
       expect(summary.discarded.map((b) => [b.startSequenceNumber, b.endSequenceNumber])).toEqual([['3', '6']]);
     });
 
+    it('restarts the count when a partial response moved the checkpoint, so a deferring shard is never discarded', async () => {
+      // Act: like a rate limit, every delivery takes its first two records and defers the rest.
+      const { deliveries, summary } = await runEsm([shard(fakeRecords(10))], (d) => (d.seqs.length > 2 ? fail(d.seqs[2]!) : undefined), { batchSize: 4, maximumRetryAttempts: 1, reportBatchItemFailures: true });
+      // Assess
+      expect(ranges(deliveries)).toEqual(['1-4', '3-6', '5-8', '7-10', '9-10']);
+      expect(summary.discarded).toEqual([]);
+    });
+
     it('bisects a failing batch down to the poison record, without spending retries on the splits', async () => {
       // Act: any batch holding record 6 throws.
       const { deliveries, summary } = await runEsm([shard(fakeRecords(8))], (d) => (d.seqs.includes('6') ? new Error('poison') : undefined), { batchSize: 8, bisectBatchOnFunctionError: true, maximumRetryAttempts: 1 });
