@@ -3,9 +3,10 @@ import { DEFAULT_MAX_RECORDS_PER_BATCH } from '../core/defaults';
 import type { RateEstimator } from '../core/rate/rate-estimator';
 import type { CheckpointStore } from '../ports/checkpoint-store';
 import type { Clock } from '../ports/clock';
-import type { Source } from '../ports/source';
+import type { ReadResult, Source } from '../ports/source';
 import { parseRecord, type CheckpointRecord } from './checkpoint-record';
 import { isFatalError } from './is-fatal-error';
+import { isTransientError } from './is-transient-error';
 import type { MicroBatchProcessor, ProcessResult } from './micro-batch-processor';
 import { StorageKeys } from './storage-keys';
 
@@ -28,8 +29,8 @@ export interface LocalDriverOptions {
   readonly maxRecordsPerBatch?: number;
   readonly signal?: AbortSignal;
   /**
-   * Retry a shard whose batch failed at its next tick instead of ending the run; configuration and
-   * corruption errors still end it. Pair with the processor's `failurePolicy`, which quarantines a
+   * Retry a shard whose batch failed (or whose read failed transiently) at its next tick instead of
+   * ending the run; configuration and corruption errors still end it. Pair with the processor's `failurePolicy`, which quarantines a
    * batch after a bounded number of failed attempts.
    * @default false — the first failure ends the run
    */
@@ -87,13 +88,19 @@ export class LocalDriver {
       if (signal?.aborted) return { stoppedBy: 'signal', batches, records };
       let drained = true;
       for (const shardId of shards) {
-        const read = await source.read(shardId, positions.get(shardId) ?? undefined, this.#pullSize());
-        const schedulingDelayMs = Math.max(0, clock.nowMs() - tickMs);
+        let read: ReadResult;
         let result: ProcessResult;
+        let schedulingDelayMs = 0;
+        let reading = true;
         try {
+          read = await source.read(shardId, positions.get(shardId) ?? undefined, this.#pullSize());
+          reading = false;
+          schedulingDelayMs = Math.max(0, clock.nowMs() - tickMs);
           result = await this.#o.processor.process({ shardId, records: read.records, schedulingDelayMs, millisBehind: read.millisBehind });
         } catch (error) {
-          if (!this.#o.retryFailures || isFatalError(error)) throw error;
+          // A source that cannot be read (a missing file) ends the run unless the failure is transient;
+          // a failing batch is retried, and the processor's failure policy bounds it.
+          if (!this.#o.retryFailures || isFatalError(error) || (reading && !isTransientError(error))) throw error;
           // The position stays: the next tick reads from it again, the processor drops what did
           // commit as redeliveries, and the failed batch is tried again.
           this.#o.onFailure?.(shardId, error);

@@ -24,9 +24,20 @@ export interface QuarantinedBatch {
   readonly records: ReadonlyArray<{ readonly seq: string; readonly partitionKey: string; readonly arrivalMs: number; readonly data: string }>;
 }
 
-/** `quarantine/{app}/{shard}/{batchNo:020}-batch`: sorts after the batch's per-record entries. */
-export function quarantinedBatchKey(app: string, shardId: string, batchNo: number): string {
-  return `${StorageKeys.quarantinePrefix(app)}${shardId}/${String(batchNo).padStart(20, '0')}-batch`;
+/**
+ * `quarantine/{app}/{shard}/{batchNo:020}-batch-{lastSeq}`: sorts after the batch's per-record
+ * entries. The last sequence number tells apart two cuts of one batch number, which attempts make
+ * when the WAL is off; the committed set-aside's marker names the one that counts.
+ */
+export function quarantinedBatchKey(app: string, shardId: string, batchNo: number, lastSeq: string): string {
+  return `${StorageKeys.quarantinePrefix(app)}${shardId}/${String(batchNo).padStart(20, '0')}-batch-${lastSeq}`;
+}
+
+/** What the `aside#{batchNo}` marker holds: the entry that counts, committed with the checkpoint. */
+export interface AsideMarker {
+  readonly key: string;
+  readonly count: number;
+  readonly reason: string;
 }
 
 /**
@@ -36,8 +47,8 @@ export function quarantinedBatchKey(app: string, shardId: string, batchNo: numbe
  * the batch after all, this commit fails whole with `FencedError` and the entry stays unmarked.
  *
  * Quarantine before commit, so a committed set-aside always has its records on file; the marker in
- * the same transaction as the checkpoint, so an entry whose commit lost (or never happened) is
- * recognizably void. Every record of the batch thus ends either in the state, exactly once, or in
+ * the same transaction as the checkpoint, naming the entry, so an entry whose commit lost (or never
+ * happened, or that holds another cut of the batch) is recognizably void. Every record of the batch thus ends either in the state, exactly once, or in
  * exactly one marked quarantine entry. Readers: `readQuarantine`.
  */
 export async function quarantineBatch(input: {
@@ -65,7 +76,8 @@ export async function quarantineBatch(input: {
     count: batch.records.length,
     records: batch.records.map((r) => ({ seq: r.seq, partitionKey: r.partitionKey, arrivalMs: r.arrivalMs, data: Buffer.from(r.data).toString('base64') })),
   };
-  await input.objects.putIfAbsent(quarantinedBatchKey(app, snapshot.shardId, h.batchNo), new TextEncoder().encode(JSON.stringify(entry, null, 2)));
+  const key = quarantinedBatchKey(app, snapshot.shardId, h.batchNo, h.lastSeq);
+  await input.objects.putIfAbsent(key, new TextEncoder().encode(JSON.stringify(entry, null, 2)));
   const stats: BatchStats = {
     app,
     shardId: snapshot.shardId,
@@ -81,7 +93,7 @@ export async function quarantineBatch(input: {
   };
   // Fresh states have no dirty bucket: the commit carries the checkpoint alone.
   const commit = buildCommit({ app, snapshot, pipeline, states: pipeline.createStates(), header: h, stats, nowMs: input.nowMs });
-  const marker = { key: quarantinedBatchKey(app, snapshot.shardId, h.batchNo), count: entry.count, reason: entry.reason };
+  const marker: AsideMarker = { key, count: entry.count, reason: entry.reason };
   const pk = StorageKeys.shardPartition(app, snapshot.shardId);
   await input.checkpoints.transact([...commit.writes, { kind: 'put', item: { pk, sk: StorageKeys.asideSk(h.batchNo), version: h.batchNo, data: JSON.stringify(marker) }, condition: { absent: true } }]);
   return stats;

@@ -2,7 +2,8 @@ import { CorruptDataError } from '../core/errors';
 import type { CheckpointStore } from '../ports/checkpoint-store';
 import type { ObjectStore } from '../ports/object-store';
 import type { QuarantineEntry } from './quarantine';
-import type { QuarantinedBatch } from './quarantine-batch';
+import type { AsideMarker, QuarantinedBatch } from './quarantine-batch';
+import { parseRecord } from './checkpoint-record';
 import { StorageKeys } from './storage-keys';
 
 /** One stored quarantine entry: a record (or element) set aside, or a whole batch. */
@@ -13,12 +14,13 @@ export type QuarantineItem =
 /**
  * Reads the quarantine of `app` (optionally one shard), oldest batch first per shard. A whole-batch
  * entry counts only if its set-aside committed — the `aside#{batchNo}` marker written with the
- * checkpoint; entries of a set-aside that lost its commit (the batch committed normally after all)
- * are left out, since their records are in the state.
+ * checkpoint names it; entries of a set-aside that lost its commit (the batch committed normally
+ * after all) or that hold another cut of the batch are left out, since their records are elsewhere.
  */
 export async function readQuarantine(objects: ObjectStore, checkpoints: CheckpointStore, app: string, shardId?: string): Promise<QuarantineItem[]> {
   const prefix = `${StorageKeys.quarantinePrefix(app)}${shardId === undefined ? '' : `${shardId}/`}`;
   const items: QuarantineItem[] = [];
+  /** Per shard, the keys of the batch entries whose set-aside committed. */
   const markers = new Map<string, Set<string>>();
   for (const key of await objects.list(prefix)) {
     const body = await objects.get(key);
@@ -36,9 +38,9 @@ export async function readQuarantine(objects: ObjectStore, checkpoints: Checkpoi
     let marked = markers.get(entry.shardId);
     if (marked === undefined) {
       const found = await checkpoints.query(StorageKeys.shardPartition(app, entry.shardId), StorageKeys.ASIDE_PREFIX);
-      markers.set(entry.shardId, (marked = new Set(found.map((i) => i.sk))));
+      markers.set(entry.shardId, (marked = new Set(found.map((i) => parseRecord<AsideMarker>(`${i.pk}/${i.sk}`, i.data).key))));
     }
-    if (marked.has(StorageKeys.asideSk(entry.batchNo))) items.push({ key, kind: 'batch', entry: entry as QuarantinedBatch });
+    if (marked.has(key)) items.push({ key, kind: 'batch', entry: entry as QuarantinedBatch });
   }
   return items;
 }

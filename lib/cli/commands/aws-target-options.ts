@@ -12,7 +12,7 @@ export const awsTargetOptions = {
 /** Declares {@link awsTargetOptions} on `command`. */
 export function addAwsTargetOptions(command: Command): Command {
   return command
-    .option('--endpoint <url>', 'the emulator (LocalStack, moto_server) to talk to (default: AWS_ENDPOINT_URL)')
+    .option('--endpoint <url>', 'the emulator (LocalStack, moto_server) to talk to (default: AWS_ENDPOINT_URL, else AWS itself; dev requires one)')
     .option('--region <region>', 'region of the stream, table and bucket', 'us-east-1')
     .requiredOption('--stream <name>', 'the Kinesis stream')
     .option('--app <name>', 'app name: the table and bucket are sluice-<app> (default: the pipeline name)');

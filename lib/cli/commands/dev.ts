@@ -41,7 +41,7 @@ export function registerDev(program: Command): void {
     .action(async (raw: Record<string, unknown>) => {
       const o = parseOptions(devSchema, raw);
       const pipeline = await loadPipeline(o.pipeline);
-      const app = openLocalAwsApp({ app: o.app ?? pipeline.name, endpoint: o.endpoint, region: o.region });
+      const app = openLocalAwsApp({ app: o.app ?? pipeline.name, endpoint: o.endpoint, region: o.region, requireEndpoint: true });
       const abort = new AbortController();
       let stoppedBy = 'signal';
       const stop = (): void => abort.abort();

@@ -11,6 +11,13 @@ export interface LocalAwsTarget {
   readonly endpoint?: string;
   /** @default us-east-1 */
   readonly region?: string;
+  /**
+   * Refuse to run without an emulator endpoint. `sluice dev` sets it because it creates resources,
+   * which must never happen in a real account by accident; `push`, `status` and `state dump` only use
+   * what a deployment created, so without an endpoint they talk to AWS with the default credentials.
+   * @default false
+   */
+  readonly requireEndpoint?: boolean;
 }
 
 /** The app's resources in local AWS mode, named after the app so several apps share an emulator. */
@@ -30,13 +37,13 @@ export function localAwsResourceNames(app: string): { tableName: string; bucketN
 }
 
 /**
- * Opens the app's table and bucket on the target's endpoint. Refuses to run without an endpoint:
- * local AWS mode creates resources, which must never happen in a real account by accident.
+ * Opens the app's table and bucket on the target's endpoint, or on AWS itself when there is none
+ * (unless `requireEndpoint`).
  */
 export function openLocalAwsApp(target: LocalAwsTarget, env: NodeJS.ProcessEnv = process.env): LocalAwsApp {
   const endpoint = target.endpoint ?? (env.AWS_ENDPOINT_URL || undefined);
-  if (endpoint === undefined) throw new ConfigError('--endpoint', 'required (or set AWS_ENDPOINT_URL): the emulator to use, e.g. http://localhost:4566 for LocalStack or http://localhost:5000 for moto_server');
-  const region = target.region ?? 'us-east-1';
+  if (endpoint === undefined && target.requireEndpoint === true) throw new ConfigError('--endpoint', 'required (or set AWS_ENDPOINT_URL): the emulator to use, e.g. http://localhost:4566 for LocalStack or http://localhost:5000 for moto_server');
+  const region = target.region ?? env.AWS_REGION ?? 'us-east-1';
   const clients = createAwsClients({ endpoint, region });
   const { tableName, bucketName } = localAwsResourceNames(target.app);
   return {
