@@ -108,7 +108,13 @@ export class LocalDriver {
           continue;
         }
         positions.set(shardId, result.committedSeq);
-        if (result.committedSeq !== null && result.batches.length > 0) await source.committed?.(shardId, result.committedSeq);
+        if (result.committedSeq !== null && result.batches.length > 0) {
+          // Only a hint that lets a receiver delete what is committed: the next commit repeats it.
+          await source.committed?.(shardId, result.committedSeq).catch((error: unknown) => {
+            if (!this.#o.retryFailures || !isTransientError(error)) throw error;
+            this.#o.onFailure?.(shardId, error);
+          });
+        }
         for (const b of result.batches) this.#feedEstimator(b);
         const n = result.batches.reduce((sum, b) => sum + b.records, 0);
         batches += result.batches.length;

@@ -107,6 +107,9 @@ export class LambdaPool {
   /** Invocations the ESM gave up on while they were stalled. */
   readonly zombies: Array<{ instance: LambdaInstance; running: Promise<InvocationOutcome> }> = [];
   invocations = 0;
+  /** Commits lost to another invocation, and batches re-run from their WAL object: the recovery paths taken. */
+  fenced = 0;
+  replayed = 0;
   #nextId = 0;
 
   constructor(options: PoolOptions) {
@@ -161,6 +164,8 @@ export class LambdaPool {
     let outcome: InvocationOutcome;
     try {
       outcome = { kind: 'ok', result: await work };
+      this.fenced += outcome.result.fenced;
+      this.replayed += outcome.result.batches.filter((b) => b.replayed).length;
     } catch (error) {
       outcome = { kind: 'error', error };
     }

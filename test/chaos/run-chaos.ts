@@ -18,6 +18,8 @@ export class ChaosSummary {
   schedules = 0;
   records = 0;
   invocations = 0;
+  fenced = 0;
+  replayed = 0;
   recordQuarantines = 0;
   batchQuarantines = 0;
   lost = 0;
@@ -33,6 +35,8 @@ export class ChaosSummary {
     this.schedules++;
     this.records += report.records;
     this.invocations += report.invocations;
+    this.fenced += report.fenced;
+    this.replayed += report.replayed;
     this.recordQuarantines += report.recordQuarantines;
     this.batchQuarantines += report.batchQuarantines;
     this.lost += report.lost;
@@ -47,7 +51,7 @@ export class ChaosSummary {
     const lines = [
       `chaos: ${where}`,
       `  records checked  ${n(this.records)} (${n(this.recordQuarantines)} quarantined one by one, ${n(this.batchQuarantines)} batches set aside)`,
-      `  invocations      ${n(this.invocations)}`,
+      `  invocations      ${n(this.invocations)} (${n(this.fenced)} commits fenced off, ${n(this.replayed)} batches re-run from the WAL)`,
       `  faults by kind   ${FAULT_KINDS.map((k) => `${k} ${n(this.faults[k])}`).join(', ')}`,
     ];
     for (const { index, report } of this.failed.slice(0, 10)) {

@@ -18,6 +18,10 @@ export interface ScheduleReport {
   readonly duplicated: number;
   readonly faults: Record<FaultKind, number>;
   readonly invocations: number;
+  /** Commits fenced off by another invocation's, in invocations that then finished. */
+  readonly fenced: number;
+  /** Batches re-run from a WAL object another attempt allocated. */
+  readonly replayed: number;
   readonly recordQuarantines: number;
   readonly batchQuarantines: number;
   readonly violations: readonly string[];
@@ -65,6 +69,8 @@ export async function runSchedule(config: ScheduleConfig, stores: ScheduleStores
     duplicated: verdict.duplicated,
     faults,
     invocations: pool.invocations,
+    fenced: pool.fenced,
+    replayed: pool.replayed,
     recordQuarantines: verdict.recordQuarantines,
     batchQuarantines: verdict.batchQuarantines,
     violations,

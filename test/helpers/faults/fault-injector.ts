@@ -2,6 +2,7 @@ import type { ForeachBatchFn } from '../../../lib/core/pipeline/op-spec';
 import type { CheckpointStore, StoredItem, TransactWrite } from '../../../lib/ports/checkpoint-store';
 import type { Metrics } from '../../../lib/ports/metrics';
 import type { ObjectStore } from '../../../lib/ports/object-store';
+import type { OutputSink } from '../../../lib/ports/output-sink';
 import type { ReadResult, ShardInfo, Source } from '../../../lib/ports/source';
 import { FAULT_KINDS, type FaultKind, type FaultPlan, type PortCall, type PortName } from './fault-plan';
 import { InjectedCrash, InjectedSinkError, InjectedTimeout, injectedServerError, injectedThrottle } from './injected-errors';
@@ -14,7 +15,7 @@ export interface InjectedFault {
 
 /**
  * Wraps the ports one invocation uses (checkpoint store, object store, source, the user's sink,
- * metrics) and applies a {@link FaultPlan} to every call through them, counted across all ports.
+ * metrics, print output) and applies a {@link FaultPlan} to every call through them, counted across all ports.
  *
  * One injector stands for one invocation: once it crashed, every later call fails too, since a dead
  * process writes nothing more. Stalled calls and late-landing requests wait in the injector until
@@ -95,17 +96,24 @@ export class FaultInjector {
 
   /** Metrics whose calls go through the plan; a failing emitter must not break exactly-once. */
   metrics(inner: Metrics): Metrics {
-    const sync = (op: string, target: string, run: () => void): void => {
-      const n = ++this.calls;
-      const kind = this.#decide({ n, port: 'metrics', op, target });
-      if (kind !== undefined && kind !== 'crash-after' && kind !== 'stall') throw this.#fail(kind, n, `metrics.${op}`);
-      run();
-      if (kind === 'crash-after') throw this.#fail(kind, n, `metrics.${op}`);
-    };
     return {
-      batchCommitted: (stats) => sync('batchCommitted', `${stats.shardId}/${stats.batchNo}`, () => inner.batchCommitted(stats)),
-      recordsQuarantined: (shardId, count) => sync('recordsQuarantined', shardId, () => inner.recordsQuarantined?.(shardId, count)),
+      batchCommitted: (stats) => this.#sync('metrics', 'batchCommitted', `${stats.shardId}/${stats.batchNo}`, () => inner.batchCommitted(stats)),
+      recordsQuarantined: (shardId, count) => this.#sync('metrics', 'recordsQuarantined', shardId, () => inner.recordsQuarantined?.(shardId, count)),
     };
+  }
+
+  /** The `print()` output (the live view, the log) through the plan, as a sync port like metrics. */
+  output(inner: OutputSink): OutputSink {
+    return { print: (info, operatorId, items, total) => this.#sync('output', 'print', info.batchId, () => inner.print(info, operatorId, items, total)) };
+  }
+
+  /** A synchronous call: it can only throw (before or after running), not stall or land late. */
+  #sync(port: PortName, op: string, target: string, run: () => void): void {
+    const n = ++this.calls;
+    const kind = this.#decide({ n, port, op, target });
+    if (kind !== undefined && kind !== 'crash-after' && kind !== 'stall') throw this.#fail(kind, n, `${port}.${op}`);
+    run();
+    if (kind === 'crash-after') throw this.#fail(kind, n, `${port}.${op}`);
   }
 
   async #call<T>(port: PortName, op: string, target: string, run: () => Promise<T>): Promise<T> {

@@ -17,7 +17,7 @@ export const FAULT_KINDS = ['crash-before', 'crash-after', 'timeout', 'throttle'
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** The ports a {@link FaultInjector} wraps. */
-export type PortName = 'checkpoints' | 'objects' | 'source' | 'sink' | 'metrics';
+export type PortName = 'checkpoints' | 'objects' | 'source' | 'sink' | 'metrics' | 'output';
 
 /** One call through an injector, as a plan sees it before deciding. */
 export interface PortCall {
@@ -61,10 +61,10 @@ export function randomFaults(random: () => number, rates: Partial<Record<FaultKi
   };
 }
 
-/** Sinks fail as user code does (`sink-error`); a metrics emitter only dies or throws. */
+/** Sinks fail as user code does (`sink-error`); metrics and print output only die or throw. */
 function applies(kind: FaultKind, port: PortName): boolean {
   if (kind === 'lost-response') return false;
   if (kind === 'sink-error') return port === 'sink';
-  if (port === 'metrics') return kind === 'crash-before' || kind === 'crash-after' || kind === 'server-error';
+  if (port === 'metrics' || port === 'output') return kind === 'crash-before' || kind === 'crash-after' || kind === 'server-error';
   return port !== 'sink' || (kind !== 'throttle' && kind !== 'server-error');
 }
