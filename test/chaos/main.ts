@@ -16,17 +16,24 @@ oracle: counted exactly once, or quarantined exactly once; outputs exactly once 
 
 /** `npm run chaos`: prints what was checked, then one summary line; exits 1 if any invariant broke. */
 async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      schedules: { type: 'string', default: '100' },
-      seed: { type: 'string', default: '1' },
-      endpoint: { type: 'string' },
-      only: { type: 'string' },
-      small: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        schedules: { type: 'string', default: '100' },
+        seed: { type: 'string', default: '1' },
+        endpoint: { type: 'string' },
+        only: { type: 'string' },
+        small: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+    });
+  } catch (error) {
+    process.stderr.write(`chaos: ${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const { values } = parsed;
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;

@@ -50,7 +50,7 @@ export class ChaosSummary {
     const n = (x: number): string => x.toLocaleString('en-US');
     const lines = [
       `chaos: ${where}`,
-      `  records checked  ${n(this.records)} (${n(this.recordQuarantines)} quarantined one by one, ${n(this.batchQuarantines)} batches set aside)`,
+      `  records checked  ${n(this.records)} (${n(this.recordQuarantines)} quarantined one by one, ${n(this.batchQuarantines)} ${this.batchQuarantines === 1 ? 'batch' : 'batches'} set aside)`,
       `  invocations      ${n(this.invocations)} (${n(this.fenced)} commits fenced off, ${n(this.replayed)} batches re-run from the WAL)`,
       `  faults by kind   ${FAULT_KINDS.map((k) => `${k} ${n(this.faults[k])}`).join(', ')}`,
     ];
