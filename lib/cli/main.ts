@@ -36,6 +36,26 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`sluice: ${error.message}\n`);
       return 1;
     }
+    const aws = describeAwsError(error);
+    if (aws !== undefined) {
+      process.stderr.write(`sluice: ${aws}\n`);
+      return 1;
+    }
     throw error;
   }
+}
+
+/**
+ * AWS errors a user causes (no credentials, a missing table or stream, no permission) as one line.
+ * Other SDK errors are answers of the service too, so they get one line with their name; only errors
+ * that are not the service's (bugs) keep their stack.
+ */
+function describeAwsError(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  if (error.name === 'CredentialsProviderError') {
+    return 'no AWS credentials found: configure a profile or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or pass --endpoint (AWS_ENDPOINT_URL) for an emulator';
+  }
+  if (!('$metadata' in error)) return undefined;
+  const hint = error.name === 'ResourceNotFoundException' ? ' (is the app deployed, or its name given with --app?)' : error.name === 'AccessDeniedException' ? ' (check the IAM permissions of these credentials)' : '';
+  return `AWS ${error.name}: ${error.message}${hint}`;
 }

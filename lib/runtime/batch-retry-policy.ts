@@ -1,11 +1,6 @@
 import type { BatchStats } from '../core/batch-stats';
 import { DEFAULT_MAX_BATCH_ATTEMPTS } from '../core/defaults';
-import type { CompiledPipeline } from '../core/engine/compile-pipeline';
 import { checkRange } from '../core/rate/check-range';
-import type { CheckpointStore } from '../ports/checkpoint-store';
-import type { Clock } from '../ports/clock';
-import type { Metrics } from '../ports/metrics';
-import type { ObjectStore } from '../ports/object-store';
 import { BatchAttempts } from './batch-attempts';
 import { isFatalError } from './is-fatal-error';
 import { isTransientError } from './is-transient-error';
@@ -13,6 +8,7 @@ import { describeError } from './quarantine';
 import { quarantineBatch } from './quarantine-batch';
 import type { ShardSnapshot } from './shard-reader';
 import type { WalBatch } from './wal-codec';
+import type { BatchDeps } from './batch-deps';
 
 /** A batch that failed to run or commit, as the processor hands it to its {@link BatchFailurePolicy}. */
 export interface BatchFailure {
@@ -30,13 +26,7 @@ export interface BatchFailurePolicy {
 }
 
 /** Options of {@link BatchRetryPolicy}. */
-export interface BatchRetryPolicyOptions {
-  readonly app: string;
-  readonly pipeline: CompiledPipeline;
-  readonly checkpoints: CheckpointStore;
-  readonly objects: ObjectStore;
-  readonly clock: Clock;
-  readonly metrics?: Metrics;
+export interface BatchRetryPolicyOptions extends BatchDeps {
   /**
    * Failed attempts of one batch before its records are quarantined and the shard moves on.
    * @default DEFAULT_MAX_BATCH_ATTEMPTS (5)

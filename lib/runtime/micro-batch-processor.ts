@@ -1,13 +1,8 @@
 import type { BatchStats } from '../core/batch-stats';
 import { DEFAULT_MAX_RECORD_BYTES } from '../core/defaults';
-import type { CompiledPipeline } from '../core/engine/compile-pipeline';
 import { decodeRecords } from '../core/engine/decode-records';
 import { FencedError, ReadRaceError, SluiceError } from '../core/errors';
 import { compareSeq, type SourceRecord } from '../core/source-record';
-import type { CheckpointStore } from '../ports/checkpoint-store';
-import type { Clock } from '../ports/clock';
-import type { Metrics } from '../ports/metrics';
-import type { ObjectStore } from '../ports/object-store';
 import type { OutputSink } from '../ports/output-sink';
 import type { BatchFailurePolicy } from './batch-retry-policy';
 import { buildCommit } from './build-commit';
@@ -16,6 +11,7 @@ import { Quarantine } from './quarantine';
 import { ShardReader, type ShardSnapshot } from './shard-reader';
 import { StorageKeys } from './storage-keys';
 import { decodeWal, encodeWal, type WalBatch, type WalHeader } from './wal-codec';
+import type { BatchDeps } from './batch-deps';
 
 /**
  * Decides how many of `wanted` records a batch may take now, given the limiter state stored in the
@@ -30,13 +26,7 @@ export type RateGate = (input: { limiter: unknown; nowMs: number; wanted: number
 };
 
 /** Options of {@link MicroBatchProcessor}. */
-export interface MicroBatchProcessorOptions {
-  readonly app: string;
-  readonly pipeline: CompiledPipeline;
-  readonly checkpoints: CheckpointStore;
-  readonly objects: ObjectStore;
-  readonly clock: Clock;
-  readonly metrics?: Metrics;
+export interface MicroBatchProcessorOptions extends BatchDeps {
   readonly output?: OutputSink;
   /**
    * Write each batch to the WAL before running it. Off, state stays exactly-once (the commit is
