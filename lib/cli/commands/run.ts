@@ -42,7 +42,7 @@ export function registerRun(program: Command): void {
     .option('--max-rate <n>', 'static limit, records per second per shard')
     .option('--duration <seconds>', 'stop after this many seconds (default: until the source is drained or Ctrl-C)')
     .option('--no-backpressure', 'turn off the rate controller (PID after every batch)')
-    .option('--rate-controller <kind>', "sluice (Spark's PID with anti-windup and clamps) | pid (Spark's exact PID)", 'sluice')
+    .option('--rate-controller <kind>', "sluice (Spark's PID with headroom, a slew limit and clamps; ADR 0003) | pid (Spark's exact PID)", 'sluice')
     .option('--no-wal', 'skip the write-ahead log: state stays exactly-once, outputs become at-least-once')
     .option('--max-batch-attempts <n>', 'failed attempts of one batch before its records are quarantined and the shard moves on', String(DEFAULT_MAX_BATCH_ATTEMPTS))
     .action(async (raw: Record<string, unknown>) => {
