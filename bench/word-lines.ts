@@ -1,16 +1,11 @@
+import { seededRandom } from '../lib/core/util/seeded-random';
+
 /**
  * Deterministic ~100-byte lines of words with a Zipf-like frequency, for benchmarks: a vocabulary of
  * 5,000 words, so a batch touches most keys the way real text does.
  */
 export function wordLines(seed: number, count: number, vocabularySize = 5_000): string[] {
-  let s = seed >>> 0;
-  const rand = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rand = seededRandom(seed);
   const letters = 'abcdefghijklmnopqrstuvwxyz';
   const vocabulary = Array.from({ length: vocabularySize }, () => Array.from({ length: 2 + Math.floor(rand() * 8) }, () => letters[Math.floor(rand() * 26)]).join(''));
   const lines: string[] = [];

@@ -23,14 +23,5 @@ export async function runCli(args: readonly string[], options: { cwd?: string; i
   return { code, stdout, stderr };
 }
 
-/** A small seeded PRNG (mulberry32), so "random" kill moments are reproducible from the seed. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so "random" kill moments are reproducible from the seed. */
+export { seededRandom } from '../../lib/core/util/seeded-random';

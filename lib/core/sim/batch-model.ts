@@ -2,7 +2,7 @@ import type { RateEstimator } from '../rate/rate-estimator';
 import { arrivalsPerTick } from './arrival-profile';
 import type { ControllerSpec } from './controller-spec';
 import { createEstimator, initialRate } from './controller-spec';
-import { seededRandom } from './seeded-random';
+import { seededRandom } from '../util/seeded-random';
 import { TraceRecorder } from './shard-trace';
 import type { ShardTrace } from './shard-trace';
 import type { SimulationConfig } from './simulation-config';

@@ -1,6 +1,6 @@
 /**
  * Seeded pseudo-randomness for the generator: a stateless 32-bit hash to derive one independent
- * stream per (seed, record number), and mulberry32 to draw from it. Hand-written because the whole
+ * stream per (seed, record number), and the core's mulberry32 to draw from it. Hand-written because the whole
  * point is that a replay after `kill -9` draws exactly the same numbers, on any Node version.
  */
 
@@ -25,14 +25,5 @@ export function streamState(seed: number, index: number): number {
 /** A uniform draw in [0, 1). */
 export type Random = () => number;
 
-/** mulberry32: a tiny PRNG with a full 2^32 period, plenty for drawing a dozen words per record. */
-export function mulberry32(state: number): Random {
-  let a = state >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 0x1_0000_0000;
-  };
-}
+/** mulberry32 seeded with a stream's state: the core's one seeded generator. */
+export { seededRandom as mulberry32 } from '../../../core/util/seeded-random';
