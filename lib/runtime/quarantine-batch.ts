@@ -30,7 +30,7 @@ export interface QuarantinedBatch {
  * when the WAL is off; the committed set-aside's marker names the one that counts.
  */
 export function quarantinedBatchKey(app: string, shardId: string, batchNo: number, lastSeq: string): string {
-  return `${StorageKeys.quarantinePrefix(app)}${shardId}/${String(batchNo).padStart(20, '0')}-batch-${lastSeq}`;
+  return StorageKeys.quarantineKey(app, shardId, batchNo, `batch-${lastSeq}`);
 }
 
 /** What the `aside#{batchNo}` marker holds: the entry that counts, committed with the checkpoint. */

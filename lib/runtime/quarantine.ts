@@ -1,5 +1,6 @@
 import { padSeq, type SourceRecord } from '../core/source-record';
 import type { ObjectStore } from '../ports/object-store';
+import { StorageKeys } from './storage-keys';
 
 /** A record (or derived element) set aside instead of blocking its shard, with the reason. */
 export interface QuarantineEntry {
@@ -30,15 +31,9 @@ export class Quarantine {
     this.#objects = objects;
   }
 
+  /** Writes the entries of a batch's computation, numbered in the order the batch produced them. */
   async write(entries: readonly QuarantineEntry[]): Promise<void> {
-    await Promise.all(
-      entries.map((entry, n) =>
-        this.#objects.putIfAbsent(
-          `quarantine/${entry.app}/${entry.shardId}/${String(entry.batchNo).padStart(20, '0')}-${String(n).padStart(6, '0')}`,
-          new TextEncoder().encode(JSON.stringify(entry, null, 2)),
-        ),
-      ),
-    );
+    await Promise.all(entries.map((entry, n) => this.#put(entry, String(n).padStart(6, '0'))));
   }
 
   /**
@@ -46,14 +41,11 @@ export class Quarantine {
    * (`{batchNo:020}-seq-{seq:060}`) so they never collide with the batch's own entries.
    */
   async writeOrphans(entries: readonly QuarantineEntry[]): Promise<void> {
-    await Promise.all(
-      entries.map((entry) =>
-        this.#objects.putIfAbsent(
-          `quarantine/${entry.app}/${entry.shardId}/${String(entry.batchNo).padStart(20, '0')}-seq-${padSeq(entry.seq!)}`,
-          new TextEncoder().encode(JSON.stringify(entry, null, 2)),
-        ),
-      ),
-    );
+    await Promise.all(entries.map((entry) => this.#put(entry, `seq-${padSeq(entry.seq!)}`)));
+  }
+
+  #put(entry: QuarantineEntry, what: string): Promise<boolean> {
+    return this.#objects.putIfAbsent(StorageKeys.quarantineKey(entry.app, entry.shardId, entry.batchNo, what), new TextEncoder().encode(JSON.stringify(entry, null, 2)));
   }
 
   /** Builds the entry of a source record. */

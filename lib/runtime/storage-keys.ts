@@ -6,7 +6,7 @@
  * controller), `meta#attempts` (failures of the next batch; see BatchAttempts),
  * `aside#{batchNo:020}` (a batch set aside after too many failures; see quarantineBatch) and
  * `state#{operator}#{bucket}`. Partition `{app}` lists the shards (`shard#{id}`).
- * Object store: `wal/{app}/{shard}/{batchNo:020}`, `quarantine/{app}/{shard}/...`.
+ * Object store: `wal/{app}/{shard}/{batchNo:020}`, `quarantine/{app}/{shard}/{batchNo:020}-{what}`.
  */
 export const StorageKeys = {
   shardPartition: (app: string, shardId: string): string => `${app}#${shardId}`,
@@ -15,7 +15,7 @@ export const StorageKeys = {
   CONTROL_SK: 'meta#control',
   ATTEMPTS_SK: 'meta#attempts',
   ASIDE_PREFIX: 'aside#',
-  asideSk: (batchNo: number): string => `aside#${String(batchNo).padStart(20, '0')}`,
+  asideSk: (batchNo: number): string => `aside#${padBatchNo(batchNo)}`,
   META_PREFIX: 'meta#',
   STATE_PREFIX: 'state#',
   SHARD_PREFIX: 'shard#',
@@ -26,6 +26,17 @@ export const StorageKeys = {
     return m ? { operatorId: m[1]!, bucket: Number(m[2]) } : undefined;
   },
   walPrefix: (app: string, shardId: string): string => `wal/${app}/${shardId}/`,
-  walKey: (app: string, shardId: string, batchNo: number): string => `wal/${app}/${shardId}/${String(batchNo).padStart(20, '0')}`,
+  walKey: (app: string, shardId: string, batchNo: number): string => `wal/${app}/${shardId}/${padBatchNo(batchNo)}`,
   quarantinePrefix: (app: string): string => `quarantine/${app}/`,
+  /**
+   * A quarantine entry of batch `batchNo`; `what` tells the entries of one batch apart (`000003` for a
+   * record of its computation, `seq-…` for one set aside before it, `batch-…` for the whole batch).
+   * Entry keys sort by batch, so listing a shard reads them in order.
+   */
+  quarantineKey: (app: string, shardId: string, batchNo: number, what: string): string => `quarantine/${app}/${shardId}/${padBatchNo(batchNo)}-${what}`,
 } as const;
+
+/** Batch numbers in keys: zero-padded so stored keys sort like the numbers. */
+function padBatchNo(batchNo: number): string {
+  return String(batchNo).padStart(20, '0');
+}
