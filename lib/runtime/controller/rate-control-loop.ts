@@ -2,6 +2,7 @@ import { FencedError } from '../../core/errors';
 import type { CheckpointStore } from '../../ports/checkpoint-store';
 import type { Clock } from '../../ports/clock';
 import { parseRecord, type CheckpointRecord } from '../checkpoint-record';
+import { describeError } from '../quarantine';
 import { StorageKeys } from '../storage-keys';
 import { controlWrite, readControlItem } from './control-item';
 import type { EstimatorConfig } from './create-rate-estimator';
@@ -78,7 +79,7 @@ export class RateControlLoop {
     try {
       shardIds = await this.#listShards();
     } catch (error) {
-      this.#o.log?.warn('controller: cannot list shards; published rates stay as they are', { error: describe(error) });
+      this.#o.log?.warn('controller: cannot list shards; published rates stay as they are', { error: describeError(error).reason });
       return { atMs, rates: {}, written: 0, contended: 0, errors: [{ error }] };
     }
     const rates: Record<string, number | undefined> = {};
@@ -93,7 +94,7 @@ export class RateControlLoop {
         if (outcome.contended) contended++;
       } catch (error) {
         errors.push({ shardId, error });
-        this.#o.log?.warn('controller: shard skipped this tick; its published rate stays', { shardId, error: describe(error) });
+        this.#o.log?.warn('controller: shard skipped this tick; its published rate stays', { shardId, error: describeError(error).reason });
       }
     });
     return { atMs, rates, written, contended, errors };
@@ -164,8 +165,4 @@ async function forEachLimited<T>(items: readonly T[], limit: number, work: (item
     while (next < items.length) await work(items[next++]!);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
