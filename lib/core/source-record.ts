@@ -28,8 +28,3 @@ export const SEQ_PAD_WIDTH = 60;
 export function padSeq(seq: string): string {
   return BigInt(seq).toString().padStart(SEQ_PAD_WIDTH, '0');
 }
-
-/** Drops the padding of {@link padSeq}. */
-export function unpadSeq(padded: string): string {
-  return BigInt(padded).toString();
-}

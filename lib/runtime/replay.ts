@@ -102,7 +102,7 @@ async function processOnce(processor: MicroBatchProcessor, shardId: string, reco
 
 /** The source app's WAL keys, per shard, in batch order (keys are zero-padded). */
 async function walKeysByShard(objects: ObjectStore, app: string): Promise<Map<string, string[]>> {
-  const prefix = `wal/${app}/`;
+  const prefix = StorageKeys.walPrefix(app);
   const byShard = new Map<string, string[]>();
   for (const key of await objects.list(prefix)) {
     const [shardId, batch, ...rest] = key.slice(prefix.length).split('/');

@@ -21,11 +21,8 @@ export const StorageKeys = {
   SHARD_PREFIX: 'shard#',
   shardSk: (shardId: string): string => `shard#${shardId}`,
   stateSk: (operatorId: string, bucket: number): string => `state#${operatorId}#${String(bucket).padStart(3, '0')}`,
-  parseStateSk(sk: string): { operatorId: string; bucket: number } | undefined {
-    const m = /^state#(.+)#(\d{3})$/.exec(sk);
-    return m ? { operatorId: m[1]!, bucket: Number(m[2]) } : undefined;
-  },
-  walPrefix: (app: string, shardId: string): string => `wal/${app}/${shardId}/`,
+  /** The WAL of one shard of `app`, or of all its shards. */
+  walPrefix: (app: string, shardId?: string): string => (shardId === undefined ? `wal/${app}/` : `wal/${app}/${shardId}/`),
   walKey: (app: string, shardId: string, batchNo: number): string => `wal/${app}/${shardId}/${padBatchNo(batchNo)}`,
   quarantinePrefix: (app: string): string => `quarantine/${app}/`,
   /**

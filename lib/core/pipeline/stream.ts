@@ -1,3 +1,4 @@
+import { DEFAULT_PRINT_COUNT } from '../defaults';
 import { ConfigError } from '../errors';
 import { mapWithStateOp, type MappingFunction, type StateSpec } from '../window/state-spec';
 import { windowSpec, type ReduceWindowOptions, type WindowOptions } from '../window/window-options';
@@ -165,7 +166,7 @@ export class Stream<T> {
   }
 
   /** Prints the first `n` elements of every batch (to the terminal locally, to the log on Lambda). */
-  print(n = 10): Stream<T> {
+  print(n = DEFAULT_PRINT_COUNT): Stream<T> {
     if (!Number.isInteger(n) || n < 1) throw new ConfigError('print.n', `must be an integer ≥ 1 (given ${n})`);
     return this.#append({ kind: 'print', id: this.#outputId('print'), n });
   }
