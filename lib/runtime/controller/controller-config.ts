@@ -4,6 +4,7 @@ import { ConfigError } from '../../core/errors';
 import { INITIAL_PID_STATE } from '../../core/rate/pid-state';
 import { RATE_ESTIMATOR_KINDS } from './control-item';
 import { createRateEstimator, type EstimatorConfig } from './create-rate-estimator';
+import { envProblems } from '../env-problems';
 
 /** The controller function's configuration, read from its environment once per container. */
 export interface ControllerConfig {
@@ -66,12 +67,7 @@ const schema = z.object({
 export function loadControllerConfig(env: Readonly<Record<string, string | undefined>>): ControllerConfig {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const name = String(issue.path[0]);
-      const given = env[name] === undefined || env[name] === '' ? ' is not set' : `=${JSON.stringify(env[name])}`;
-      return `${name}${given}: ${issue.message.replace(/^is required: /, 'required, ')}`;
-    });
-    throw new ConfigError('environment', problems.join('; '));
+    throw new ConfigError('environment', envProblems(parsed.error.issues, env).join('; '));
   }
   const d = parsed.data;
   const estimator: EstimatorConfig = {

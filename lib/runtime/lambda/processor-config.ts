@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_MAX_BATCH_ATTEMPTS } from '../../core/defaults';
 import { ConfigError } from '../../core/errors';
+import { envProblems } from '../env-problems';
 
 /** The processor function's configuration, read from its environment once per container. */
 export interface ProcessorConfig {
@@ -46,11 +47,7 @@ const schema = z.object({
  */
 export function loadProcessorConfig(env: Readonly<Record<string, string | undefined>>, pipelineName: string): ProcessorConfig {
   const parsed = schema.safeParse(env);
-  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => {
-    const name = String(issue.path[0]);
-    const given = env[name] === undefined || env[name] === '' ? ' is not set' : `=${JSON.stringify(env[name])}`;
-    return `${name}${given}: ${issue.message.replace(/^is required: /, 'required, ')}`;
-  });
+  const problems = parsed.success ? [] : envProblems(parsed.error.issues, env);
   if (parsed.success && parsed.data.PIPELINE !== undefined && parsed.data.PIPELINE !== pipelineName) {
     problems.push(`PIPELINE=${JSON.stringify(parsed.data.PIPELINE)}: must name the pipeline bundled into this function, which is ${JSON.stringify(pipelineName)}`);
   }
