@@ -38,6 +38,24 @@ export interface Barrier {
   /** Forgets this batch's elements (before a batch, and before a re-run without failed elements). */
   reset(): void;
   finish(ctx: FinishContext): unknown[];
+  /** A per-key aggregate (`countByValue`, `reduceByKey`) exposes its batch result here; it stays valid after {@link reset}. */
+  aggregate?(): KeyedAggregate;
+  /**
+   * A keyed barrier that can take such an aggregate directly, in place of one `[key, value]` push
+   * per key: the hand-off skips building, decoding, re-encoding and re-checking every pair.
+   */
+  takeAggregate?(aggregate: KeyedAggregate): void;
+}
+
+/** A batch's per-key result: calls `visit` once per encoded key, in order of first appearance. */
+export type KeyedAggregate = (visit: (value: unknown, key: string) => void) => void;
+
+/**
+ * A per-key accumulator, boxed so that adding to a key already seen is one map lookup (`get`, then
+ * change the box) rather than two (`get`, then `set`): most of a batch's records hit known keys.
+ */
+interface Box {
+  v: unknown;
 }
 
 /**
@@ -69,31 +87,57 @@ export function createBarrier(op: BarrierOp, record: RecordContext): Barrier {
 }
 
 function countByValue(): Barrier {
-  let counts = new Map<string, number>();
+  let counts = new Map<string, { n: number }>();
   return {
     push: (x) => {
       const k = typeof x === 'string' && x.charCodeAt(0) !== 1 ? x : encodeKey(x);
-      counts.set(k, (counts.get(k) ?? 0) + 1);
+      const box = counts.get(k);
+      if (box === undefined) counts.set(k, { n: 1 });
+      else box.n++;
     },
     reset: () => {
       counts = new Map();
     },
-    finish: () => pairs(counts),
+    finish: () => {
+      const out = new Array<unknown>(counts.size);
+      let i = 0;
+      for (const [k, box] of counts) out[i++] = [decodeKey(k), box.n];
+      return out;
+    },
+    aggregate: () => {
+      const batch = counts;
+      return (visit) => {
+        for (const [k, box] of batch) visit(box.n, k);
+      };
+    },
   };
 }
 
 function reduceByKey(fn: (a: unknown, b: unknown) => unknown): Barrier {
-  let acc = new Map<string, unknown>();
+  let acc = new Map<string, Box>();
   return {
     push: (x) => {
       const pair = asPair(x, 'reduceByKey');
       const k = encodeKey(pair[0]);
-      acc.set(k, acc.has(k) ? fn(acc.get(k), pair[1]) : pair[1]);
+      const box = acc.get(k);
+      if (box === undefined) acc.set(k, { v: pair[1] });
+      else box.v = fn(box.v, pair[1]);
     },
     reset: () => {
       acc = new Map();
     },
-    finish: () => pairs(acc),
+    finish: () => {
+      const out = new Array<unknown>(acc.size);
+      let i = 0;
+      for (const [k, box] of acc) out[i++] = [decodeKey(k), box.v];
+      return out;
+    },
+    aggregate: () => {
+      const batch = acc;
+      return (visit) => {
+        for (const [k, box] of batch) visit(box.v, k);
+      };
+    },
   };
 }
 
@@ -122,6 +166,8 @@ function transform(fn: (items: unknown[]) => unknown[]): Barrier {
 
 function updateStateByKey(op: UpdateStateByKeyOp): Barrier {
   let values = new Map<string, unknown[]>();
+  // Set instead of `values` when an upstream aggregate hands its result over: one value per key.
+  let single: KeyedAggregate | undefined;
   return {
     push: (x) => {
       const pair = asPair(x, 'updateStateByKey');
@@ -130,15 +176,19 @@ function updateStateByKey(op: UpdateStateByKeyOp): Barrier {
       if (list === undefined) values.set(k, [pair[1]]);
       else list.push(pair[1]);
     },
+    takeAggregate: (aggregate) => {
+      single = aggregate;
+    },
     reset: () => {
       values = new Map();
+      single = undefined;
     },
     finish: (ctx) => {
       const state = ctx.states.get(op.id);
       if (state === undefined) throw new Error(`no state loaded for operator ${op.id}`);
       const now = ctx.batchTimeMs;
       const trackTime = op.idleTimeoutMs !== undefined;
-      for (const [k, vs] of values) {
+      const apply = (k: string, vs: unknown[]): void => {
         const bucket = state.bucketOf(k);
         const prev = state.getIn(bucket, k);
         let next: unknown;
@@ -147,7 +197,7 @@ function updateStateByKey(op: UpdateStateByKeyOp): Barrier {
         } catch (error) {
           // The key keeps its previous state; its values of this batch go to quarantine.
           ctx.failures.push({ stage: ctx.stage, index: undefined, operator: `updateStateByKey(${op.id})`, element: [decodeKey(k), vs], error });
-          continue;
+          return;
         }
         if (next === undefined) {
           if (prev !== undefined) state.delete(k);
@@ -159,24 +209,25 @@ function updateStateByKey(op: UpdateStateByKeyOp): Barrier {
           prev.updatedAtMs = now;
           state.markDirty(bucket);
         }
-      }
+      };
+      if (single !== undefined) single((v, k) => apply(k, [v]));
+      else for (const [k, vs] of values) apply(k, vs);
       if (op.idleTimeoutMs !== undefined) {
+        const timeoutMs = op.idleTimeoutMs;
         const expired: string[] = [];
-        for (const [k, e] of state.entries()) if (now - e.updatedAtMs >= op.idleTimeoutMs) expired.push(k);
+        state.forEachEntry((e, k) => {
+          if (now - e.updatedAtMs >= timeoutMs) expired.push(k);
+        });
         for (const k of expired) state.delete(k);
       }
       if (!ctx.materialize) return [];
       // Bucket by bucket in insertion order: the same sequence warm or after a reload (see serializeBucket).
-      const out: unknown[] = [];
-      for (const [k, e] of state.entries()) out.push([decodeKey(k), e.value]);
+      const out = new Array<unknown>(state.size);
+      let i = 0;
+      state.forEachEntry((e, k) => {
+        out[i++] = [decodeKey(k), e.value];
+      });
       return out;
     },
   };
-}
-
-function pairs(map: Map<string, unknown>): unknown[] {
-  const out = new Array<unknown>(map.size);
-  let i = 0;
-  for (const [k, v] of map) out[i++] = [decodeKey(k), v];
-  return out;
 }

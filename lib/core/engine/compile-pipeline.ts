@@ -5,7 +5,7 @@ import type { BarrierOp, ElementOp, InputFormat, MapWithStateOp, OutputOp, Updat
 import { ELEMENT_KINDS, OUTPUT_KINDS, STATEFUL_KINDS } from '../pipeline/op-spec';
 import type { Stream } from '../pipeline/stream';
 import { OperatorState } from '../state/operator-state';
-import { createBarrier, type Barrier, type RecordContext } from './barriers';
+import { createBarrier, type Barrier, type KeyedAggregate, type RecordContext } from './barriers';
 import type { BatchComputation, ElementFailure, OutputEmission } from './batch-computation';
 import { fuse, type Push, type Tap } from './fuse';
 
@@ -103,6 +103,7 @@ function runSegments(segments: readonly Segment[], record: RecordContext, batch:
   const failures: ElementFailure[] = [];
   const outputs: OutputEmission[] = [];
   let input: readonly unknown[] = elements;
+  let handedOver: KeyedAggregate | undefined;
   let inputCount = elements.length;
   for (let stage = 0; stage < segments.length; stage++) {
     const segment = segments[stage]!;
@@ -110,19 +111,39 @@ function runSegments(segments: readonly Segment[], record: RecordContext, batch:
     const arrivals = stage === 0 ? batch.arrivalsMs : undefined;
     record.arrivalMs = batchTimeMs;
     segment.barrier?.begin?.({ states, batchTimeMs });
-    const failed = pushAll(segment, input, stage, failures, record, arrivals);
-    if (stage === 0) inputCount -= failed;
+    if (handedOver !== undefined) {
+      // An aggregate's result goes straight into this keyed barrier (see takesAggregate).
+      segment.barrier!.reset();
+      segment.barrier!.takeAggregate!(handedOver);
+      handedOver = undefined;
+    } else {
+      const failed = pushAll(segment, input, stage, failures, record, arrivals);
+      if (stage === 0) inputCount -= failed;
+    }
     for (const tap of segment.taps) {
       outputs.push({ op: tap.op, items: tap.items });
       tap.items = [];
     }
     if (segment.barrier === undefined) break;
-    const materialize = stage + 1 < segments.length;
-    input = segment.barrier.finish({ states, batchTimeMs, stage: stage + 1, materialize, failures, outputs });
+    const next = segments[stage + 1];
+    if (next !== undefined && takesAggregate(segment, next)) {
+      handedOver = segment.barrier.aggregate!();
+      input = [];
+    } else {
+      input = segment.barrier.finish({ states, batchTimeMs, stage: stage + 1, materialize: next !== undefined, failures, outputs });
+    }
     segment.barrier.reset();
   }
   // Outputs appear in pipeline order, whatever segment they tapped.
   return { outputs, failures, inputCount };
+}
+
+/**
+ * True when `next` is nothing but a keyed barrier that can take `segment`'s per-key aggregate
+ * directly (`countByValue().updateStateByKey(...)`): no element operator or output in between.
+ */
+function takesAggregate(segment: Segment, next: Segment): boolean {
+  return segment.barrier?.aggregate !== undefined && next.chain.length === 0 && next.barrier?.takeAggregate !== undefined;
 }
 
 /**

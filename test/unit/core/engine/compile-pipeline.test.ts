@@ -105,6 +105,25 @@ describe('compilePipeline', () => {
       expect(b2!.failures[0]).toMatchObject({ stage: 1, operator: 'updateStateByKey(state-0)' });
     });
 
+    it('quarantines the values of a key whose update throws when an aggregate hands them over, naming the decoded key', () => {
+      // Prepare: countByValue feeds updateStateByKey directly (the hand-off path), with non-string keys.
+      const stream = pipeline<number>('t')
+        .countByValue()
+        .updateStateByKey<number, number, number>((counts, s = 0) => {
+          if (s + counts[0]! > 2) throw new Error('too many');
+          return s + counts[0]!;
+        })
+        .print(100);
+      // Act
+      const [, b2] = printed(stream, [[7, 8, 7], [7, 8]]);
+      // Assess
+      // State comes out in bucket order.
+      expect(b2!.outputs[0]!.items).toHaveLength(2);
+      expect(b2!.outputs[0]!.items).toEqual(expect.arrayContaining([[7, 2], [8, 2]]));
+      expect(b2!.failures).toHaveLength(1);
+      expect(b2!.failures[0]).toMatchObject({ stage: 2, operator: 'updateStateByKey(state-0)', element: [7, [1]] });
+    });
+
     it('rejects a stateBuckets value that cannot fit one commit', () => {
       const stream = pipeline<[string, number]>('t', { stateBuckets: 99 }).updateStateByKey((vs: number[]) => vs.length);
       expect(() => compilePipeline(stream)).toThrow(/pipeline.stateBuckets: must be an integer from 1 to 98 .*given 99/);
@@ -125,6 +144,9 @@ describe('compilePipeline', () => {
       (s: Stream<number>) => s.map((x) => [x % 5, x] as [number, number]).reduceByKey((a, b) => a + b).print(1000),
       (s: Stream<number>) => s.map((x) => [`k${x % 4}`, x] as [string, number]).updateStateByKey<string, number, number>((vs, st = 0) => st + vs.reduce((a, b) => a + b, 0)).mapValues((v) => v * 2).print(1000),
       (s: Stream<number>) => s.print(1000),
+      // An aggregate straight into updateStateByKey: the engine hands the per-key result over without pairs.
+      (s: Stream<number>) => s.countByValue().updateStateByKey<number, number, number>((vs, st = 0) => st + vs.reduce((a, b) => a + b, 0)).print(1000),
+      (s: Stream<number>) => s.map((x) => [x % 6, x] as [number, number]).reduceByKey((a, b) => a * 2 + b).updateStateByKey<number, number, number>((vs, st = 1) => (vs[0] === 0 ? undefined : st + vs.length * vs[0]!)).print(1000),
     );
 
     it('gives the same outputs as running each stage naively, over several batches', () => {
