@@ -87,29 +87,18 @@ export function createBarrier(op: BarrierOp, record: RecordContext): Barrier {
 }
 
 function countByValue(): Barrier {
-  let counts = new Map<string, { n: number }>();
+  let counts = new Map<string, Box>();
   return {
     push: (x) => {
       const k = typeof x === 'string' && x.charCodeAt(0) !== 1 ? x : encodeKey(x);
       const box = counts.get(k);
-      if (box === undefined) counts.set(k, { n: 1 });
-      else box.n++;
+      if (box === undefined) counts.set(k, { v: 1 });
+      else box.v = (box.v as number) + 1;
     },
     reset: () => {
       counts = new Map();
     },
-    finish: () => {
-      const out = new Array<unknown>(counts.size);
-      let i = 0;
-      for (const [k, box] of counts) out[i++] = [decodeKey(k), box.n];
-      return out;
-    },
-    aggregate: () => {
-      const batch = counts;
-      return (visit) => {
-        for (const [k, box] of batch) visit(box.n, k);
-      };
-    },
+    ...perKeyResult(() => counts),
   };
 }
 
@@ -126,14 +115,22 @@ function reduceByKey(fn: (a: unknown, b: unknown) => unknown): Barrier {
     reset: () => {
       acc = new Map();
     },
+    ...perKeyResult(() => acc),
+  };
+}
+
+/** How a per-key aggregate gives out its batch (`current()`): as `[key, value]` pairs, or handed over whole. */
+function perKeyResult(current: () => ReadonlyMap<string, Box>): Pick<Barrier, 'finish' | 'aggregate'> {
+  return {
     finish: () => {
-      const out = new Array<unknown>(acc.size);
+      const batch = current();
+      const out = new Array<unknown>(batch.size);
       let i = 0;
-      for (const [k, box] of acc) out[i++] = [decodeKey(k), box.v];
+      for (const [k, box] of batch) out[i++] = [decodeKey(k), box.v];
       return out;
     },
     aggregate: () => {
-      const batch = acc;
+      const batch = current();
       return (visit) => {
         for (const [k, box] of batch) visit(box.v, k);
       };
