@@ -92,11 +92,21 @@ export class LocalDriver {
         let result: ProcessResult;
         let schedulingDelayMs = 0;
         let reading = true;
+        let ticked = false;
         try {
+          const readAtMs = clock.nowMs();
           read = await source.read(shardId, positions.get(shardId) ?? undefined, this.#pullSize());
           reading = false;
           schedulingDelayMs = Math.max(0, clock.nowMs() - tickMs);
           result = await this.#o.processor.process({ shardId, records: read.records, schedulingDelayMs, millisBehind: read.millisBehind });
+          if (read.records.length === 0 || (read.endOfData && result.deferredFromSeq === undefined)) {
+            // A quiet or finished source: an idle tick lets arrival-time windows close (Spark runs every interval).
+            const tick = await this.#o.processor.tick(shardId, readAtMs);
+            if (tick !== undefined) {
+              result = { ...result, batches: [...result.batches, tick] };
+              ticked = true;
+            }
+          }
         } catch (error) {
           // A source that cannot be read (a missing file) ends the run unless the failure is transient;
           // a failing batch is retried, and the processor's failure policy bounds it.
@@ -120,8 +130,8 @@ export class LocalDriver {
         batches += result.batches.length;
         records += n;
         this.#o.onBatch?.({ shardId, tickMs, batches: result.batches, records: n, schedulingDelayMs, rate: this.#rate, committedSeq: result.committedSeq });
-        // Drained: a finite source has nothing left and everything read is committed.
-        if (!(read.endOfData && result.deferredFromSeq === undefined)) drained = false;
+        // Drained: a finite source has nothing left, everything read is committed, and no window waits for a tick.
+        if (!(read.endOfData && result.deferredFromSeq === undefined) || ticked) drained = false;
       }
       if (drained) return { stoppedBy: 'drained', batches, records };
       tickMs += batchIntervalMs;

@@ -129,6 +129,39 @@ export class MicroBatchProcessor {
   }
 
   /**
+   * Runs an **idle tick** for a shard whose source had nothing to read at `idleAtMs`, if the pipeline
+   * awaits one (an arrival-time window holds data not yet emitted): a batch of no records whose
+   * windows see arrival time reach `idleAtMs`, so a quiet source's windows close, as Spark's do at
+   * every batch interval. The tick goes through the whole protocol — allocated create-only in the
+   * WAL with its times, run, emitted, committed in one fenced transaction with the offsets unchanged
+   * — so a re-run emits the same windows. A batch n+1 an earlier attempt allocated runs instead.
+   * Returns the committed batch, or undefined when nothing awaited a tick.
+   */
+  async tick(shardId: string, idleAtMs: number): Promise<BatchStats | undefined> {
+    const { app, objects, clock, pipeline } = this.#o;
+    if (!pipeline.usesIdleTicks) return undefined;
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const snapshot = await this.#reader.read(shardId);
+      const committed = snapshot.checkpoint?.committedSeq ?? null;
+      const batchNo = (snapshot.checkpoint?.batchNo ?? 0) + 1;
+      const walKey = StorageKeys.walKey(app, shardId, batchNo);
+      let batch = this.#walEnabled ? await this.#allocated(walKey, batchNo, committed) : undefined;
+      const replayed = batch !== undefined;
+      if (batch === undefined) {
+        if (committed === null || !pipeline.awaitsTick(await this.#reader.states(snapshot), idleAtMs)) return undefined;
+        const header: WalHeader = { app, shard: shardId, batchNo, firstSeq: committed, lastSeq: committed, count: 0, createdAt: clock.nowMs(), graphVersion: pipeline.graphVersion, limiter: snapshot.checkpoint?.limiter, idleAtMs };
+        batch = { header, records: [] };
+        // Lost the allocation to another attempt: re-read, and run what it allocated.
+        if (this.#walEnabled && !(await objects.putIfAbsent(walKey, encodeWal(batch)))) continue;
+      }
+      const outcome = await this.#runOrSetAside(snapshot, batch, replayed, { shardId, records: [] });
+      if (outcome === 'fenced' || outcome === 'raced') continue;
+      return outcome;
+    }
+    throw new SluiceError(`shard ${shardId}: gave up after ${MAX_ROUNDS} rounds of allocation`, { retryable: true });
+  }
+
+  /**
    * Records this call was given that sit above the committed offset but below the first record of a
    * batch another attempt already allocated in the WAL. Once that batch commits they look like
    * redeliveries, so they are set aside in quarantine first — never dropped in silence. With a
@@ -177,14 +210,21 @@ export class MicroBatchProcessor {
       if (await objects.putIfAbsent(walKey, encodeWal(batch))) return { batch, replayed: false, deferredFromSeq, schedulingDelayMs };
     }
     // Nothing to take, or n+1 was allocated earlier by an attempt that did not commit: run that one.
-    const existing = await objects.get(walKey);
+    const batch = await this.#allocated(walKey, batchNo, snapshot.checkpoint?.committedSeq ?? null);
+    if (batch === undefined) return undefined;
+    return { batch, replayed: true, deferredFromSeq: undefined, schedulingDelayMs: undefined };
+  }
+
+  /** Batch `batchNo` as an earlier attempt allocated it in the WAL, checked to follow the checkpoint; undefined if none did. */
+  async #allocated(walKey: string, batchNo: number, committed: string | null): Promise<WalBatch | undefined> {
+    const existing = await this.#o.objects.get(walKey);
     if (existing === undefined) return undefined;
     const batch = decodeWal(walKey, existing);
-    const committed = snapshot.checkpoint?.committedSeq ?? null;
-    if (batch.header.batchNo !== batchNo || (committed !== null && compareSeq(batch.header.firstSeq, committed) <= 0)) {
-      throw new SluiceError(`${walKey}: WAL batch does not follow the checkpoint (committed ${committed})`);
-    }
-    return { batch, replayed: true, deferredFromSeq: undefined, schedulingDelayMs: undefined };
+    const h = batch.header;
+    // A batch of records starts above the committed offset; an idle tick stands at it.
+    const follows = h.count === 0 ? h.lastSeq === committed : committed === null || compareSeq(h.firstSeq, committed) > 0;
+    if (h.batchNo !== batchNo || !follows) throw new SluiceError(`${walKey}: WAL batch does not follow the checkpoint (committed ${committed})`);
+    return batch;
   }
 
   #gate(snapshot: ShardSnapshot, nowMs: number, pending: readonly SourceRecord[]): GateResult {
@@ -226,7 +266,7 @@ export class MicroBatchProcessor {
     const { header: h, records } = batch;
     const states = await this.#reader.states(snapshot);
     const decoded = decodeRecords(records, pipeline.input, this.#o.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES);
-    const computation = pipeline.run(decoded.elements, states, h.createdAt, decoded.arrivalsMs);
+    const computation = pipeline.run(decoded.elements, states, h.createdAt, decoded.arrivalsMs, h.idleAtMs);
 
     const quarantined = await emitBatch({ app, shardId: snapshot.shardId, batchNo: h.batchNo, batchTimeMs: h.createdAt, records, decoded, computation, objects: this.#o.objects, output: this.#o.output });
 

@@ -11,7 +11,7 @@ import { isFatalError } from './is-fatal-error';
 import { isTransientError } from './is-transient-error';
 import { MicroBatchProcessor } from './micro-batch-processor';
 import { StorageKeys } from './storage-keys';
-import { decodeWal } from './wal-codec';
+import { decodeWal, type WalBatch } from './wal-codec';
 
 /** Options of {@link replayWal}. */
 export interface ReplayOptions {
@@ -72,7 +72,7 @@ export async function replayWal(o: ReplayOptions): Promise<ReplaySummary> {
       const t = batch.header.createdAt;
       if ((o.fromMs !== undefined && t < o.fromMs) || (o.toMs !== undefined && t >= o.toMs)) continue;
       clock.nowAt = t;
-      const result = await processOnce(processor, shardId, batch.records, (o.maxBatchAttempts ?? DEFAULT_MAX_BATCH_ATTEMPTS) + 1);
+      const result = await processOnce(processor, shardId, batch, (o.maxBatchAttempts ?? DEFAULT_MAX_BATCH_ATTEMPTS) + 1);
       batches++;
       records += batch.records.length;
       committed += result.length;
@@ -89,10 +89,16 @@ const RETRY_BASE_DELAY_MS = 100;
  * Tries a batch until it commits or is set aside: the failure policy quarantines a batch that keeps
  * failing, transient errors are waited out with a doubling delay.
  */
-async function processOnce(processor: MicroBatchProcessor, shardId: string, records: Parameters<MicroBatchProcessor['process']>[0]['records'], maxTries: number): Promise<BatchStats[]> {
+async function processOnce(processor: MicroBatchProcessor, shardId: string, batch: WalBatch, maxTries: number): Promise<BatchStats[]> {
+  const { idleAtMs } = batch.header;
   for (let attempt = 1; ; attempt++) {
     try {
-      return (await processor.process({ shardId, records })).batches;
+      // An idle tick is replayed as a tick, at the same idle time: its windows close as they did.
+      if (batch.records.length === 0 && idleAtMs !== undefined) {
+        const tick = await processor.tick(shardId, idleAtMs);
+        return tick === undefined ? [] : [tick];
+      }
+      return (await processor.process({ shardId, records: batch.records })).batches;
     } catch (error) {
       if (isFatalError(error) || attempt >= maxTries) throw error;
       if (isTransientError(error)) await new Promise((resolve) => setTimeout(resolve, RETRY_BASE_DELAY_MS * 2 ** (attempt - 1)));

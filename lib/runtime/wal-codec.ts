@@ -16,6 +16,11 @@ export interface WalHeader {
   /** The rate limiter's state after this batch took its records, so a re-run commits the same. */
   readonly limiter?: unknown;
   readonly rateLimit?: number;
+  /**
+   * Set on an idle tick: a batch of no records (`count` 0, `firstSeq` = `lastSeq` = the committed
+   * sequence number) run because the source had nothing at this time (see MicroBatchProcessor.tick).
+   */
+  readonly idleAtMs?: number;
 }
 
 /** A batch as allocated: its header and its records, in sequence order. */

@@ -22,6 +22,8 @@ export interface FinishContext {
   readonly failures: ElementFailure[];
   /** The batch's outputs so far, in pipeline order: a barrier appends its side outputs (late records) here. */
   readonly outputs: OutputEmission[];
+  /** Set on an idle tick (see {@link CompiledPipeline.run}): no record read later arrived before this time. */
+  readonly idleAtMs: number | undefined;
 }
 
 /**
@@ -38,6 +40,11 @@ export interface Barrier {
   /** Forgets this batch's elements (before a batch, and before a re-run without failed elements). */
   reset(): void;
   finish(ctx: FinishContext): unknown[];
+  /**
+   * True when an idle tick at `idleAtMs` would emit something: an arrival-time window holding data
+   * would close. Only such barriers define it.
+   */
+  awaitsTick?(states: ReadonlyMap<string, OperatorState>, idleAtMs: number): boolean;
   /** A per-key aggregate (`countByValue`, `reduceByKey`) exposes its batch result here; it stays valid after {@link reset}. */
   aggregate?(): KeyedAggregate;
   /**

@@ -36,8 +36,16 @@ export interface CompiledPipeline {
   /**
    * Runs one batch. `arrivalsMs[i]` is the arrival time of `elements[i]` (for arrival-time windows);
    * without it every element counts as arriving at `batchTimeMs`.
+   *
+   * An **idle tick** is a batch of no elements run because the source had nothing at `idleAtMs`: no
+   * record read later can have arrived before it, so arrival-time windows advance their watermark
+   * to it and close on a quiet source, as Spark's windows do at every batch interval.
    */
-  run(elements: readonly unknown[], states: ReadonlyMap<string, OperatorState>, batchTimeMs: number, arrivalsMs?: readonly number[]): BatchComputation;
+  run(elements: readonly unknown[], states: ReadonlyMap<string, OperatorState>, batchTimeMs: number, arrivalsMs?: readonly number[], idleAtMs?: number): BatchComputation;
+  /** True when the pipeline has arrival-time windows, the only operators an idle tick moves. */
+  readonly usesIdleTicks: boolean;
+  /** True when an idle tick at `idleAtMs` would emit something: an arrival-time window holding data would close. */
+  awaitsTick(states: ReadonlyMap<string, OperatorState>, idleAtMs: number): boolean;
 }
 
 interface Segment {
@@ -87,7 +95,9 @@ export function compilePipeline(stream: Stream<unknown>): CompiledPipeline {
     stateLayout,
     statefulOperators,
     createStates: () => new Map(statefulOperators.map((o) => [o.id, new OperatorState(o.bucketCount)])),
-    run: (elements, states, batchTimeMs, arrivalsMs) => runSegments(segments, record, { elements, states, batchTimeMs, arrivalsMs }),
+    run: (elements, states, batchTimeMs, arrivalsMs, idleAtMs) => runSegments(segments, record, { elements, states, batchTimeMs, arrivalsMs, idleAtMs }),
+    usesIdleTicks: segments.some((s) => s.barrier?.awaitsTick !== undefined),
+    awaitsTick: (states, idleAtMs) => segments.some((s) => s.barrier?.awaitsTick?.(states, idleAtMs) === true),
   };
 }
 
@@ -96,6 +106,7 @@ interface BatchInput {
   readonly states: ReadonlyMap<string, OperatorState>;
   readonly batchTimeMs: number;
   readonly arrivalsMs: readonly number[] | undefined;
+  readonly idleAtMs: number | undefined;
 }
 
 function runSegments(segments: readonly Segment[], record: RecordContext, batch: BatchInput): BatchComputation {
@@ -130,7 +141,7 @@ function runSegments(segments: readonly Segment[], record: RecordContext, batch:
       handedOver = segment.barrier.aggregate!();
       input = [];
     } else {
-      input = segment.barrier.finish({ states, batchTimeMs, stage: stage + 1, materialize: next !== undefined, failures, outputs });
+      input = segment.barrier.finish({ states, batchTimeMs, stage: stage + 1, materialize: next !== undefined, failures, outputs, idleAtMs: batch.idleAtMs });
     }
     segment.barrier.reset();
   }

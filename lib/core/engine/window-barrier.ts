@@ -42,6 +42,8 @@ export function createWindowBarrier(op: WindowOp, record: RecordContext): Barrie
           };
 
   return {
+    // Only arrival-time windows: an event time moves only with the records that carry it.
+    ...(op.eventTime === undefined ? { awaitsTick: (states: ReadonlyMap<string, OperatorState>, idleAtMs: number) => tickWouldClose(stateOf(states, op.id), idleAtMs) } : {}),
     begin: (ctx) => {
       meta = readMeta(stateOf(ctx.states, op.id));
       closeMs = meta.watermarkMs === null ? null : meta.watermarkMs - op.allowedLatenessMs;
@@ -67,6 +69,8 @@ export function createWindowBarrier(op: WindowOp, record: RecordContext): Barrie
       const onError: OnKeyError = (key, element, error) => {
         ctx.failures.push({ stage: ctx.stage, index: undefined, operator, element: [decodeKey(key), element], error });
       };
+      // An idle tick: every record still to come arrives after idleAtMs, so arrival time has reached it.
+      if (ctx.idleAtMs !== undefined && op.eventTime === undefined && ctx.idleAtMs > maxTimeMs) maxTimeMs = ctx.idleAtMs;
       const after: OperatorMeta = { ...meta };
       if (keyed !== undefined) keyed.merge(state, meta.lastEndMs, ctx.batchTimeMs, onError);
       else after.seq = elements!.merge(state, meta.seq, ctx.batchTimeMs);
@@ -77,6 +81,25 @@ export function createWindowBarrier(op: WindowOp, record: RecordContext): Barrie
       return windows;
     },
   };
+
+  /**
+   * True when a tick at `idleAtMs` would close a window holding data. Ticks that would close none
+   * are not run, so a retried tick whose first attempt committed does not run twice.
+   */
+  function tickWouldClose(state: OperatorState, idleAtMs: number): boolean {
+    const before = readMeta(state);
+    const watermarkMs = advanceWatermark(before.watermarkMs, idleAtMs, op.maxOutOfOrdernessMs)!;
+    const closeMs = grid.alignedEnd(watermarkMs - op.allowedLatenessMs);
+    const lastEndMs = before.lastEndMs ?? -Infinity;
+    if (closeMs <= lastEndMs) return false;
+    const panes = elements !== undefined ? elements.panes(state).keys() : keyed!.panes(state);
+    for (const pane of panes) {
+      // The first window not emitted yet that holds this pane.
+      const nextEndMs = Math.max(grid.firstEndOf(pane), lastEndMs + grid.slideMs);
+      if (nextEndMs <= grid.lastEndOf(pane) && nextEndMs <= closeMs) return true;
+    }
+    return false;
+  }
 
   /** Emits the windows the new watermark closed, and records the last one in `after`. */
   function closeWindows(state: OperatorState, after: OperatorMeta, batchTimeMs: number, onError: OnKeyError): unknown[] {

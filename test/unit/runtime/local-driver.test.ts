@@ -109,6 +109,34 @@ describe('LocalDriver', () => {
       expect(await readQuarantine(objects, checkpoints, 'fragile')).toEqual([expect.objectContaining({ kind: 'batch', entry: expect.objectContaining({ batchNo: 2, firstSeq: '2', lastSeq: '2' }) })]);
     });
 
+    it('runs idle ticks once the source is quiet, so arrival-time windows close, and stops when none is left open', async () => {
+      // Prepare: 40 words that arrived 100 ms apart from t0 - 1 s, read 10 per 1 s batch from t0; 1 s windows every 500 ms.
+      const t0 = 1_700_000_000_000;
+      const windows: Array<{ endMs: number; count: number }> = [];
+      const win = compilePipeline(
+        pipeline('win')
+          .countByWindow({ windowMs: 1_000, slideMs: 500 })
+          .foreachBatch((ws) => {
+            for (const w of ws) windows.push({ endMs: w.endMs, count: w.value });
+          }) as never,
+      );
+      const clock = new FakeClock({ startMs: t0, autoAdvance: true });
+      const checkpoints = new MemoryCheckpointStore();
+      const processor = new MicroBatchProcessor({ app: 'win', pipeline: win, checkpoints, objects: new MemoryObjectStore(), clock });
+      const records = recordsOf(sampleLines(40)).map((r, i) => ({ ...r, arrivalMs: t0 - 1_000 + i * 100 }));
+      const events: DriverBatchEvent[] = [];
+      const driver = new LocalDriver({ app: 'win', source: arraySource(records), processor, checkpoints, clock, batchIntervalMs: 1_000, maxRecordsPerBatch: 10, onBatch: (e) => events.push(e) });
+      // Act
+      const result = await driver.run();
+      // Assess: every window holding a record was emitted, the last ones by ticks (batches of no records).
+      expect(result).toMatchObject({ stoppedBy: 'drained', records: 40 });
+      const lastArrival = t0 - 1_000 + 39 * 100;
+      expect(Math.max(...windows.filter((w) => w.count > 0).map((w) => w.endMs))).toBe(lastArrival - (lastArrival % 500) + 1_000);
+      expect(windows.reduce((n, w) => n + w.count, 0)).toBe(40 * 2); // each record in two sliding windows
+      const ticks = events.flatMap((e) => e.batches).filter((b) => b.records === 0);
+      expect(ticks.length).toBeGreaterThan(0);
+    });
+
     it('ends the run at the first failure when failures are not retried', async () => {
       const { driver, failures } = fragileSetup(false);
       await expect(driver.run()).rejects.toThrow('the sink rejects toxic batches');

@@ -11,6 +11,7 @@ import { MicroBatchProcessor, type RateGate } from '../../../lib/runtime/micro-b
 import { readMergedState, stateToJson } from '../../../lib/runtime/read-merged-state';
 import { StorageKeys } from '../../../lib/runtime/storage-keys';
 import { tokenBucketGate } from '../../../lib/runtime/token-bucket-gate';
+import { decodeWal } from '../../../lib/runtime/wal-codec';
 import { CrashInjector, InjectedCrash } from '../../helpers/crash-injector';
 import { FakeClock } from '../../helpers/fake-clock';
 import { countWords, recordsOf, sampleLines } from '../../helpers/word-records';
@@ -228,6 +229,104 @@ describe('MicroBatchProcessor', () => {
       const other = compilePipeline(pipeline('wc').countByValue().updateStateByKey((v: number[]) => v.length, { name: 'renamed' }) as never);
       const processor = new MicroBatchProcessor({ app: APP, pipeline: other, checkpoints, objects, clock: new FakeClock() });
       await expect(processor.process({ shardId: 's1', records: recordsOf(['y'], 2) })).rejects.toThrow(GraphMismatchError);
+    });
+  });
+
+  describe('tick', () => {
+    /** Counts per word over 2 s tumbling windows of arrival time, each window's counts sent to `windows`. */
+    function windowed() {
+      const windows: Array<{ batchNo: number; endMs: number; value: unknown }> = [];
+      const stream = pipeline('win')
+        .map((word) => [word, 1] as [string, number])
+        .reduceByKeyAndWindow((a, b) => a + b, { windowMs: 2_000, slideMs: 2_000 })
+        .foreachBatch((ws, info) => {
+          for (const w of ws) windows.push({ batchNo: info.batchNo, endMs: w.endMs, value: w.value });
+        });
+      const checkpoints = new MemoryCheckpointStore();
+      const objects = new MemoryObjectStore();
+      const clock = new FakeClock({ startMs: 50_000 });
+      const make = (o: { checkpoints?: CheckpointStore; objects?: ObjectStore } = {}) =>
+        new MicroBatchProcessor({ app: 'win', pipeline: compilePipeline(stream as never), checkpoints: o.checkpoints ?? checkpoints, objects: o.objects ?? objects, clock });
+      const checkpoint = async () => JSON.parse((await checkpoints.get(StorageKeys.shardPartition('win', 's1'), StorageKeys.CHECKPOINT_SK))!.data) as { batchNo: number; committedSeq: string };
+      return { windows, make, objects, checkpoints, checkpoint };
+    }
+    // Arrivals at 10.0 s, 10.5 s and 11.0 s: all in the window [10 s, 12 s).
+    const words = (from = 1) => recordsOf(['ant', 'bee', 'ant'], from).map((r, i) => ({ ...r, arrivalMs: 10_000 + i * 500 }));
+
+    /** How many port calls a tick at 12.5 s makes on a fresh instance after `words()`: its last is the commit. */
+    async function callsOfTick(): Promise<number> {
+      const probe = windowed();
+      await probe.make().process({ shardId: 's1', records: words() });
+      const counter = new CrashInjector(Number.MAX_SAFE_INTEGER, 'before');
+      await probe.make({ checkpoints: counter.checkpoints(probe.checkpoints), objects: counter.objects(probe.objects) }).tick('s1', 12_500);
+      return counter.calls;
+    }
+
+    it('closes the windows of a quiet source, keeping the offsets, in a batch allocated in the WAL', async () => {
+      // Prepare: the records alone cannot close their window (nothing arrived after it).
+      const { windows, make, objects, checkpoint } = windowed();
+      const processor = make();
+      await processor.process({ shardId: 's1', records: words() });
+      expect(windows).toEqual([]);
+      // Act: the source had nothing at 12.5 s.
+      const tick = await processor.tick('s1', 12_500);
+      // Assess
+      expect(tick).toMatchObject({ batchNo: 2, records: 0 });
+      expect(windows).toEqual([{ batchNo: 2, endMs: 12_000, value: [['ant', 2], ['bee', 1]] }]);
+      expect(await checkpoint()).toMatchObject({ batchNo: 2, committedSeq: '3' });
+      const wal = decodeWal('k', (await objects.get(StorageKeys.walKey('win', 's1', 2)))!);
+      expect(wal.header).toMatchObject({ count: 0, firstSeq: '3', lastSeq: '3', idleAtMs: 12_500 });
+    });
+
+    it('runs nothing when no window would close, and on a pipeline without arrival-time windows', async () => {
+      // Prepare
+      const { windows, make, objects } = windowed();
+      const processor = make();
+      await processor.process({ shardId: 's1', records: words() });
+      const counts = setup();
+      await counts.make().process({ shardId: 's1', records: recordsOf(['a b']) });
+      // Act: idle at 11.5 s is still inside the window; word count has no window at all.
+      const early = await processor.tick('s1', 11_500);
+      const wordCountTick = await counts.make().tick('s1', 99_000);
+      // Assess
+      expect(early).toBeUndefined();
+      expect(wordCountTick).toBeUndefined();
+      expect(windows).toEqual([]);
+      expect(await objects.list(StorageKeys.walKey('win', 's1', 2))).toEqual([]);
+      expect(await counts.objects.list(StorageKeys.walKey(APP, 's1', 2))).toEqual([]);
+    });
+
+    it('does not run a second time when retried after its commit', async () => {
+      // Prepare: the tick commits, then its invocation dies before it can report.
+      const { windows, make, checkpoints, objects, checkpoint } = windowed();
+      await make().process({ shardId: 's1', records: words() });
+      const crash = new CrashInjector(await callsOfTick(), 'after');
+      await expect(make({ checkpoints: crash.checkpoints(checkpoints), objects: crash.objects(objects) }).tick('s1', 12_500)).rejects.toThrow(InjectedCrash);
+      // Act
+      const retried = await make().tick('s1', 12_500);
+      // Assess
+      expect(retried).toBeUndefined();
+      expect(windows.map((w) => w.batchNo)).toEqual([2]);
+      expect((await checkpoint()).batchNo).toBe(2);
+    });
+
+    it('is re-run as allocated before the next records when its attempt died before the commit', async () => {
+      // Prepare: the tick is allocated as batch 2, and its invocation dies before committing.
+      const { windows, make, checkpoints, objects, checkpoint } = windowed();
+      await make().process({ shardId: 's1', records: words() });
+      const crash = new CrashInjector(await callsOfTick(), 'before');
+      await expect(make({ checkpoints: crash.checkpoints(checkpoints), objects: crash.objects(objects) }).tick('s1', 12_500)).rejects.toThrow(InjectedCrash);
+      // Act: new records come before any other tick.
+      const later = recordsOf(['cat'], 4).map((r) => ({ ...r, arrivalMs: 13_000 }));
+      const result = await make().process({ shardId: 's1', records: later });
+      // Assess: batch 2 is the tick, re-run as it was; batch 3 the new record.
+      expect(result.batches.map((b) => [b.batchNo, b.records, b.replayed])).toEqual([
+        [2, 0, true],
+        [3, 1, false],
+      ]);
+      // The dead attempt emitted too, with the same batch id and windows: an idempotent sink keeps one.
+      expect(windows).toEqual(Array(2).fill({ batchNo: 2, endMs: 12_000, value: [['ant', 2], ['bee', 1]] }));
+      expect(await checkpoint()).toMatchObject({ batchNo: 3, committedSeq: '4' });
     });
   });
 });

@@ -107,4 +107,34 @@ describe('replayWal', () => {
       }
     }
   });
+
+  it('replays idle ticks as ticks, so the windows they closed close again', async () => {
+    // Prepare: counts per 1 s window of arrival time, the last window closed by a tick.
+    const windows = (sink: unknown[]) =>
+      compilePipeline(
+        pipeline('win')
+          .countByWindow({ windowMs: 1_000 })
+          .foreachBatch((ws, info) => void sink.push([info.batchNo, ws.map((w) => [w.endMs, w.value])])) as never,
+      );
+    const original: unknown[] = [];
+    const checkpoints = new MemoryCheckpointStore();
+    const objects = new MemoryObjectStore();
+    const clock = new FakeClock({ startMs: 1_700_000_000_000 });
+    const processor = new MicroBatchProcessor({ app: 'win', pipeline: windows(original), checkpoints, objects, clock });
+    const arrivals = [100, 600, 1_200, 2_100, 2_200];
+    await processor.process({ shardId: 's-1', records: recordsOf(['a', 'b', 'c'], 1).map((r, i) => ({ ...r, arrivalMs: arrivals[i]! })) });
+    await clock.advance(1_000);
+    await processor.process({ shardId: 's-1', records: recordsOf(['d', 'e'], 4).map((r, i) => ({ ...r, arrivalMs: arrivals[i + 3]! })) });
+    await clock.advance(1_000);
+    const tick = await processor.tick('s-1', 3_500);
+    expect(tick?.batchNo).toBe(3);
+    const replayed: unknown[] = [];
+    const target = { app: 'win-replayed', checkpoints: new MemoryCheckpointStore(), objects: new MemoryObjectStore() };
+    // Act
+    const summary = await replayWal({ source: { app: 'win', objects }, target, pipeline: windows(replayed) });
+    // Assess
+    expect(summary).toMatchObject({ batches: 3, committed: 3, records: 5 });
+    expect(original).toEqual([[1, [[1_000, 2]]], [2, [[2_000, 1]]], [3, [[3_000, 2]]]]);
+    expect(replayed).toEqual(original);
+  });
 });

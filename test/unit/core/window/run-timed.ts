@@ -7,6 +7,8 @@ import type { OperatorState } from '../../../../lib/core/state/operator-state';
 export interface TimedBatch {
   readonly records: ReadonlyArray<readonly [element: unknown, arrivalMs: number]>;
   readonly batchTimeMs?: number;
+  /** Makes the batch an idle tick: the source had nothing at this time. */
+  readonly idleAtMs?: number;
 }
 
 /** What one batch emitted, by output id, with the failures it reported. */
@@ -33,6 +35,7 @@ export function runTimed(stream: Stream<unknown>, batches: readonly TimedBatch[]
       states,
       batch.batchTimeMs ?? i * 1_000,
       batch.records.map(([, t]) => t),
+      batch.idleAtMs,
     );
     const outputs: Record<string, unknown[]> = {};
     for (const o of result.outputs) outputs[o.op.id] = o.items;

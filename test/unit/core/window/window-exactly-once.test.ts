@@ -24,13 +24,19 @@ function records(count: number): SourceRecord[] {
   }));
 }
 
-/** Runs deliveries like the ESM: retry each until it succeeds, on a fresh processor after a crash. */
-async function deliver(deliveries: SourceRecord[][], make: (faulty: boolean) => MicroBatchProcessor): Promise<void> {
+/** An idle tick, as the local driver runs one when the source had nothing at `idleAtMs`. */
+interface Tick {
+  readonly idleAtMs: number;
+}
+
+/** Runs deliveries like the ESM (and ticks like the local driver): retry each until it succeeds, on a fresh processor after a crash. */
+async function deliver(deliveries: Array<SourceRecord[] | Tick>, make: (faulty: boolean) => MicroBatchProcessor): Promise<void> {
   let processor = make(true);
   for (const batch of deliveries) {
     for (;;) {
       try {
-        await processor.process({ shardId: 's1', records: batch });
+        if (Array.isArray(batch)) await processor.process({ shardId: 's1', records: batch });
+        else await processor.tick('s1', batch.idleAtMs);
         break;
       } catch (error) {
         if (!(error instanceof InjectedCrash)) throw error;
@@ -42,7 +48,7 @@ async function deliver(deliveries: SourceRecord[][], make: (faulty: boolean) => 
 
 describe('reduceByKeyAndWindow', () => {
   describe('under the micro-batch protocol', () => {
-    it('emits the same windows and late records after a crash before or after every port call', async () => {
+    it('emits the same windows and late records after a crash before or after every port call, idle ticks included', async () => {
       // Prepare: an idempotent sink keyed by batch id, as foreachBatch requires.
       const sink = new Map<string, unknown[]>();
       const late = new Map<string, unknown[]>();
@@ -53,7 +59,9 @@ describe('reduceByKeyAndWindow', () => {
       // A crashed invocation's process is gone: each processor compiles the pipeline afresh.
       const compiled = () => compilePipeline(stream as never);
       const all = records(120);
-      const deliveries = [all.slice(0, 40), all.slice(30, 90), all.slice(85, 120)];
+      // Ticks: the source idle after the 40th record, and at last idle long enough to close every window.
+      const lastArrivalMs = Math.max(...all.map((r) => r.arrivalMs));
+      const deliveries = [all.slice(0, 40), { idleAtMs: all[39]!.arrivalMs }, all.slice(30, 90), all.slice(85, 120), { idleAtMs: lastArrivalMs + 1_000 }];
       const runWith = async (crash: CrashInjector | undefined) => {
         sink.clear();
         late.clear();
@@ -69,6 +77,9 @@ describe('reduceByKeyAndWindow', () => {
       };
       const expected = await runWith(undefined);
       expect([...expected.windows.values()].flat().length).toBeGreaterThan(10);
+      // The last tick closed the windows holding the last records.
+      const ends = [...expected.windows.values()].flat().map((w) => (w as { endMs: number }).endMs);
+      expect(Math.max(...ends)).toBeGreaterThan(lastArrivalMs);
       expect([...expected.late.values()].flat().length).toBeGreaterThan(0);
       for (const when of ['before', 'after'] as const) {
         let crashes = 0;

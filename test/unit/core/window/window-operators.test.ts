@@ -28,6 +28,9 @@ describe('Stream', () => {
       ['counts a record in its open windows when only its oldest one closed', { windowMs: 10, slideMs: 5 }, timed([1], [12], [6], [20]), [[], [[-5, 5, 1], [0, 10, 1]], [], [[5, 15, 2], [10, 20, 1]]], [[], [], [], []]],
       ['emits only the non-empty windows when more than EMPTY_WINDOWS_LIMIT close at once', { windowMs: 1 }, timed([0], [30_005], [30_010]), [[], [[0, 1, 1]], [[30_005, 30_006, 1], [30_006, 30_007, 0], [30_007, 30_008, 0], [30_008, 30_009, 0], [30_009, 30_010, 0]]], [[], [], []]],
       ['closes nothing and loses nothing over an empty batch', { windowMs: 10 }, timed([1], [], [12]), [[], [], [[0, 10, 1]]], [[], [], []]],
+      ['closes the windows arrival time has passed on an idle tick', { windowMs: 10 }, [...timed([1, 2]), { records: [], idleAtMs: 12 }], [[], [[0, 10, 2]]], [[], []]],
+      ['waits maxOutOfOrdernessMs past the idle time too', { windowMs: 10, maxOutOfOrdernessMs: 5 }, [...timed([1]), { records: [], idleAtMs: 12 }, { records: [], idleAtMs: 15 }], [[], [], [[0, 10, 1]]], [[], [], []]],
+      ['never moves the watermark back for an idle time before it', { windowMs: 10 }, [...timed([1], [25]), { records: [], idleAtMs: 5 }, ...timed([8])], [[], [[0, 10, 1], [10, 20, 0]], [], []], [[], [], [], [8]]],
     ] as Array<[string, { windowMs: number; slideMs?: number; maxOutOfOrdernessMs?: number; allowedLatenessMs?: number }, TimedBatch[], unknown[][], unknown[][]]>)('%s', (_name, options, batches, windows, late) => {
       // Prepare
       const stream = pipeline<number>('t').countByWindow(options).print(1000) as Stream<unknown>;
@@ -37,6 +40,12 @@ describe('Stream', () => {
       expect(results.map(windowsOf)).toEqual(windows);
       expect(results.map(lateOf)).toEqual(late);
       expect(results.flatMap((r) => r.failures)).toEqual([]);
+    });
+
+    it('ignores idle ticks over an event time, which moves only with its records', () => {
+      const stream = pipeline<number>('t').countByWindow({ windowMs: 10, eventTime: (x) => x }).print(1000) as Stream<unknown>;
+      const results = runTimed(stream, [...timed([1, 2]), { records: [], idleAtMs: 50 }, ...timed([12])]);
+      expect(results.map(windowsOf)).toEqual([[], [], [[0, 10, 2]]]);
     });
 
     it('gives the same windows when the process restarts before every batch', () => {
