@@ -22,4 +22,6 @@ export interface BatchStats {
   readonly rateLimit?: number;
   /** True when this batch was re-run from an existing WAL object (a retry after a crash). */
   readonly replayed: boolean;
+  /** True when the batch failed too often and was set aside whole, unapplied (docs/decisions/0006). */
+  readonly setAside?: boolean;
 }

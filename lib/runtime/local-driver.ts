@@ -68,6 +68,11 @@ export type StopReason = 'drained' | 'duration' | 'signal';
 export class LocalDriver {
   readonly #o: LocalDriverOptions;
   #rate: number | undefined;
+  /**
+   * Shards whose last idle tick was set aside (its windows' sink kept failing): they tick again only
+   * after new records, so a failing sink cannot make a quiet or finished source tick forever.
+   */
+  readonly #tickSetAside = new Set<string>();
 
   constructor(options: LocalDriverOptions) {
     this.#o = options;
@@ -99,9 +104,13 @@ export class LocalDriver {
           reading = false;
           schedulingDelayMs = Math.max(0, clock.nowMs() - tickMs);
           result = await this.#o.processor.process({ shardId, records: read.records, schedulingDelayMs, millisBehind: read.millisBehind });
-          if (read.records.length === 0 || (read.endOfData && result.deferredFromSeq === undefined)) {
+          if (read.records.length > 0) this.#tickSetAside.delete(shardId);
+          // A tick that failed before its commit is re-run by `process` (it holds batch n+1 in the WAL).
+          if (result.batches.some(isSetAsideTick)) this.#tickSetAside.add(shardId);
+          if ((read.records.length === 0 || (read.endOfData && result.deferredFromSeq === undefined)) && !this.#tickSetAside.has(shardId)) {
             // A quiet or finished source: an idle tick lets arrival-time windows close (Spark runs every interval).
             const tick = await this.#o.processor.tick(shardId, readAtMs);
+            if (tick !== undefined && isSetAsideTick(tick)) this.#tickSetAside.add(shardId);
             if (tick !== undefined) {
               result = { ...result, batches: [...result.batches, tick] };
               ticked = true;
@@ -159,6 +168,11 @@ export class LocalDriver {
     const item = await this.#o.checkpoints.get(StorageKeys.shardPartition(this.#o.app, shardId), StorageKeys.CHECKPOINT_SK);
     return item === undefined ? null : parseRecord<CheckpointRecord>(item.sk, item.data).committedSeq;
   }
+}
+
+/** An idle tick (a batch of no records) that failed too often and was set aside. */
+function isSetAsideTick(b: BatchStats): boolean {
+  return b.setAside === true && b.records === 0;
 }
 
 async function sleepUnlessAborted(clock: Clock, ms: number, signal: AbortSignal | undefined): Promise<void> {

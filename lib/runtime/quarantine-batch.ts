@@ -90,6 +90,7 @@ export async function quarantineBatch(input: {
     schedulingDelayMs: 0,
     rateLimit: h.rateLimit,
     replayed: false,
+    setAside: true,
   };
   // Fresh states have no dirty bucket: the commit carries the checkpoint alone.
   const commit = buildCommit({ app, snapshot, pipeline, states: pipeline.createStates(), header: h, stats, nowMs: input.nowMs });

@@ -137,6 +137,30 @@ describe('LocalDriver', () => {
       expect(ticks.length).toBeGreaterThan(0);
     });
 
+    it('stops ticking a finished source once a tick was set aside, instead of ticking forever', async () => {
+      // Prepare: a sink that rejects every window, so the tick that closes them keeps failing.
+      const t0 = 1_700_000_000_000;
+      const win = compilePipeline(
+        pipeline('win')
+          .countByWindow({ windowMs: 1_000 })
+          .foreachBatch((ws) => {
+            if (ws.length > 0) throw new Error('the sink rejects windows');
+          }) as never,
+      );
+      const clock = new FakeClock({ startMs: t0, autoAdvance: true });
+      const checkpoints = new MemoryCheckpointStore();
+      const objects = new MemoryObjectStore();
+      const failurePolicy = new BatchRetryPolicy({ app: 'win', pipeline: win, checkpoints, objects, clock, maxAttempts: 2 });
+      const processor = new MicroBatchProcessor({ app: 'win', pipeline: win, checkpoints, objects, clock, failurePolicy });
+      const records = recordsOf(['a', 'b']).map((r) => ({ ...r, arrivalMs: t0 - 5_000 }));
+      const driver = new LocalDriver({ app: 'win', source: arraySource(records), processor, checkpoints, clock, batchIntervalMs: 1_000, retryFailures: true, durationMs: 60_000 });
+      // Act
+      const result = await driver.run();
+      // Assess
+      expect(result.stoppedBy).toBe('drained');
+      expect(await readQuarantine(objects, checkpoints, 'win')).toEqual([expect.objectContaining({ kind: 'batch', entry: expect.objectContaining({ batchNo: 2, count: 0, reason: expect.stringContaining('the sink rejects windows') }) })]);
+    });
+
     it('ends the run at the first failure when failures are not retried', async () => {
       const { driver, failures } = fragileSetup(false);
       await expect(driver.run()).rejects.toThrow('the sink rejects toxic batches');
