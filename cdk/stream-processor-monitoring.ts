@@ -119,7 +119,10 @@ export class StreamProcessorMonitoring extends Construct {
       }),
     );
     // No alarm status widget: it would reference the alarms, which moto's CloudFormation does not create.
-    this.dashboard.addWidgets(graph('Quarantined records', [shards(SluiceMetrics.quarantined, 'Sum', 'quarantined', true)]));
+    this.dashboard.addWidgets(
+      graph('Quarantined records', [shards(SluiceMetrics.quarantined, 'Sum', 'quarantined', true)]),
+      graph('Rate limit in force per shard (records/s, min)', [shards(SluiceMetrics.rateLimit, 'Minimum', 'rate limit')]),
+    );
   }
 
   /** An alarm that fires when `metric` sums to 1 or more in its period; no data is no event. */

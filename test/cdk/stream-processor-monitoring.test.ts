@@ -18,6 +18,7 @@ describe('StreamProcessorMonitoring', () => {
       ['processing delay of each shard', searchShards('word-count', SluiceMetrics.processingMs, 'Maximum', 60)],
       ['scheduling delay of each shard', searchShards('word-count', SluiceMetrics.schedulingDelayMs, 'Maximum', 60)],
       ['quarantined records, summed over the shards', `SUM(${searchShards('word-count', SluiceMetrics.quarantined, 'Sum', 60)})`],
+      ['rate limit each shard’s batches were cut under', searchShards('word-count', SluiceMetrics.rateLimit, 'Minimum', 60)],
     ])('graphs the %s', (_name, expression) => {
       // Prepare / Act
       const widgets = dashboardWidgets(base);

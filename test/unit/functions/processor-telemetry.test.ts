@@ -48,6 +48,19 @@ describe('createProcessorHandler', () => {
       expect(doc).toMatchObject({ service: 'words', ShardId: 'shardId-000000000004', Records: 2, SchedulingDelayMs: 3_000, MillisBehind: 3_000, Quarantined: 0, batchNo: '1' });
     });
 
+    it('publishes the rate limit a batch was cut under, when one applies', async () => {
+      // Prepare: a static limit of 500 records/s per shard.
+      vi.stubEnv('POWERTOOLS_DEV', '');
+      vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
+      const handler = createProcessorHandler(wordCount, { env: { TABLE_NAME: 'checkpoints', BUCKET_NAME: 'wal-bucket', APP_NAME: 'words', MAX_RATE_PER_SHARD: '500' }, checkpoints: new MemoryCheckpointStore(), objects: new MemoryObjectStore(), clock: new FakeClock({ startMs: NOW }) });
+      // Act
+      const out = await stdoutJson(() => handler(eventOf(recordsOf(['a b'], 1, NOW))));
+      // Assess
+      const doc = out.find((o) => '_aws' in o) as { _aws: { CloudWatchMetrics: Array<{ Metrics: Array<{ Name: string; Unit: string }> }> } } & Record<string, unknown>;
+      expect(doc._aws.CloudWatchMetrics[0]!.Metrics).toContainEqual({ Name: 'RateLimit', Unit: 'Count/Second' });
+      expect(doc.RateLimit).toBe(500);
+    });
+
     it('sends print() output to the structured log, keyed by batch id', async () => {
       vi.stubEnv('POWERTOOLS_DEV', '');
       vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
