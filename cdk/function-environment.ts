@@ -33,4 +33,8 @@ export const ControllerEnvironment = {
   MAX_RATE_PER_SHARD: 'SLUICE_MAX_RATE_PER_SHARD',
   /** UUID of the processor's event source mapping, which the controller retunes. */
   EVENT_SOURCE_MAPPING_ID: 'SLUICE_EVENT_SOURCE_MAPPING_ID',
+  /** The processor function, which the controller invokes for idle ticks; absent = no idle ticks. */
+  PROCESSOR_FUNCTION_NAME: 'SLUICE_PROCESSOR_FUNCTION_NAME',
+  /** How long a shard commits nothing before the controller may tick it, milliseconds. */
+  IDLE_TICK_AFTER_MS: 'SLUICE_IDLE_TICK_AFTER_MS',
 } as const;

@@ -63,6 +63,8 @@ export function resolveStreamProcessorProps(props: StreamProcessorProps): Resolv
     retryAttempts: number('retryAttempts', props.retryAttempts ?? -1, { min: -1, max: 10_000, integer: true }),
     processorMemorySize: number('processorMemorySize', props.processorMemorySize ?? 1_024, { min: 128, max: 10_240, integer: true }),
     processorTimeout: durationChecked('processorTimeout', props.processorTimeout ?? Duration.seconds(60), { min: 1, max: 900 }),
+    idleTicks: props.idleTicks ?? true,
+    idleTickAfter: durationChecked('idleTickAfter', props.idleTickAfter ?? Duration.minutes(1), { min: (intervalSeconds ?? 300) + 10, max: 3_600, integer: true }),
     controlInterval: durationChecked('controlInterval', props.controlInterval ?? Duration.millis(DEFAULT_CONTROL_INTERVAL_MS), { min: 1, max: 55, integer: true }),
     iteratorAgeAlarmThreshold: durationChecked('iteratorAgeAlarmThreshold', props.iteratorAgeAlarmThreshold ?? Duration.minutes(5), { min: 1, max: 7 * 86_400 }),
     alarmAction: props.alarmAction,

@@ -175,6 +175,25 @@ export interface StreamProcessorProps {
   readonly controlInterval?: Duration;
 
   /**
+   * Idle ticks (docs/decisions/0007): the controller asks the processor to tick a shard that committed
+   * nothing for `idleTickAfter` while its arrival-time windows hold data, so those windows close on a
+   * quiet shard as they do in Spark. A pipeline without such windows never gets one.
+   *
+   * @default true
+   */
+  readonly idleTicks?: boolean;
+
+  /**
+   * How long a shard commits nothing before it counts as quiet. It must exceed how long a record can
+   * wait for its delivery, so that none still to come arrived before the tick's idle time.
+   *
+   * Valid range: the batch interval + 10 seconds to 60 minutes, whole seconds.
+   *
+   * @default Duration.minutes(1)
+   */
+  readonly idleTickAfter?: Duration;
+
+  /**
    * Iterator age above which the iterator-age alarm fires: how far the processor lags behind.
    *
    * Valid range: 1 second to 7 days.

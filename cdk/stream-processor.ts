@@ -123,6 +123,9 @@ export class StreamProcessor extends Construct {
         [ControllerEnvironment.CONTROL_INTERVAL_MS]: String(p.controlInterval.toMilliseconds()),
         [ControllerEnvironment.BATCH_INTERVAL_MS]: String(p.batchInterval.toMilliseconds()),
         ...(p.maxRatePerShard === undefined ? {} : { [ControllerEnvironment.MAX_RATE_PER_SHARD]: String(p.maxRatePerShard) }),
+        ...(p.idleTicks
+          ? { [ControllerEnvironment.PROCESSOR_FUNCTION_NAME]: this.processor.function.functionName, [ControllerEnvironment.IDLE_TICK_AFTER_MS]: String(p.idleTickAfter.toMilliseconds()) }
+          : {}),
       },
     });
     // Reads shard stats (Query, GetItem) and writes its own control items with conditional Puts;
@@ -135,6 +138,10 @@ export class StreamProcessor extends Construct {
       actions: ['lambda:GetEventSourceMapping', 'lambda:UpdateEventSourceMapping'],
       resources: [this.eventSource.eventSourceMappingArn],
     }));
+    if (p.idleTicks) {
+      // Idle ticks: an asynchronous Invoke of this processor only (not grantInvoke, whose `:*` would be a wildcard).
+      this.controller.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.processor.function.functionArn] }));
+    }
     // EventBridge cannot fire more often than once a minute; the controller loops within the minute.
     this.schedule = new Rule(this, 'ControllerSchedule', {
       description: `sluice ${app}: starts the controller every minute`,

@@ -69,6 +69,7 @@ export function buildCommit(input: {
       processingMs: (previous?.totals?.processingMs ?? 0) + stats.processingMs,
       quarantined: (previous?.totals?.quarantined ?? 0) + stats.quarantined,
     },
+    ...(pipeline.usesIdleTicks ? { tickDueAtMs: pipeline.tickDueAtMs(states) } : {}),
     updatedAtMs: input.nowMs,
   };
   writes.unshift({

@@ -22,6 +22,11 @@ export interface CheckpointRecord {
    * interval and takes differences, since many batches commit between two samples.
    */
   readonly totals?: CheckpointTotals;
+  /**
+   * The earliest idle time at which a tick would close an arrival-time window holding data; absent
+   * when none would. The controller ticks a quiet shard once this is due (docs/decisions/0007).
+   */
+  readonly tickDueAtMs?: number;
   readonly updatedAtMs: number;
 }
 

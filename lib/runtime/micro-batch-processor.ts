@@ -148,7 +148,9 @@ export class MicroBatchProcessor {
       let batch = this.#walEnabled ? await this.#allocated(walKey, batchNo, committed) : undefined;
       const replayed = batch !== undefined;
       if (batch === undefined) {
-        if (committed === null || !pipeline.awaitsTick(await this.#reader.states(snapshot), idleAtMs)) return undefined;
+        if (committed === null) return undefined;
+        const dueAtMs = pipeline.tickDueAtMs(await this.#reader.states(snapshot));
+        if (dueAtMs === undefined || idleAtMs < dueAtMs) return undefined;
         const header: WalHeader = { app, shard: shardId, batchNo, firstSeq: committed, lastSeq: committed, count: 0, createdAt: clock.nowMs(), graphVersion: pipeline.graphVersion, limiter: snapshot.checkpoint?.limiter, idleAtMs };
         batch = { header, records: [] };
         // Lost the allocation to another attempt: re-read, and run what it allocated.

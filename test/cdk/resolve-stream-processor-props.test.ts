@@ -24,6 +24,8 @@ describe('resolveStreamProcessorProps', () => {
     ['processorMemorySize is under 128 MiB', { processorMemorySize: 64 }, rangeMessage('processorMemorySize', 'an integer', 128, 10240, '64')],
     ['processorTimeout is over 15 minutes', { processorTimeout: Duration.minutes(16) }, rangeMessage('processorTimeout (seconds)', 'a number', 1, 900, '960')],
     ['controlInterval is over 55 seconds', { controlInterval: Duration.minutes(1) }, rangeMessage('controlInterval (seconds)', 'an integer', 1, 55, '60')],
+    ['idleTickAfter is within 10 seconds of the batch interval', { batchInterval: Duration.seconds(30), idleTickAfter: Duration.seconds(35) }, rangeMessage('idleTickAfter (seconds)', 'an integer', 40, 3600, '35')],
+    ['idleTickAfter is over an hour', { idleTickAfter: Duration.hours(2) }, rangeMessage('idleTickAfter (seconds)', 'an integer', 11, 3600, '7200')],
     ['iteratorAgeAlarmThreshold is under a second', { iteratorAgeAlarmThreshold: Duration.millis(500) }, rangeMessage('iteratorAgeAlarmThreshold (seconds)', 'a number', 1, 604800, '0.5')],
   ] as Array<[string, Partial<StreamProcessorProps>, RegExp]>)('rejects when %s', (_case, overrides, message) => {
     expect(() => resolveStreamProcessorProps({ ...WORD_COUNT_PROPS, ...overrides })).toThrow(message);

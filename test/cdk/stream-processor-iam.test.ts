@@ -105,6 +105,24 @@ describe('StreamProcessor', () => {
       expect(actions).toEqual(['lambda:GetEventSourceMapping', 'lambda:UpdateEventSourceMapping']);
     });
 
+    it('lets the controller invoke only the processor function, for idle ticks, without a wildcard', () => {
+      // Prepare
+      const processorId = logicalIdOf(base.processor.processor.function);
+      // Act
+      const invokes = controller.filter((statement) => [statement.Action].flat().includes('lambda:InvokeFunction'));
+      // Assess
+      expect(invokes.map((statement) => statement.Resource)).toEqual([{ 'Fn::GetAtt': [processorId, 'Arn'] }]);
+    });
+
+    it('gives the controller no invoke permission when idle ticks are off', () => {
+      // Prepare
+      const { template, processor } = synthesize({ idleTicks: false });
+      // Act
+      const statements = statementsOfRole(template, logicalIdOf(processor.controller.role));
+      // Assess
+      expect(statements.flatMap((statement) => [statement.Action].flat())).not.toContain('lambda:InvokeFunction');
+    });
+
     it('gives the controller no S3, Kinesis or CloudWatch action', () => {
       expect(controller.flatMap((statement) => [statement.Action].flat()).filter((action) => /^(s3|kinesis|cloudwatch):/.test(action))).toEqual([]);
     });

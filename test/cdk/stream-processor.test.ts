@@ -241,6 +241,22 @@ describe('StreamProcessor', () => {
       // Assess
       expect(Environment.Variables).toMatchObject({ SLUICE_EVENT_SOURCE_MAPPING_ID: { Ref: mappingId } });
     });
+
+    it('is told the processor function to tick and after how long a shard is quiet (1 minute by default)', () => {
+      // Act
+      const { Environment } = propertiesOf(base, base.processor.controller.function) as { Environment: { Variables: Record<string, unknown> } };
+      // Assess
+      expect(Environment.Variables).toMatchObject({ SLUICE_PROCESSOR_FUNCTION_NAME: { Ref: logicalIdOf(base.processor.processor.function) }, SLUICE_IDLE_TICK_AFTER_MS: '60000' });
+    });
+
+    it('is told no processor function when idle ticks are off', () => {
+      // Prepare
+      const off = synthesize({ idleTicks: false });
+      // Act
+      const { Environment } = propertiesOf(off, off.processor.controller.function) as { Environment: { Variables: Record<string, unknown> } };
+      // Assess
+      expect(Environment.Variables).not.toHaveProperty('SLUICE_PROCESSOR_FUNCTION_NAME');
+    });
   });
 });
 

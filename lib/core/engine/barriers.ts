@@ -41,10 +41,10 @@ export interface Barrier {
   reset(): void;
   finish(ctx: FinishContext): unknown[];
   /**
-   * True when an idle tick at `idleAtMs` would emit something: an arrival-time window holding data
-   * would close. Only such barriers define it.
+   * The earliest idle time at which a tick would emit something (an arrival-time window holding data
+   * would close), or undefined when no tick would. Only such barriers define it.
    */
-  awaitsTick?(states: ReadonlyMap<string, OperatorState>, idleAtMs: number): boolean;
+  tickDueAtMs?(states: ReadonlyMap<string, OperatorState>): number | undefined;
   /** A per-key aggregate (`countByValue`, `reduceByKey`) exposes its batch result here; it stays valid after {@link reset}. */
   aggregate?(): KeyedAggregate;
   /**

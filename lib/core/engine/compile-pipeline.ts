@@ -44,8 +44,12 @@ export interface CompiledPipeline {
   run(elements: readonly unknown[], states: ReadonlyMap<string, OperatorState>, batchTimeMs: number, arrivalsMs?: readonly number[], idleAtMs?: number): BatchComputation;
   /** True when the pipeline has arrival-time windows, the only operators an idle tick moves. */
   readonly usesIdleTicks: boolean;
-  /** True when an idle tick at `idleAtMs` would emit something: an arrival-time window holding data would close. */
-  awaitsTick(states: ReadonlyMap<string, OperatorState>, idleAtMs: number): boolean;
+  /**
+   * The earliest `idleAtMs` at which an idle tick would emit something (an arrival-time window
+   * holding data would close), or undefined when no tick would. Written in the checkpoint, so the
+   * controller knows which quiet shards to tick on Lambda.
+   */
+  tickDueAtMs(states: ReadonlyMap<string, OperatorState>): number | undefined;
 }
 
 interface Segment {
@@ -96,8 +100,15 @@ export function compilePipeline(stream: Stream<unknown>): CompiledPipeline {
     statefulOperators,
     createStates: () => new Map(statefulOperators.map((o) => [o.id, new OperatorState(o.bucketCount)])),
     run: (elements, states, batchTimeMs, arrivalsMs, idleAtMs) => runSegments(segments, record, { elements, states, batchTimeMs, arrivalsMs, idleAtMs }),
-    usesIdleTicks: segments.some((s) => s.barrier?.awaitsTick !== undefined),
-    awaitsTick: (states, idleAtMs) => segments.some((s) => s.barrier?.awaitsTick?.(states, idleAtMs) === true),
+    usesIdleTicks: segments.some((s) => s.barrier?.tickDueAtMs !== undefined),
+    tickDueAtMs: (states) => {
+      let due: number | undefined;
+      for (const s of segments) {
+        const d = s.barrier?.tickDueAtMs?.(states);
+        if (d !== undefined && (due === undefined || d < due)) due = d;
+      }
+      return due;
+    },
   };
 }
 

@@ -43,7 +43,7 @@ export function createWindowBarrier(op: WindowOp, record: RecordContext): Barrie
 
   return {
     // Only arrival-time windows: an event time moves only with the records that carry it.
-    ...(op.eventTime === undefined ? { awaitsTick: (states: ReadonlyMap<string, OperatorState>, idleAtMs: number) => tickWouldClose(stateOf(states, op.id), idleAtMs) } : {}),
+    ...(op.eventTime === undefined ? { tickDueAtMs: (states: ReadonlyMap<string, OperatorState>) => tickDueAtMs(stateOf(states, op.id)) } : {}),
     begin: (ctx) => {
       meta = readMeta(stateOf(ctx.states, op.id));
       closeMs = meta.watermarkMs === null ? null : meta.watermarkMs - op.allowedLatenessMs;
@@ -83,22 +83,19 @@ export function createWindowBarrier(op: WindowOp, record: RecordContext): Barrie
   };
 
   /**
-   * True when a tick at `idleAtMs` would close a window holding data. Ticks that would close none
-   * are not run, so a retried tick whose first attempt committed does not run twice.
+   * The earliest idle time at which a tick closes a window holding data: the end of the first such
+   * window not emitted yet, plus the out-of-orderness and lateness the watermark must leave behind.
    */
-  function tickWouldClose(state: OperatorState, idleAtMs: number): boolean {
-    const before = readMeta(state);
-    const watermarkMs = advanceWatermark(before.watermarkMs, idleAtMs, op.maxOutOfOrdernessMs)!;
-    const closeMs = grid.alignedEnd(watermarkMs - op.allowedLatenessMs);
-    const lastEndMs = before.lastEndMs ?? -Infinity;
-    if (closeMs <= lastEndMs) return false;
+  function tickDueAtMs(state: OperatorState): number | undefined {
+    const lastEndMs = readMeta(state).lastEndMs ?? -Infinity;
     const panes = elements !== undefined ? elements.panes(state).keys() : keyed!.panes(state);
+    let nextEndMs = Infinity;
     for (const pane of panes) {
-      // The first window not emitted yet that holds this pane.
-      const nextEndMs = Math.max(grid.firstEndOf(pane), lastEndMs + grid.slideMs);
-      if (nextEndMs <= grid.lastEndOf(pane) && nextEndMs <= closeMs) return true;
+      // The first window not emitted yet that holds this pane, if any.
+      const endMs = Math.max(grid.firstEndOf(pane), lastEndMs + grid.slideMs);
+      if (endMs <= grid.lastEndOf(pane) && endMs < nextEndMs) nextEndMs = endMs;
     }
-    return false;
+    return nextEndMs === Infinity ? undefined : nextEndMs + op.maxOutOfOrdernessMs + op.allowedLatenessMs;
   }
 
   /** Emits the windows the new watermark closed, and records the last one in `after`. */

@@ -23,6 +23,10 @@ export interface ControllerConfig {
   readonly esmMinUpdateIntervalMs: number;
   /** How far the desired BatchSize must be from the current one before the mapping is changed. */
   readonly esmChangeFactor: number;
+  /** The processor function to send idle ticks to; `undefined` = no idle ticks. */
+  readonly processorFunctionName: string | undefined;
+  /** How long a shard commits nothing before it counts as quiet and may be ticked (docs/decisions/0007). */
+  readonly idleTickAfterMs: number;
 }
 
 /**
@@ -34,6 +38,11 @@ export const DEFAULT_ESM_MIN_UPDATE_INTERVAL_SECONDS = 600;
 export const DEFAULT_ESM_CHANGE_FACTOR = 2;
 /** Five seconds: a dozen samples per scheduled minute, each covering several 1 s batches. */
 export const DEFAULT_CONTROL_INTERVAL_MS = 5_000;
+/**
+ * A shard that committed nothing for a minute is quiet: far longer than a record waits for its
+ * delivery (the largest batching window is 5 minutes; the construct checks the pair).
+ */
+export const DEFAULT_IDLE_TICK_AFTER_MS = 60_000;
 /** EventBridge fires every 60 s; 55 s of loop leaves the gap for the next cold start. */
 export const DEFAULT_LOOP_BUDGET_MS = 55_000;
 
@@ -57,6 +66,8 @@ const schema = z.object({
   SLUICE_PID_MIN_RATE: positive('must be a number of records per second > 0'),
   SLUICE_EVENT_SOURCE_MAPPING_ID: z.preprocess(blank, z.string().regex(/^[0-9a-f-]{36}$/i, 'must be the mapping UUID').optional()),
   SLUICE_ESM_MIN_UPDATE_INTERVAL_SECONDS: count(60, 86_400, 'must be whole seconds from 60 to 86400').default(DEFAULT_ESM_MIN_UPDATE_INTERVAL_SECONDS),
+  SLUICE_PROCESSOR_FUNCTION_NAME: z.preprocess(blank, z.string().regex(/^[A-Za-z0-9_:.-]{1,140}$/, 'must be a Lambda function name or ARN').optional()),
+  SLUICE_IDLE_TICK_AFTER_MS: count(1_000, 3_600_000, 'must be whole milliseconds from 1000 to 3600000').default(DEFAULT_IDLE_TICK_AFTER_MS),
   SLUICE_ESM_CHANGE_FACTOR: z.preprocess(blank, z.coerce.number({ error: 'must be a number > 1' }).gt(1, 'must be a number > 1').finite('must be a number > 1').default(DEFAULT_ESM_CHANGE_FACTOR)),
 });
 
@@ -93,5 +104,7 @@ export function loadControllerConfig(env: Readonly<Record<string, string | undef
     eventSourceMappingId: d.SLUICE_EVENT_SOURCE_MAPPING_ID,
     esmMinUpdateIntervalMs: d.SLUICE_ESM_MIN_UPDATE_INTERVAL_SECONDS * 1000,
     esmChangeFactor: d.SLUICE_ESM_CHANGE_FACTOR,
+    processorFunctionName: d.SLUICE_PROCESSOR_FUNCTION_NAME,
+    idleTickAfterMs: d.SLUICE_IDLE_TICK_AFTER_MS,
   };
 }

@@ -13,6 +13,8 @@ export interface ControllerDeps {
   readonly clock: Clock;
   /** Needed only when the configuration names an event source mapping. */
   readonly mappings?: EventSourceMappings;
+  /** Sends idle ticks to the processor; needed only when the configuration names the processor function. */
+  readonly idleTicker?: { request(shardId: string, idleAtMs: number): Promise<void> };
   /** @default - silent */
   readonly log?: ControllerLog;
 }
@@ -55,6 +57,9 @@ export function createControllerHandler(config: ControllerConfig, deps: Controll
       controlIntervalMs: config.controlIntervalMs,
       invocationId: context.awsRequestId ?? 'unknown',
       log,
+      ...(config.processorFunctionName !== undefined && deps.idleTicker !== undefined
+        ? { idleTicks: { afterMs: config.idleTickAfterMs, request: (shardId: string, idleAtMs: number) => deps.idleTicker!.request(shardId, idleAtMs) } }
+        : {}),
     });
     const summary = await loop.run(deadlineMs);
     const errors: ControlError[] = [...summary.errors];

@@ -30,6 +30,21 @@ export interface RateControlLoopOptions {
   readonly concurrency?: number;
   /** @default - silent */
   readonly log?: ControllerLog;
+  /** Ticks quiet shards whose arrival-time windows wait for one (docs/decisions/0007). @default - none */
+  readonly idleTicks?: IdleTickOptions;
+}
+
+/**
+ * How the controller ticks quiet shards on Lambda, where the event source mapping invokes the
+ * processor only with records: a shard that committed nothing for `afterMs`, and whose checkpoint
+ * says a tick at `now - afterMs` would close a window (`tickDueAtMs`), gets `request(shardId, now -
+ * afterMs)`. `afterMs` must exceed how long a record can wait for its delivery (the batching window
+ * plus the mapping's polling), so that no record still to come arrived before that idle time.
+ */
+export interface IdleTickOptions {
+  readonly afterMs: number;
+  /** Asks the processor to run `MicroBatchProcessor.tick(shardId, idleAtMs)` (an asynchronous Lambda invoke). */
+  request(shardId: string, idleAtMs: number): Promise<void>;
 }
 
 /** A failure of one tick, for one shard or (without `shardId`) for the listing of shards. */
@@ -87,14 +102,23 @@ export class RateControlLoop {
     let written = 0;
     let contended = 0;
     await forEachLimited(shardIds, this.#o.concurrency ?? 16, async (shardId) => {
+      let checkpoint: CheckpointRecord | undefined;
       try {
         const outcome = await this.#controlShard(shardId, atMs);
+        checkpoint = outcome.checkpoint;
         rates[shardId] = outcome.rate;
         if (outcome.written) written++;
         if (outcome.contended) contended++;
       } catch (error) {
         errors.push({ shardId, error });
         this.#o.log?.warn('controller: shard skipped this tick; its published rate stays', { shardId, error: describeError(error).reason });
+        return;
+      }
+      try {
+        await this.#tickIfQuiet(shardId, checkpoint, atMs);
+      } catch (error) {
+        errors.push({ shardId, error });
+        this.#o.log?.warn('controller: cannot request an idle tick; the shard\'s open windows wait for its next record or tick', { shardId, error: describeError(error).reason });
       }
     });
     return { atMs, rates, written, contended, errors };
@@ -128,7 +152,7 @@ export class RateControlLoop {
     return items.map((item) => item.sk.slice(StorageKeys.SHARD_PREFIX.length));
   }
 
-  async #controlShard(shardId: string, nowMs: number): Promise<{ rate: number | undefined; written: boolean; contended: boolean }> {
+  async #controlShard(shardId: string, nowMs: number): Promise<{ rate: number | undefined; written: boolean; contended: boolean; checkpoint: CheckpointRecord | undefined }> {
     const { app, checkpoints } = this.#o;
     const pk = StorageKeys.shardPartition(app, shardId);
     // Checkpoint and control item in one consistent query, as the processors read them.
@@ -144,18 +168,28 @@ export class RateControlLoop {
       invocationId: this.#o.invocationId ?? 'local',
       heartbeatIntervalMs: this.#o.heartbeatIntervalMs ?? 60_000,
     });
-    if (next === undefined) return { rate: previous?.rateLimit, written: false, contended: false };
+    if (next === undefined) return { rate: previous?.rateLimit, written: false, contended: false, checkpoint };
     try {
       await checkpoints.transact([controlWrite(app, shardId, next, version)]);
     } catch (error) {
       // Another controller run (an overlapping invocation) wrote first: its estimate stands.
-      if (error instanceof FencedError) return { rate: previous?.rateLimit, written: false, contended: true };
+      if (error instanceof FencedError) return { rate: previous?.rateLimit, written: false, contended: true, checkpoint };
       throw error;
     }
     if (next.rateLimit !== previous?.rateLimit) {
       this.#o.log?.info('controller: rate published', { shardId, rateLimit: next.rateLimit, previous: previous?.rateLimit, terms: next.terms, inputs: next.inputs });
     }
-    return { rate: next.rateLimit, written: true, contended: false };
+    return { rate: next.rateLimit, written: true, contended: false, checkpoint };
+  }
+
+  /** Requests an idle tick for a shard that has been quiet for `afterMs` and whose windows wait for one. */
+  async #tickIfQuiet(shardId: string, checkpoint: CheckpointRecord | undefined, nowMs: number): Promise<void> {
+    const idle = this.#o.idleTicks;
+    if (idle === undefined || checkpoint?.tickDueAtMs === undefined) return;
+    const idleAtMs = nowMs - idle.afterMs;
+    if (checkpoint.updatedAtMs > idleAtMs || checkpoint.tickDueAtMs > idleAtMs) return;
+    await idle.request(shardId, idleAtMs);
+    this.#o.log?.info('controller: idle tick requested', { shardId, idleAtMs, tickDueAtMs: checkpoint.tickDueAtMs, lastCommitAtMs: checkpoint.updatedAtMs });
   }
 }
 

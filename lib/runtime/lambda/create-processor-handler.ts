@@ -19,6 +19,7 @@ import { allowanceScheduleGate } from '../allowance-schedule-gate';
 import { BatchRetryPolicy } from '../batch-retry-policy';
 import { MicroBatchProcessor } from '../micro-batch-processor';
 import { decodeKinesisEvent } from './decode-kinesis-event';
+import { decodeIdleTickEvent, type IdleTickEvent } from './idle-tick-event';
 import { invocationDelays } from './invocation-delays';
 import { LoggerOutputSink } from './logger-output-sink';
 import { loadProcessorConfig, type ProcessorConfig } from './processor-config';
@@ -43,8 +44,11 @@ export interface ProcessorHandlerDeps {
   readonly output?: OutputSink;
 }
 
-/** A Kinesis handler for Lambda (or the local ESM): the batch response reports deferred records only. */
-export type ProcessorHandler = ((event: KinesisStreamEvent, context?: Context) => Promise<KinesisStreamBatchResponse>) & {
+/**
+ * A Kinesis handler for Lambda (or the local ESM): the batch response reports deferred records only.
+ * It also takes the controller's {@link IdleTickEvent}, which runs an idle tick of one shard.
+ */
+export type ProcessorHandler = ((event: KinesisStreamEvent | IdleTickEvent, context?: Context) => Promise<KinesisStreamBatchResponse>) & {
   /** The configuration read at cold start. */
   readonly config: ProcessorConfig;
 };
@@ -95,10 +99,19 @@ export function createProcessorHandler<T>(pipeline: Stream<T> | CompiledPipeline
     failurePolicy: new BatchRetryPolicy({ app, pipeline: compiled, checkpoints, objects, clock, metrics, maxAttempts: config.maxBatchAttempts }),
   });
 
-  const handler = async (event: KinesisStreamEvent, context?: Context): Promise<KinesisStreamBatchResponse> => {
+  const handler = async (event: KinesisStreamEvent | IdleTickEvent, context?: Context): Promise<KinesisStreamBatchResponse> => {
     const startedMs = clock.nowMs();
     if (context !== undefined) logger.addContext(context);
-    const decoded = decodeKinesisEvent(event);
+    const tick = decodeIdleTickEvent(event);
+    if (tick !== undefined) {
+      const stats = await processor.tick(tick.shardId, tick.idleAtMs).catch((error: unknown) => {
+        logger.error('idle tick failed: Lambda retries the asynchronous invocation, and the controller asks again while the windows wait', { ...tick, error });
+        throw error;
+      });
+      logger.info('idle tick done', { ...tick, batchNo: stats?.batchNo, ran: stats !== undefined });
+      return { batchItemFailures: [] };
+    }
+    const decoded = decodeKinesisEvent(event as KinesisStreamEvent);
     if (decoded === undefined) return { batchItemFailures: [] };
     const { shardId, records } = decoded;
     const delays = invocationDelays(startedMs, records, config.batchingWindowMs);

@@ -115,6 +115,37 @@ describe('createProcessorHandler', () => {
     });
   });
 
+  describe('idle tick event', () => {
+    /** A handler of 1 s tumbling windows of arrival time, sending each window to `windows`. */
+    function windowedHandler() {
+      const windows: Array<[endMs: number, count: number]> = [];
+      const win = pipeline('win')
+        .countByWindow({ windowMs: 1_000 })
+        .foreachBatch((ws) => {
+          for (const w of ws) windows.push([w.endMs - NOW, w.value]);
+        });
+      const handler = createProcessorHandler(win, { env: ENV, checkpoints: new MemoryCheckpointStore(), objects: new MemoryObjectStore(), clock: new FakeClock({ startMs: NOW + 60_000 }), metrics: recordingMetrics(), logger: silentLogger() });
+      return { handler, windows };
+    }
+
+    it('runs an idle tick of the shard it names, closing the windows arrival time has passed', async () => {
+      // Prepare: two records in [0 s, 1 s), which no later record closes.
+      const { handler, windows } = windowedHandler();
+      await handler(eventOf(recordsOf(['a', 'b'], 1, NOW + 100), 'shardId-000000000007'));
+      // Act
+      const response = await handler({ sluiceIdleTick: { shardId: 'shardId-000000000007', idleAtMs: NOW + 1_000 } });
+      // Assess
+      expect(response).toEqual({ batchItemFailures: [] });
+      expect(windows).toEqual([[1_000, 2]]);
+    });
+
+    it('refuses a tick event of the wrong shape, saying what it needs', async () => {
+      const { handler } = windowedHandler();
+      await expect(handler({ sluiceIdleTick: { shardId: 'shardId-000000000007' } } as never)).rejects.toThrow(CorruptDataError);
+      await expect(handler({ sluiceIdleTick: { shardId: '', idleAtMs: 5 } })).rejects.toThrow(/needs sluiceIdleTick.shardId \(a shard id\) and sluiceIdleTick.idleAtMs/);
+    });
+  });
+
   describe('cold start', () => {
     it.each([
       { env: {}, message: 'TABLE_NAME is not set: required' },

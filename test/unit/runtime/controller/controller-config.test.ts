@@ -19,6 +19,8 @@ describe('loadControllerConfig', () => {
       eventSourceMappingId: undefined,
       esmMinUpdateIntervalMs: 600_000,
       esmChangeFactor: 2,
+      processorFunctionName: undefined,
+      idleTickAfterMs: 60_000,
     });
   });
 
@@ -35,6 +37,8 @@ describe('loadControllerConfig', () => {
       SLUICE_EVENT_SOURCE_MAPPING_ID: '644be1fb-e633-4cbe-9785-29cc55b693ce',
       SLUICE_ESM_MIN_UPDATE_INTERVAL_SECONDS: '300',
       SLUICE_ESM_CHANGE_FACTOR: '3',
+      SLUICE_PROCESSOR_FUNCTION_NAME: 'Test-WordCountProcessor-AbC123',
+      SLUICE_IDLE_TICK_AFTER_MS: '90000',
     });
     // Assess
     expect(config).toMatchObject({
@@ -44,6 +48,8 @@ describe('loadControllerConfig', () => {
       eventSourceMappingId: '644be1fb-e633-4cbe-9785-29cc55b693ce',
       esmMinUpdateIntervalMs: 300_000,
       esmChangeFactor: 3,
+      processorFunctionName: 'Test-WordCountProcessor-AbC123',
+      idleTickAfterMs: 90_000,
     });
   });
 
@@ -56,6 +62,8 @@ describe('loadControllerConfig', () => {
     [{ SLUICE_MAX_RATE_PER_SHARD: '-5' }, 'SLUICE_MAX_RATE_PER_SHARD="-5": must be a number of records per second > 0'],
     [{ SLUICE_EVENT_SOURCE_MAPPING_ID: 'arn:aws:lambda:x' }, 'SLUICE_EVENT_SOURCE_MAPPING_ID="arn:aws:lambda:x": must be the mapping UUID'],
     [{ SLUICE_ESM_CHANGE_FACTOR: '1' }, 'SLUICE_ESM_CHANGE_FACTOR="1": must be a number > 1'],
+    [{ SLUICE_PROCESSOR_FUNCTION_NAME: 'my function' }, 'SLUICE_PROCESSOR_FUNCTION_NAME="my function": must be a Lambda function name or ARN'],
+    [{ SLUICE_IDLE_TICK_AFTER_MS: '500' }, 'SLUICE_IDLE_TICK_AFTER_MS="500": must be whole milliseconds from 1000 to 3600000'],
   ])('rejects %j, naming the variable, the value and the rule', (env, message) => {
     // Act
     const load = () => loadControllerConfig({ ...REQUIRED, ...env });

@@ -1,11 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryCheckpointStore } from '../../../../lib/adapters/local/memory-checkpoint-store';
+import { MemoryObjectStore } from '../../../../lib/adapters/local/memory-object-store';
+import { compilePipeline } from '../../../../lib/core/engine/compile-pipeline';
+import { pipeline } from '../../../../lib/core/pipeline/stream';
+import { MicroBatchProcessor } from '../../../../lib/runtime/micro-batch-processor';
 import { ThrottledError } from '../../../../lib/core/errors';
 import { readControlItem } from '../../../../lib/runtime/controller/control-item';
 import type { EstimatorConfig } from '../../../../lib/runtime/controller/create-rate-estimator';
 import { RateControlLoop } from '../../../../lib/runtime/controller/rate-control-loop';
 import { StorageKeys } from '../../../../lib/runtime/storage-keys';
 import { FakeClock } from '../../../helpers/fake-clock';
+import { recordsOf } from '../../../helpers/word-records';
 import { ShardPlant } from './shard-plant';
 import { SwitchableStore } from './switchable-store';
 
@@ -155,6 +160,86 @@ describe('RateControlLoop', () => {
       const summary = await loop().run(clock.nowMs() - 1);
       // Assess
       expect(summary.ticks).toBe(0);
+    });
+  });
+
+  describe('idle ticks', () => {
+    /** A processor of 1 s tumbling windows of arrival time, and a loop that asks it for idle ticks after a minute. */
+    function windowedSetup() {
+      const checkpoints = new MemoryCheckpointStore();
+      const clock = new FakeClock({ startMs: START_MS });
+      const windows: Array<[endMs: number, count: number]> = [];
+      const compiled = compilePipeline(
+        pipeline('win')
+          .countByWindow({ windowMs: 1_000 })
+          .foreachBatch((ws) => {
+            for (const w of ws) windows.push([w.endMs - START_MS, w.value]);
+          }) as never,
+      );
+      const processor = new MicroBatchProcessor({ app: 'win', pipeline: compiled, checkpoints, objects: new MemoryObjectStore(), clock });
+      const requests: Array<[string, number]> = [];
+      let failing = false;
+      const loop = new RateControlLoop({
+        app: 'win',
+        checkpoints,
+        clock,
+        estimator: { kind: 'sluice', batchIntervalMs: 1_000 },
+        controlIntervalMs: INTERVAL_MS,
+        idleTicks: {
+          afterMs: 60_000,
+          request: async (shardId, idleAtMs) => {
+            if (failing) throw new Error('Lambda is throttling Invoke');
+            requests.push([shardId, idleAtMs - START_MS]);
+            await processor.tick(shardId, idleAtMs);
+          },
+        },
+      });
+      const records = recordsOf(['a', 'b', 'c']).map((r, i) => ({ ...r, arrivalMs: START_MS + 200 + i * 500 }));
+      return { clock, windows, processor, loop, records, requests, fail: () => (failing = true) };
+    }
+
+    it('asks the processor to tick a shard quiet for afterMs whose windows wait, once', async () => {
+      // Prepare: three records in the window [0 s, 1 s) and one in [1 s, 2 s); nothing closes them.
+      const { clock, windows, processor, loop, records, requests } = windowedSetup();
+      await processor.process({ shardId: 'shardId-000', records });
+      expect(windows).toEqual([[1_000, 2]]);
+      // Act: the controller samples every 5 s for two minutes.
+      for (let i = 0; i < 24; i++) {
+        await clock.advance(INTERVAL_MS);
+        await loop.tick();
+      }
+      // Assess: one request, once a minute of quiet put the idle time past the last window's end; the
+      // tick closed that window (and the empty ones up to the idle time, as countByWindow reports them).
+      expect(requests).toEqual([['shardId-000', 5_000]]);
+      expect(windows.filter(([, count]) => count > 0)).toEqual([[1_000, 2], [2_000, 1]]);
+      expect(windows.at(-1)).toEqual([5_000, 0]);
+    });
+
+    it('asks nothing while the shard commits, or when no window waits', async () => {
+      // Prepare: a new record every 5 s keeps the shard busy for two minutes.
+      const { clock, processor, loop, records, requests } = windowedSetup();
+      // Act
+      for (let i = 0; i < 24; i++) {
+        const seq = String(i + 1);
+        await processor.process({ shardId: 'shardId-000', records: [{ ...records[0]!, seq, arrivalMs: clock.nowMs() }] });
+        await clock.advance(INTERVAL_MS);
+        await loop.tick();
+      }
+      // Assess
+      expect(requests).toEqual([]);
+    });
+
+    it('reports a failed request and still publishes rates', async () => {
+      // Prepare
+      const { clock, processor, loop, records, fail } = windowedSetup();
+      await processor.process({ shardId: 'shardId-000', records });
+      fail();
+      // Act
+      await clock.advance(62_000);
+      const result = await loop.tick();
+      // Assess
+      expect(result.errors.map((e) => [e.shardId, String(e.error)])).toEqual([['shardId-000', 'Error: Lambda is throttling Invoke']]);
+      expect(result.written).toBe(1);
     });
   });
 });
