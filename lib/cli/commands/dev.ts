@@ -1,8 +1,12 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { DEFAULT_MAX_BATCH_ATTEMPTS } from '../../core/defaults';
+import { DEFAULT_BATCH_INTERVAL_MS, DEFAULT_MAX_BATCH_ATTEMPTS } from '../../core/defaults';
 import { ensureLocalAwsResources, openLocalAwsApp } from '../../runtime/local-esm/local-aws-app';
-import { createLocalAwsProcessor } from '../../runtime/local-esm/local-aws-processor';
+import { createLocalAwsHandler, createLocalAwsProcessor, type LocalAwsProcessorOptions } from '../../runtime/local-esm/local-aws-processor';
+import { RateControlLoop } from '../../runtime/controller/rate-control-loop';
+import { idleTickEvent } from '../../runtime/lambda/idle-tick-event';
+import { SystemClock } from '../../adapters/local/system-clock';
+import { ConfigError } from '../../core/errors';
 import { LiveView } from '../live-view';
 import { loadPipeline } from '../load-pipeline';
 import { parseOptions } from '../parse-options';
@@ -20,6 +24,9 @@ const devSchema = z.object({
   wal: z.boolean(),
   maxBatchAttempts: z.coerce.number().int().min(1).max(10_000),
   pollInterval: z.coerce.number().int().min(10).max(60_000),
+  controller: z.boolean(),
+  controlInterval: z.coerce.number().int().min(1).max(55),
+  idleTickAfter: z.coerce.number().int().min(1).max(3_600),
 });
 
 /** `sluice dev`: the Lambda processor run in-process against an emulator, behind the local ESM. */
@@ -38,8 +45,14 @@ export function registerDev(program: Command): void {
     .option('--no-wal', 'skip the write-ahead log: state stays exactly-once, outputs become at-least-once')
     .option('--max-batch-attempts <n>', 'failed attempts of one batch before it is quarantined', String(DEFAULT_MAX_BATCH_ATTEMPTS))
     .option('--poll-interval <ms>', 'pause between polls of a shard with nothing new', '250')
+    .option('--no-controller', 'run no rate controller (no published rates, no idle ticks)')
+    .option('--control-interval <seconds>', 'how often the controller samples the shards and publishes rates', '5')
+    .option('--idle-tick-after <seconds>', 'how long a shard commits nothing before the controller ticks it, so its arrival-time windows close', '60')
     .action(async (raw: Record<string, unknown>) => {
       const o = parseOptions(devSchema, raw);
+      if (o.controller && o.idleTickAfter <= o.batchingWindow) {
+        throw new ConfigError('--idle-tick-after', `must be more than the batching window (${o.batchingWindow} s), or a record still on its way could arrive before the tick's idle time (given ${o.idleTickAfter})`);
+      }
       const pipeline = await loadPipeline(o.pipeline);
       const app = openLocalAwsApp({ app: o.app ?? pipeline.name, endpoint: o.endpoint, region: o.region, requireEndpoint: true });
       const abort = new AbortController();
@@ -53,7 +66,7 @@ export function registerDev(program: Command): void {
         const view = new LiveView({ title: `${app.app}  stream ${o.stream}  table ${app.tableName}  bucket ${app.bucketName}` });
         let records = 0;
         let batches = 0;
-        const esm = createLocalAwsProcessor({
+        const esmOptions: LocalAwsProcessorOptions = {
           app,
           pipeline,
           streamName: o.stream,
@@ -81,8 +94,25 @@ export function registerDev(program: Command): void {
               committedSeq: null,
             });
           },
-        });
-        const summary = await esm.run({ signal: abort.signal, untilDrained: o.drain });
+        };
+        const esm = createLocalAwsProcessor(esmOptions);
+        // The controller, as deployed: published rates, and idle ticks sent to a handler of their own
+        // (another "container"), never to the one the mapping invokes.
+        const controllerStop = new AbortController();
+        const ticks = createLocalAwsHandler(esmOptions);
+        const controller = o.controller
+          ? new RateControlLoop({
+              app: app.app,
+              checkpoints: app.checkpoints,
+              clock: new SystemClock(),
+              estimator: { kind: 'sluice', batchIntervalMs: o.batchingWindow > 0 ? o.batchingWindow * 1000 : DEFAULT_BATCH_INTERVAL_MS, maxRate: o.maxRate },
+              controlIntervalMs: o.controlInterval * 1000,
+              invocationId: 'sluice-dev',
+              idleTicks: { afterMs: o.idleTickAfter * 1000, request: async (shardId, idleAtMs) => void (await ticks(idleTickEvent(shardId, idleAtMs))) },
+            }).runUntilAborted(controllerStop.signal)
+          : Promise.resolve();
+        const summary = await esm.run({ signal: abort.signal, untilDrained: o.drain }).finally(() => controllerStop.abort());
+        await controller;
         view.done(`stopped (${summary.stoppedBy === 'drained' ? 'drained' : stoppedBy}): ${records.toLocaleString('en-US')} records in ${batches} batches over ${summary.invocations} invocations; ${summary.discarded.length} batches discarded`);
       } finally {
         clearTimeout(timer);

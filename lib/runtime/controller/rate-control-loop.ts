@@ -147,6 +147,23 @@ export class RateControlLoop {
     return { ticks, errors, rates };
   }
 
+  /**
+   * Ticks every control interval until `signal` aborts: the controller of `sluice dev`, which runs
+   * alongside the local event source mapping for as long as it does. Errors are the tick's, logged.
+   */
+  async runUntilAborted(signal: AbortSignal): Promise<void> {
+    const { clock, controlIntervalMs } = this.#o;
+    while (!signal.aborted) {
+      await this.tick();
+      if (signal.aborted) return;
+      let onAbort = (): void => undefined;
+      const aborted = new Promise<void>((resolve) => (onAbort = resolve));
+      signal.addEventListener('abort', onAbort, { once: true });
+      await Promise.race([clock.sleep(controlIntervalMs), aborted]);
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
   async #listShards(): Promise<string[]> {
     const items = await this.#o.checkpoints.query(StorageKeys.appPartition(this.#o.app), StorageKeys.SHARD_PREFIX);
     return items.map((item) => item.sk.slice(StorageKeys.SHARD_PREFIX.length));

@@ -6,7 +6,8 @@ import type { CompiledPipeline } from '../../core/engine/compile-pipeline';
 import type { Clock } from '../../ports/clock';
 import type { OutputSink } from '../../ports/output-sink';
 import { parseRecord, type CheckpointRecord } from '../checkpoint-record';
-import { createProcessorHandler } from '../lambda/create-processor-handler';
+import { createProcessorHandler, type ProcessorHandler } from '../lambda/create-processor-handler';
+import type { Metrics } from '../../ports/metrics';
 import { StorageKeys } from '../storage-keys';
 import type { EsmSettings } from './esm-settings';
 import { streamArn } from './kinesis-event';
@@ -42,27 +43,10 @@ export interface LocalAwsProcessorOptions extends EsmSettings {
  * sequence number, as a deployed mapping resumes from its own checkpoint.
  */
 export function createLocalAwsProcessor(options: LocalAwsProcessorOptions): LocalEsm {
-  const { app, pipeline, streamName } = options;
+  const { app, streamName } = options;
   // Invocations of different shards overlap: keep each shard's committed batches apart.
   const committed = new Map<string, BatchStats[]>();
-  const handler = createProcessorHandler(pipeline, {
-    env: {
-      APP_NAME: app.app,
-      TABLE_NAME: app.tableName,
-      BUCKET_NAME: app.bucketName,
-      WAL_ENABLED: String(options.walEnabled ?? true),
-      BATCHING_WINDOW_SECONDS: String(options.maximumBatchingWindowInSeconds ?? 0),
-      ...(options.maxRatePerShard === undefined ? {} : { MAX_RATE_PER_SHARD: String(options.maxRatePerShard) }),
-      ...(options.maxBatchAttempts === undefined ? {} : { MAX_BATCH_ATTEMPTS: String(options.maxBatchAttempts) }),
-    },
-    clients: app.clients,
-    checkpoints: app.checkpoints,
-    objects: app.objects,
-    clock: options.clock,
-    logger: new Logger({ serviceName: app.app, logLevel: 'SILENT' }),
-    metrics: { batchCommitted: (stats) => void committed.set(stats.shardId, [...(committed.get(stats.shardId) ?? []), stats]) },
-    output: options.output,
-  });
+  const handler = createLocalAwsHandler(options, { batchCommitted: (stats) => void committed.set(stats.shardId, [...(committed.get(stats.shardId) ?? []), stats]) });
   return new LocalEsm({
     source: new KinesisSource({ client: app.clients.kinesis, streamName }),
     handler,
@@ -84,5 +68,33 @@ export function createLocalAwsProcessor(options: LocalAwsProcessorOptions): Loca
       committed.delete(report.shardId);
       options.onInvocation?.(report, batches);
     },
+  });
+}
+
+/**
+ * The app's processor function as a handler: the deployed code with the deployed environment
+ * variables. Each call builds another "container" (its own warm cache), so `sluice dev` gives the
+ * controller's idle ticks a handler of their own, as Lambda runs them in other containers than the
+ * mapping's invocations: concurrency between them is the protocol's fencing, never a shared cache.
+ */
+export function createLocalAwsHandler(options: LocalAwsProcessorOptions, metrics?: Metrics): ProcessorHandler {
+  const { app, pipeline } = options;
+  return createProcessorHandler(pipeline, {
+    env: {
+      APP_NAME: app.app,
+      TABLE_NAME: app.tableName,
+      BUCKET_NAME: app.bucketName,
+      WAL_ENABLED: String(options.walEnabled ?? true),
+      BATCHING_WINDOW_SECONDS: String(options.maximumBatchingWindowInSeconds ?? 0),
+      ...(options.maxRatePerShard === undefined ? {} : { MAX_RATE_PER_SHARD: String(options.maxRatePerShard) }),
+      ...(options.maxBatchAttempts === undefined ? {} : { MAX_BATCH_ATTEMPTS: String(options.maxBatchAttempts) }),
+    },
+    clients: app.clients,
+    checkpoints: app.checkpoints,
+    objects: app.objects,
+    clock: options.clock,
+    logger: new Logger({ serviceName: app.app, logLevel: 'SILENT' }),
+    metrics: metrics ?? { batchCommitted: () => undefined },
+    output: options.output,
   });
 }

@@ -48,6 +48,28 @@ describe('sluice dev, push, status and state dump', () => {
     expect(shards.every((s) => s.batchNo >= 1)).toBe(true);
   });
 
+  it('runs the controller with the processor: a quiet shard gets idle ticks that close its windows', async () => {
+    // Prepare: the top-k pipeline (5 s windows of arrival time) and three words pushed at once.
+    const stream = uniqueName('cli-top-k');
+    streams.push(stream);
+    const target = ['--endpoint', endpoint, '--stream', stream, '--app', uniqueName('cli-top-k'), '--pipeline', 'examples/top-k.ts'];
+    const file = join(await mkdtemp(join(tmpdir(), 'sluice-top-k-')), 'words.txt');
+    await writeFile(file, 'ant bee ant\n');
+    const created = await runCli(['dev', ...target, '--shards', '1', '--drain']);
+    const pushed = await runCli(['push', ...target, '--file', file]);
+    // Act: no record arrives after the push; only idle ticks can close the windows.
+    const run = await runCli(['dev', ...target, '--shards', '1', '--duration', '8', '--batching-window', '0', '--control-interval', '1', '--idle-tick-after', '2']);
+    const status = await runCli(['status', ...target, '--json']);
+    // Assess
+    expect(created.code, created.stderr).toBe(0);
+    expect(pushed.code, pushed.stderr).toBe(0);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/#1 +ant +2\n/);
+    const [shard] = status.stdout.trim().split('\n').map((line) => JSON.parse(line) as { batchNo: number; controller?: { heartbeatAtMs: number } });
+    expect(shard!.batchNo).toBeGreaterThanOrEqual(2);
+    expect(shard!.controller?.heartbeatAtMs).toBeGreaterThan(0);
+  });
+
   it('rejects a push to a stream that does not exist, naming the option', async () => {
     const result = await runCli(['push', '--endpoint', endpoint, '--stream', uniqueName('missing'), '--file', '-'], { input: 'a b c\n' });
     expect(result.code).toBe(1);
