@@ -6,6 +6,13 @@ import type { SourceRecord } from '../core/source-record';
  * grow within a shard (compared as BigInt).
  */
 export interface Source {
+  /**
+   * What the sequence numbers are positions in (a file's absolute path, a stream's ARN). A shard's
+   * checkpoint keeps it, and refuses the records of another source under the same shard id, whose
+   * sequence numbers would be compared with offsets they have nothing to do with. @default - unchecked
+   */
+  readonly id?: string;
+
   /** Shards to read, in the order parents come before children. */
   listShards(): Promise<ShardInfo[]>;
 

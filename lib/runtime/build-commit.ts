@@ -28,6 +28,8 @@ export function buildCommit(input: {
   header: WalHeader;
   stats: BatchStats;
   nowMs: number;
+  /** The source the batch came from; the checkpoint keeps the one it had when this is absent. */
+  sourceId?: string;
 }): Commit {
   const { app, snapshot, pipeline, states, header, stats } = input;
   const pk = StorageKeys.shardPartition(app, snapshot.shardId);
@@ -70,6 +72,7 @@ export function buildCommit(input: {
       quarantined: (previous?.totals?.quarantined ?? 0) + stats.quarantined,
     },
     ...(pipeline.usesIdleTicks ? { tickDueAtMs: pipeline.tickDueAtMs(states) } : {}),
+    ...((input.sourceId ?? previous?.sourceId) === undefined ? {} : { sourceId: input.sourceId ?? previous?.sourceId }),
     updatedAtMs: input.nowMs,
   };
   writes.unshift({

@@ -103,7 +103,7 @@ export class LocalDriver {
           read = await source.read(shardId, positions.get(shardId) ?? undefined, this.#pullSize());
           reading = false;
           schedulingDelayMs = Math.max(0, clock.nowMs() - tickMs);
-          result = await this.#o.processor.process({ shardId, records: read.records, schedulingDelayMs, millisBehind: read.millisBehind });
+          result = await this.#o.processor.process({ shardId, records: read.records, schedulingDelayMs, millisBehind: read.millisBehind, sourceId: source.id });
           if (read.records.length > 0) this.#tickSetAside.delete(shardId);
           // A tick that failed before its commit is re-run by `process` (it holds batch n+1 in the WAL).
           if (result.batches.some(isSetAsideTick)) this.#tickSetAside.add(shardId);

@@ -1,7 +1,7 @@
 import type { BatchStats } from '../core/batch-stats';
 import { DEFAULT_MAX_RECORD_BYTES } from '../core/defaults';
 import { decodeRecords } from '../core/engine/decode-records';
-import { FencedError, ReadRaceError, SluiceError } from '../core/errors';
+import { ConfigError, FencedError, ReadRaceError, SluiceError } from '../core/errors';
 import { compareSeq, type SourceRecord } from '../core/source-record';
 import type { OutputSink } from '../ports/output-sink';
 import type { BatchFailurePolicy } from './batch-retry-policy';
@@ -70,6 +70,8 @@ export interface ProcessInput {
   /** How long the batch waited before processing started (see docs/decisions/0003). @default 0 */
   readonly schedulingDelayMs?: number;
   readonly millisBehind?: number;
+  /** The source's id ({@link Source.id}, the event's `eventSourceARN`): checked against the checkpoint's. @default - unchecked */
+  readonly sourceId?: string;
 }
 
 const MAX_ROUNDS = 1_000;
@@ -101,6 +103,7 @@ export class MicroBatchProcessor {
     let fenced = 0;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const snapshot = await this.#reader.read(shardId);
+      checkSameSource(this.#o.app, snapshot, input.sourceId);
       const committed = snapshot.checkpoint?.committedSeq ?? null;
       // Redeliveries (seq ≤ committed) were counted already: drop them first.
       if (committed !== null) pending = pending.filter((r) => compareSeq(r.seq, committed) > 0);
@@ -286,7 +289,7 @@ export class MicroBatchProcessor {
       rateLimit: h.rateLimit,
       replayed,
     };
-    const commit = buildCommit({ app, snapshot, pipeline, states, header: h, stats, nowMs: clock.nowMs() });
+    const commit = buildCommit({ app, snapshot, pipeline, states, header: h, stats, nowMs: clock.nowMs(), sourceId: input.sourceId });
     await checkpoints.transact(commit.writes);
     const done: BatchStats = { ...stats, processingMs: clock.nowMs() - startedMs };
     this.#reader.committed(snapshot.shardId, commit.checkpoint, states);
@@ -313,6 +316,21 @@ interface GateResult {
 
 function header(app: string, shard: string, batchNo: number, records: SourceRecord[], createdAt: number, graphVersion: string, limiter: unknown, rateLimit: number | undefined): WalHeader {
   return { app, shard, batchNo, firstSeq: records[0]!.seq, lastSeq: records[records.length - 1]!.seq, count: records.length, createdAt, graphVersion, limiter, rateLimit };
+}
+
+/**
+ * Refuses records of another source than the one the shard's offsets were committed from (another
+ * file under the same checkpoint directory, another stream under the same app): their sequence
+ * numbers would be compared with offsets of a different log, and those at or below the committed
+ * one would be dropped as redeliveries without a trace.
+ */
+function checkSameSource(app: string, snapshot: ShardSnapshot, sourceId: string | undefined): void {
+  const committedFrom = snapshot.checkpoint?.sourceId;
+  if (sourceId === undefined || committedFrom === undefined || committedFrom === sourceId) return;
+  throw new ConfigError(
+    'source',
+    `shard ${snapshot.shardId} of app ${app} holds the offsets of ${committedFrom} (committed up to ${snapshot.checkpoint?.committedSeq}), not of ${sourceId}; give this source an app of its own (--app, --checkpoint-dir), or delete the app's checkpoint to start over`,
+  );
 }
 
 function sortedCopy(records: readonly SourceRecord[]): SourceRecord[] {

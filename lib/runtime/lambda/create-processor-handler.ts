@@ -113,11 +113,11 @@ export function createProcessorHandler<T>(pipeline: Stream<T> | CompiledPipeline
     }
     const decoded = decodeKinesisEvent(event as KinesisStreamEvent);
     if (decoded === undefined) return { batchItemFailures: [] };
-    const { shardId, records } = decoded;
+    const { shardId, records, sourceArn } = decoded;
     const delays = invocationDelays(startedMs, records, config.batchingWindowMs);
     let result;
     try {
-      result = await processor.process({ shardId, records, ...delays });
+      result = await processor.process({ shardId, records, ...delays, sourceId: sourceArn });
     } catch (error) {
       logFailure(logger, error, shardId, records);
       throw error;

@@ -7,6 +7,8 @@ export interface DecodedEvent {
   readonly shardId: string;
   /** In the order of the event, which is sequence order. */
   readonly records: SourceRecord[];
+  /** The stream's ARN (`eventSourceARN`), when the event names it. */
+  readonly sourceArn?: string;
 }
 
 /**
@@ -40,5 +42,6 @@ export function decodeKinesisEvent(event: KinesisStreamEvent): DecodedEvent | un
       data: new Uint8Array(Buffer.from(k.data, 'base64')),
     };
   });
-  return { shardId: shardId!, records };
+  const sourceArn = items[0]?.eventSourceARN;
+  return { shardId: shardId!, records, ...(typeof sourceArn === 'string' && sourceArn !== '' ? { sourceArn } : {}) };
 }

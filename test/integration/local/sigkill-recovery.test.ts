@@ -43,6 +43,24 @@ describe('sluice run', () => {
     expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^sluice: .*\/no\/such\/file\.txt/)]);
   });
 
+  it('refuses another file under the same checkpoint directory instead of skipping its first lines', async () => {
+    // Prepare: a run over one file commits lines 1-3; a second file has lines 1-5.
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-two-files-'));
+    const [first, second] = [join(dir, 'monday.txt'), join(dir, 'tuesday.txt')];
+    writeFileSync(first, 'a\nb\nc\n');
+    writeFileSync(second, 'v\nw\nx\ny\nz\n');
+    const checkpointDir = join(dir, 'checkpoint');
+    const done = await runCli(['run', '--source', `file:${first}`, '--checkpoint-dir', checkpointDir]);
+    // Act
+    const refused = await runCli(['run', '--source', `file:${second}`, '--checkpoint-dir', checkpointDir]);
+    const dump = await runCli(['state', 'dump', '--checkpoint-dir', checkpointDir]);
+    // Assess
+    expect(done.code, done.stderr).toBe(0);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim().split('\n')).toEqual([`sluice: source: shard file-0 of app word-count holds the offsets of file:${first} (committed up to 3), not of file:${second}; give this source an app of its own (--app, --checkpoint-dir), or delete the app's checkpoint to start over`]);
+    expect(JSON.parse(dump.stdout)).toEqual({ a: 1, b: 1, c: 1 });
+  });
+
   it('names the option, the value and the rule for an invalid option', async () => {
     const result = await runCli(['run', '--max-rate', '0']);
     expect(result.code).toBe(1);

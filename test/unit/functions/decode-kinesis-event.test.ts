@@ -4,23 +4,24 @@ import { CorruptDataError } from '../../../lib/core/errors';
 import { decodeKinesisEvent } from '../../../lib/runtime/lambda/decode-kinesis-event';
 import { invocationDelays } from '../../../lib/runtime/lambda/invocation-delays';
 import { recordsOf } from '../../helpers/word-records';
-import { DOCS_SAMPLE_EVENT, eventOf } from './fixtures';
+import { DOCS_SAMPLE_EVENT, eventOf, TEST_ARN } from './fixtures';
 
 const sample = DOCS_SAMPLE_EVENT.Records[0]!;
 const withRecord = (patch: Record<string, unknown>, kinesis: Record<string, unknown> = {}): KinesisStreamEvent =>
   ({ Records: [{ ...sample, kinesis: { ...sample.kinesis, ...kinesis }, ...patch }] }) as KinesisStreamEvent;
 
 describe('decodeKinesisEvent', () => {
-  it('decodes the sample event of the AWS docs: base64 data, ms arrival, shard from eventID', () => {
+  it('decodes the sample event of the AWS docs: base64 data, ms arrival, shard from eventID, stream ARN', () => {
     expect(decodeKinesisEvent(DOCS_SAMPLE_EVENT)).toEqual({
       shardId: 'shardId-000000000006',
+      sourceArn: 'arn:aws:kinesis:us-east-2:123456789012:stream/s',
       records: [{ seq: '49590338271490256608559692538361571095921575989136588898', arrivalMs: 1_545_084_650_987, partitionKey: '1', data: new TextEncoder().encode('Hello, this is a test.') }],
     });
   });
 
   it('round-trips what the local ESM encodes, bytes included', () => {
     const records = [{ seq: '7', arrivalMs: 1_700_000_000_123, partitionKey: 'ü', data: new Uint8Array([0, 255, 10, 13]) }];
-    expect(decodeKinesisEvent(eventOf(records, 'shardId-000000000002'))).toEqual({ shardId: 'shardId-000000000002', records });
+    expect(decodeKinesisEvent(eventOf(records, 'shardId-000000000002'))).toEqual({ shardId: 'shardId-000000000002', records, sourceArn: TEST_ARN });
   });
 
   it('returns nothing for an event without records', () => {

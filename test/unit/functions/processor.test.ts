@@ -139,6 +139,16 @@ describe('createProcessorHandler', () => {
       expect(windows).toEqual([[1_000, 2]]);
     });
 
+    it('refuses records of another stream than the one the shard was committed from', async () => {
+      // Prepare
+      const { handler } = windowedHandler();
+      await handler(eventOf(recordsOf(['a'], 1, NOW), 'shardId-000000000007'));
+      const otherStream = eventOf(recordsOf(['b'], 2, NOW), 'shardId-000000000007');
+      for (const r of otherStream.Records) r.eventSourceARN = 'arn:aws:kinesis:us-east-1:000000000000:stream/other';
+      // Act / Assess
+      await expect(handler(otherStream)).rejects.toThrow(/holds the offsets of arn:aws:kinesis:us-east-1:000000000000:stream\/words .*not of arn:aws:kinesis:us-east-1:000000000000:stream\/other/);
+    });
+
     it('refuses a tick event of the wrong shape, saying what it needs', async () => {
       const { handler } = windowedHandler();
       await expect(handler({ sluiceIdleTick: { shardId: 'shardId-000000000007' } } as never)).rejects.toThrow(CorruptDataError);

@@ -3,7 +3,7 @@ import wordCount from '../../../examples/word-count';
 import { MemoryCheckpointStore } from '../../../lib/adapters/local/memory-checkpoint-store';
 import { MemoryObjectStore } from '../../../lib/adapters/local/memory-object-store';
 import { compilePipeline } from '../../../lib/core/engine/compile-pipeline';
-import { GraphMismatchError } from '../../../lib/core/errors';
+import { ConfigError, GraphMismatchError } from '../../../lib/core/errors';
 import { pipeline } from '../../../lib/core/pipeline/stream';
 import type { CheckpointStore } from '../../../lib/ports/checkpoint-store';
 import type { ObjectStore } from '../../../lib/ports/object-store';
@@ -221,6 +221,33 @@ describe('MicroBatchProcessor', () => {
       expect(result.committedSeq).toBe('5');
       expect(result.deferredFromSeq).toBe('6');
       expect(await state()).toEqual(countWords(lines.slice(0, 5)));
+    });
+
+    it('refuses the records of another source under the same shard, naming both, and commits nothing', async () => {
+      // Prepare: offsets of one file; then a second file whose line numbers are the same sequence numbers.
+      const { make, state, checkpoints } = setup();
+      await make().process({ shardId: 'file-0', records: recordsOf(['a b', 'c']), sourceId: 'file:/data/monday.txt' });
+      // Act
+      const other = make().process({ shardId: 'file-0', records: recordsOf(['x y', 'z', 'w']), sourceId: 'file:/data/tuesday.txt' });
+      // Assess
+      await expect(other).rejects.toThrow(ConfigError);
+      await expect(make().process({ shardId: 'file-0', records: recordsOf(['x']), sourceId: 'file:/data/tuesday.txt' })).rejects.toThrow(
+        'source: shard file-0 of app wc holds the offsets of file:/data/monday.txt (committed up to 2), not of file:/data/tuesday.txt',
+      );
+      expect(await state()).toEqual(countWords(['a b', 'c']));
+      const cp = JSON.parse((await checkpoints.get(StorageKeys.shardPartition(APP, 'file-0'), StorageKeys.CHECKPOINT_SK))!.data) as { sourceId: string; batchNo: number };
+      expect(cp).toMatchObject({ sourceId: 'file:/data/monday.txt', batchNo: 1 });
+    });
+
+    it('adopts the source of a checkpoint that has none', async () => {
+      // Prepare: a checkpoint from before sources were recorded.
+      const { make, checkpoints } = setup();
+      await make().process({ shardId: 's1', records: recordsOf(['a']) });
+      // Act
+      await make().process({ shardId: 's1', records: recordsOf(['b'], 2), sourceId: 'arn:aws:kinesis:us-east-1:000000000000:stream/words' });
+      // Assess
+      const cp = JSON.parse((await checkpoints.get(StorageKeys.shardPartition(APP, 's1'), StorageKeys.CHECKPOINT_SK))!.data) as { sourceId: string };
+      expect(cp.sourceId).toBe('arn:aws:kinesis:us-east-1:000000000000:stream/words');
     });
 
     it('rejects a checkpoint written by a pipeline with another state layout', async () => {

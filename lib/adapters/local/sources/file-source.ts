@@ -1,4 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { SluiceError } from '../../../core/errors';
 import type { ReadResult, ShardInfo, Source } from '../../../ports/source';
 import { parseLocalSeq } from './parse-seq';
@@ -40,10 +41,14 @@ export class FileSource implements Source {
   private queue: Promise<unknown> = Promise.resolve();
   private scannedBytes = 0;
 
+  /** `file:` and the absolute path: another file under the same checkpoint is refused, not skipped into. */
+  readonly id: string;
+
   constructor(
     readonly path: string,
     options: FileSourceOptions = {},
   ) {
+    this.id = `file:${resolve(path)}`;
     this.chunkBytes = options.chunkBytes ?? DEFAULT_FILE_CHUNK_BYTES;
     this.indexEvery = options.indexEveryLines ?? DEFAULT_FILE_INDEX_EVERY_LINES;
   }
