@@ -152,7 +152,15 @@ export class MicroBatchProcessor {
       const replayed = batch !== undefined;
       if (batch === undefined) {
         if (committed === null) return undefined;
-        const dueAtMs = pipeline.tickDueAtMs(await this.#reader.states(snapshot));
+        let states;
+        try {
+          states = await this.#reader.states(snapshot);
+        } catch (error) {
+          // A batch committed between the checkpoint read and the state read: read both again.
+          if (error instanceof ReadRaceError) continue;
+          throw error;
+        }
+        const dueAtMs = pipeline.tickDueAtMs(states);
         if (dueAtMs === undefined || idleAtMs < dueAtMs) return undefined;
         const header: WalHeader = { app, shard: shardId, batchNo, firstSeq: committed, lastSeq: committed, count: 0, createdAt: clock.nowMs(), graphVersion: pipeline.graphVersion, limiter: snapshot.checkpoint?.limiter, idleAtMs };
         batch = { header, records: [] };

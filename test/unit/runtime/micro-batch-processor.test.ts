@@ -337,6 +337,32 @@ describe('MicroBatchProcessor', () => {
       expect((await checkpoint()).batchNo).toBe(2);
     });
 
+    it('reads again when a batch commits between its checkpoint read and its state read', async () => {
+      // Prepare: another container commits a batch of records right after the tick read the checkpoint.
+      const { windows, make, checkpoints, checkpoint } = windowed();
+      await make().process({ shardId: 's1', records: words() });
+      const other = make();
+      let raced = false;
+      const racing: CheckpointStore = {
+        get: (pk, sk) => checkpoints.get(pk, sk),
+        transact: (writes) => checkpoints.transact(writes),
+        query: async (pk, prefix) => {
+          if (prefix === StorageKeys.STATE_PREFIX && !raced) {
+            raced = true;
+            await other.process({ shardId: 's1', records: recordsOf(['cat'], 4).map((r) => ({ ...r, arrivalMs: 11_800 })) });
+          }
+          return checkpoints.query(pk, prefix);
+        },
+      };
+      // Act: a fresh container, so the tick must load the state it checks.
+      const tick = await make({ checkpoints: racing }).tick('s1', 12_500);
+      // Assess: the tick ran on the state after that batch, as batch 3.
+      expect(raced).toBe(true);
+      expect(tick).toMatchObject({ batchNo: 3, records: 0 });
+      expect(windows.map((w) => ({ ...w, value: [...(w.value as Array<[string, number]>)].sort() }))).toEqual([{ batchNo: 3, endMs: 12_000, value: [['ant', 2], ['bee', 1], ['cat', 1]] }]);
+      expect(await checkpoint()).toMatchObject({ batchNo: 3, committedSeq: '4' });
+    });
+
     it('is re-run as allocated before the next records when its attempt died before the commit', async () => {
       // Prepare: the tick is allocated as batch 2, and its invocation dies before committing.
       const { windows, make, checkpoints, objects, checkpoint } = windowed();

@@ -10,6 +10,8 @@ import { MicroBatchProcessor } from '../../../../lib/runtime/micro-batch-process
 import { readMergedState } from '../../../../lib/runtime/read-merged-state';
 import { CrashInjector, InjectedCrash } from '../../../helpers/crash-injector';
 import { FakeClock } from '../../../helpers/fake-clock';
+import { seededRandom } from '../../../../lib/core/util/seeded-random';
+import { StorageKeys } from '../../../../lib/runtime/storage-keys';
 
 const encoder = new TextEncoder();
 
@@ -95,6 +97,75 @@ describe('reduceByKeyAndWindow', () => {
         expect(crashes).toBeGreaterThanOrEqual(9);
       }
     });
+  });
+});
+
+describe('idle ticks racing batches of records', () => {
+  /** Stores whose every call waits 0-2 ms before and after, so concurrent callers interleave at random. */
+  function jittery<T extends object>(inner: T, rand: () => number): T {
+    const pause = () => new Promise((resolve) => setTimeout(resolve, Math.floor(rand() * 3)));
+    return new Proxy(inner, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof value !== 'function') return value;
+        return async (...args: unknown[]) => {
+          await pause();
+          const out = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          await pause();
+          return out;
+        };
+      },
+    });
+  }
+
+  it('emits every window once, with the same values, whichever of a tick and a batch commits first', async () => {
+    // Prepare: 120 words 100 ms apart in three deliveries; 1 s windows every 500 ms, with an inverse.
+    const all = records(120).map((r, i) => ({ ...r, arrivalMs: 1_000_000 + i * 100 }));
+    const deliveries = [all.slice(0, 40), all.slice(40, 80), all.slice(80, 120)];
+    const lastArrivalMs = all[119]!.arrivalMs;
+    const run = async (seed: number | undefined) => {
+      const sink = new Map<string, string>();
+      const conflicts: string[] = [];
+      const stream = pipeline('race')
+        .map((word) => [word, 1] as [string, number])
+        .reduceByKeyAndWindow((a, b) => a + b, { windowMs: 1_000, slideMs: 500, inverse: (a, b) => a - b })
+        .foreachBatch((windows, info) => {
+          const text = JSON.stringify(windows.map((w) => [w.endMs, [...(w.value as Array<[string, number]>)].sort()]));
+          const seen = sink.get(info.batchId);
+          if (seen === undefined) sink.set(info.batchId, text);
+          else if (seen !== text) conflicts.push(info.batchId);
+        });
+      const memory = { checkpoints: new MemoryCheckpointStore(), objects: new MemoryObjectStore() };
+      const rand = seededRandom(seed ?? 0);
+      const stores = seed === undefined ? memory : { checkpoints: jittery(memory.checkpoints, rand), objects: jittery(memory.objects, rand) };
+      // Two "containers": the mapping's invocations and the controller's ticks, each with its own cache.
+      const make = () => new MicroBatchProcessor({ app: 'race', pipeline: compilePipeline(stream as never), ...stores, clock: new FakeClock({ startMs: 2_000_000 }) });
+      const [esm, ticker] = [make(), make()];
+      await esm.process({ shardId: 's1', records: deliveries[0]! });
+      for (const d of [1, 2]) {
+        // The source was idle until the next delivery's first arrival: no record still to come is older.
+        const idleAtMs = deliveries[d]![0]!.arrivalMs;
+        const after = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+        await Promise.all([
+          after(seed === undefined ? 0 : Math.floor(rand() * 8)).then(() => esm.process({ shardId: 's1', records: deliveries[d]! })),
+          after(seed === undefined ? 0 : Math.floor(rand() * 8)).then(() => ticker.tick('s1', idleAtMs)),
+        ]);
+      }
+      await ticker.tick('s1', lastArrivalMs + 5_000);
+      const checkpoint = JSON.parse((await memory.checkpoints.get(StorageKeys.shardPartition('race', 's1'), StorageKeys.CHECKPOINT_SK))!.data) as { batchNo: number };
+      // The committed batches' windows, in batch order: each window exactly once.
+      const committed = Array.from({ length: checkpoint.batchNo }, (_, i) => JSON.parse(sink.get(`race/s1/${i + 1}`) ?? '[]') as Array<[number, unknown]>).flat();
+      return { conflicts, windows: committed.sort((a, b) => a[0] - b[0]) };
+    };
+    const expected = await run(undefined);
+    expect(expected.windows.length).toBeGreaterThan(20);
+    for (let seed = 1; seed <= 40; seed++) {
+      // Act
+      const got = await run(seed);
+      // Assess
+      expect(got.conflicts, `seed ${seed}`).toEqual([]);
+      expect(got.windows, `seed ${seed}`).toEqual(expected.windows);
+    }
   });
 });
 
