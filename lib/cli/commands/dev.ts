@@ -108,6 +108,8 @@ export function registerDev(program: Command): void {
               estimator: { kind: 'sluice', batchIntervalMs: o.batchingWindow > 0 ? o.batchingWindow * 1000 : DEFAULT_BATCH_INTERVAL_MS, maxRate: o.maxRate },
               controlIntervalMs: o.controlInterval * 1000,
               invocationId: 'sluice-dev',
+              // Rates show in the live view and `sluice status`; what goes wrong shows here.
+              log: { info: () => undefined, warn: (message, attributes) => void process.stderr.write(`sluice: ${message} ${JSON.stringify(attributes)}\n`) },
               idleTicks: { afterMs: o.idleTickAfter * 1000, request: async (shardId, idleAtMs) => void (await ticks(idleTickEvent(shardId, idleAtMs))) },
             }).runUntilAborted(controllerStop.signal)
           : Promise.resolve();
