@@ -72,6 +72,7 @@ export function buildCommit(input: {
       quarantined: (previous?.totals?.quarantined ?? 0) + stats.quarantined,
     },
     ...(pipeline.usesIdleTicks ? { tickDueAtMs: pipeline.tickDueAtMs(states) } : {}),
+    ...(stats.records > 0 ? { recordsCommittedAtMs: input.nowMs } : previous?.recordsCommittedAtMs === undefined ? {} : { recordsCommittedAtMs: previous.recordsCommittedAtMs }),
     ...((input.sourceId ?? previous?.sourceId) === undefined ? {} : { sourceId: input.sourceId ?? previous?.sourceId }),
     updatedAtMs: input.nowMs,
   };

@@ -27,6 +27,8 @@ export interface CheckpointRecord {
    * when none would. The controller ticks a quiet shard once this is due (docs/decisions/0007).
    */
   readonly tickDueAtMs?: number;
+  /** When a batch holding records last committed (an idle tick holds none); absent before any. */
+  readonly recordsCommittedAtMs?: number;
   /** The source the offsets are positions in (a file, a stream ARN); absent when unknown. */
   readonly sourceId?: string;
   readonly updatedAtMs: number;

@@ -204,9 +204,11 @@ export class RateControlLoop {
     const idle = this.#o.idleTicks;
     if (idle === undefined || checkpoint?.tickDueAtMs === undefined) return;
     const idleAtMs = nowMs - idle.afterMs;
-    if (checkpoint.updatedAtMs > idleAtMs || checkpoint.tickDueAtMs > idleAtMs) return;
+    // Quiet since the last batch of records: a tick's own commit does not restart the wait.
+    const lastRecordsAtMs = checkpoint.recordsCommittedAtMs ?? checkpoint.updatedAtMs;
+    if (lastRecordsAtMs > idleAtMs || checkpoint.tickDueAtMs > idleAtMs) return;
     await idle.request(shardId, idleAtMs);
-    this.#o.log?.info('controller: idle tick requested', { shardId, idleAtMs, tickDueAtMs: checkpoint.tickDueAtMs, lastCommitAtMs: checkpoint.updatedAtMs });
+    this.#o.log?.info('controller: idle tick requested', { shardId, idleAtMs, tickDueAtMs: checkpoint.tickDueAtMs, lastRecordsAtMs });
   }
 }
 

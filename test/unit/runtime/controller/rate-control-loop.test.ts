@@ -164,14 +164,14 @@ describe('RateControlLoop', () => {
   });
 
   describe('idle ticks', () => {
-    /** A processor of 1 s tumbling windows of arrival time, and a loop that asks it for idle ticks after a minute. */
-    function windowedSetup() {
+    /** A processor of windows of arrival time (1 s tumbling by default), and a loop that asks it for idle ticks after a minute. */
+    function windowedSetup(window: { windowMs: number; slideMs?: number } = { windowMs: 1_000 }) {
       const checkpoints = new MemoryCheckpointStore();
       const clock = new FakeClock({ startMs: START_MS });
       const windows: Array<[endMs: number, count: number]> = [];
       const compiled = compilePipeline(
         pipeline('win')
-          .countByWindow({ windowMs: 1_000 })
+          .countByWindow(window)
           .foreachBatch((ws) => {
             for (const w of ws) windows.push([w.endMs - START_MS, w.value]);
           }) as never,
@@ -213,6 +213,21 @@ describe('RateControlLoop', () => {
       expect(requests).toEqual([['shardId-000', 5_000]]);
       expect(windows.filter(([, count]) => count > 0)).toEqual([[1_000, 2], [2_000, 1]]);
       expect(windows.at(-1)).toEqual([5_000, 0]);
+    });
+
+    it('goes on ticking as sliding windows come due, counting quiet time from the last records, not the last tick', async () => {
+      // Prepare: 20 records 500 ms apart over 10 s windows sliding by 1 s: windows ending at 10-19 s stay open.
+      const { clock, windows, processor, loop, requests } = windowedSetup({ windowMs: 10_000, slideMs: 1_000 });
+      const records = recordsOf(Array.from({ length: 20 }, () => 'a')).map((r, i) => ({ ...r, arrivalMs: START_MS + i * 500 }));
+      await processor.process({ shardId: 'shardId-000', records });
+      // Act: the controller samples every 5 s for two minutes.
+      for (let i = 0; i < 24; i++) {
+        await clock.advance(INTERVAL_MS);
+        await loop.tick();
+      }
+      // Assess: one tick per sample from 70 s on, until the last window holding data closed.
+      expect(requests.map(([, idleAtMs]) => idleAtMs)).toEqual([10_000, 15_000, 20_000]);
+      expect(windows.filter(([, count]) => count > 0).map(([endMs]) => endMs)).toEqual(Array.from({ length: 19 }, (_, i) => (i + 1) * 1_000));
     });
 
     it('asks nothing while the shard commits, or when no window waits', async () => {
