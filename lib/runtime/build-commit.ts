@@ -72,8 +72,8 @@ export function buildCommit(input: {
       quarantined: (previous?.totals?.quarantined ?? 0) + stats.quarantined,
     },
     ...(pipeline.usesIdleTicks ? { tickDueAtMs: pipeline.tickDueAtMs(states) } : {}),
-    ...(stats.records > 0 ? { recordsCommittedAtMs: input.nowMs } : previous?.recordsCommittedAtMs === undefined ? {} : { recordsCommittedAtMs: previous.recordsCommittedAtMs }),
-    ...((input.sourceId ?? previous?.sourceId) === undefined ? {} : { sourceId: input.sourceId ?? previous?.sourceId }),
+    ...defined('recordsCommittedAtMs', stats.records > 0 ? input.nowMs : previous?.recordsCommittedAtMs),
+    ...defined('sourceId', input.sourceId ?? previous?.sourceId),
     updatedAtMs: input.nowMs,
   };
   writes.unshift({
@@ -86,4 +86,9 @@ export function buildCommit(input: {
     writes.push({ kind: 'put', item: { pk: StorageKeys.appPartition(app), sk: StorageKeys.shardSk(snapshot.shardId), version: 1, data: JSON.stringify({ shardId: snapshot.shardId }) } });
   }
   return { writes, checkpoint };
+}
+
+/** `{ [name]: value }`, or nothing when `value` is undefined: optional checkpoint fields stay absent. */
+function defined<K extends string, V>(name: K, value: V | undefined): { [P in K]?: V } {
+  return value === undefined ? {} : ({ [name]: value } as { [P in K]?: V });
 }

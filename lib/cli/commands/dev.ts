@@ -99,8 +99,8 @@ export function registerDev(program: Command): void {
         // The controller, as deployed: published rates, and idle ticks sent to a handler of their own
         // (another "container"), never to the one the mapping invokes.
         const controllerStop = new AbortController();
-        const ticks = createLocalAwsHandler(esmOptions);
-        const controller = o.controller
+        const ticks = o.controller ? createLocalAwsHandler(esmOptions) : undefined;
+        const controller = ticks
           ? new RateControlLoop({
               app: app.app,
               checkpoints: app.checkpoints,

@@ -72,10 +72,15 @@ export function createWindowBarrier(op: WindowOp, record: RecordContext): Barrie
       // An idle tick: every record still to come arrives after idleAtMs, so arrival time has reached it.
       if (ctx.idleAtMs !== undefined && op.eventTime === undefined && ctx.idleAtMs > maxTimeMs) maxTimeMs = ctx.idleAtMs;
       const after: OperatorMeta = { ...meta };
-      if (keyed !== undefined) keyed.merge(state, meta.lastEndMs, ctx.batchTimeMs, onError);
-      else after.seq = elements!.merge(state, meta.seq, ctx.batchTimeMs);
+      let filed: Iterable<number>;
+      if (keyed !== undefined) filed = keyed.merge(state, meta.lastEndMs, ctx.batchTimeMs, onError);
+      else {
+        after.seq = elements!.merge(state, meta.seq, ctx.batchTimeMs);
+        filed = elements!.batchPanes();
+      }
       after.watermarkMs = advanceWatermark(meta.watermarkMs, maxTimeMs, op.maxOutOfOrdernessMs);
       const windows = closeWindows(state, after, ctx.batchTimeMs, onError);
+      after.openPanes = stillOpen(meta.openPanes === undefined ? dataPanes(state) : [...meta.openPanes, ...filed], after.lastEndMs);
       writeMeta(state, meta, after, ctx.batchTimeMs);
       if (late.length > 0) ctx.outputs.push({ op: op.late, items: late });
       return windows;
@@ -87,15 +92,27 @@ export function createWindowBarrier(op: WindowOp, record: RecordContext): Barrie
    * window not emitted yet, plus the out-of-orderness and lateness the watermark must leave behind.
    */
   function tickDueAtMs(state: OperatorState): number | undefined {
-    const lastEndMs = readMeta(state).lastEndMs ?? -Infinity;
-    const panes = elements !== undefined ? elements.panes(state).keys() : keyed!.panes(state);
+    const meta = readMeta(state);
+    const lastEndMs = meta.lastEndMs ?? -Infinity;
     let nextEndMs = Infinity;
-    for (const pane of panes) {
+    for (const pane of meta.openPanes ?? dataPanes(state)) {
       // The first window not emitted yet that holds this pane, if any.
       const endMs = Math.max(grid.firstEndOf(pane), lastEndMs + grid.slideMs);
       if (endMs <= grid.lastEndOf(pane) && endMs < nextEndMs) nextEndMs = endMs;
     }
     return nextEndMs === Infinity ? undefined : nextEndMs + op.maxOutOfOrdernessMs + op.allowedLatenessMs;
+  }
+
+  /** Starts of every pane holding data, read from the whole state: for a clock kept before `openPanes`. */
+  function dataPanes(state: OperatorState): Iterable<number> {
+    return elements !== undefined ? elements.panes(state).keys() : keyed!.panes(state);
+  }
+
+  /** The panes of `panes` of which some window ends after `lastEndMs`, ascending, each once. */
+  function stillOpen(panes: Iterable<number>, lastEndMs: number | null): number[] {
+    const open = new Set<number>();
+    for (const pane of panes) if (lastEndMs === null || grid.lastEndOf(pane) > lastEndMs) open.add(pane);
+    return [...open].sort((a, b) => a - b);
   }
 
   /** Emits the windows the new watermark closed, and records the last one in `after`. */

@@ -34,6 +34,11 @@ export class ElementPaneStore {
     this.#batch = new Map();
   }
 
+  /** Starts of the panes this batch filed elements under. */
+  batchPanes(): Iterable<number> {
+    return this.#batch.keys();
+  }
+
   /** Stores the batch's elements as new chunks numbered from `seq`; returns the next free number. */
   merge(state: OperatorState, seq: number, batchTimeMs: number): number {
     let next = seq;

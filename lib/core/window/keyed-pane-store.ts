@@ -58,9 +58,10 @@ export class KeyedPaneStore {
   /**
    * Merges the batch's partials into the state. A pane inside the last emitted window (a record
    * late for that window but not for later ones) also joins the running value, so that subtracting
-   * the pane later removes exactly what was added.
+   * the pane later removes exactly what was added. Returns the starts of the panes that took data.
    */
-  merge(state: OperatorState, lastEndMs: number | null, batchTimeMs: number, onError: OnKeyError): void {
+  merge(state: OperatorState, lastEndMs: number | null, batchTimeMs: number, onError: OnKeyError): Set<number> {
+    const filled = new Set<number>();
     const runningFrom = lastEndMs === null ? Infinity : lastEndMs - this.#grid.windowMs;
     for (const [pane, keys] of this.#batch) {
       const inRunning = this.#inverse !== undefined && pane >= runningFrom && pane < lastEndMs!;
@@ -73,12 +74,14 @@ export class KeyedPaneStore {
           let nextRunning = running;
           if (inRunning && running !== STALE) nextRunning = running === null ? [agg, count] : [this.#reduce(running[0], agg), running[1] + count];
           state.setIn(bucket, key, { value: [next, nextRunning] satisfies KeyWindowState, updatedAtMs: batchTimeMs });
+          filled.add(pane);
         } catch (error) {
           // The key keeps its previous panes; this batch's values for the pane go to quarantine.
           onError(key, agg, error);
         }
       }
     }
+    return filled;
   }
 
   /** Starts of the panes holding data. */

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { compilePipeline } from '../../../../lib/core/engine/compile-pipeline';
 import { pipeline, type Stream } from '../../../../lib/core/pipeline/stream';
+import { META_KEY } from '../../../../lib/core/window/operator-meta';
 import { evaluateNaively, type ReferenceState } from '../../../helpers/reference-evaluator';
 import { runTimed, sortedPairs, type TimedBatch } from './run-timed';
 
@@ -27,6 +29,31 @@ function normalized(results: ReturnType<typeof runTimed>) {
 }
 
 describe('Stream', () => {
+  describe('tickDueAtMs', () => {
+    it('reads from the clock’s open panes what a scan of the whole state finds', () => {
+      fc.assert(
+        fc.property(geometry, keyedBatches, fc.boolean(), (g, batches, inverse) => {
+          const stream = pipeline<[string, number]>('p')
+            .reduceByKeyAndWindow((a, b) => a + b, { ...options(g), ...(inverse ? { inverse: (a: number, b: number) => a - b } : {}) })
+            .print(1e6) as Stream<unknown>;
+          const compiled = compilePipeline(stream);
+          const states = compiled.createStates();
+          batches.forEach((batch, i) => {
+            compiled.run(batch.records.map(([x]) => x), states, i * 1_000, batch.records.map(([, t]) => t));
+            // The same state with a clock from before open panes were kept: tickDueAtMs scans the panes.
+            const scanned = new Map([...states].map(([id, s]) => [id, s.clone()]));
+            for (const state of scanned.values()) {
+              const clock = state.get(META_KEY);
+              if (clock !== undefined) state.set(META_KEY, { ...clock, value: { ...(clock.value as object), openPanes: undefined } });
+            }
+            expect(compiled.tickDueAtMs(states)).toBe(compiled.tickDueAtMs(scanned));
+          });
+        }),
+        { numRuns: 300 },
+      );
+    });
+  });
+
   describe('reduceByKeyAndWindow', () => {
     it('gives the same windows with an inverse function as recomputing every window', () => {
       fc.assert(
