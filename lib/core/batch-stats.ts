@@ -24,4 +24,6 @@ export interface BatchStats {
   readonly replayed: boolean;
   /** True when the batch failed too often and was set aside whole, unapplied (docs/decisions/0006). */
   readonly setAside?: boolean;
+  /** The state object the batch wrote before its commit (docs/decisions/0008); absent when it changed no state. */
+  readonly stateObject?: { readonly kind: 'snapshot' | 'delta'; readonly bytes: number };
 }

@@ -4,19 +4,32 @@
 export const DEFAULT_BATCH_INTERVAL_MS = 1_000;
 
 /**
- * State buckets shared by a pipeline's stateful operators, per shard. 64 keeps each item far below
- * DynamoDB's 400 KB at a few MB of state, and leaves room for the checkpoint in a 100-item commit.
+ * Deltas after which a shard writes a full snapshot of its state instead of the next delta: bounds
+ * the objects a cold start reads (one snapshot + at most this many deltas, fetched in parallel) and
+ * keeps the checkpoint's manifest small. With one batch a second, a busy shard snapshots about every
+ * 100 s, where writing even a million-key state costs about a second of CPU.
  */
-export const DEFAULT_STATE_BUCKETS_TOTAL = 64;
+export const DEFAULT_MAX_DELTAS_PER_SNAPSHOT = 100;
 
-/** Items of a commit that are not state buckets: the shard's checkpoint and its registry entry. */
-export const COMMIT_OVERHEAD_ITEMS = 2;
+/**
+ * A snapshot is also written once the deltas since the last one weigh this fraction of it: a cold
+ * start then reads at most about twice the state's size, and the CPU spent on snapshots stays
+ * below the CPU spent on deltas. A small state thus snapshots almost every batch — which costs the
+ * same one S3 PUT as a delta.
+ */
+export const DEFAULT_SNAPSHOT_DELTA_RATIO = 1;
 
-/** Largest serialized bucket we write: DynamoDB's 400 KB item limit minus room for keys and attributes. */
-export const MAX_BUCKET_BYTES = 380 * 1024;
+/**
+ * Serialized bytes per part of a state object (snapshot or delta): each part is one gzip member
+ * holding one JSON array, parsed alone, so loading never builds one string of the whole state.
+ */
+export const STATE_PART_BYTES = 1024 * 1024;
 
-/** Largest commit we send: DynamoDB's 4 MB transaction limit minus a margin for the checkpoint. */
-export const MAX_COMMIT_BYTES = 3_900 * 1024;
+/** Snapshots up to this size load with one GET; bigger ones with parallel ranged GETs of this size. */
+export const STATE_RANGE_BYTES = 8 * 1024 * 1024;
+
+/** Concurrent GETs while loading a shard's state (ranges of a snapshot, deltas). */
+export const STATE_LOAD_CONCURRENCY = 8;
 
 /** Records printed by `print()` with no argument, as in Spark. */
 export const DEFAULT_PRINT_COUNT = 10;

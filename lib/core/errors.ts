@@ -56,15 +56,21 @@ export class ThrottledError extends SluiceError {
   }
 }
 
-/** State of one (operator, shard) outgrew what a single atomic commit can carry. Names the limit. */
+/**
+ * A shard's state outgrew the memory of the process that must hold it (a Lambda function's memory
+ * size, Node's heap locally). A limit of the system: the shard stops with this error, and no record
+ * is set aside for it. Names the estimate, the budget and what to change.
+ */
 export class StateLimitError extends SluiceError {
-  readonly operatorId: string;
-  readonly limit: string;
+  readonly shardId: string;
+  readonly estimatedBytes: number;
+  readonly budgetBytes: number;
 
-  constructor(operatorId: string, limit: string, message: string) {
-    super(`state of operator ${operatorId}: ${message} (limit: ${limit})`);
-    this.operatorId = operatorId;
-    this.limit = limit;
+  constructor(shardId: string, estimatedBytes: number, budgetBytes: number, message: string) {
+    super(message);
+    this.shardId = shardId;
+    this.estimatedBytes = estimatedBytes;
+    this.budgetBytes = budgetBytes;
   }
 }
 

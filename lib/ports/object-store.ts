@@ -1,5 +1,5 @@
 /**
- * Durable blobs: the write-ahead log, quarantined records and received blocks. S3 in the cloud,
+ * Durable blobs: the write-ahead log, state snapshots and deltas, quarantined records and received blocks. S3 in the cloud,
  * a directory on local disk, a Map in tests. Keys use `/` as separator.
  */
 export interface ObjectStore {
@@ -12,6 +12,12 @@ export interface ObjectStore {
 
   /** Reads `key`, or `undefined` when it does not exist. */
   get(key: string): Promise<Uint8Array | undefined>;
+
+  /**
+   * Reads bytes `[start, end)` of `key` (fewer when the object ends before `end`), or `undefined`
+   * when it does not exist: parallel ranged GETs of a big state snapshot.
+   */
+  getRange(key: string, start: number, end: number): Promise<Uint8Array | undefined>;
 
   /** Lists keys starting with `prefix`, in lexicographic order. */
   list(prefix: string): Promise<string[]>;

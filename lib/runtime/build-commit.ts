@@ -1,11 +1,10 @@
 import type { BatchStats } from '../core/batch-stats';
-import { MAX_BUCKET_BYTES, MAX_COMMIT_BYTES } from '../core/defaults';
 import type { CompiledPipeline } from '../core/engine/compile-pipeline';
-import { StateLimitError } from '../core/errors';
 import type { OperatorState } from '../core/state/operator-state';
 import type { TransactWrite } from '../ports/checkpoint-store';
 import type { CheckpointRecord } from './checkpoint-record';
 import type { ShardSnapshot } from './shard-reader';
+import type { StateManifest } from './state/state-manifest';
 import { StorageKeys } from './storage-keys';
 import type { WalHeader } from './wal-codec';
 
@@ -16,15 +15,18 @@ export interface Commit {
 }
 
 /**
- * Builds the commit of batch n+1: the changed state buckets and the new checkpoint, conditioned on
- * the checkpoint still being at batch n (absent for the first batch). The condition is the fence: a
- * stale or concurrent invocation's commit fails whole, so state and offsets move together or not at all.
+ * Builds the commit of batch n+1: the new checkpoint — offsets, and the manifest naming the state
+ * objects written before it — conditioned on the checkpoint still being at batch n (absent for the
+ * first batch). The condition is the fence: a stale or concurrent invocation's commit fails whole,
+ * so state and offsets move together or not at all. The item's size does not depend on the state's.
  */
 export function buildCommit(input: {
   app: string;
   snapshot: ShardSnapshot;
   pipeline: CompiledPipeline;
   states: ReadonlyMap<string, OperatorState>;
+  /** The state after this batch: the manifest of its state write, or the previous one when it changed nothing. */
+  manifest: StateManifest | undefined;
   header: WalHeader;
   stats: BatchStats;
   nowMs: number;
@@ -35,34 +37,12 @@ export function buildCommit(input: {
   const pk = StorageKeys.shardPartition(app, snapshot.shardId);
   const previous = snapshot.checkpoint;
   const batchNo = header.batchNo;
-  const writes: TransactWrite[] = [];
-  const bucketVersions: Record<string, number[]> = {};
-  let bytes = 0;
-
-  for (const op of pipeline.statefulOperators) {
-    const state = states.get(op.id)!;
-    const versions = [...(previous?.bucketVersions[op.id] ?? new Array<number>(op.bucketCount).fill(0))];
-    for (const bucket of state.dirtyBuckets()) {
-      const data = state.serializeBucket(bucket);
-      if (data.length > MAX_BUCKET_BYTES) {
-        throw new StateLimitError(op.id, `${MAX_BUCKET_BYTES} bytes per bucket`, `bucket ${bucket} of shard ${snapshot.shardId} would hold ${data.length} bytes; raise pipeline stateBuckets or keep less state per key`);
-      }
-      bytes += data.length;
-      writes.push({ kind: 'put', item: { pk, sk: StorageKeys.stateSk(op.id, bucket), version: batchNo, data } });
-      versions[bucket] = batchNo;
-    }
-    bucketVersions[op.id] = versions;
-  }
-  if (bytes > MAX_COMMIT_BYTES) {
-    throw new StateLimitError(pipeline.statefulOperators.map((o) => o.id).join(','), `${MAX_COMMIT_BYTES} bytes of changed state per batch`, `batch ${batchNo} of shard ${snapshot.shardId} changed ${bytes} bytes; lower the rate or the batch size`);
-  }
-
   const checkpoint: CheckpointRecord = {
     batchNo,
     committedSeq: header.lastSeq,
     stateLayout: pipeline.stateLayout,
     graphVersion: pipeline.graphVersion,
-    bucketVersions,
+    ...defined('state', input.manifest),
     limiter: header.limiter,
     lastBatch: { records: stats.records, processingMs: stats.processingMs, quarantined: stats.quarantined, schedulingDelayMs: stats.schedulingDelayMs, millisBehind: stats.millisBehind, rateLimit: stats.rateLimit, batchTimeMs: stats.batchTimeMs },
     totals: {
@@ -76,11 +56,13 @@ export function buildCommit(input: {
     ...defined('sourceId', input.sourceId ?? previous?.sourceId),
     updatedAtMs: input.nowMs,
   };
-  writes.unshift({
-    kind: 'put',
-    item: { pk, sk: StorageKeys.CHECKPOINT_SK, version: batchNo, data: JSON.stringify(checkpoint) },
-    condition: previous === undefined ? { absent: true } : { version: previous.batchNo },
-  });
+  const writes: TransactWrite[] = [
+    {
+      kind: 'put',
+      item: { pk, sk: StorageKeys.CHECKPOINT_SK, version: batchNo, data: JSON.stringify(checkpoint) },
+      condition: previous === undefined ? { absent: true } : { version: previous.batchNo },
+    },
+  ];
   if (previous === undefined) {
     // The app's list of shards, for readers that merge state across shards.
     writes.push({ kind: 'put', item: { pk: StorageKeys.appPartition(app), sk: StorageKeys.shardSk(snapshot.shardId), version: 1, data: JSON.stringify({ shardId: snapshot.shardId }) } });

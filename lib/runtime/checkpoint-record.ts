@@ -1,4 +1,5 @@
 import { CorruptDataError } from '../core/errors';
+import type { StateManifest } from './state/state-manifest';
 
 /**
  * The shard's checkpoint item (`meta#checkpoint`), written only by the fenced commit. Its item
@@ -11,10 +12,10 @@ export interface CheckpointRecord {
   readonly stateLayout: string;
   readonly graphVersion: string;
   /**
-   * Per stateful operator, the batch number that last wrote each bucket (0 = never). A reader uses
-   * it to detect a bucket read from before the commit it must match, and to keep warm caches.
+   * Where the state of this batch is: a snapshot and the deltas after it, in the object store
+   * (docs/decisions/0008). Absent for a pipeline without state, and before any batch changed state.
    */
-  readonly bucketVersions: Record<string, number[]>;
+  readonly state?: StateManifest;
   readonly limiter?: unknown;
   readonly lastBatch?: Record<string, unknown>;
   /**

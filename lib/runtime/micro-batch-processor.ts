@@ -9,6 +9,10 @@ import { buildCommit } from './build-commit';
 import { emitBatch } from './emit-batch';
 import { Quarantine } from './quarantine';
 import { ShardReader, type ShardSnapshot } from './shard-reader';
+import { collectStateGarbage } from './state/collect-state-garbage';
+import { prepareStateWrite } from './state/prepare-state-write';
+import type { StateBudget } from './state/state-budget';
+import { EMPTY_MANIFEST, type SnapshotPolicy } from './state/state-manifest';
 import { StorageKeys } from './storage-keys';
 import { decodeWal, encodeWal, type WalBatch, type WalHeader } from './wal-codec';
 import type { BatchDeps } from './batch-deps';
@@ -50,6 +54,16 @@ export interface MicroBatchProcessorOptions extends BatchDeps {
    * @default - the error is thrown: the batch is retried without bound
    */
   readonly failurePolicy?: BatchFailurePolicy;
+  /** When a batch writes a snapshot of its shard's state instead of a delta. @default DEFAULT_MAX_DELTAS_PER_SNAPSHOT, DEFAULT_SNAPSHOT_DELTA_RATIO */
+  readonly snapshotPolicy?: SnapshotPolicy;
+  /**
+   * Refuses a shard state too big for this process, before loading it and before committing a
+   * batch that grew it past the budget: the shard stops with a `StateLimitError` naming the memory
+   * to add, instead of crashing out of memory. @default - no limit but the heap's
+   */
+  readonly stateBudget?: StateBudget;
+  /** Told about failures to delete superseded state objects (they are retried at the next snapshot). @default - ignored */
+  readonly onGarbageError?: (error: unknown) => void;
 }
 
 /** What one call of {@link MicroBatchProcessor.process} did. */
@@ -92,7 +106,8 @@ export class MicroBatchProcessor {
   constructor(options: MicroBatchProcessorOptions) {
     this.#o = options;
     this.#walEnabled = options.walEnabled ?? true;
-    this.#reader = new ShardReader(options.app, options.pipeline, options.checkpoints);
+    const budget = options.stateBudget;
+    this.#reader = new ShardReader(options.app, options.pipeline, options.checkpoints, options.objects, budget && ((shardId, manifest) => budget.check(shardId, manifest)));
   }
 
   /** Processes `input.records`, committing as many batches as the WAL and the rate limit make it. */
@@ -272,20 +287,32 @@ export class MicroBatchProcessor {
     }
   }
 
-  /** Steps 3 to 6: compute over the batch's records, emit, commit in one fenced transaction, report. */
+  /**
+   * Steps 3 to 6: compute over the batch's records; write its state delta (or a snapshot) and emit,
+   * both before the commit; commit offsets and the state manifest in one fenced transaction; report.
+   */
   async #runAndCommit(snapshot: ShardSnapshot, batch: WalBatch, replayed: boolean, input: ProcessInput): Promise<BatchStats> {
-    const { app, pipeline, clock, checkpoints } = this.#o;
+    const { app, pipeline, clock, checkpoints, objects } = this.#o;
     const startedMs = clock.nowMs();
     const { header: h, records } = batch;
+    const shardId = snapshot.shardId;
     const states = await this.#reader.states(snapshot);
     const decoded = decodeRecords(records, pipeline.input, this.#o.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES);
     const computation = pipeline.run(decoded.elements, states, h.createdAt, decoded.arrivalsMs, h.idleAtMs);
+    const previous = snapshot.checkpoint?.state;
+    const stateWrite = await prepareStateWrite({ app, shardId, batchNo: h.batchNo, manifest: previous ?? EMPTY_MANIFEST, states, tagged: !this.#walEnabled, policy: this.#o.snapshotPolicy });
+    if (stateWrite !== undefined) this.#o.stateBudget?.check(shardId, stateWrite.manifest);
 
-    const quarantined = await emitBatch({ app, shardId: snapshot.shardId, batchNo: h.batchNo, batchTimeMs: h.createdAt, records, decoded, computation, objects: this.#o.objects, output: this.#o.output });
+    // The state object and the sinks before the commit, side by side: a crash re-runs both with the
+    // same batch, which writes the same object (create-only: finding it is fine) and the same outputs.
+    const [quarantined] = await Promise.all([
+      emitBatch({ app, shardId, batchNo: h.batchNo, batchTimeMs: h.createdAt, records, decoded, computation, objects, output: this.#o.output }),
+      stateWrite === undefined ? undefined : objects.putIfAbsent(stateWrite.key, stateWrite.body),
+    ]);
 
     const stats: BatchStats = {
       app,
-      shardId: snapshot.shardId,
+      shardId,
       batchNo: h.batchNo,
       batchTimeMs: h.createdAt,
       records: records.length,
@@ -296,11 +323,14 @@ export class MicroBatchProcessor {
       millisBehind: input.millisBehind,
       rateLimit: h.rateLimit,
       replayed,
+      ...(stateWrite === undefined ? {} : { stateObject: { kind: stateWrite.kind, bytes: stateWrite.body.length } }),
     };
-    const commit = buildCommit({ app, snapshot, pipeline, states, header: h, stats, nowMs: clock.nowMs(), sourceId: input.sourceId });
+    const commit = buildCommit({ app, snapshot, pipeline, states, manifest: stateWrite?.manifest ?? previous, header: h, stats, nowMs: clock.nowMs(), sourceId: input.sourceId });
     await checkpoints.transact(commit.writes);
+    this.#reader.committed(shardId, commit.checkpoint, states);
+    // A committed snapshot supersedes every older state object of the shard.
+    if (stateWrite?.kind === 'snapshot') await collectStateGarbage(objects, app, shardId, h.batchNo).catch((error: unknown) => this.#o.onGarbageError?.(error));
     const done: BatchStats = { ...stats, processingMs: clock.nowMs() - startedMs };
-    this.#reader.committed(snapshot.shardId, commit.checkpoint, states);
     this.#o.metrics?.batchCommitted(done);
     return done;
   }

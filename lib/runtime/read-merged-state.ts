@@ -3,6 +3,7 @@ import { ConfigError, SluiceError } from '../core/errors';
 import { decodeKey } from '../core/state/key-codec';
 import { META_KEY } from '../core/window/operator-meta';
 import type { CheckpointStore } from '../ports/checkpoint-store';
+import type { ObjectStore } from '../ports/object-store';
 import { ShardReader } from './shard-reader';
 import { StorageKeys } from './storage-keys';
 
@@ -12,14 +13,14 @@ import { StorageKeys } from './storage-keys';
  *
  * @default operatorId - the pipeline's last stateful operator
  */
-export async function readMergedState(store: CheckpointStore, app: string, pipeline: CompiledPipeline, operatorId?: string): Promise<Map<unknown, unknown>> {
+export async function readMergedState(store: CheckpointStore, objects: ObjectStore, app: string, pipeline: CompiledPipeline, operatorId?: string): Promise<Map<unknown, unknown>> {
   const ops = pipeline.statefulOperators;
   const op = operatorId === undefined ? ops[ops.length - 1] : ops.find((o) => o.id === operatorId);
   if (op === undefined) {
     throw new ConfigError('operator', operatorId === undefined ? `pipeline ${pipeline.name} has no stateful operator` : `no stateful operator ${JSON.stringify(operatorId)} (have: ${ops.map((o) => o.id).join(', ')})`);
   }
   const shards = await store.query(StorageKeys.appPartition(app), StorageKeys.SHARD_PREFIX);
-  const reader = new ShardReader(app, pipeline, store);
+  const reader = new ShardReader(app, pipeline, store, objects);
   const merged = new Map<string, { value: unknown; shard: string }>();
   for (const item of shards) {
     const shardId = item.sk.slice(StorageKeys.SHARD_PREFIX.length);

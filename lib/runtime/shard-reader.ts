@@ -1,8 +1,11 @@
 import type { CompiledPipeline } from '../core/engine/compile-pipeline';
-import { GraphMismatchError, ReadRaceError } from '../core/errors';
+import { CorruptDataError, GraphMismatchError, ReadRaceError } from '../core/errors';
 import type { OperatorState } from '../core/state/operator-state';
 import type { CheckpointStore } from '../ports/checkpoint-store';
+import type { ObjectStore } from '../ports/object-store';
 import { parseRecord, type CheckpointRecord, type ControlRecord } from './checkpoint-record';
+import { applyDeltas, loadState, MissingStateObjectError } from './state/load-state';
+import type { StateManifest } from './state/state-manifest';
 import { StorageKeys } from './storage-keys';
 
 /** What step 1 of the protocol read for a shard. */
@@ -12,27 +15,37 @@ export interface ShardSnapshot {
   readonly control: ControlRecord | undefined;
 }
 
+/** Called before a shard's state is loaded whole, with what the manifest says it holds: may refuse. */
+export type BeforeStateLoad = (shardId: string, manifest: StateManifest) => void;
+
 interface CachedState {
   readonly states: Map<string, OperatorState>;
-  readonly versions: Record<string, number[]>;
+  /** The checkpoint batch whose state these are. */
+  batchNo: number;
 }
 
 /**
  * Step 1 of the protocol: reads a shard's checkpoint and control items in one consistent query, and
- * keeps the shard's state buckets warm between batches. A bucket is (re)loaded only when the
- * checkpoint says it changed since the cached copy, and a loaded bucket must carry exactly the
- * version the checkpoint names, or the read raced a commit and is retried.
+ * keeps the shard's state warm between batches. A warm instance that another instance overtook
+ * applies only the deltas it missed; a cold one loads the snapshot and the deltas the manifest names
+ * (docs/decisions/0008). An object the manifest names that is gone means the read raced a newer
+ * commit (whose snapshot replaced it) and is retried — unless the checkpoint did not move, which
+ * means the store lost it: that is corruption, and says so.
  */
 export class ShardReader {
   readonly #app: string;
   readonly #pipeline: CompiledPipeline;
   readonly #store: CheckpointStore;
+  readonly #objects: ObjectStore;
+  readonly #beforeLoad: BeforeStateLoad | undefined;
   readonly #cache = new Map<string, CachedState>();
 
-  constructor(app: string, pipeline: CompiledPipeline, store: CheckpointStore) {
+  constructor(app: string, pipeline: CompiledPipeline, store: CheckpointStore, objects: ObjectStore, beforeLoad?: BeforeStateLoad) {
     this.#app = app;
     this.#pipeline = pipeline;
     this.#store = store;
+    this.#objects = objects;
+    this.#beforeLoad = beforeLoad;
   }
 
   async read(shardId: string): Promise<ShardSnapshot> {
@@ -41,6 +54,12 @@ export class ShardReader {
     const cpItem = items.find((i) => i.sk === StorageKeys.CHECKPOINT_SK);
     const ctlItem = items.find((i) => i.sk === StorageKeys.CONTROL_SK);
     const checkpoint = cpItem && parseRecord<CheckpointRecord>(`${pk}/${cpItem.sk}`, cpItem.data);
+    if (checkpoint !== undefined && 'bucketVersions' in checkpoint) {
+      throw new GraphMismatchError(
+        `app ${this.#app}, shard ${shardId}: the checkpoint was written by sluice 0.1, which kept state in table items; this version keeps it in state objects (docs/decisions/0008). ` +
+          `Rebuild it from the write-ahead log into a new app (sluice replay --app NEW), or start a new app (--app, --checkpoint-dir)`,
+      );
+    }
     if (checkpoint !== undefined && checkpoint.stateLayout !== this.#pipeline.stateLayout) {
       throw new GraphMismatchError(
         `app ${this.#app}, shard ${shardId}: the checkpoint holds state for operators [${checkpoint.stateLayout}] but this pipeline has [${this.#pipeline.stateLayout}]. ` +
@@ -50,51 +69,41 @@ export class ShardReader {
     return { shardId, checkpoint, control: ctlItem && parseRecord<ControlRecord>(`${pk}/${ctlItem.sk}`, ctlItem.data) };
   }
 
-  /** The shard's operator states as of `snapshot`, loading only the buckets that changed. */
+  /** The shard's operator states as of `snapshot`: cached, caught up with the deltas it missed, or loaded. */
   async states(snapshot: ShardSnapshot): Promise<Map<string, OperatorState>> {
-    const wanted = snapshot.checkpoint?.bucketVersions ?? {};
-    let cached = this.#cache.get(snapshot.shardId);
-    if (cached === undefined) {
-      cached = { states: this.#pipeline.createStates(), versions: {} };
-      for (const op of this.#pipeline.statefulOperators) cached.versions[op.id] = new Array<number>(op.bucketCount).fill(0);
-      this.#cache.set(snapshot.shardId, cached);
-    }
-    const stale: Array<{ op: string; bucket: number; version: number }> = [];
-    for (const op of this.#pipeline.statefulOperators) {
-      const want = wanted[op.id] ?? [];
-      const have = cached.versions[op.id]!;
-      for (let b = 0; b < op.bucketCount; b++) if ((want[b] ?? 0) !== have[b]) stale.push({ op: op.id, bucket: b, version: want[b] ?? 0 });
-    }
-    if (stale.length > 0) await this.#load(snapshot.shardId, cached, stale);
-    return cached.states;
-  }
-
-  async #load(shardId: string, cached: CachedState, stale: Array<{ op: string; bucket: number; version: number }>): Promise<void> {
-    const pk = StorageKeys.shardPartition(this.#app, shardId);
-    const items = await this.#store.query(pk, StorageKeys.STATE_PREFIX);
-    const byKey = new Map(items.map((i) => [i.sk, i]));
-    for (const { op, bucket, version } of stale) {
-      const state = cached.states.get(op)!;
-      const item = byKey.get(StorageKeys.stateSk(op, bucket));
-      if (version === 0) {
-        state.loadBucket(bucket, '[]');
-      } else if (item === undefined || item.version !== version) {
-        this.#cache.delete(shardId);
-        throw new ReadRaceError(`shard ${shardId}: state bucket ${op}/${bucket} is at version ${item?.version ?? 'none'}, the checkpoint says ${version}; a commit raced this read`);
-      } else {
-        state.loadBucket(bucket, item.data);
+    const { shardId } = snapshot;
+    const target = snapshot.checkpoint?.batchNo ?? 0;
+    const manifest = snapshot.checkpoint?.state;
+    const cached = this.#cache.get(shardId);
+    if (cached !== undefined && cached.batchNo === target) return cached.states;
+    const where = { objects: this.#objects, app: this.#app, shardId };
+    try {
+      if (cached !== undefined && cached.batchNo < target && (manifest?.snapshot?.batchNo ?? 0) <= cached.batchNo) {
+        // Overtaken by other instances, but the chain still holds every change since our state.
+        if (manifest !== undefined) await applyDeltas(where, manifest, cached.batchNo, cached.states);
+        cached.batchNo = target;
+        return cached.states;
       }
-      cached.versions[op]![bucket] = version;
+      this.#cache.delete(shardId);
+      const states = this.#pipeline.createStates();
+      if (manifest !== undefined) {
+        this.#beforeLoad?.(shardId, manifest);
+        await loadState(where, manifest, states);
+      }
+      this.#cache.set(shardId, { states, batchNo: target });
+      return states;
+    } catch (error) {
+      // Half-applied changes are no state at all.
+      this.#cache.delete(shardId);
+      if (error instanceof MissingStateObjectError) throw await this.#explainMissing(shardId, target, error.key);
+      throw error;
     }
-    for (const state of cached.states.values()) state.clearDirty();
   }
 
-  /** Records a successful commit: the in-memory state now matches `checkpoint`. */
+  /** Records a successful commit: the in-memory state, its changes now durable, is the state of `checkpoint`. */
   committed(shardId: string, checkpoint: CheckpointRecord, states: Map<string, OperatorState>): void {
-    const versions: Record<string, number[]> = {};
-    for (const [op, v] of Object.entries(checkpoint.bucketVersions)) versions[op] = [...v];
-    for (const s of states.values()) s.clearDirty();
-    this.#cache.set(shardId, { states, versions });
+    for (const s of states.values()) s.settle();
+    this.#cache.set(shardId, { states, batchNo: checkpoint.batchNo });
   }
 
   /** Drops a shard's cached state (after a failed or fenced attempt mutated it). */
@@ -104,5 +113,12 @@ export class ShardReader {
 
   forgetAll(): void {
     this.#cache.clear();
+  }
+
+  /** A named object is gone: a newer commit replaced it (retry), or the store lost it (corruption). */
+  async #explainMissing(shardId: string, batchNo: number, key: string): Promise<Error> {
+    const now = await this.read(shardId);
+    if ((now.checkpoint?.batchNo ?? 0) !== batchNo) return new ReadRaceError(`shard ${shardId}: ${key} was replaced by batch ${now.checkpoint?.batchNo}'s state while batch ${batchNo}'s was being read`);
+    return new CorruptDataError(key, `state object is missing, yet the checkpoint of shard ${shardId} at batch ${batchNo} names it: the object store lost it (restore it, or rebuild the app from the write-ahead log with sluice replay)`);
   }
 }

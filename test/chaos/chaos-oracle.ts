@@ -44,7 +44,7 @@ export async function checkOracle(config: ScheduleConfig, stores: { checkpoints:
     if (violations.length < 20) violations.push(`${what}: ${times === 0 ? 'lost' : `${times} times`}`);
   };
 
-  const state = (await readMergedState(stores.checkpoints, config.app, pipeline)) as Map<string, number>;
+  const state = (await readMergedState(stores.checkpoints, stores.objects, config.app, pipeline)) as Map<string, number>;
   const items = await readQuarantine(stores.objects, stores.checkpoints, config.app);
   const perRecord = items.flatMap((i) => (i.kind === 'record' ? [i.entry] : []));
   const batches = items.flatMap((i) => (i.kind === 'batch' ? [i.entry] : []));

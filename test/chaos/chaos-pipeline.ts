@@ -34,7 +34,7 @@ export class OutputLog {
  */
 export function chaosPipeline(sink: ForeachBatchFn): CompiledPipeline {
   return compilePipeline(
-    pipeline('chaos-word-count', { stateBuckets: 8 })
+    pipeline('chaos-word-count')
       .map((line: string) => {
         if (line.split(' ').includes(POISON_WORD)) throw new Error(`poison pill: ${line.slice(0, 40)}`);
         return line;

@@ -45,6 +45,7 @@ export class LambdaInstance {
     const objects: ObjectStore = {
       putIfAbsent: (key, body) => this.#ports.objects.putIfAbsent(key, body),
       get: (key) => this.#ports.objects.get(key),
+      getRange: (key, start, end) => this.#ports.objects.getRange(key, start, end),
       list: (prefix) => this.#ports.objects.list(prefix),
       delete: (key) => this.#ports.objects.delete(key),
     };

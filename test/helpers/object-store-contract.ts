@@ -131,6 +131,27 @@ export function describeObjectStoreContract(name: string, create: () => Promise<
       });
     });
 
+    describe('getRange', () => {
+      it('reads the bytes of [start, end), fewer when the object ends first', async () => {
+        // Prepare
+        await store.putIfAbsent(`${base}state/0001`, bytes('0123456789'));
+        // Act
+        const middle = await store.getRange(`${base}state/0001`, 2, 5);
+        const tail = await store.getRange(`${base}state/0001`, 7, 64);
+        const whole = await store.getRange(`${base}state/0001`, 0, 10);
+        // Assess
+        expect(new TextDecoder().decode(middle)).toBe('234');
+        expect(new TextDecoder().decode(tail)).toBe('789');
+        expect(new TextDecoder().decode(whole)).toBe('0123456789');
+      });
+
+      it('returns nothing for a range past the end, and undefined for a missing object', async () => {
+        await store.putIfAbsent(`${base}state/0001`, bytes('0123'));
+        expect(asBytes(await store.getRange(`${base}state/0001`, 10, 20))).toEqual([]);
+        expect(await store.getRange(`${base}state/none`, 0, 4)).toBeUndefined();
+      });
+    });
+
     describe('list', () => {
       const keys = ['wal/s1/0002', 'wal/s1/0010', 'wal/s1/0001', 'wal/s2/0001', 'walx/s1/0001', 'quarantine/s1/0001'];
 

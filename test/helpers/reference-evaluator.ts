@@ -1,7 +1,5 @@
 import type { MapWithStateOp, OpSpec, WindowOp } from '../../lib/core/pipeline/op-spec';
 import type { Stream } from '../../lib/core/pipeline/stream';
-import { compilePipeline } from '../../lib/core/engine/compile-pipeline';
-import { bucketOf } from '../../lib/core/state/bucket-of';
 import { encodeKey, decodeKey } from '../../lib/core/state/key-codec';
 import { EMPTY_WINDOWS_LIMIT } from '../../lib/core/window/window-ends-to-emit';
 
@@ -72,11 +70,11 @@ export function evaluateNaively(stream: Stream<unknown>, elements: readonly unkn
           else st.set(k, [next, batchTimeMs]);
         }
         if (op.idleTimeoutMs !== undefined) for (const [k, [, at]] of [...st]) if (batchTimeMs - at >= op.idleTimeoutMs) st.delete(k);
-        data = inBucketOrder(st, compiledBucketCount(stream)).map(([k, [v]]) => [decodeKey(k), v]);
+        data = inStateOrder(st).map(([k, [v]]) => [decodeKey(k), v]);
         break;
       }
       case 'mapWithState':
-        data = mapWithState(op, data as Array<[unknown, unknown]>, arrivals, keyedState(state, op.id), batchTimeMs, compiledBucketCount(stream));
+        data = mapWithState(op, data as Array<[unknown, unknown]>, arrivals, keyedState(state, op.id), batchTimeMs);
         break;
       case 'window':
       case 'reduceByKeyAndWindow':
@@ -139,7 +137,7 @@ function endsHolding(t: number, w: number, slide: number): number[] {
 }
 
 /** Spark's mapWithState by definition: one call per value, then one per idle key. */
-function mapWithState(op: MapWithStateOp, pairs: Array<[unknown, unknown]>, arrivals: number[], st: Map<string, [unknown, number]>, batchTimeMs: number, buckets: number): unknown[] {
+function mapWithState(op: MapWithStateOp, pairs: Array<[unknown, unknown]>, arrivals: number[], st: Map<string, [unknown, number]>, batchTimeMs: number): unknown[] {
   const out: unknown[] = [];
   const grouped = new Map<string, Array<{ v: unknown; t: number }>>();
   pairs.forEach((pair, i) => {
@@ -167,16 +165,16 @@ function mapWithState(op: MapWithStateOp, pairs: Array<[unknown, unknown]>, arri
     const next = maxT === -Infinity ? (prev ?? null) : prev === undefined || prev === null ? maxT - op.maxOutOfOrdernessMs : Math.max(prev, maxT - op.maxOutOfOrdernessMs);
     st.delete('\u0001wm');
     clock = next;
-    if (op.idleTimeoutMs !== undefined && clock !== null) timeOut(op, st, clock, buckets, out);
+    if (op.idleTimeoutMs !== undefined && clock !== null) timeOut(op, st, clock, out);
     st.set('\u0001wm', [next, 0]);
     return out;
   }
-  if (op.idleTimeoutMs !== undefined) timeOut(op, st, clock, buckets, out);
+  if (op.idleTimeoutMs !== undefined) timeOut(op, st, clock, out);
   return out;
 }
 
-function timeOut(op: MapWithStateOp, st: Map<string, [unknown, number]>, clock: number, buckets: number, out: unknown[]): void {
-  for (const [k, [v]] of inBucketOrder(st, buckets).filter(([, [, at]]) => clock - at >= op.idleTimeoutMs!)) {
+function timeOut(op: MapWithStateOp, st: Map<string, [unknown, number]>, clock: number, out: unknown[]): void {
+  for (const [k, [v]] of inStateOrder(st).filter(([, [, at]]) => clock - at >= op.idleTimeoutMs!)) {
     const r = op.fn(decodeKey(k), undefined, naiveHandle({ exists: true, value: v }, true, clock).api);
     if (r !== undefined) out.push(r);
     st.delete(k);
@@ -205,13 +203,9 @@ function naiveHandle(start: { exists: boolean; value: unknown }, timingOut: bool
   return { api, result: () => cur };
 }
 
-/** The engine's documented order: bucket by bucket, each in insertion order. */
-function inBucketOrder(st: Map<string, [unknown, number]>, buckets: number): Array<[string, [unknown, number]]> {
-  return [...st]
-    .filter(([k]) => k !== '\u0001wm')
-    .map((entry, i) => ({ entry, b: bucketOf(entry[0], buckets), i }))
-    .sort((x, y) => x.b - y.b || x.i - y.i)
-    .map(({ entry }) => entry);
+/** The engine's documented order: insertion order, a key keeping its place while it exists (see OperatorState). */
+function inStateOrder(st: Map<string, [unknown, number]>): Array<[string, [unknown, number]]> {
+  return [...st].filter(([k]) => k !== '\u0001wm');
 }
 
 function keyedState(state: ReferenceState, id: string): Map<string, [unknown, number]> {
@@ -235,8 +229,4 @@ function groupBy(pairs: unknown[], fn: (a: unknown, b: unknown) => unknown): unk
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function compiledBucketCount(stream: Stream<unknown>): number {
-  return compilePipeline(stream).statefulOperators[0]!.bucketCount;
 }

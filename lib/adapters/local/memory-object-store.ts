@@ -28,6 +28,12 @@ export class MemoryObjectStore implements ObjectStore {
     return body === undefined ? undefined : new Uint8Array(body);
   }
 
+  async getRange(key: string, start: number, end: number): Promise<Uint8Array | undefined> {
+    objectKeySegments(key);
+    const body = this.#objects.get(key);
+    return body === undefined ? undefined : body.slice(start, end);
+  }
+
   async list(prefix: string): Promise<string[]> {
     return [...this.#objects.keys()].filter((key) => key.startsWith(prefix)).sort(compareCodePoints);
   }

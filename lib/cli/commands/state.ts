@@ -39,7 +39,7 @@ export function registerState(program: Command): void {
       if (o.endpoint !== undefined || o.stream !== undefined) {
         const aws = openLocalAwsApp({ app, endpoint: o.endpoint, region: o.region });
         try {
-          process.stdout.write(`${JSON.stringify(stateToJson(await readMergedState(aws.checkpoints, app, pipeline, o.operator)))}\n`);
+          process.stdout.write(`${JSON.stringify(stateToJson(await readMergedState(aws.checkpoints, aws.objects, app, pipeline, o.operator)))}\n`);
         } finally {
           aws.clients.destroy();
         }
@@ -47,9 +47,9 @@ export function registerState(program: Command): void {
       }
       const dir = o.checkpointDir ?? defaultCheckpointDir(app);
       if (!existsSync(join(dir, 'checkpoint.sqlite'))) throw new ConfigError('--checkpoint-dir', `no checkpoint in ${dir} (run the pipeline first, or point at its directory)`);
-      const { checkpoints } = openLocalStores(dir);
+      const { checkpoints, objects } = openLocalStores(dir);
       try {
-        const merged = await readMergedState(checkpoints, app, pipeline, o.operator);
+        const merged = await readMergedState(checkpoints, objects, app, pipeline, o.operator);
         process.stdout.write(`${JSON.stringify(stateToJson(merged))}\n`);
       } finally {
         await checkpoints.close();

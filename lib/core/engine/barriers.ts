@@ -191,10 +191,8 @@ function updateStateByKey(op: UpdateStateByKeyOp): Barrier {
       const state = ctx.states.get(op.id);
       if (state === undefined) throw new Error(`no state loaded for operator ${op.id}`);
       const now = ctx.batchTimeMs;
-      const trackTime = op.idleTimeoutMs !== undefined;
       const apply = (k: string, vs: unknown[]): void => {
-        const bucket = state.bucketOf(k);
-        const prev = state.getIn(bucket, k);
+        const prev = state.get(k);
         let next: unknown;
         try {
           next = op.update(vs, prev?.value);
@@ -203,16 +201,9 @@ function updateStateByKey(op: UpdateStateByKeyOp): Barrier {
           ctx.failures.push({ stage: ctx.stage, index: undefined, operator: `updateStateByKey(${op.id})`, element: [decodeKey(k), vs], error });
           return;
         }
-        if (next === undefined) {
-          if (prev !== undefined) state.delete(k);
-        } else if (prev === undefined) {
-          state.setIn(bucket, k, { value: next, updatedAtMs: now });
-        } else if (!Object.is(prev.value, next) || (trackTime && prev.updatedAtMs !== now)) {
-          // In place: the state is this batch's working copy, dropped whole if the batch fails.
-          prev.value = next;
-          prev.updatedAtMs = now;
-          state.markDirty(bucket);
-        }
+        if (next === undefined) state.delete(k);
+        // Written even when `update` returned the previous value itself: it may have changed it in place.
+        else state.set(k, { value: next, updatedAtMs: now });
       };
       if (single !== undefined) single((v, k) => apply(k, [v]));
       else for (const [k, vs] of values) apply(k, vs);
@@ -225,7 +216,7 @@ function updateStateByKey(op: UpdateStateByKeyOp): Barrier {
         for (const k of expired) state.delete(k);
       }
       if (!ctx.materialize) return [];
-      // Bucket by bucket in insertion order: the same sequence warm or after a reload (see serializeBucket).
+      // In state order: the same sequence warm or after a reload (see OperatorState).
       const out = new Array<unknown>(state.size);
       let i = 0;
       state.forEachEntry((e, k) => {

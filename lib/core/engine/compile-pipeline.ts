@@ -1,18 +1,16 @@
-import { COMMIT_OVERHEAD_ITEMS, DEFAULT_STATE_BUCKETS_TOTAL, MAX_TRANSACT_ITEMS } from '../defaults';
 import { ConfigError } from '../errors';
-import { bucketOf } from '../state/bucket-of';
 import type { BarrierOp, ElementOp, InputFormat, MapWithStateOp, OutputOp, UpdateStateByKeyOp, WindowOp } from '../pipeline/op-spec';
 import { ELEMENT_KINDS, OUTPUT_KINDS, STATEFUL_KINDS } from '../pipeline/op-spec';
 import type { Stream } from '../pipeline/stream';
 import { OperatorState } from '../state/operator-state';
+import { fnv1a } from '../util/fnv1a';
 import { createBarrier, type Barrier, type KeyedAggregate, type RecordContext } from './barriers';
 import type { BatchComputation, ElementFailure, OutputEmission } from './batch-computation';
 import { fuse, type Push, type Tap } from './fuse';
 
-/** A stateful operator as the runtime sees it: where its state lives and how shards' partials merge. */
+/** A stateful operator as the runtime sees it: its id (which names its state) and how shards' partials merge. */
 export interface StatefulOperatorInfo {
   readonly id: string;
-  readonly bucketCount: number;
   readonly merge: ((a: unknown, b: unknown) => unknown) | undefined;
 }
 
@@ -28,7 +26,7 @@ export interface CompiledPipeline {
   readonly input: InputFormat;
   /** Fingerprint of the graph's shape, written in WAL headers. */
   readonly graphVersion: string;
-  /** Fingerprint of the state layout (operator ids and bucket counts); a checkpoint must match it. */
+  /** The state layout (operator ids and window geometries); a checkpoint must match it. */
   readonly stateLayout: string;
   readonly statefulOperators: readonly StatefulOperatorInfo[];
   /** Empty states, one per stateful operator. */
@@ -64,8 +62,7 @@ interface Segment {
 export function compilePipeline(stream: Stream<unknown>): CompiledPipeline {
   const { definition, ops } = stream;
   const stateful = ops.filter((op): op is StatefulOp => STATEFUL_KINDS.has(op.kind));
-  const bucketCount = resolveBucketCount(definition.stateBuckets, stateful.length);
-  const statefulOperators = stateful.map((op) => ({ id: op.id, bucketCount, merge: 'merge' in op ? op.merge : undefined }));
+  const statefulOperators = stateful.map((op) => ({ id: op.id, merge: 'merge' in op ? op.merge : undefined }));
   rejectDuplicateIds(stateful);
 
   const record: RecordContext = { arrivalMs: 0 };
@@ -90,7 +87,7 @@ export function compilePipeline(stream: Stream<unknown>): CompiledPipeline {
 
   const shape = ops.map((op) => ('id' in op ? `${op.kind}(${op.id})` : op.kind)).join(',');
   // A window's panes are cut by its slide: state written under another geometry cannot be resumed.
-  const stateLayout = stateful.map((op) => `${op.id}/${bucketCount}${'windowMs' in op ? `@${op.windowMs}:${op.slideMs}` : ''}`).join(',');
+  const stateLayout = stateful.map((op) => `${op.id}${'windowMs' in op ? `@${op.windowMs}:${op.slideMs}` : ''}`).join(',');
 
   return {
     name: definition.name,
@@ -98,7 +95,7 @@ export function compilePipeline(stream: Stream<unknown>): CompiledPipeline {
     graphVersion: fingerprint(`${definition.input}|${shape}`),
     stateLayout,
     statefulOperators,
-    createStates: () => new Map(statefulOperators.map((o) => [o.id, new OperatorState(o.bucketCount)])),
+    createStates: () => new Map(statefulOperators.map((o) => [o.id, new OperatorState()])),
     run: (elements, states, batchTimeMs, arrivalsMs, idleAtMs) => runSegments(segments, record, { elements, states, batchTimeMs, arrivalsMs, idleAtMs }),
     usesIdleTicks: segments.some((s) => s.barrier?.tickDueAtMs !== undefined),
     tickDueAtMs: (states) => {
@@ -207,7 +204,7 @@ function pushAll(
 
 type StatefulOp = UpdateStateByKeyOp | WindowOp | MapWithStateOp;
 
-/** Two operators with one id would write each other's state buckets. */
+/** Two operators with one id would write each other's state. */
 function rejectDuplicateIds(stateful: readonly StatefulOp[]): void {
   const seen = new Set<string>();
   for (const op of stateful) {
@@ -222,17 +219,7 @@ function newSegment(): Segment {
 
 function noop(): void {}
 
-function resolveBucketCount(requested: number | undefined, operators: number): number {
-  if (operators === 0) return 0;
-  const room = MAX_TRANSACT_ITEMS - COMMIT_OVERHEAD_ITEMS;
-  if (requested === undefined) return Math.max(1, Math.floor(DEFAULT_STATE_BUCKETS_TOTAL / operators));
-  if (!Number.isInteger(requested) || requested < 1 || requested * operators > room) {
-    throw new ConfigError('pipeline.stateBuckets', `must be an integer from 1 to ${Math.floor(room / operators)} with ${operators} stateful operator(s), so one commit holds every bucket (given ${requested})`);
-  }
-  return requested;
-}
-
 /** A short stable hash of a string, for fingerprints (not security). */
 export function fingerprint(text: string): string {
-  return [bucketOf(text, 0xffffffff), bucketOf(`${text}#`, 0xffffffff)].map((n) => n.toString(16).padStart(8, '0')).join('');
+  return [fnv1a(text), fnv1a(`${text}#`)].map((n) => n.toString(16).padStart(8, '0')).join('');
 }

@@ -55,8 +55,7 @@ export function createMapWithStateBarrier(op: MapWithStateOp, record: RecordCont
     // Array sort is stable: equal times keep their arrival order.
     if (op.eventTime !== undefined && list.length > 1) list.sort((a, b) => a[1] - b[1]);
     const key = decodeKey(k);
-    const bucket = state.bucketOf(k);
-    const prev = state.getIn(bucket, k);
+    const prev = state.get(k);
     const handle = new KeyStateHandle<unknown>(prev?.value, prev !== undefined, false, ctx.batchTimeMs);
     const emitted: unknown[] = [];
     try {
@@ -78,7 +77,7 @@ export function createMapWithStateBarrier(op: MapWithStateOp, record: RecordCont
     // A key's idle clock restarts with every value, as in Spark, whether or not its state changed.
     const lastMs = op.eventTime === undefined ? ctx.batchTimeMs : Math.max(prev?.updatedAtMs ?? -Infinity, list[list.length - 1]![1]);
     const timeChanged = op.idleTimeoutMs !== undefined && prev?.updatedAtMs !== lastMs;
-    if (prev === undefined || handle.changed || timeChanged) state.setIn(bucket, k, { value: handle.getOption(), updatedAtMs: lastMs });
+    if (prev === undefined || handle.changed || timeChanged) state.set(k, { value: handle.getOption(), updatedAtMs: lastMs });
   }
 
   function expire(ctx: FinishContext, state: OperatorState, clockMs: number, idleTimeoutMs: number, out: unknown[]): void {

@@ -18,7 +18,7 @@ import { asPair } from './fuse';
  *
  * Everything is derived from record times and the state, never from a clock, so a re-run of a
  * batch emits the same windows (deterministic replay); panes and the watermark live in the
- * operator's state buckets and commit with the offsets (exactly once).
+ * operator's state and commit with the offsets (exactly once).
  */
 export function createWindowBarrier(op: WindowOp, record: RecordContext): Barrier {
   const grid = new WindowGrid(op.windowMs, op.slideMs);

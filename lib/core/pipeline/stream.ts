@@ -192,7 +192,6 @@ export class Stream<T> {
 export interface PipelineDefinition {
   readonly name: string;
   readonly input: InputFormat;
-  readonly stateBuckets: number | undefined;
 }
 
 /** Options of {@link pipeline}. */
@@ -203,12 +202,6 @@ export interface PipelineOptions {
    * @default 'text'
    */
   readonly input?: InputFormat;
-  /**
-   * Buckets per stateful operator and shard. More buckets mean smaller items and cheaper commits
-   * of small changes; their sum over the operators must leave room in one 100-item transaction.
-   * @default - 64 divided among the stateful operators (see DEFAULT_STATE_BUCKETS)
-   */
-  readonly stateBuckets?: number;
 }
 
 /** Starts a pipeline named `name`, whose elements are the decoded records of the source. */
@@ -220,5 +213,5 @@ export function pipeline<T = string>(name: string, options: PipelineOptions = {}
   if (!['text', 'json', 'bytes'].includes(input)) {
     throw new ConfigError('pipeline.input', `must be 'text', 'json' or 'bytes' (given ${JSON.stringify(input)})`);
   }
-  return new Stream<T>({ name, input, stateBuckets: options.stateBuckets }, []);
+  return new Stream<T>({ name, input }, []);
 }

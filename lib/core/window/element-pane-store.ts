@@ -3,8 +3,8 @@ import { META_KEY } from './operator-meta';
 import type { WindowGrid } from './window-grid';
 
 /**
- * Elements per state entry of `window`. Chunks spread a busy pane over the state's buckets (each
- * chunk hashes on its own key), so no single bucket has to hold a whole pane.
+ * Elements per state entry of `window`. Chunks keep a busy pane from becoming one huge entry, so a
+ * batch's delta carries the chunks it added, not the whole pane again.
  */
 export const ELEMENT_CHUNK_SIZE = 500;
 

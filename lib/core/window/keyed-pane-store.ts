@@ -66,14 +66,13 @@ export class KeyedPaneStore {
     for (const [pane, keys] of this.#batch) {
       const inRunning = this.#inverse !== undefined && pane >= runningFrom && pane < lastEndMs!;
       for (const [key, [agg, count]] of keys) {
-        const bucket = state.bucketOf(key);
-        const entry = state.getIn(bucket, key);
+        const entry = state.get(key);
         try {
           const [panes, running] = entry === undefined ? [[], null] : (entry.value as KeyWindowState);
           const next = withPane(panes, pane, agg, count, this.#reduce);
           let nextRunning = running;
           if (inRunning && running !== STALE) nextRunning = running === null ? [agg, count] : [this.#reduce(running[0], agg), running[1] + count];
-          state.setIn(bucket, key, { value: [next, nextRunning] satisfies KeyWindowState, updatedAtMs: batchTimeMs });
+          state.set(key, { value: [next, nextRunning] satisfies KeyWindowState, updatedAtMs: batchTimeMs });
           filled.add(pane);
         } catch (error) {
           // The key keeps its previous panes; this batch's values for the pane go to quarantine.
@@ -110,7 +109,7 @@ export class KeyedPaneStore {
       const nextRunning = this.#inverse === undefined ? null : this.#slide(key, panes, running, ends, lastEndMs, out, onError);
       if (this.#inverse === undefined) this.#fold(key, panes, ends, out, onError);
       const kept = panes[0] !== undefined && panes[0][0] < keepFrom ? panes.filter((p) => p[0] >= keepFrom) : panes;
-      // Unchanged entries stay as they are, so their buckets are not rewritten.
+      // Unchanged entries stay as they are, so the batch's delta does not carry them.
       if (kept !== panes || nextRunning !== running) updates.push([key, kept.length === 0 && nextRunning === null ? undefined : [kept, nextRunning]]);
     }
     for (const [key, value] of updates) {

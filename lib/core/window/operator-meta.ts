@@ -35,7 +35,7 @@ export function readMeta(state: OperatorState): OperatorMeta {
   return { watermarkMs: v.watermarkMs, lastEndMs: v.lastEndMs, seq: v.seq, ...(v.openPanes === undefined ? {} : { openPanes: v.openPanes }) };
 }
 
-/** Stores the clock when it changed (an unchanged clock leaves its bucket clean). */
+/** Stores the clock when it changed (an unchanged clock stays out of the batch's delta). */
 export function writeMeta(state: OperatorState, before: OperatorMeta, after: OperatorMeta, batchTimeMs: number): void {
   if (before.watermarkMs === after.watermarkMs && before.lastEndMs === after.lastEndMs && before.seq === after.seq && sameNumbers(before.openPanes, after.openPanes)) return;
   const value: OperatorMeta = { watermarkMs: after.watermarkMs, lastEndMs: after.lastEndMs, seq: after.seq, ...(after.openPanes === undefined ? {} : { openPanes: after.openPanes }) };

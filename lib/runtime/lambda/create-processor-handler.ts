@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { getHeapStatistics } from 'node:v8';
 import { createAwsClients, type AwsClients } from '../../adapters/aws/aws-clients';
 import { DynamoDbCheckpointStore } from '../../adapters/aws/dynamodb-checkpoint-store';
 import { EmfMetrics } from '../../adapters/aws/emf-metrics';
@@ -18,6 +19,7 @@ import type { OutputSink } from '../../ports/output-sink';
 import { allowanceScheduleGate } from '../allowance-schedule-gate';
 import { BatchRetryPolicy } from '../batch-retry-policy';
 import { MicroBatchProcessor } from '../micro-batch-processor';
+import { StateBudget } from '../state/state-budget';
 import { decodeKinesisEvent } from './decode-kinesis-event';
 import { decodeIdleTickEvent, type IdleTickEvent } from './idle-tick-event';
 import { invocationDelays } from './invocation-delays';
@@ -42,6 +44,8 @@ export interface ProcessorHandlerDeps {
   readonly metrics?: Metrics;
   /** Where `print()` goes. @default the logger */
   readonly output?: OutputSink;
+  /** The memory a shard's state may take. @default a share of this process's heap (see StateBudget) */
+  readonly stateBudget?: StateBudget;
 }
 
 /**
@@ -97,6 +101,9 @@ export function createProcessorHandler<T>(pipeline: Stream<T> | CompiledPipeline
     // A poison batch is quarantined after a bounded number of attempts, counted durably across
     // containers: the shard moves on in seconds, not when the record leaves the stream's retention.
     failurePolicy: new BatchRetryPolicy({ app, pipeline: compiled, checkpoints, objects, clock, metrics, maxAttempts: config.maxBatchAttempts }),
+    // A shard whose state outgrows the function's memory stops with an error saying so, not an out-of-memory crash loop.
+    stateBudget: deps.stateBudget ?? new StateBudget(getHeapStatistics().heap_size_limit, "the function's memorySize (up to 10,240 MB)"),
+    onGarbageError: (error) => logger.warn('could not delete superseded state objects: the next snapshot tries again', { error }),
   });
 
   const handler = async (event: KinesisStreamEvent | IdleTickEvent, context?: Context): Promise<KinesisStreamBatchResponse> => {
@@ -148,7 +155,7 @@ function firstAfter(records: readonly SourceRecord[], committedSeq: string | nul
 function logFailure(logger: Logger, error: unknown, shardId: string, records: readonly SourceRecord[]): void {
   const context = { shardId, records: records.length, firstSeq: records[0]?.seq, lastSeq: records[records.length - 1]?.seq };
   if (error instanceof StateLimitError) {
-    logger.error('state limit reached: the ESM retries this batch and it fails again until the state fits (raise stateBuckets, keep less state per key, or lower the batch size; with BisectBatchOnFunctionError smaller batches may fit)', { ...context, operatorId: error.operatorId, limit: error.limit, error });
+    logger.error("the shard's state does not fit this function's memory: the shard stops here, retried by the ESM, until the function gets more memory or the keys spread over more shards; no record is set aside", { ...context, estimatedBytes: error.estimatedBytes, budgetBytes: error.budgetBytes, error });
   } else if (error instanceof SluiceError && error.retryable) {
     logger.warn('retryable failure: the ESM retries the batch', { ...context, error });
   } else {

@@ -75,6 +75,7 @@ export class FaultInjector {
     return {
       putIfAbsent: (key, body) => this.#call('objects', 'putIfAbsent', key, () => inner.putIfAbsent(key, body)),
       get: (key) => this.#call('objects', 'get', key, () => inner.get(key)),
+      getRange: (key, start, end) => this.#call('objects', 'getRange', key, () => inner.getRange(key, start, end)),
       list: (prefix) => this.#call('objects', 'list', prefix, () => inner.list(prefix)),
       delete: (key) => this.#call('objects', 'delete', key, () => inner.delete(key)),
     };

@@ -54,7 +54,7 @@ export class TestAwsApp {
 
   /** The app's state merged across shards, as plain JSON. */
   async state<T>(pipeline: Stream<T>, app: string): Promise<Record<string, unknown>> {
-    return stateToJson(await readMergedState(this.checkpoints, app, compilePipeline(pipeline as Stream<unknown>)));
+    return stateToJson(await readMergedState(this.checkpoints, this.objects, app, compilePipeline(pipeline as Stream<unknown>)));
   }
 
   async destroy(): Promise<void> {

@@ -59,6 +59,6 @@ describe('LocalDriver under transient faults of every port', () => {
     const setAside = (await readQuarantine(objects, checkpoints, 'faulty')).flatMap((i) => (i.kind === 'batch' ? i.entry.records.map((r) => Number(r.seq) - 1) : []));
     expect(result.stoppedBy).toBe('drained');
     expect(failures.length).toBeGreaterThan(5);
-    expect(stateToJson(await readMergedState(checkpoints, 'faulty', counting))).toEqual(countWords(lines.filter((_, i) => !setAside.includes(i))));
+    expect(stateToJson(await readMergedState(checkpoints, objects, 'faulty', counting))).toEqual(countWords(lines.filter((_, i) => !setAside.includes(i))));
   });
 });

@@ -125,7 +125,7 @@ describe('poison pills (Lambda handler, DynamoDB + S3 on moto)', () => {
     const list = await runCli(['quarantine', 'list', '--app', 'strict-word-count', '--endpoint', inject('awsEndpoint'), '--table', tableName, '--bucket', bucket, '--json']);
     // Assess
     expect(response).toEqual({ batchItemFailures: [] });
-    expect(stateToJson(await readMergedState(checkpoints, 'strict-word-count', compilePipeline(strictWordCount as never)))).toEqual({ to: 1, be: 1, or: 1, not: 1 });
+    expect(stateToJson(await readMergedState(checkpoints, objects, 'strict-word-count', compilePipeline(strictWordCount as never)))).toEqual({ to: 1, be: 1, or: 1, not: 1 });
     expect(committed.reduce((n, b) => n + b.quarantined, 0)).toBe(3);
     expect(list.code, list.stderr).toBe(0);
     expect(listed(list.stdout).map((e) => [e.shardId, e.seq])).toEqual([

@@ -36,9 +36,9 @@ async function runOriginal(dir: string, lines: readonly string[], batchSize: num
 
 /** The merged state of `app` in a local checkpoint directory. */
 async function localState(dir: string, app: string): Promise<Record<string, unknown>> {
-  const { checkpoints } = openLocalStores(dir);
+  const { checkpoints, objects } = openLocalStores(dir);
   try {
-    return stateToJson(await readMergedState(checkpoints, app, wordCountPipeline));
+    return stateToJson(await readMergedState(checkpoints, objects, app, wordCountPipeline));
   } finally {
     await checkpoints.close();
   }
@@ -104,8 +104,8 @@ describe('sluice replay (DynamoDB + S3 on moto)', () => {
     // Assess
     expect(replay.code, replay.stderr).toBe(0);
     expect(replay.stdout).toMatch(/^replayed 6 WAL batches \(105 records\) of word-count from 2 shard\(s\) into wc-replayed/);
-    const replayed = stateToJson(await readMergedState(checkpoints, 'wc-replayed', wordCountPipeline));
-    expect(replayed).toEqual(stateToJson(await readMergedState(checkpoints, 'word-count', wordCountPipeline)));
+    const replayed = stateToJson(await readMergedState(checkpoints, objects, 'wc-replayed', wordCountPipeline));
+    expect(replayed).toEqual(stateToJson(await readMergedState(checkpoints, objects, 'word-count', wordCountPipeline)));
     expect(replayed).toEqual(countWords([...sampleLines(60, 1), ...sampleLines(45, 2)]));
   });
 });

@@ -80,8 +80,8 @@ describe('socket source soak (sluice run, local)', () => {
     await new Promise((resolve) => setTimeout(resolve, 600));
     last.stop('SIGTERM');
     expect(await last.ended).toBe(0);
-    const { checkpoints } = openLocalStores(dir);
-    const state = await readMergedState(checkpoints, 'word-count', compilePipeline(wordCount as never));
+    const { checkpoints, objects } = openLocalStores(dir);
+    const state = await readMergedState(checkpoints, objects, 'word-count', compilePipeline(wordCount as never));
     await checkpoints.close();
 
     // Assess: acknowledged lines were received durably, so none is lost; a line sent once is counted

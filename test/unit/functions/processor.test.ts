@@ -4,6 +4,7 @@ import { MemoryCheckpointStore } from '../../../lib/adapters/local/memory-checkp
 import { MemoryObjectStore } from '../../../lib/adapters/local/memory-object-store';
 import { compilePipeline } from '../../../lib/core/engine/compile-pipeline';
 import { ConfigError, CorruptDataError, StateLimitError } from '../../../lib/core/errors';
+import { StateBudget } from '../../../lib/runtime/state/state-budget';
 import { pipeline } from '../../../lib/core/pipeline/stream';
 import { createProcessorHandler, type ProcessorHandlerDeps } from '../../../lib/runtime/lambda/create-processor-handler';
 import { readMergedState, stateToJson } from '../../../lib/runtime/read-merged-state';
@@ -20,7 +21,7 @@ function setup(env: Record<string, string> = {}, deps: Partial<ProcessorHandlerD
   const clock = new FakeClock({ startMs: NOW, autoAdvance: true });
   const metrics = recordingMetrics();
   const handler = createProcessorHandler(wordCount, { env: { ...ENV, ...env }, checkpoints, objects, clock, metrics, logger: silentLogger(), ...deps });
-  const state = async () => stateToJson(await readMergedState(checkpoints, handler.config.app, compilePipeline(wordCount)));
+  const state = async () => stateToJson(await readMergedState(checkpoints, objects, handler.config.app, compilePipeline(wordCount)));
   return { handler, checkpoints, objects, clock, metrics, state };
 }
 
@@ -101,17 +102,21 @@ describe('createProcessorHandler', () => {
       await expect(handler(event)).rejects.toThrow('mixes shards shardId-000000000000 and shardId-000000000001');
     });
 
-    it('fails when the state outgrows one bucket, naming the limit, so the ESM retries instead of acknowledging', async () => {
-      // Prepare: one bucket, and two keys of 200 KB of state each.
-      const big = pipeline('big-state', { stateBuckets: 1 })
+    it('fails when the state outgrows its memory budget, naming it, and sets nothing aside', async () => {
+      // Prepare: a budget of 1 MB, and a batch that makes 2 keys of 200 KB of state each (~1.6 MB in memory).
+      const big = pipeline('big-state')
         .map((line): [string, string] => [line, line])
         .updateStateByKey<string, string, string>((values) => values[0]!.repeat(200_000), { name: 'blobs', merge: (a) => a });
-      const handler = createProcessorHandler(big, { env: ENV, checkpoints: new MemoryCheckpointStore(), objects: new MemoryObjectStore(), clock: new FakeClock(), metrics: recordingMetrics(), logger: silentLogger() });
+      const checkpoints = new MemoryCheckpointStore();
+      const objects = new MemoryObjectStore();
+      const handler = createProcessorHandler(big, { env: ENV, checkpoints, objects, clock: new FakeClock(), metrics: recordingMetrics(), logger: silentLogger(), stateBudget: new StateBudget(1_000_000 / 0.6, 'memorySize') });
       // Act
       const invocation = handler(eventOf(recordsOf(['x', 'y'], 1)));
-      // Assess
+      // Assess: the invocation fails, the ESM retries, and each retry fails the same way; nothing committed or quarantined.
       await expect(invocation).rejects.toThrow(StateLimitError);
-      await expect(handler(eventOf(recordsOf(['x', 'y'], 1)))).rejects.toThrow(/state of operator blobs: .*limit: 389120 bytes per bucket/);
+      await expect(handler(eventOf(recordsOf(['x', 'y'], 1)))).rejects.toThrow(/shard shardId-000000000000: its state \(2 keys, about 2 MB in memory\) does not fit this process's budget of 1 MB .*raise memorySize, or spread the keys over more shards/);
+      expect(await checkpoints.get('big-state#shardId-000000000000', 'meta#checkpoint')).toBeUndefined();
+      expect(await objects.list('quarantine/')).toEqual([]);
     });
   });
 

@@ -35,7 +35,7 @@ function setup(sinkError: () => Error = () => new Error('the sink refuses toxic 
     const failurePolicy = new BatchRetryPolicy({ app: APP, pipeline: compiled, checkpoints: store, objects, clock, metrics, maxAttempts });
     return new MicroBatchProcessor({ app: APP, pipeline: compiled, checkpoints: store, objects, clock, metrics, failurePolicy, walEnabled });
   };
-  const state = async () => stateToJson(await readMergedState(checkpoints, APP, compiled));
+  const state = async () => stateToJson(await readMergedState(checkpoints, objects, APP, compiled));
   return { make, state, checkpoints, objects, quarantinedMetric };
 }
 

@@ -38,7 +38,7 @@ function setup(source: Source, options: { maxRatePerShard?: number; estimator?: 
   const processor = new MicroBatchProcessor({ app: 'wc', pipeline: compiled, checkpoints, objects, clock, maxRatePerShard: options.maxRatePerShard, rateGate: tokenBucketGate() });
   const events: DriverBatchEvent[] = [];
   const driver = new LocalDriver({ app: 'wc', source, processor, checkpoints, clock, batchIntervalMs: 1_000, maxRatePerShard: options.maxRatePerShard, estimator: options.estimator, durationMs: options.durationMs, onBatch: (e) => events.push(e) });
-  return { driver, events, checkpoints };
+  return { driver, events, checkpoints, objects };
 }
 
 /** A driver over one record per batch, whose sink always fails on the batch holding "toxic". */
@@ -67,10 +67,10 @@ describe('LocalDriver', () => {
   describe('run', () => {
     it('stops once a finite source is drained and committed', async () => {
       const lines = sampleLines(500);
-      const { driver, checkpoints } = setup(arraySource(recordsOf(lines)));
+      const { driver, checkpoints, objects } = setup(arraySource(recordsOf(lines)));
       const result = await driver.run();
       expect(result).toMatchObject({ stoppedBy: 'drained', records: 500 });
-      expect(stateToJson(await readMergedState(checkpoints, 'wc', compiled))).toEqual(countWords(lines));
+      expect(stateToJson(await readMergedState(checkpoints, objects, 'wc', compiled))).toEqual(countWords(lines));
     });
 
     it('takes at most the static rate per batch interval', async () => {
@@ -105,7 +105,7 @@ describe('LocalDriver', () => {
       // Assess
       expect(result.stoppedBy).toBe('drained');
       expect(failures).toHaveLength(2);
-      expect(stateToJson(await readMergedState(checkpoints, 'fragile', fragile))).toEqual({ a: 1, b: 2 });
+      expect(stateToJson(await readMergedState(checkpoints, objects, 'fragile', fragile))).toEqual({ a: 1, b: 2 });
       expect(await readQuarantine(objects, checkpoints, 'fragile')).toEqual([expect.objectContaining({ kind: 'batch', entry: expect.objectContaining({ batchNo: 2, firstSeq: '2', lastSeq: '2' }) })]);
     });
 

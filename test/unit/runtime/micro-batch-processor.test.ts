@@ -25,7 +25,7 @@ function setup(options: { checkpoints?: CheckpointStore; objects?: ObjectStore }
   const clock = new FakeClock({ startMs: 1_700_000_000_000 });
   const make = (overrides: { checkpoints?: CheckpointStore; objects?: ObjectStore; rateGate?: RateGate; maxRatePerShard?: number } = {}) =>
     new MicroBatchProcessor({ app: APP, pipeline: compiled, checkpoints: overrides.checkpoints ?? checkpoints, objects: overrides.objects ?? objects, clock, rateGate: overrides.rateGate, maxRatePerShard: overrides.maxRatePerShard });
-  const state = async () => stateToJson(await readMergedState(checkpoints, APP, compiled));
+  const state = async () => stateToJson(await readMergedState(checkpoints, objects, APP, compiled));
   return { checkpoints, objects, clock, make, state };
 }
 
@@ -180,7 +180,7 @@ describe('MicroBatchProcessor', () => {
       const objects = new MemoryObjectStore();
       const processor = new MicroBatchProcessor({ app: 'strict', pipeline: strict, checkpoints, objects, clock: new FakeClock() });
       const result = await processor.process({ shardId: 's1', records: recordsOf(['ok', 'poison pill', 'ok']) });
-      const state = stateToJson(await readMergedState(checkpoints, 'strict', strict));
+      const state = stateToJson(await readMergedState(checkpoints, objects, 'strict', strict));
       expect(state).toEqual({ ok: 2 });
       expect(result.batches[0]!.quarantined).toBe(1);
       const keys = await objects.list('quarantine/strict/s1/');
@@ -339,23 +339,25 @@ describe('MicroBatchProcessor', () => {
 
     it('reads again when a batch commits between its checkpoint read and its state read', async () => {
       // Prepare: another container commits a batch of records right after the tick read the checkpoint.
-      const { windows, make, checkpoints, checkpoint } = windowed();
+      const { windows, make, objects, checkpoint } = windowed();
       await make().process({ shardId: 's1', records: words() });
       const other = make();
       let raced = false;
-      const racing: CheckpointStore = {
-        get: (pk, sk) => checkpoints.get(pk, sk),
-        transact: (writes) => checkpoints.transact(writes),
-        query: async (pk, prefix) => {
-          if (prefix === StorageKeys.STATE_PREFIX && !raced) {
+      const racing: ObjectStore = {
+        putIfAbsent: (key, body) => objects.putIfAbsent(key, body),
+        getRange: (key, start, end) => objects.getRange(key, start, end),
+        list: (prefix) => objects.list(prefix),
+        delete: (key) => objects.delete(key),
+        get: async (key) => {
+          if (key.startsWith(StorageKeys.statePrefix('win')) && !raced) {
             raced = true;
             await other.process({ shardId: 's1', records: recordsOf(['cat'], 4).map((r) => ({ ...r, arrivalMs: 11_800 })) });
           }
-          return checkpoints.query(pk, prefix);
+          return objects.get(key);
         },
       };
       // Act: a fresh container, so the tick must load the state it checks.
-      const tick = await make({ checkpoints: racing }).tick('s1', 12_500);
+      const tick = await make({ objects: racing }).tick('s1', 12_500);
       // Assess: the tick ran on the state after that batch, as batch 3.
       expect(raced).toBe(true);
       expect(tick).toMatchObject({ batchNo: 3, records: 0 });

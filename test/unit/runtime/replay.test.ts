@@ -32,7 +32,7 @@ async function runOriginal(shards: Record<string, string[]>, cuts: readonly numb
   return { checkpoints, objects, clock };
 }
 
-const stateOf = async (checkpoints: MemoryCheckpointStore, app: string) => stateToJson(await readMergedState(checkpoints, app, compiled));
+const stateOf = async (stores: { checkpoints: MemoryCheckpointStore; objects: MemoryObjectStore }, app: string) => stateToJson(await readMergedState(stores.checkpoints, stores.objects, app, compiled));
 
 describe('replayWal', () => {
   it('rebuilds exactly the original state from the whole WAL, whatever the batches were (property)', async () => {
@@ -44,7 +44,7 @@ describe('replayWal', () => {
         // Act
         const summary = await replayWal({ source: { app: 'wc', objects: original.objects }, target, pipeline: compiled });
         // Assess
-        expect(await stateOf(target.checkpoints, 'wc-replayed')).toEqual(await stateOf(original.checkpoints, 'wc'));
+        expect(await stateOf(target, 'wc-replayed')).toEqual(await stateOf(original, 'wc'));
         expect(summary.records).toBe(n1 + n2);
         expect(summary.committed).toBe(summary.batches);
       }),
@@ -62,7 +62,7 @@ describe('replayWal', () => {
     const summary = await replayWal({ source: { app: 'wc', objects: original.objects }, target, pipeline: compiled, fromMs: t0 + 500, toMs: t0 + 1_500 });
     // Assess
     expect(summary.batches).toBe(4);
-    expect(await stateOf(target.checkpoints, 'wc-window')).toEqual(countWords(lines.slice(10, 30)));
+    expect(await stateOf(target, 'wc-window')).toEqual(countWords(lines.slice(10, 30)));
   });
 
   it('gives every batch the batch time it had, so the same batches emit the same outputs', async () => {
@@ -103,7 +103,7 @@ describe('replayWal', () => {
         await replayWal({ source, target: { app: 'wc-r', checkpoints, objects }, pipeline: compiled });
         // Assess
         if (crash.crashed) expect(first).toBeInstanceOf(InjectedCrash);
-        expect(await stateOf(checkpoints, 'wc-r'), `crash ${when} call ${crashAt}`).toEqual(countWords(lines));
+        expect(await stateOf({ checkpoints, objects }, 'wc-r'), `crash ${when} call ${crashAt}`).toEqual(countWords(lines));
       }
     }
   });

@@ -37,6 +37,8 @@ export function runTimed(stream: Stream<unknown>, batches: readonly TimedBatch[]
       batch.records.map(([, t]) => t),
       batch.idleAtMs,
     );
+    // As after a commit: the batch's changes are settled.
+    for (const s of states.values()) s.settle();
     const outputs: Record<string, unknown[]> = {};
     for (const o of result.outputs) outputs[o.op.id] = o.items;
     return { outputs, failures: result.failures.map((f) => ({ operator: f.operator, error: String(f.error) })) };

@@ -181,12 +181,13 @@ describe('mapWithState', () => {
         }, { name: 'visits', eventTime: (_p, arrivalMs) => arrivalMs, idleTimeoutMs: 60_000 });
       const compiled = compilePipeline(stream as never);
       const checkpoints = new MemoryCheckpointStore();
-      const processor = new MicroBatchProcessor({ app: 'clicks', pipeline: compiled, checkpoints, objects: new MemoryObjectStore(), clock: new FakeClock({ startMs: 5_000 }) });
+      const objects = new MemoryObjectStore();
+      const processor = new MicroBatchProcessor({ app: 'clicks', pipeline: compiled, checkpoints, objects, clock: new FakeClock({ startMs: 5_000 }) });
       const lines = ['ann /', 'bob /a', 'ann /b'];
       // Act
       await processor.process({ shardId: 's1', records: lines.map((l, i) => ({ seq: String(i + 1), arrivalMs: 1_000 + i, partitionKey: 'p', data: encoder.encode(l) })) });
       // Assess
-      expect(Object.fromEntries(await readMergedState(checkpoints, 'clicks', compiled))).toEqual({ ann: 2, bob: 1 });
+      expect(Object.fromEntries(await readMergedState(checkpoints, objects, 'clicks', compiled))).toEqual({ ann: 2, bob: 1 });
     });
   });
 });

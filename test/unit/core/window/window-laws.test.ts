@@ -40,6 +40,7 @@ describe('Stream', () => {
           const states = compiled.createStates();
           batches.forEach((batch, i) => {
             compiled.run(batch.records.map(([x]) => x), states, i * 1_000, batch.records.map(([, t]) => t));
+            for (const s of states.values()) s.settle();
             // The same state with a clock from before open panes were kept: tickDueAtMs scans the panes.
             const scanned = new Map([...states].map(([id, s]) => [id, s.clone()]));
             for (const state of scanned.values()) {

@@ -14,7 +14,6 @@ const checkpoint = (totals: CheckpointTotals | undefined, schedulingDelayMs = 0)
   committedSeq: '1',
   stateLayout: '',
   graphVersion: 'g',
-  bucketVersions: {},
   lastBatch: { schedulingDelayMs },
   ...(totals === undefined ? {} : { totals }),
   updatedAtMs: 0,

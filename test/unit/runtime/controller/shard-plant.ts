@@ -62,7 +62,6 @@ export class ShardPlant {
       committedSeq: String(this.#totals.records),
       stateLayout: '',
       graphVersion: 'plant',
-      bucketVersions: {},
       lastBatch: { records, processingMs, quarantined: 0, schedulingDelayMs: this.#delayMs, batchTimeMs: atMs },
       totals: this.#totals,
       updatedAtMs: atMs,

@@ -45,6 +45,7 @@ class GatedStore implements ObjectStore {
   }
 
   get = (key: string) => this.inner.get(key);
+  getRange = (key: string, start: number, end: number) => this.inner.getRange(key, start, end);
   list = (prefix: string) => this.inner.list(prefix);
   delete = (key: string) => this.inner.delete(key);
 }

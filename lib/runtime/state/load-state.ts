@@ -1,0 +1,141 @@
+import { STATE_LOAD_CONCURRENCY, STATE_RANGE_BYTES } from '../../core/defaults';
+import { CorruptDataError } from '../../core/errors';
+import type { OperatorState } from '../../core/state/operator-state';
+import type { ObjectStore } from '../../ports/object-store';
+import { StorageKeys } from '../storage-keys';
+import { decodeIndex, decodePart, indexOf, locateIndex, TRAILER_BYTES, type PartRef, type StateFileIndex, type StateRow } from './state-file';
+import { deltaBatchNos, deltaTag, type StateManifest } from './state-manifest';
+
+/** A state object the manifest names is not in the store: the caller decides between a race and corruption. */
+export class MissingStateObjectError extends Error {
+  constructor(readonly key: string) {
+    super(`${key}: state object not found`);
+    this.name = 'MissingStateObjectError';
+  }
+}
+
+/** Where a shard's state objects are. */
+export interface StateLocation {
+  readonly objects: ObjectStore;
+  readonly app: string;
+  readonly shardId: string;
+}
+
+/**
+ * Loads the state `manifest` names into `states` (fresh, empty states): its snapshot, then its
+ * deltas in order. A big snapshot comes in ranged GETs of {@link STATE_RANGE_BYTES}, several at a
+ * time, each part parsed on its own. Throws {@link MissingStateObjectError} for an object that is
+ * gone (a newer snapshot may have replaced it), CorruptDataError for one that does not decode.
+ */
+export async function loadState(where: StateLocation, manifest: StateManifest, states: ReadonlyMap<string, OperatorState>): Promise<void> {
+  const snapshot = manifest.snapshot;
+  if (snapshot !== undefined) {
+    const key = StorageKeys.stateKey(where.app, where.shardId, snapshot.batchNo, 'snapshot', snapshot.tag);
+    await loadSnapshot(where.objects, key, snapshot.bytes, states);
+  }
+  await applyDeltas(where, manifest, 0, states);
+}
+
+/**
+ * Applies the manifest's deltas of batches after `afterBatchNo` to `states`, which hold the state
+ * as of `afterBatchNo`: a warm instance catching up with batches other instances committed.
+ * Deltas are fetched in parallel and applied in batch order.
+ */
+export async function applyDeltas(where: StateLocation, manifest: StateManifest, afterBatchNo: number, states: ReadonlyMap<string, OperatorState>): Promise<number> {
+  const batchNos = deltaBatchNos(manifest).filter((n) => n > afterBatchNo);
+  const keys = batchNos.map((n) => StorageKeys.stateKey(where.app, where.shardId, n, 'delta', deltaTag(manifest, n)));
+  const bodies = await mapLimit(keys, STATE_LOAD_CONCURRENCY, async (key) => {
+    const body = await where.objects.get(key);
+    if (body === undefined) throw new MissingStateObjectError(key);
+    return body;
+  });
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const body = bodies[i]!;
+    const index = await indexOf(key, body);
+    for (const part of index.parts) applyPart(key, await decodePart(key, body.subarray(part[0], part[0] + part[1]), part), part, states);
+  }
+  return batchNos.length;
+}
+
+async function loadSnapshot(objects: ObjectStore, key: string, bytes: number, states: ReadonlyMap<string, OperatorState>): Promise<void> {
+  if (bytes <= STATE_RANGE_BYTES) {
+    const body = await objects.get(key);
+    if (body === undefined) throw new MissingStateObjectError(key);
+    if (body.length !== bytes) throw new CorruptDataError(key, `holds ${body.length} bytes, the manifest says ${bytes}`);
+    const index = await indexOf(key, body);
+    for (const part of index.parts) applyPart(key, await decodePart(key, body.subarray(part[0], part[0] + part[1]), part), part, states);
+    return;
+  }
+  const index = await readIndexRanged(objects, key, bytes);
+  // Contiguous parts, grouped into ranges of about STATE_RANGE_BYTES: several GETs in flight,
+  // applied in order so the state keeps its order.
+  const ranges = groupParts(index.parts);
+  let next = 0;
+  const inFlight: Array<Promise<Uint8Array>> = [];
+  const fetch = (r: (typeof ranges)[number]): Promise<Uint8Array> => {
+    const got = objects.getRange(key, r.start, r.end).then((body) => {
+      if (body === undefined) throw new MissingStateObjectError(key);
+      if (body.length !== r.end - r.start) throw new CorruptDataError(key, `range ${r.start}-${r.end} came back with ${body.length} bytes`);
+      return body;
+    });
+    // A range still in flight when an earlier one fails is never awaited: its failure is not news.
+    got.catch(() => undefined);
+    return got;
+  };
+  while (next < ranges.length && inFlight.length < STATE_LOAD_CONCURRENCY) inFlight.push(fetch(ranges[next++]!));
+  for (const range of ranges) {
+    const body = await inFlight.shift()!;
+    if (next < ranges.length) inFlight.push(fetch(ranges[next++]!));
+    for (const part of range.parts) applyPart(key, await decodePart(key, body.subarray(part[0] - range.start, part[0] - range.start + part[1]), part), part, states);
+  }
+}
+
+async function readIndexRanged(objects: ObjectStore, key: string, bytes: number): Promise<StateFileIndex> {
+  // The index is usually a few KB: one GET of the tail brings it with the trailer.
+  const tailStart = Math.max(0, bytes - 256 * 1024);
+  const tail = await objects.getRange(key, tailStart, bytes);
+  if (tail === undefined) throw new MissingStateObjectError(key);
+  if (tail.length !== bytes - tailStart) throw new CorruptDataError(key, `is shorter than the ${bytes} bytes the manifest says`);
+  const { offset, length } = locateIndex(key, tail, bytes);
+  if (offset >= tailStart) return decodeIndex(key, tail.subarray(offset - tailStart, offset - tailStart + length));
+  const indexBody = await objects.getRange(key, offset, bytes - TRAILER_BYTES);
+  if (indexBody === undefined) throw new MissingStateObjectError(key);
+  return decodeIndex(key, indexBody);
+}
+
+function groupParts(parts: readonly PartRef[]): Array<{ start: number; end: number; parts: PartRef[] }> {
+  const ranges: Array<{ start: number; end: number; parts: PartRef[] }> = [];
+  for (const part of parts) {
+    const last = ranges[ranges.length - 1];
+    const end = part[0] + part[1];
+    if (last !== undefined && last.end === part[0] && end - last.start <= STATE_RANGE_BYTES) {
+      last.end = end;
+      last.parts.push(part);
+    } else {
+      ranges.push({ start: part[0], end, parts: [part] });
+    }
+  }
+  return ranges;
+}
+
+function applyPart(key: string, items: StateRow[] | string[], part: PartRef, states: ReadonlyMap<string, OperatorState>): void {
+  const state = states.get(part[2]);
+  if (state === undefined) throw new CorruptDataError(key, `holds state of operator ${JSON.stringify(part[2])}, which this pipeline does not have`);
+  if (part[3] === 'removed') state.removeKeys(items as string[]);
+  else state.loadRows(items as StateRow[]);
+}
+
+/** `fn` over `items` with at most `limit` calls in flight; results in input order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

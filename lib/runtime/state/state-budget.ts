@@ -1,0 +1,60 @@
+import { StateLimitError } from '../../core/errors';
+import type { StateManifest } from './state-manifest';
+
+/**
+ * Heap bytes a state takes per byte of its serialized form, measured (`npm run bench -- state-memory`):
+ * 3.2 for object values, 3.8 for word counts (short keys, small numbers); 4 leaves a margin.
+ */
+export const MEMORY_PER_STATE_BYTE = 4;
+
+/**
+ * Share of the heap a shard's state may take: the rest is for the batch being computed, the
+ * transient strings and buffers of a snapshot being written or loaded, and the runtime.
+ */
+export const DEFAULT_STATE_HEAP_FRACTION = 0.6;
+
+/**
+ * Refuses a shard state too big for this process before it exhausts the heap: loading it, or
+ * committing a batch that grew it past the budget, throws a {@link StateLimitError} naming the
+ * estimate, the budget and what to change. An out-of-memory crash would instead kill the process
+ * mid-batch, every retry the same way, with no word of why.
+ *
+ * The estimate is the manifest's key count times the average serialized row of its last snapshot,
+ * times {@link MEMORY_PER_STATE_BYTE}.
+ */
+export class StateBudget {
+  readonly budgetBytes: number;
+  readonly #heapLimitBytes: number;
+  readonly #where: string;
+
+  /**
+   * @param heapLimitBytes the process's heap limit (`v8.getHeapStatistics().heap_size_limit`)
+   * @param where how to raise it, for the message (`the function's memorySize`, `--max-old-space-size`)
+   */
+  constructor(heapLimitBytes: number, where: string, fraction = DEFAULT_STATE_HEAP_FRACTION) {
+    this.#heapLimitBytes = heapLimitBytes;
+    this.budgetBytes = Math.floor(heapLimitBytes * fraction);
+    this.#where = where;
+  }
+
+  /** Estimated heap bytes of the state `manifest` describes (0 before its first snapshot). */
+  static estimate(manifest: StateManifest): number {
+    const snapshot = manifest.snapshot;
+    if (snapshot === undefined || snapshot.keys === 0) return 0;
+    return Math.round((manifest.keys * snapshot.rawBytes * MEMORY_PER_STATE_BYTE) / snapshot.keys);
+  }
+
+  /** Throws when the state `manifest` describes does not fit the budget. */
+  check(shardId: string, manifest: StateManifest): void {
+    const estimated = StateBudget.estimate(manifest);
+    if (estimated <= this.budgetBytes) return;
+    const mb = (n: number): string => `${Math.round(n / 1_048_576).toLocaleString('en-US')} MB`;
+    throw new StateLimitError(
+      shardId,
+      estimated,
+      this.budgetBytes,
+      `shard ${shardId}: its state (${manifest.keys.toLocaleString('en-US')} keys, about ${mb(estimated)} in memory) does not fit this process's budget of ${mb(this.budgetBytes)} ` +
+        `(${Math.round((this.budgetBytes / this.#heapLimitBytes) * 100)}% of a ${mb(this.#heapLimitBytes)} heap): raise ${this.#where}, or spread the keys over more shards`,
+    );
+  }
+}
