@@ -74,6 +74,22 @@ export class StateLimitError extends SluiceError {
   }
 }
 
+/**
+ * A sink (`foreachBatch`) threw on a batch: the one failure that points at a batch's content, so the
+ * one that counts towards setting the batch aside (docs/decisions/0006, 0008). Retryable when what
+ * the sink threw is (a throttle, a timeout): then it does not count.
+ */
+export class SinkError extends SluiceError {
+  readonly operatorId: string;
+  readonly batchId: string;
+
+  constructor(operatorId: string, batchId: string, cause: unknown, options: { retryable: boolean }) {
+    super(`sink ${operatorId} failed on batch ${batchId}: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}`, { cause, retryable: options.retryable });
+    this.operatorId = operatorId;
+    this.batchId = batchId;
+  }
+}
+
 /** The stored checkpoint does not belong to this pipeline (its graph changed incompatibly). */
 export class GraphMismatchError extends SluiceError {}
 

@@ -2,8 +2,7 @@ import type { BatchStats } from '../core/batch-stats';
 import { DEFAULT_MAX_BATCH_ATTEMPTS } from '../core/defaults';
 import { checkRange } from '../core/rate/check-range';
 import { BatchAttempts } from './batch-attempts';
-import { isFatalError } from './is-fatal-error';
-import { isTransientError } from './is-transient-error';
+import { SinkError } from '../core/errors';
 import { describeError } from './quarantine';
 import { quarantineBatch } from './quarantine-batch';
 import type { ShardSnapshot } from './shard-reader';
@@ -35,15 +34,16 @@ export interface BatchRetryPolicyOptions extends BatchDeps {
 }
 
 /**
- * Bounded retries: a batch that keeps failing is quarantined whole after `maxAttempts` failures, so
- * one poison batch (a sink that always throws on it, a state it cannot fit) never blocks its shard
- * for the stream's retention. Each failure is counted durably per (shard, batch number) by
- * {@link BatchAttempts}, so the bound holds across crashes, cold starts and instances.
+ * Bounded retries: a batch whose sink keeps throwing on it is quarantined whole after `maxAttempts`
+ * failures, so one poison batch never blocks its shard for the stream's retention. Each failure is
+ * counted durably per (shard, batch number) by {@link BatchAttempts}, so the bound holds across
+ * crashes, cold starts and instances.
  *
- * Only failures that point at the batch count. Transient infrastructure errors (throttles, 5xx,
- * timeouts) are rethrown uncounted and retried until the backend recovers: they say nothing about
- * the records. Configuration and corruption errors are rethrown uncounted too: skipping data
- * cannot fix a wrong pipeline or a damaged checkpoint, an operator must.
+ * Only failures that point at the batch's content count: a {@link SinkError} that is not transient.
+ * Everything else is the system's failure and is rethrown uncounted — transient ones (throttles,
+ * 5xx, timeouts) are retried until the backend recovers; configuration, corruption, the state's
+ * memory budget, an error nobody expected stop the shard until an operator acts. Setting records
+ * aside cannot fix any of those, and would throw good data away (docs/decisions/0008).
  */
 export class BatchRetryPolicy implements BatchFailurePolicy {
   readonly #o: BatchRetryPolicyOptions;
@@ -57,7 +57,7 @@ export class BatchRetryPolicy implements BatchFailurePolicy {
   }
 
   async onBatchFailure({ snapshot, batch, error }: BatchFailure): Promise<BatchStats> {
-    if (isTransientError(error) || isFatalError(error)) throw error;
+    if (!(error instanceof SinkError) || error.retryable) throw error;
     const { app, pipeline, checkpoints, objects, clock } = this.#o;
     const attempts = await this.#attempts.recordFailure(snapshot.shardId, batch.header.batchNo, describeError(error).reason, clock.nowMs());
     if (attempts < this.#max) throw error;

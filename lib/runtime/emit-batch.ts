@@ -4,6 +4,8 @@ import type { BatchInfo } from '../core/pipeline/op-spec';
 import type { SourceRecord } from '../core/source-record';
 import type { ObjectStore } from '../ports/object-store';
 import type { OutputSink } from '../ports/output-sink';
+import { SinkError } from '../core/errors';
+import { isTransientError } from './is-transient-error';
 import { describeError, Quarantine, type QuarantineEntry } from './quarantine';
 
 /**
@@ -39,10 +41,19 @@ export async function emitBatch(input: {
   if (entries.length > 0) work.push(new Quarantine(input.objects).write(entries));
   for (const { op, items } of computation.outputs) {
     if (op.kind === 'print') input.output?.print(info, op.id, items.slice(0, op.n), items.length);
-    else work.push(Promise.resolve(op.fn(items, info)));
+    else work.push(runSink(op.id, info.batchId, () => op.fn(items, info)));
   }
   await Promise.all(work);
   return entries.length;
+}
+
+/** Runs a user's sink; what it throws becomes a {@link SinkError}, the failure that is the batch's own. */
+async function runSink(operatorId: string, batchId: string, sink: () => unknown): Promise<void> {
+  try {
+    await sink();
+  } catch (error) {
+    throw new SinkError(operatorId, batchId, error, { retryable: isTransientError(error) });
+  }
 }
 
 function safeJson(x: unknown): string {

@@ -5,7 +5,7 @@ import type { CheckpointStore } from '../ports/checkpoint-store';
 import type { Clock } from '../ports/clock';
 import type { ReadResult, Source } from '../ports/source';
 import { parseRecord, type CheckpointRecord } from './checkpoint-record';
-import { isFatalError } from './is-fatal-error';
+import { SinkError } from '../core/errors';
 import { isTransientError } from './is-transient-error';
 import type { MicroBatchProcessor, ProcessResult } from './micro-batch-processor';
 import { StorageKeys } from './storage-keys';
@@ -29,9 +29,9 @@ export interface LocalDriverOptions {
   readonly maxRecordsPerBatch?: number;
   readonly signal?: AbortSignal;
   /**
-   * Retry a shard whose batch failed (or whose read failed transiently) at its next tick instead of
-   * ending the run; configuration and corruption errors still end it. Pair with the processor's `failurePolicy`, which quarantines a
-   * batch after a bounded number of failed attempts.
+   * Retry a shard at its next interval when a read or a batch failed transiently, or a batch's sink
+   * threw, instead of ending the run; any other failure still ends it. Pair with the processor's
+   * `failurePolicy`, which sets a batch aside after a bounded number of sink failures.
    * @default false — the first failure ends the run
    */
   readonly retryFailures?: boolean;
@@ -117,9 +117,11 @@ export class LocalDriver {
             }
           }
         } catch (error) {
-          // A source that cannot be read (a missing file) ends the run unless the failure is transient;
-          // a failing batch is retried, and the processor's failure policy bounds it.
-          if (!this.#o.retryFailures || isFatalError(error) || (reading && !isTransientError(error))) throw error;
+          // Transient failures are retried, and so is a batch whose sink threw (the processor's failure
+          // policy sets it aside after a bounded number of attempts). Anything else is the system's
+          // failure — an unreadable source, a corrupt checkpoint, the state's memory budget — and
+          // ends the run: setting good records aside cannot fix it.
+          if (!this.#o.retryFailures || !(isTransientError(error) || (!reading && error instanceof SinkError))) throw error;
           // The position stays: the next tick reads from it again, the processor drops what did
           // commit as redeliveries, and the failed batch is tried again.
           this.#o.onFailure?.(shardId, error);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
 import { STATE_PART_BYTES } from '../../core/defaults';
-import { CorruptDataError } from '../../core/errors';
+import { ConfigError, CorruptDataError } from '../../core/errors';
 import type { StateChange, StateEntry } from '../../core/state/operator-state';
 import type { StateObjectKind } from '../storage-keys';
 
@@ -105,7 +105,13 @@ export class StateFileWriter {
     let group: unknown[] = [];
     const flushGroup = (): void => {
       if (group.length === 0) return;
-      const line = JSON.stringify(group);
+      let line: string;
+      try {
+        line = JSON.stringify(group);
+      } catch (cause) {
+        // A pipeline bug, not a record's fault: every batch would fail the same way.
+        throw new ConfigError(`state of operator ${op}`, `cannot be stored: ${(cause as Error).message}; state values must be JSON data (numbers, strings, booleans, null, arrays, plain objects)`);
+      }
       // Adapt the group size so lines stay near GROUP_BYTES whatever the size of a value.
       if (line.length > GROUP_BYTES * 2 && this.#groupSize > 1) this.#groupSize = Math.max(1, this.#groupSize >> 1);
       else if (line.length < GROUP_BYTES / 2 && this.#groupSize < 16_384) this.#groupSize <<= 1;
