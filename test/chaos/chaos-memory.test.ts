@@ -20,5 +20,6 @@ describe('chaos schedules (memory)', () => {
     // The run proves something only if every kind of fault happened, many times.
     for (const kind of FAULT_KINDS.filter((k) => k !== 'lost-response')) expect(summary.faults[kind], `${kind}\n${report}`).toBeGreaterThan(50);
     expect(summary.batchQuarantines, report).toBeGreaterThan(0);
+    expect(summary.stateFaults, report).toBeGreaterThan(100);
   });
 });

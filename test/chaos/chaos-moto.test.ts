@@ -24,5 +24,6 @@ describe('chaos schedules (DynamoDB + S3 on moto)', () => {
     expect(summary.failed, report).toEqual([]);
     expect([summary.lost, summary.duplicated], report).toEqual([0, 0]);
     for (const kind of FAULT_KINDS) expect(summary.faults[kind], `${kind}\n${report}`).toBeGreaterThan(0);
+    expect(summary.stateFaults, report).toBeGreaterThan(0);
   });
 });

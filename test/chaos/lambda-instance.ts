@@ -3,6 +3,7 @@ import type { CheckpointStore } from '../../lib/ports/checkpoint-store';
 import type { Clock } from '../../lib/ports/clock';
 import type { Metrics } from '../../lib/ports/metrics';
 import type { ObjectStore } from '../../lib/ports/object-store';
+import type { SnapshotPolicy } from '../../lib/runtime/state/state-manifest';
 import { BatchRetryPolicy } from '../../lib/runtime/batch-retry-policy';
 import { MicroBatchProcessor } from '../../lib/runtime/micro-batch-processor';
 import { tokenBucketGate } from '../../lib/runtime/token-bucket-gate';
@@ -22,6 +23,7 @@ export interface PoolOptions {
   /** `undefined`: no failure policy, a failing batch is retried without bound. */
   readonly maxBatchAttempts: number | undefined;
   readonly maxRecordBytes: number;
+  readonly snapshotPolicy: SnapshotPolicy;
   /** Where every instance reports its batches (through its invocation's injector). */
   readonly metrics: Metrics;
 }
@@ -65,6 +67,7 @@ export class LambdaInstance {
       maxRatePerShard: o.maxRatePerShard,
       rateGate: tokenBucketGate(),
       maxRecordBytes: o.maxRecordBytes,
+      snapshotPolicy: o.snapshotPolicy,
       metrics,
       failurePolicy,
     });

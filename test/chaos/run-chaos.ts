@@ -24,6 +24,7 @@ export class ChaosSummary {
   batchQuarantines = 0;
   lost = 0;
   duplicated = 0;
+  stateFaults = 0;
   readonly faults = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
   readonly failed: Array<{ index: number; report: ScheduleReport }> = [];
 
@@ -41,6 +42,7 @@ export class ChaosSummary {
     this.batchQuarantines += report.batchQuarantines;
     this.lost += report.lost;
     this.duplicated += report.duplicated;
+    this.stateFaults += report.stateFaults;
     for (const kind of FAULT_KINDS) this.faults[kind] += report.faults[kind];
     if (report.violations.length > 0) this.failed.push({ index, report });
   }
@@ -53,6 +55,7 @@ export class ChaosSummary {
       `  records checked  ${n(this.records)} (${n(this.recordQuarantines)} quarantined one by one, ${n(this.batchQuarantines)} ${this.batchQuarantines === 1 ? 'batch' : 'batches'} set aside)`,
       `  invocations      ${n(this.invocations)} (${n(this.fenced)} commits fenced off, ${n(this.replayed)} batches re-run from the WAL)`,
       `  faults by kind   ${FAULT_KINDS.map((k) => `${k} ${n(this.faults[k])}`).join(', ')}`,
+      `  on state objects ${n(this.stateFaults)} of them (snapshot and delta puts, loads, sweeps)`,
     ];
     for (const { index, report } of this.failed.slice(0, 10)) {
       lines.push(`  FAILED schedule ${index} (${report.app}; replay with --only ${index}):`, ...report.violations.slice(0, 8).map((v) => `    ${v}`));

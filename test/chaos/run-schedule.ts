@@ -17,6 +17,8 @@ export interface ScheduleReport {
   readonly lost: number;
   readonly duplicated: number;
   readonly faults: Record<FaultKind, number>;
+  /** Faults that hit a call on a state object (a snapshot or delta PUT, a load, a sweep). */
+  readonly stateFaults: number;
   readonly invocations: number;
   /** Commits fenced off by another invocation's, in invocations that then finished. */
   readonly fenced: number;
@@ -42,7 +44,7 @@ export async function runSchedule(config: ScheduleConfig, stores: ScheduleStores
   const clock = new FakeClock({ startMs: 1_700_000_000_000 });
   const output = new OutputLog();
   const metrics: Metrics = { batchCommitted: () => undefined, recordsQuarantined: () => undefined };
-  const pool = new LambdaPool({ app: config.app, ...stores, clock, output, metrics, walEnabled: config.walEnabled, maxRatePerShard: config.maxRatePerShard, maxBatchAttempts: config.maxBatchAttempts, maxRecordBytes: config.maxRecordBytes });
+  const pool = new LambdaPool({ app: config.app, ...stores, clock, output, metrics, walEnabled: config.walEnabled, maxRatePerShard: config.maxRatePerShard, maxBatchAttempts: config.maxBatchAttempts, maxRecordBytes: config.maxRecordBytes, snapshotPolicy: config.snapshotPolicy });
   const esm = new ChaosEsm(config, pool, clock, seededRandom(config.seed ^ 0x2545f491));
   const violations: string[] = [];
   try {
@@ -61,13 +63,18 @@ export async function runSchedule(config: ScheduleConfig, stores: ScheduleStores
   }));
   violations.push(...verdict.violations);
   const faults = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
-  for (const injector of pool.injectors) for (const [kind, n] of Object.entries(injector.counts())) faults[kind as FaultKind] += n;
+  let stateFaults = 0;
+  for (const injector of pool.injectors) {
+    for (const [kind, n] of Object.entries(injector.counts())) faults[kind as FaultKind] += n;
+    stateFaults += injector.injected.filter((f) => f.call.port === 'objects' && f.call.target.startsWith('state/')).length;
+  }
   return {
     app: config.app,
     records: config.shards.reduce((n, s) => n + s.records.length, 0),
     lost: verdict.lost,
     duplicated: verdict.duplicated,
     faults,
+    stateFaults,
     invocations: pool.invocations,
     fenced: pool.fenced,
     replayed: pool.replayed,

@@ -1,3 +1,4 @@
+import type { SnapshotPolicy } from '../../lib/runtime/state/state-manifest';
 import type { FaultKind } from '../helpers/faults/fault-plan';
 import { seededRandom } from '../helpers/run-cli';
 import { drawShardLog, type ChaosRecord } from './chaos-records';
@@ -12,6 +13,8 @@ export interface ScheduleConfig {
   /** `undefined`: no failure policy, a failing batch is retried without bound. */
   readonly maxBatchAttempts: number | undefined;
   readonly maxRecordBytes: number;
+  /** When batches write a snapshot instead of a delta: often, so snapshots, deltas and sweeps all meet faults. */
+  readonly snapshotPolicy: SnapshotPolicy;
   /** Probability per port call of each fault. */
   readonly faultRates: Partial<Record<FaultKind, number>>;
   /** Scheduler steps before the final drain. */
@@ -77,5 +80,7 @@ export function drawSchedule(seed: number, index: number, size: ScheduleSize = D
     },
     steps: between(10, size.maxSteps),
     batchSize: between(1, 40),
+    // Drawn last, so the schedules' other draws are those of earlier runs.
+    snapshotPolicy: pick(0.8) ? { maxDeltas: between(1, 4), deltaRatio: 1_000 } : {},
   };
 }
