@@ -7,26 +7,52 @@ import type { ObjectStore } from '../ports/object-store';
 import { ShardReader } from './shard-reader';
 import { StorageKeys } from './storage-keys';
 
+/** Where an app's state is, and which of its stateful operators to read. */
+export interface MergedStateQuery {
+  readonly checkpoints: CheckpointStore;
+  readonly objects: ObjectStore;
+  readonly app: string;
+  readonly pipeline: CompiledPipeline;
+  /** @default - the pipeline's last stateful operator */
+  readonly operatorId?: string;
+  /** Refuse when a shard's offsets are not of this source (a stream's ARN ends with `:stream/NAME`). @default - any */
+  readonly expectSource?: (sourceId: string) => boolean;
+  /** Names the expected source in the refusal. */
+  readonly expectedSourceName?: string;
+}
+
 /**
- * Reads one stateful operator's state across every shard of `app` and merges the shards' partials
- * with the operator's `merge` (ARCHITECTURE.md §4). Keys come back decoded, in first-seen order.
+ * One stateful operator's state across every shard of `app`, the shards' partials merged with the
+ * operator's `merge` (docs/architecture.md, state): `[decoded key, value]` in first-seen order. With
+ * a single shard the entries come straight from its state, with no merged copy.
  *
- * @default operatorId - the pipeline's last stateful operator
+ * Refuses an app that has no checkpoint (nothing was ever committed under that name), and with
+ * `expectSource` an app whose offsets are of another source, rather than print an empty or a
+ * foreign state.
  */
-export async function readMergedState(store: CheckpointStore, objects: ObjectStore, app: string, pipeline: CompiledPipeline, operatorId?: string): Promise<Map<unknown, unknown>> {
-  const ops = pipeline.statefulOperators;
-  const op = operatorId === undefined ? ops[ops.length - 1] : ops.find((o) => o.id === operatorId);
+export async function mergedStateEntries(q: MergedStateQuery): Promise<Iterable<[unknown, unknown]>> {
+  const ops = q.pipeline.statefulOperators;
+  const op = q.operatorId === undefined ? ops[ops.length - 1] : ops.find((o) => o.id === q.operatorId);
   if (op === undefined) {
-    throw new ConfigError('operator', operatorId === undefined ? `pipeline ${pipeline.name} has no stateful operator` : `no stateful operator ${JSON.stringify(operatorId)} (have: ${ops.map((o) => o.id).join(', ')})`);
+    throw new ConfigError('operator', q.operatorId === undefined ? `pipeline ${q.pipeline.name} has no stateful operator` : `no stateful operator ${JSON.stringify(q.operatorId)} (have: ${ops.map((o) => o.id).join(', ')})`);
   }
-  const shards = await store.query(StorageKeys.appPartition(app), StorageKeys.SHARD_PREFIX);
-  const reader = new ShardReader(app, pipeline, store, objects);
-  const merged = new Map<string, { value: unknown; shard: string }>();
+  const shards = await q.checkpoints.query(StorageKeys.appPartition(q.app), StorageKeys.SHARD_PREFIX);
+  if (shards.length === 0) throw new ConfigError('--app', `app ${q.app} has no checkpoint here: nothing was committed under that name (give the app's name with --app, or run it first)`);
+  const reader = new ShardReader(q.app, q.pipeline, q.checkpoints, q.objects);
+  const perShard: Array<{ shardId: string; entries: Iterable<[string, { value: unknown }]> }> = [];
   for (const item of shards) {
     const shardId = item.sk.slice(StorageKeys.SHARD_PREFIX.length);
     const snapshot = await reader.read(shardId);
-    const states = await reader.states(snapshot);
-    for (const [key, entry] of states.get(op.id)!.entries()) {
+    const sourceId = snapshot.checkpoint?.sourceId;
+    if (q.expectSource !== undefined && sourceId !== undefined && !q.expectSource(sourceId)) {
+      throw new ConfigError('--app', `app ${q.app} holds the state of ${sourceId}, not of ${q.expectedSourceName ?? 'the source given'} (give the app that reads it with --app)`);
+    }
+    perShard.push({ shardId, entries: (await reader.states(snapshot)).get(op.id)!.entries() });
+  }
+  if (perShard.length === 1) return decoded(perShard[0]!.entries);
+  const merged = new Map<string, { value: unknown; shard: string }>();
+  for (const { shardId, entries } of perShard) {
+    for (const [key, entry] of entries) {
       // A window's or event-time operator's clock is not a key of the user's.
       if (key === META_KEY) continue;
       const seen = merged.get(key);
@@ -39,12 +65,32 @@ export async function readMergedState(store: CheckpointStore, objects: ObjectSto
       }
     }
   }
-  return new Map([...merged].map(([k, v]) => [decodeKey(k), v.value]));
+  return (function* () {
+    for (const [k, v] of merged) yield [decodeKey(k), v.value] as [unknown, unknown];
+  })();
+}
+
+/**
+ * {@link mergedStateEntries} as a Map.
+ *
+ * @default operatorId - the pipeline's last stateful operator
+ */
+export async function readMergedState(store: CheckpointStore, objects: ObjectStore, app: string, pipeline: CompiledPipeline, operatorId?: string): Promise<Map<unknown, unknown>> {
+  return new Map(await mergedStateEntries({ checkpoints: store, objects, app, pipeline, operatorId }));
+}
+
+function* decoded(entries: Iterable<[string, { value: unknown }]>): Iterable<[unknown, unknown]> {
+  for (const [key, entry] of entries) if (key !== META_KEY) yield [decodeKey(key), entry.value];
 }
 
 /** A merged state as a plain JSON object: string keys as they are, other keys as their JSON. */
-export function stateToJson(state: Map<unknown, unknown>): Record<string, unknown> {
+export function stateToJson(state: Iterable<[unknown, unknown]>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of state) out[typeof k === 'string' ? k : JSON.stringify(k)] = v;
+  for (const [k, v] of state) out[jsonKey(k)] = v;
   return out;
+}
+
+/** A state key as a JSON object's member name: strings as they are, other keys as their JSON. */
+export function jsonKey(key: unknown): string {
+  return typeof key === 'string' ? key : JSON.stringify(key);
 }

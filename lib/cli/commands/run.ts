@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { getHeapStatistics } from 'node:v8';
 import { z } from 'zod';
 import { SystemClock } from '../../adapters/local/system-clock';
 import { createSource } from '../../adapters/local/sources/create-source';
@@ -10,6 +11,7 @@ import { BatchRetryPolicy } from '../../runtime/batch-retry-policy';
 import { LocalDriver } from '../../runtime/local-driver';
 import { MicroBatchProcessor } from '../../runtime/micro-batch-processor';
 import { defaultCheckpointDir, openLocalStores } from '../../runtime/open-local-app';
+import { DEFAULT_STATE_HEAP_FRACTION, StateBudget } from '../../runtime/state/state-budget';
 import { tokenBucketGate } from '../../runtime/token-bucket-gate';
 import { LiveView } from '../live-view';
 import { loadPipeline } from '../load-pipeline';
@@ -27,6 +29,7 @@ const runOptionsSchema = z.object({
   rateController: z.enum(['sluice', 'pid']),
   wal: z.boolean(),
   maxBatchAttempts: z.coerce.number().int().min(1).max(10_000),
+  stateMemory: z.coerce.number().int().min(1).max(1_048_576).optional(),
 });
 
 /** `sluice run`: runs a pipeline locally on the embedded default (SQLite + a directory). */
@@ -44,7 +47,8 @@ export function registerRun(program: Command): void {
     .option('--no-backpressure', 'turn off the rate controller (PID after every batch)')
     .option('--rate-controller <kind>', "sluice (Spark's PID with headroom, a slew limit and clamps; ADR 0003) | pid (Spark's exact PID)", 'sluice')
     .option('--no-wal', 'skip the write-ahead log: state stays exactly-once, outputs become at-least-once')
-    .option('--max-batch-attempts <n>', 'failed attempts of one batch before its records are quarantined and the shard moves on', String(DEFAULT_MAX_BATCH_ATTEMPTS))
+    .option('--max-batch-attempts <n>', "failed attempts of one batch whose sink keeps throwing before its records are quarantined and the shard moves on", String(DEFAULT_MAX_BATCH_ATTEMPTS))
+    .option('--state-memory <MB>', "memory a shard's state may take before the run stops, saying so (default: 60% of Node's heap; raise the heap with NODE_OPTIONS=--max-old-space-size=MB)")
     .action(async (raw: Record<string, unknown>) => {
       const o = parseOptions(runOptionsSchema, raw);
       const pipeline = await loadPipeline(o.pipeline);
@@ -55,7 +59,9 @@ export function registerRun(program: Command): void {
       const source = createSource(o.source, { clock, store: objects, app });
       const view = new LiveView({ title: `${app}  source ${o.source}  checkpoint ${dir}` });
       const failurePolicy = new BatchRetryPolicy({ app, pipeline, checkpoints, objects, clock, maxAttempts: o.maxBatchAttempts });
-      const processor = new MicroBatchProcessor({ app, pipeline, checkpoints, objects, clock, output: view, walEnabled: o.wal, maxRatePerShard: o.maxRate, rateGate: tokenBucketGate(), failurePolicy });
+      const heap = getHeapStatistics().heap_size_limit;
+      const stateBudget = o.stateMemory === undefined ? new StateBudget(heap, 'the heap (NODE_OPTIONS=--max-old-space-size=MB)') : new StateBudget((o.stateMemory * 1_048_576) / DEFAULT_STATE_HEAP_FRACTION, '--state-memory');
+      const processor = new MicroBatchProcessor({ app, pipeline, checkpoints, objects, clock, output: view, walEnabled: o.wal, maxRatePerShard: o.maxRate, rateGate: tokenBucketGate(), failurePolicy, stateBudget, onGarbageError: reportGarbageError });
       const estimator: RateEstimator | undefined = !o.backpressure
         ? undefined
         : o.rateController === 'pid'
@@ -76,6 +82,11 @@ export function registerRun(program: Command): void {
         await checkpoints.close();
       }
     });
+}
+
+/** Superseded state objects stay on disk until the next snapshot's sweep: worth a word, not a stop. */
+function reportGarbageError(error: unknown): void {
+  process.stderr.write(`sluice: could not delete superseded state objects (the next snapshot tries again): ${error instanceof Error ? error.message : String(error)}\n`);
 }
 
 /** A batch failed and will be tried again at the next tick (quarantined once it failed too often). */

@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { ConfigError } from '../../core/errors';
 import { openLocalAwsApp } from '../../runtime/local-esm/local-aws-app';
 import { defaultCheckpointDir, openLocalStores } from '../../runtime/open-local-app';
-import { readMergedState, stateToJson } from '../../runtime/read-merged-state';
+import { mergedStateEntries } from '../../runtime/read-merged-state';
+import { writeJsonObject } from '../write-json-object';
 import { loadPipeline } from '../load-pipeline';
 import { parseOptions } from '../parse-options';
 
@@ -19,7 +20,7 @@ const dumpSchema = z.object({
   region: z.string().optional(),
 });
 
-/** `sluice state dump`: prints a stateful operator's state, merged across shards, as one JSON object. */
+/** `sluice state dump`: prints a stateful operator's state, merged across shards, as one JSON object, streamed. */
 export function registerState(program: Command): void {
   const state = program.command('state').description('Read the checkpointed state of a pipeline.');
   state
@@ -36,10 +37,13 @@ export function registerState(program: Command): void {
       const o = parseOptions(dumpSchema, raw);
       const pipeline = await loadPipeline(o.pipeline);
       const app = o.app ?? pipeline.name;
-      if (o.endpoint !== undefined || o.stream !== undefined) {
+      // A stream's offsets are kept under its ARN: with --stream, refuse an app that reads another one.
+      const stream = o.stream;
+      const expect = stream === undefined ? {} : { expectSource: (sourceId: string) => sourceId.endsWith(`:stream/${stream}`), expectedSourceName: `stream ${stream}` };
+      if (o.endpoint !== undefined || stream !== undefined) {
         const aws = openLocalAwsApp({ app, endpoint: o.endpoint, region: o.region });
         try {
-          process.stdout.write(`${JSON.stringify(stateToJson(await readMergedState(aws.checkpoints, aws.objects, app, pipeline, o.operator)))}\n`);
+          await writeJsonObject(process.stdout, await mergedStateEntries({ checkpoints: aws.checkpoints, objects: aws.objects, app, pipeline, operatorId: o.operator, ...expect }));
         } finally {
           aws.clients.destroy();
         }
@@ -49,8 +53,7 @@ export function registerState(program: Command): void {
       if (!existsSync(join(dir, 'checkpoint.sqlite'))) throw new ConfigError('--checkpoint-dir', `no checkpoint in ${dir} (run the pipeline first, or point at its directory)`);
       const { checkpoints, objects } = openLocalStores(dir);
       try {
-        const merged = await readMergedState(checkpoints, objects, app, pipeline, o.operator);
-        process.stdout.write(`${JSON.stringify(stateToJson(merged))}\n`);
+        await writeJsonObject(process.stdout, await mergedStateEntries({ checkpoints, objects, app, pipeline, operatorId: o.operator }));
       } finally {
         await checkpoints.close();
       }
