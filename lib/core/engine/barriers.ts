@@ -1,9 +1,10 @@
-import type { BarrierOp, UpdateStateByKeyOp } from '../pipeline/op-spec';
+import type { BarrierOp } from '../pipeline/op-spec';
 import { decodeKey, encodeKey } from '../state/key-codec';
 import type { OperatorState } from '../state/operator-state';
 import type { ElementFailure, OutputEmission } from './batch-computation';
 import { asPair, type Push } from './fuse';
 import { createMapWithStateBarrier } from './map-with-state-barrier';
+import { createUpdateStateBarrier } from './update-state-barrier';
 import { createWindowBarrier } from './window-barrier';
 
 /** What a barrier may read before the batch's elements are pushed. */
@@ -45,17 +46,7 @@ export interface Barrier {
    * would close), or undefined when no tick would. Only such barriers define it.
    */
   tickDueAtMs?(states: ReadonlyMap<string, OperatorState>): number | undefined;
-  /** A per-key aggregate (`countByValue`, `reduceByKey`) exposes its batch result here; it stays valid after {@link reset}. */
-  aggregate?(): KeyedAggregate;
-  /**
-   * A keyed barrier that can take such an aggregate directly, in place of one `[key, value]` push
-   * per key: the hand-off skips building, decoding, re-encoding and re-checking every pair.
-   */
-  takeAggregate?(aggregate: KeyedAggregate): void;
 }
-
-/** A batch's per-key result: calls `visit` once per encoded key, in order of first appearance. */
-export type KeyedAggregate = (visit: (value: unknown, key: string) => void) => void;
 
 /**
  * A per-key accumulator, boxed so that adding to a key already seen is one map lookup (`get`, then
@@ -83,7 +74,7 @@ export function createBarrier(op: BarrierOp, record: RecordContext): Barrier {
     case 'transform':
       return transform(op.fn);
     case 'updateStateByKey':
-      return updateStateByKey(op);
+      return createUpdateStateBarrier(op);
     case 'window':
     case 'reduceByKeyAndWindow':
     case 'countByWindow':
@@ -126,8 +117,8 @@ function reduceByKey(fn: (a: unknown, b: unknown) => unknown): Barrier {
   };
 }
 
-/** How a per-key aggregate gives out its batch (`current()`): as `[key, value]` pairs, or handed over whole. */
-function perKeyResult(current: () => ReadonlyMap<string, Box>): Pick<Barrier, 'finish' | 'aggregate'> {
+/** How a per-key aggregate gives out its batch (`current()`): as `[key, value]` pairs. */
+function perKeyResult(current: () => ReadonlyMap<string, Box>): Pick<Barrier, 'finish'> {
   return {
     finish: () => {
       const batch = current();
@@ -135,12 +126,6 @@ function perKeyResult(current: () => ReadonlyMap<string, Box>): Pick<Barrier, 'f
       let i = 0;
       for (const [k, box] of batch) out[i++] = [decodeKey(k), box.v];
       return out;
-    },
-    aggregate: () => {
-      const batch = current();
-      return (visit) => {
-        for (const [k, box] of batch) visit(box.v, k);
-      };
     },
   };
 }
@@ -164,65 +149,6 @@ function transform(fn: (items: unknown[]) => unknown[]): Barrier {
         ctx.failures.push({ stage: ctx.stage, index: undefined, operator: 'transform', element: `${items.length} elements`, error });
         return [];
       }
-    },
-  };
-}
-
-function updateStateByKey(op: UpdateStateByKeyOp): Barrier {
-  let values = new Map<string, unknown[]>();
-  // Set instead of `values` when an upstream aggregate hands its result over: one value per key.
-  let single: KeyedAggregate | undefined;
-  return {
-    push: (x) => {
-      const pair = asPair(x, 'updateStateByKey');
-      const k = encodeKey(pair[0]);
-      const list = values.get(k);
-      if (list === undefined) values.set(k, [pair[1]]);
-      else list.push(pair[1]);
-    },
-    takeAggregate: (aggregate) => {
-      single = aggregate;
-    },
-    reset: () => {
-      values = new Map();
-      single = undefined;
-    },
-    finish: (ctx) => {
-      const state = ctx.states.get(op.id);
-      if (state === undefined) throw new Error(`no state loaded for operator ${op.id}`);
-      const now = ctx.batchTimeMs;
-      const apply = (k: string, vs: unknown[]): void => {
-        const prev = state.get(k);
-        let next: unknown;
-        try {
-          next = op.update(vs, prev?.value);
-        } catch (error) {
-          // The key keeps its previous state; its values of this batch go to quarantine.
-          ctx.failures.push({ stage: ctx.stage, index: undefined, operator: `updateStateByKey(${op.id})`, element: [decodeKey(k), vs], error });
-          return;
-        }
-        if (next === undefined) state.delete(k);
-        // Written even when `update` returned the previous value itself: it may have changed it in place.
-        else state.set(k, { value: next, updatedAtMs: now });
-      };
-      if (single !== undefined) single((v, k) => apply(k, [v]));
-      else for (const [k, vs] of values) apply(k, vs);
-      if (op.idleTimeoutMs !== undefined) {
-        const timeoutMs = op.idleTimeoutMs;
-        const expired: string[] = [];
-        state.forEachEntry((e, k) => {
-          if (now - e.updatedAtMs >= timeoutMs) expired.push(k);
-        });
-        for (const k of expired) state.delete(k);
-      }
-      if (!ctx.materialize) return [];
-      // In state order: the same sequence warm or after a reload (see OperatorState).
-      const out = new Array<unknown>(state.size);
-      let i = 0;
-      state.forEachEntry((e, k) => {
-        out[i++] = [decodeKey(k), e.value];
-      });
-      return out;
     },
   };
 }

@@ -4,9 +4,10 @@ import { ELEMENT_KINDS, OUTPUT_KINDS, STATEFUL_KINDS } from '../pipeline/op-spec
 import type { Stream } from '../pipeline/stream';
 import { OperatorState } from '../state/operator-state';
 import { fnv1a } from '../util/fnv1a';
-import { createBarrier, type Barrier, type KeyedAggregate, type RecordContext } from './barriers';
+import { createBarrier, type Barrier, type RecordContext } from './barriers';
 import type { BatchComputation, ElementFailure, OutputEmission } from './batch-computation';
 import { fuse, type Push, type Tap } from './fuse';
+import { createFoldIntoStateBarrier, type FoldableAggregate } from './update-state-barrier';
 
 /** A stateful operator as the runtime sees it: its id (which names its state) and how shards' partials merge. */
 export interface StatefulOperatorInfo {
@@ -68,8 +69,15 @@ export function compilePipeline(stream: Stream<unknown>): CompiledPipeline {
   const record: RecordContext = { arrivalMs: 0 };
   const segments: Segment[] = [];
   let current: Segment = newSegment();
-  for (const op of ops) {
-    if (ELEMENT_KINDS.has(op.kind)) {
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    const following = ops[i + 1];
+    if ((op.kind === 'countByValue' || op.kind === 'reduceByKey') && following?.kind === 'updateStateByKey') {
+      // A per-batch aggregate straight into updateStateByKey: one barrier that folds into the state.
+      segments.push({ ...current, barrier: createFoldIntoStateBarrier(op as FoldableAggregate, following), barrierName: 'updateStateByKey' });
+      current = newSegment();
+      i++;
+    } else if (ELEMENT_KINDS.has(op.kind)) {
       current.chain.push(op as ElementOp);
     } else if (OUTPUT_KINDS.has(op.kind)) {
       const tap: Tap = { op: op as OutputOp, items: [] };
@@ -122,7 +130,6 @@ function runSegments(segments: readonly Segment[], record: RecordContext, batch:
   const failures: ElementFailure[] = [];
   const outputs: OutputEmission[] = [];
   let input: readonly unknown[] = elements;
-  let handedOver: KeyedAggregate | undefined;
   let inputCount = elements.length;
   for (let stage = 0; stage < segments.length; stage++) {
     const segment = segments[stage]!;
@@ -130,39 +137,19 @@ function runSegments(segments: readonly Segment[], record: RecordContext, batch:
     const arrivals = stage === 0 ? batch.arrivalsMs : undefined;
     record.arrivalMs = batchTimeMs;
     segment.barrier?.begin?.({ states, batchTimeMs });
-    if (handedOver !== undefined) {
-      // An aggregate's result goes straight into this keyed barrier (see takesAggregate).
-      segment.barrier!.reset();
-      segment.barrier!.takeAggregate!(handedOver);
-      handedOver = undefined;
-    } else {
-      const failed = pushAll(segment, input, stage, failures, record, arrivals);
-      if (stage === 0) inputCount -= failed;
-    }
+    const failed = pushAll(segment, input, stage, failures, record, arrivals);
+    if (stage === 0) inputCount -= failed;
     for (const tap of segment.taps) {
       outputs.push({ op: tap.op, items: tap.items });
       tap.items = [];
     }
     if (segment.barrier === undefined) break;
     const next = segments[stage + 1];
-    if (next !== undefined && takesAggregate(segment, next)) {
-      handedOver = segment.barrier.aggregate!();
-      input = [];
-    } else {
-      input = segment.barrier.finish({ states, batchTimeMs, stage: stage + 1, materialize: next !== undefined, failures, outputs, idleAtMs: batch.idleAtMs });
-    }
+    input = segment.barrier.finish({ states, batchTimeMs, stage: stage + 1, materialize: next !== undefined, failures, outputs, idleAtMs: batch.idleAtMs });
     segment.barrier.reset();
   }
   // Outputs appear in pipeline order, whatever segment they tapped.
   return { outputs, failures, inputCount };
-}
-
-/**
- * True when `next` is nothing but a keyed barrier that can take `segment`'s per-key aggregate
- * directly (`countByValue().updateStateByKey(...)`): no element operator or output in between.
- */
-function takesAggregate(segment: Segment, next: Segment): boolean {
-  return segment.barrier?.aggregate !== undefined && next.chain.length === 0 && next.barrier?.takeAggregate !== undefined;
 }
 
 /**

@@ -1,4 +1,4 @@
-/** One key's state: the value and the batch time it was last updated (for idle timeouts). Never mutated: a change replaces the entry. */
+/** One key's state as the engine reads it: the value and the batch time it was last updated (for idle timeouts). */
 export interface StateEntry {
   readonly value: unknown;
   readonly updatedAtMs: number;
@@ -7,8 +7,28 @@ export interface StateEntry {
 /** One key's change in a batch: its new entry, or `undefined` when the batch removed it. */
 export type StateChange = readonly [key: string, entry: StateEntry | undefined];
 
-/** Holds a removed key's place until the batch's changes are settled, so iteration order stays what it was. */
-const REMOVED: StateEntry = Object.freeze({ value: undefined, updatedAtMs: Number.NaN });
+/**
+ * A key's slot. Changed in place by the batch that changes the key: a failed batch is never undone
+ * here — the runtime drops the whole state and reloads it — so no copy per change is needed.
+ */
+interface Slot {
+  value: unknown;
+  updatedAtMs: number;
+  /** Removed by the open batch: the slot keeps the key's place until the batch settles. */
+  removed: boolean;
+  /** Changed by the open batch (and listed in `#changed`). */
+  dirty: boolean;
+  /** The `[key, value]` pair last handed out for this value: reused while the value stays. */
+  pair: [unknown, unknown] | undefined;
+  /** The open batch's values of this key folded so far (see {@link OperatorState.accumulate}). */
+  acc: unknown;
+  accOn: boolean;
+}
+
+/** A value folded for a key that has no state yet. */
+interface Pending {
+  acc: unknown;
+}
 
 /**
  * The state of one stateful operator on one shard: an ordered map from encoded key (see key-codec)
@@ -18,122 +38,258 @@ const REMOVED: StateEntry = Object.freeze({ value: undefined, updatedAtMs: Numbe
  * Iteration order is part of the state: outputs built from it (the whole state handed to
  * `transform`, windows, timeouts) must come out the same on a warm instance and on a cold one that
  * rebuilt the state from a snapshot and deltas, or a re-run batch would emit something else. The
- * order is insertion order with these rules, which {@link applyChanges} reproduces exactly from a
- * delta: a key keeps its place while it exists (a key removed and set again in one batch too — its
- * place is held by a tombstone until {@link settle}); a new key goes to the end; a removed key leaves.
+ * order is insertion order with these rules, which loading a delta reproduces exactly: a key keeps
+ * its place while it exists (a key removed and set again in one batch too — its slot holds the place
+ * until {@link settle}); a new key goes to the end; a removed key leaves.
  */
 export class OperatorState {
-  readonly #entries = new Map<string, StateEntry>();
-  /** Keys changed in the open batch, in the order of their first change. */
-  readonly #changed = new Set<string>();
-  #tombstones = 0;
+  readonly #slots = new Map<string, Slot>();
+  /** Keys changed in the open batch, in the order of their first change, and their slots. */
+  #changed: string[] = [];
+  #changedSlots: Slot[] = [];
+  #removed = 0;
+  /** Keys with state whose slots hold a batch accumulator, in the order of their first value. */
+  #accKeys: string[] = [];
+  #accSlots: Slot[] = [];
+  /** Accumulators of keys with no state, in the order of their first value. */
+  #pending = new Map<string, Pending>();
 
   get(key: string): StateEntry | undefined {
-    const entry = this.#entries.get(key);
-    return entry === REMOVED ? undefined : entry;
+    const slot = this.#slots.get(key);
+    return slot === undefined || slot.removed ? undefined : slot;
   }
 
-  /** Sets `key`'s entry in the open batch. */
+  /** Sets `key`'s value in the open batch. */
   set(key: string, entry: StateEntry): void {
-    const before = this.#entries.get(key);
-    if (before === REMOVED) this.#tombstones--;
-    this.#entries.set(key, entry);
-    this.#changed.add(key);
+    this.put(key, entry.value, entry.updatedAtMs);
+  }
+
+  /** Sets `key`'s value in the open batch: the hot path of keyed operators, with no entry to allocate. */
+  put(key: string, value: unknown, updatedAtMs: number): void {
+    this.putAt(key, this.#slots.get(key), value, updatedAtMs);
+  }
+
+  /**
+   * {@link put} given what {@link get} (or {@link drainAccumulators}) returned for `key` in this
+   * batch, which spares a second lookup of the key.
+   */
+  putAt(key: string, entry: StateEntry | undefined, value: unknown, updatedAtMs: number): void {
+    const slot = entry as Slot | undefined;
+    if (slot === undefined) {
+      // Not in the state, or removed in this batch: its slot may still hold its place.
+      const held = this.#slots.get(key);
+      if (held !== undefined) {
+        this.#putSlot(key, held, value, updatedAtMs);
+        return;
+      }
+      const created = newSlot(value, updatedAtMs, true);
+      this.#slots.set(key, created);
+      this.#changed.push(key);
+      this.#changedSlots.push(created);
+      return;
+    }
+    this.#putSlot(key, slot, value, updatedAtMs);
+  }
+
+  #putSlot(key: string, slot: Slot, value: unknown, updatedAtMs: number): void {
+    if (slot.removed) {
+      slot.removed = false;
+      this.#removed--;
+    }
+    if (slot.value !== value) slot.pair = undefined;
+    slot.value = value;
+    slot.updatedAtMs = updatedAtMs;
+    if (!slot.dirty) {
+      slot.dirty = true;
+      this.#changed.push(key);
+      this.#changedSlots.push(slot);
+    }
   }
 
   /** Removes `key` in the open batch; removing a key that has no state changes nothing. */
   delete(key: string): void {
-    const before = this.#entries.get(key);
-    if (before === undefined || before === REMOVED) return;
-    this.#entries.set(key, REMOVED);
-    this.#tombstones++;
-    this.#changed.add(key);
+    const slot = this.#slots.get(key);
+    if (slot === undefined || slot.removed) return;
+    slot.removed = true;
+    slot.value = undefined;
+    slot.pair = undefined;
+    this.#removed++;
+    if (!slot.dirty) {
+      slot.dirty = true;
+      this.#changed.push(key);
+      this.#changedSlots.push(slot);
+    }
   }
 
   get size(): number {
-    return this.#entries.size - this.#tombstones;
+    return this.#slots.size - this.#removed;
   }
 
   /** Every entry, in state order. */
   *entries(): IterableIterator<[string, StateEntry]> {
-    for (const pair of this.#entries) if (pair[1] !== REMOVED) yield pair;
+    for (const pair of this.#slots) if (!pair[1].removed) yield pair;
   }
 
   /** Calls `fn` for every entry in state order: {@link entries} without an iterator per entry, for hot loops. */
   forEachEntry(fn: (entry: StateEntry, key: string) => void): void {
-    if (this.#tombstones === 0) {
-      this.#entries.forEach(fn);
+    if (this.#removed === 0) {
+      this.#slots.forEach(fn);
       return;
     }
-    this.#entries.forEach((entry, key) => {
-      if (entry !== REMOVED) fn(entry, key);
+    this.#slots.forEach((slot, key) => {
+      if (!slot.removed) fn(slot, key);
     });
+  }
+
+  /**
+   * Every entry as a `[decoded key, value]` pair, in state order: the state as an output stream. A
+   * key whose value did not change since the last call gets the same pair object, so a batch that
+   * changes few keys of a big state allocates few pairs. Pairs are never changed once handed out.
+   */
+  pairs(decode: (key: string) => unknown): unknown[] {
+    const out = new Array<unknown>(this.size);
+    let i = 0;
+    this.#slots.forEach((slot, key) => {
+      if (slot.removed) return;
+      out[i++] = slot.pair ??= [decode(key), slot.value];
+    });
+    return out;
+  }
+
+  /**
+   * Folds `value` into `key`'s accumulator for the open batch (`reduce(acc, value)`; the first value
+   * as is): how `countByValue`/`reduceByKey` feeding `updateStateByKey` aggregate a batch straight
+   * on the state's own map — one lookup per element, no per-batch map. {@link drainAccumulators}
+   * hands the results over.
+   */
+  accumulate(key: string, value: unknown, reduce: (a: unknown, b: unknown) => unknown): void {
+    const slot = this.#slots.get(key);
+    if (slot !== undefined && !slot.removed) {
+      if (slot.accOn) slot.acc = reduce(slot.acc, value);
+      else this.#startAcc(key, slot, value);
+      return;
+    }
+    const pending = this.#pending.get(key);
+    if (pending === undefined) this.#pending.set(key, { acc: value });
+    else pending.acc = reduce(pending.acc, value);
+  }
+
+  /** {@link accumulate} of a count: one more occurrence of `key`. */
+  accumulateCount(key: string): void {
+    const slot = this.#slots.get(key);
+    if (slot !== undefined && !slot.removed) {
+      if (slot.accOn) slot.acc = (slot.acc as number) + 1;
+      else this.#startAcc(key, slot, 1);
+      return;
+    }
+    const pending = this.#pending.get(key);
+    if (pending === undefined) this.#pending.set(key, { acc: 1 });
+    else pending.acc = (pending.acc as number) + 1;
+  }
+
+  /**
+   * Calls `visit(acc, key, entry)` once per accumulated key — keys that had state first, then new
+   * keys, each group in the order of its first value — and clears the accumulators. `visit` may set
+   * or delete the key; new keys it sets join the state in that order.
+   */
+  drainAccumulators(visit: (acc: unknown, key: string, entry: StateEntry | undefined) => void): void {
+    const keys = this.#accKeys;
+    const slots = this.#accSlots;
+    const pending = this.#pending;
+    this.#accKeys = [];
+    this.#accSlots = [];
+    this.#pending = new Map();
+    for (let i = 0; i < keys.length; i++) {
+      const slot = slots[i]!;
+      const acc = slot.acc;
+      slot.acc = undefined;
+      slot.accOn = false;
+      visit(acc, keys[i]!, slot);
+    }
+    pending.forEach((p, key) => visit(p.acc, key, undefined));
+  }
+
+  /** Forgets the open batch's accumulators (a pass re-run without the elements that failed). */
+  clearAccumulators(): void {
+    for (const slot of this.#accSlots) {
+      slot.acc = undefined;
+      slot.accOn = false;
+    }
+    this.#accKeys = [];
+    this.#accSlots = [];
+    this.#pending = new Map();
+  }
+
+  #startAcc(key: string, slot: Slot, value: unknown): void {
+    slot.acc = value;
+    slot.accOn = true;
+    this.#accKeys.push(key);
+    this.#accSlots.push(slot);
   }
 
   /** True when the open batch changed a key. */
   get hasChanges(): boolean {
-    return this.#changed.size > 0;
+    return this.#changed.length > 0;
   }
 
   /** How many keys the open batch changed. */
   get changeCount(): number {
-    return this.#changed.size;
+    return this.#changed.length;
   }
 
   /** The open batch's changes, in the order of their first change: what its delta holds. */
   *changes(): IterableIterator<StateChange> {
-    for (const key of this.#changed) {
-      const entry = this.#entries.get(key);
-      yield [key, entry === REMOVED ? undefined : entry];
-    }
+    const keys = this.#changed;
+    const slots = this.#changedSlots;
+    for (let i = 0; i < keys.length; i++) yield [keys[i]!, slots[i]!.removed ? undefined : slots[i]!];
   }
 
   /**
    * Closes the open batch once its changes are durable: removed keys leave for good and the next
    * batch starts with no changes. (A failed batch is not undone here: the caller drops the state
-   * and reloads it, which stays correct even when a user function mutated a value in place.)
+   * and reloads it, which stays correct even when a user function changed a value in place.)
    */
   settle(): void {
-    if (this.#tombstones > 0) {
-      for (const key of this.#changed) if (this.#entries.get(key) === REMOVED) this.#entries.delete(key);
-      this.#tombstones = 0;
+    const keys = this.#changed;
+    const slots = this.#changedSlots;
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i]!;
+      if (slot.removed) this.#slots.delete(keys[i]!);
+      else slot.dirty = false;
     }
-    this.#changed.clear();
+    this.#removed = 0;
+    this.#changed = [];
+    this.#changedSlots = [];
   }
 
-  /**
-   * Applies stored changes (a snapshot's entries, or a delta's), untracked: loading is not a batch.
-   * Same order rules as a batch followed by {@link settle}, so loading reproduces the warm order.
-   */
-  applyChanges(changes: Iterable<StateChange>): void {
-    for (const [key, entry] of changes) {
-      if (entry === undefined) this.#entries.delete(key);
-      else this.#entries.set(key, entry);
-    }
-  }
-
-  /** Adds stored rows `[key, value, updatedAtMs]` (a snapshot or delta part), untracked. */
+  /** Adds stored rows `[key, value, updatedAtMs]` (a snapshot or delta part), untracked: loading is not a batch. */
   loadRows(rows: ReadonlyArray<readonly [string, unknown, number]>): void {
-    const entries = this.#entries;
+    const slots = this.#slots;
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
-      entries.set(row[0], { value: row[1], updatedAtMs: row[2] });
+      const slot = slots.get(row[0]);
+      if (slot === undefined) slots.set(row[0], newSlot(row[1], row[2], false));
+      else {
+        slot.value = row[1];
+        slot.updatedAtMs = row[2];
+        slot.pair = undefined;
+      }
     }
   }
 
   /** Removes stored keys (a delta's removals), untracked. */
   removeKeys(keys: readonly string[]): void {
-    for (const key of keys) this.#entries.delete(key);
+    for (const key of keys) this.#slots.delete(key);
   }
 
   /** A deep, independent copy with no open changes (values copied through JSON), for tests and replays. */
   clone(): OperatorState {
     const copy = new OperatorState();
-    for (const [key, entry] of this.entries()) copy.#entries.set(key, { value: structuredCloneJson(entry.value), updatedAtMs: entry.updatedAtMs });
+    copy.loadRows([...this.entries()].map(([key, entry]) => [key, entry.value === undefined ? undefined : JSON.parse(JSON.stringify(entry.value)), entry.updatedAtMs] as const));
     return copy;
   }
 }
 
-function structuredCloneJson(value: unknown): unknown {
-  return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
+function newSlot(value: unknown, updatedAtMs: number, dirty: boolean): Slot {
+  return { value, updatedAtMs, removed: false, dirty, pair: undefined, acc: undefined, accOn: false };
 }
