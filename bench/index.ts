@@ -5,6 +5,7 @@
 const BENCHES: Record<string, () => Promise<{ run(args: string[]): Promise<number> }>> = {
   engine: () => import('./engine'),
   'sdk-calls': () => import('./sdk-calls'),
+  state: () => import('./state'),
 };
 
 export async function runBench(argv: string[]): Promise<number> {
