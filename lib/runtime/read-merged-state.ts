@@ -23,7 +23,7 @@ export interface MergedStateQuery {
 
 /**
  * One stateful operator's state across every shard of `app`, the shards' partials merged with the
- * operator's `merge` (docs/architecture.md, state): `[decoded key, value]` in first-seen order. With
+ * operator's `merge` (state is kept per shard: ADR 0001): `[decoded key, value]` in first-seen order. With
  * a single shard the entries come straight from its state, with no merged copy.
  *
  * Refuses an app that has no checkpoint (nothing was ever committed under that name), and with

@@ -42,6 +42,11 @@ export interface Barrier {
   reset(): void;
   finish(ctx: FinishContext): unknown[];
   /**
+   * Takes a whole batch at once, in place of one push per element, when nothing runs between the
+   * previous barrier and this one (`updateStateByKey(…).transform(…)`): the array is this batch's own.
+   */
+  takeAll?(items: unknown[]): void;
+  /**
    * The earliest idle time at which a tick would emit something (an arrival-time window holding data
    * would close), or undefined when no tick would. Only such barriers define it.
    */
@@ -135,6 +140,9 @@ function transform(fn: (items: unknown[]) => unknown[]): Barrier {
   return {
     push: (x) => {
       items.push(x);
+    },
+    takeAll: (all) => {
+      items = all;
     },
     reset: () => {
       items = [];

@@ -137,8 +137,14 @@ function runSegments(segments: readonly Segment[], record: RecordContext, batch:
     const arrivals = stage === 0 ? batch.arrivalsMs : undefined;
     record.arrivalMs = batchTimeMs;
     segment.barrier?.begin?.({ states, batchTimeMs });
-    const failed = pushAll(segment, input, stage, failures, record, arrivals);
-    if (stage === 0) inputCount -= failed;
+    if (stage > 0 && segment.chain.length === 0 && segment.barrier?.takeAll !== undefined) {
+      // Nothing to run per element: the previous barrier's output is this one's input, whole.
+      segment.barrier.reset();
+      segment.barrier.takeAll(input as unknown[]);
+    } else {
+      const failed = pushAll(segment, input, stage, failures, record, arrivals);
+      if (stage === 0) inputCount -= failed;
+    }
     for (const tap of segment.taps) {
       outputs.push({ op: tap.op, items: tap.items });
       tap.items = [];

@@ -14,16 +14,20 @@ export type StateChange = readonly [key: string, entry: StateEntry | undefined];
 interface Slot {
   value: unknown;
   updatedAtMs: number;
-  /** Removed by the open batch: the slot keeps the key's place until the batch settles. */
-  removed: boolean;
-  /** Changed by the open batch (and listed in `#changed`). */
-  dirty: boolean;
+  /** {@link REMOVED}, {@link DIRTY}, {@link ACCUMULATING}: one small integer, so a slot stays five fields. */
+  flags: number;
   /** The `[key, value]` pair last handed out for this value: reused while the value stays. */
-  pair: [unknown, unknown] | undefined;
+  pair: readonly [unknown, unknown] | undefined;
   /** The open batch's values of this key folded so far (see {@link OperatorState.accumulate}). */
   acc: unknown;
-  accOn: boolean;
 }
+
+/** Removed by the open batch: the slot keeps the key's place until the batch settles. */
+const REMOVED = 1;
+/** Changed by the open batch (and listed in `#changed`). */
+const DIRTY = 2;
+/** Holds an accumulator of the open batch in `acc`. */
+const ACCUMULATING = 4;
 
 /** A value folded for a key that has no state yet. */
 interface Pending {
@@ -56,7 +60,7 @@ export class OperatorState {
 
   get(key: string): StateEntry | undefined {
     const slot = this.#slots.get(key);
-    return slot === undefined || slot.removed ? undefined : slot;
+    return slot === undefined || (slot.flags & REMOVED) !== 0 ? undefined : slot;
   }
 
   /** Sets `key`'s value in the open batch. */
@@ -92,15 +96,15 @@ export class OperatorState {
   }
 
   #putSlot(key: string, slot: Slot, value: unknown, updatedAtMs: number): void {
-    if (slot.removed) {
-      slot.removed = false;
+    if ((slot.flags & REMOVED) !== 0) {
+      slot.flags &= ~REMOVED;
       this.#removed--;
     }
     if (slot.value !== value) slot.pair = undefined;
     slot.value = value;
     slot.updatedAtMs = updatedAtMs;
-    if (!slot.dirty) {
-      slot.dirty = true;
+    if ((slot.flags & DIRTY) === 0) {
+      slot.flags |= DIRTY;
       this.#changed.push(key);
       this.#changedSlots.push(slot);
     }
@@ -109,13 +113,13 @@ export class OperatorState {
   /** Removes `key` in the open batch; removing a key that has no state changes nothing. */
   delete(key: string): void {
     const slot = this.#slots.get(key);
-    if (slot === undefined || slot.removed) return;
-    slot.removed = true;
+    if (slot === undefined || (slot.flags & REMOVED) !== 0) return;
+    slot.flags |= REMOVED;
     slot.value = undefined;
     slot.pair = undefined;
     this.#removed++;
-    if (!slot.dirty) {
-      slot.dirty = true;
+    if ((slot.flags & DIRTY) === 0) {
+      slot.flags |= DIRTY;
       this.#changed.push(key);
       this.#changedSlots.push(slot);
     }
@@ -127,7 +131,7 @@ export class OperatorState {
 
   /** Every entry, in state order. */
   *entries(): IterableIterator<[string, StateEntry]> {
-    for (const pair of this.#slots) if (!pair[1].removed) yield pair;
+    for (const pair of this.#slots) if ((pair[1].flags & REMOVED) === 0) yield pair;
   }
 
   /** Calls `fn` for every entry in state order: {@link entries} without an iterator per entry, for hot loops. */
@@ -137,21 +141,22 @@ export class OperatorState {
       return;
     }
     this.#slots.forEach((slot, key) => {
-      if (!slot.removed) fn(slot, key);
+      if ((slot.flags & REMOVED) === 0) fn(slot, key);
     });
   }
 
   /**
    * Every entry as a `[decoded key, value]` pair, in state order: the state as an output stream. A
    * key whose value did not change since the last call gets the same pair object, so a batch that
-   * changes few keys of a big state allocates few pairs. Pairs are never changed once handed out.
+   * changes few keys of a big state allocates few pairs. Pairs are frozen: never changed once handed out.
    */
   pairs(decode: (key: string) => unknown): unknown[] {
     const out = new Array<unknown>(this.size);
     let i = 0;
     this.#slots.forEach((slot, key) => {
-      if (slot.removed) return;
-      out[i++] = slot.pair ??= [decode(key), slot.value];
+      if ((slot.flags & REMOVED) !== 0) return;
+      // Frozen: a pair may be handed out again in a later batch, so no one may change it in between.
+      out[i++] = slot.pair ??= Object.freeze([decode(key), slot.value] as const);
     });
     return out;
   }
@@ -164,8 +169,8 @@ export class OperatorState {
    */
   accumulate(key: string, value: unknown, reduce: (a: unknown, b: unknown) => unknown): void {
     const slot = this.#slots.get(key);
-    if (slot !== undefined && !slot.removed) {
-      if (slot.accOn) slot.acc = reduce(slot.acc, value);
+    if (slot !== undefined && (slot.flags & REMOVED) === 0) {
+      if ((slot.flags & ACCUMULATING) !== 0) slot.acc = reduce(slot.acc, value);
       else this.#startAcc(key, slot, value);
       return;
     }
@@ -177,8 +182,8 @@ export class OperatorState {
   /** {@link accumulate} of a count: one more occurrence of `key`. */
   accumulateCount(key: string): void {
     const slot = this.#slots.get(key);
-    if (slot !== undefined && !slot.removed) {
-      if (slot.accOn) slot.acc = (slot.acc as number) + 1;
+    if (slot !== undefined && (slot.flags & REMOVED) === 0) {
+      if ((slot.flags & ACCUMULATING) !== 0) slot.acc = (slot.acc as number) + 1;
       else this.#startAcc(key, slot, 1);
       return;
     }
@@ -203,7 +208,7 @@ export class OperatorState {
       const slot = slots[i]!;
       const acc = slot.acc;
       slot.acc = undefined;
-      slot.accOn = false;
+      slot.flags &= ~ACCUMULATING;
       visit(acc, keys[i]!, slot);
     }
     pending.forEach((p, key) => visit(p.acc, key, undefined));
@@ -213,7 +218,7 @@ export class OperatorState {
   clearAccumulators(): void {
     for (const slot of this.#accSlots) {
       slot.acc = undefined;
-      slot.accOn = false;
+      slot.flags &= ~ACCUMULATING;
     }
     this.#accKeys = [];
     this.#accSlots = [];
@@ -222,7 +227,7 @@ export class OperatorState {
 
   #startAcc(key: string, slot: Slot, value: unknown): void {
     slot.acc = value;
-    slot.accOn = true;
+    slot.flags |= ACCUMULATING;
     this.#accKeys.push(key);
     this.#accSlots.push(slot);
   }
@@ -241,7 +246,7 @@ export class OperatorState {
   *changes(): IterableIterator<StateChange> {
     const keys = this.#changed;
     const slots = this.#changedSlots;
-    for (let i = 0; i < keys.length; i++) yield [keys[i]!, slots[i]!.removed ? undefined : slots[i]!];
+    for (let i = 0; i < keys.length; i++) yield [keys[i]!, (slots[i]!.flags & REMOVED) !== 0 ? undefined : slots[i]!];
   }
 
   /**
@@ -254,24 +259,26 @@ export class OperatorState {
     const slots = this.#changedSlots;
     for (let i = 0; i < slots.length; i++) {
       const slot = slots[i]!;
-      if (slot.removed) this.#slots.delete(keys[i]!);
-      else slot.dirty = false;
+      if ((slot.flags & REMOVED) !== 0) this.#slots.delete(keys[i]!);
+      else slot.flags &= ~DIRTY;
     }
     this.#removed = 0;
     this.#changed = [];
     this.#changedSlots = [];
   }
 
-  /** Adds stored rows `[key, value, updatedAtMs]` (a snapshot or delta part), untracked: loading is not a batch. */
-  loadRows(rows: ReadonlyArray<readonly [string, unknown, number]>): void {
+  /** Adds stored entries, by column (a snapshot or delta part), untracked: loading is not a batch. */
+  loadColumns(keys: readonly string[], values: readonly unknown[], updatedAtMs: readonly number[]): void {
     const slots = this.#slots;
-    for (let i = 0; i < rows.length; i++) {
-      const row = rows[i]!;
-      const slot = slots.get(row[0]);
-      if (slot === undefined) slots.set(row[0], newSlot(row[1], row[2], false));
+    // Into an empty state (a snapshot's first load) every key is new: no lookup needed first.
+    const fresh = slots.size === 0;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      const slot = fresh ? undefined : slots.get(key);
+      if (slot === undefined) slots.set(key, newSlot(values[i], updatedAtMs[i]!, false));
       else {
-        slot.value = row[1];
-        slot.updatedAtMs = row[2];
+        slot.value = values[i];
+        slot.updatedAtMs = updatedAtMs[i]!;
         slot.pair = undefined;
       }
     }
@@ -285,11 +292,16 @@ export class OperatorState {
   /** A deep, independent copy with no open changes (values copied through JSON), for tests and replays. */
   clone(): OperatorState {
     const copy = new OperatorState();
-    copy.loadRows([...this.entries()].map(([key, entry]) => [key, entry.value === undefined ? undefined : JSON.parse(JSON.stringify(entry.value)), entry.updatedAtMs] as const));
+    const entries = [...this.entries()];
+    copy.loadColumns(
+      entries.map(([key]) => key),
+      entries.map(([, e]) => (e.value === undefined ? undefined : JSON.parse(JSON.stringify(e.value)))),
+      entries.map(([, e]) => e.updatedAtMs),
+    );
     return copy;
   }
 }
 
 function newSlot(value: unknown, updatedAtMs: number, dirty: boolean): Slot {
-  return { value, updatedAtMs, removed: false, dirty, pair: undefined, acc: undefined, accOn: false };
+  return { value, updatedAtMs, flags: dirty ? DIRTY : 0, pair: undefined, acc: undefined };
 }

@@ -9,8 +9,11 @@ import type { StateObjectKind } from '../storage-keys';
 const gzip = promisify(gzipCb);
 const gunzip = promisify(gunzipCb);
 
-/** A stored entry: `[encodedKey, value, updatedAtMs]`. */
-export type StateRow = [key: string, value: unknown, updatedAtMs: number];
+/**
+ * A group of stored entries, one line of a part, by column: keys, values, update times. Columns
+ * make a million entries a few thousand arrays to parse, not a million.
+ */
+export type RowGroup = [keys: string[], values: unknown[], updatedAtMs: number[]];
 
 /** What a part holds: entries to set, or keys to remove. */
 export type PartKind = 'rows' | 'removed';
@@ -39,7 +42,7 @@ export const TRAILER_BYTES = 8;
 /** Parts compressing at once: the CPU of other cores, with memory bounded to a few parts. */
 const PARALLEL_PARTS = 4;
 
-/** Aim for groups (JSON arrays, one per line of a part) of about this size, so each parse stays small. */
+/** Aim for groups (one line of a part) of about this size, so each parse stays small. */
 const GROUP_BYTES = 64 * 1024;
 
 /**
@@ -64,7 +67,21 @@ export class StateFileWriter {
 
   /** Adds every entry of `entries` as rows of `operatorId`, in their order. */
   async addEntries(operatorId: string, entries: Iterable<readonly [string, StateEntry]>): Promise<void> {
-    await this.#addGroups(operatorId, 'rows', entries, (pair) => [pair[0], pair[1].value, pair[1].updatedAtMs] satisfies StateRow);
+    let keys: string[] = [];
+    let values: unknown[] = [];
+    let times: number[] = [];
+    await this.#addGroups(operatorId, 'rows', entries, (pair) => {
+      keys.push(pair[0]);
+      values.push(pair[1].value);
+      times.push(pair[1].updatedAtMs);
+      return keys.length;
+    }, () => {
+      const group: RowGroup = [keys, values, times];
+      keys = [];
+      values = [];
+      times = [];
+      return group;
+    });
   }
 
   /** Adds a batch's changes of `operatorId`: removals first (they commute with sets of other keys), then sets. */
@@ -75,7 +92,12 @@ export class StateFileWriter {
       if (entry === undefined) removed.push(key);
       else set.push([key, entry]);
     }
-    await this.#addGroups(operatorId, 'removed', removed, (key) => key);
+    let keys: string[] = [];
+    await this.#addGroups(operatorId, 'removed', removed, (key) => keys.push(key), () => {
+      const group = keys;
+      keys = [];
+      return group;
+    });
     await this.addEntries(operatorId, set);
   }
 
@@ -98,16 +120,20 @@ export class StateFileWriter {
     return { body: new Uint8Array(body.buffer, body.byteOffset, body.length), rawBytes: this.#rawBytes, rows: this.#rows, digest: this.#digest.digest('hex').slice(0, 16) };
   }
 
-  async #addGroups<T>(op: string, kind: PartKind, items: Iterable<T>, toJson: (item: T) => unknown): Promise<void> {
+  /**
+   * Packs `items` into groups (`add` appends one to the open group and returns its size; `take`
+   * closes it), groups into lines, lines into parts, and starts compressing each full part.
+   */
+  async #addGroups<T>(op: string, kind: PartKind, items: Iterable<T>, add: (item: T) => number, take: () => unknown): Promise<void> {
     let lines: string[] = [];
     let partBytes = 0;
     let partCount = 0;
-    let group: unknown[] = [];
+    let groupCount = 0;
     const flushGroup = (): void => {
-      if (group.length === 0) return;
+      if (groupCount === 0) return;
       let line: string;
       try {
-        line = JSON.stringify(group);
+        line = JSON.stringify(take());
       } catch (cause) {
         // A pipeline bug, not a record's fault: every batch would fail the same way.
         throw new ConfigError(`state of operator ${op}`, `cannot be stored: ${(cause as Error).message}; state values must be JSON data (numbers, strings, booleans, null, arrays, plain objects)`);
@@ -117,8 +143,8 @@ export class StateFileWriter {
       else if (line.length < GROUP_BYTES / 2 && this.#groupSize < 16_384) this.#groupSize <<= 1;
       lines.push(line);
       partBytes += line.length + 1;
-      partCount += group.length;
-      group = [];
+      partCount += groupCount;
+      groupCount = 0;
     };
     const flushPart = async (): Promise<void> => {
       flushGroup();
@@ -135,8 +161,8 @@ export class StateFileWriter {
       partCount = 0;
     };
     for (const item of items) {
-      group.push(toJson(item));
-      if (group.length >= this.#groupSize) {
+      groupCount = add(item);
+      if (groupCount >= this.#groupSize) {
         flushGroup();
         if (partBytes >= STATE_PART_BYTES) await flushPart();
       }
@@ -169,29 +195,38 @@ export async function indexOf(key: string, body: Uint8Array): Promise<StateFileI
   return decodeIndex(key, body.subarray(offset, offset + length));
 }
 
-/** Decodes one part: its rows, or its removed keys. */
-export async function decodePart(key: string, bytes: Uint8Array, part: PartRef): Promise<StateRow[] | string[]> {
+/** Decodes one part and hands each of its groups to `onRows` (entries) or `onRemoved` (removed keys), in order. */
+export async function decodePart(key: string, bytes: Uint8Array, part: PartRef, onRows: (group: RowGroup) => void, onRemoved: (keys: string[]) => void): Promise<void> {
   let text: string;
   try {
     text = (await gunzip(bytes)).toString('utf8');
   } catch (cause) {
     throw new CorruptDataError(key, `part at ${part[0]} does not decompress: ${(cause as Error).message}`, { cause });
   }
-  const out: unknown[] = [];
+  let count = 0;
   let start = 0;
-  try {
-    while (start < text.length) {
-      let end = text.indexOf('\n', start);
-      if (end === -1) end = text.length;
-      const group = JSON.parse(text.slice(start, end)) as unknown[];
-      for (let i = 0; i < group.length; i++) out.push(group[i]);
-      start = end + 1;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    let group: unknown;
+    try {
+      group = JSON.parse(text.slice(start, end));
+    } catch (cause) {
+      throw new CorruptDataError(key, `part at ${part[0]} is not valid JSON: ${(cause as Error).message}`, { cause });
     }
-  } catch (cause) {
-    throw new CorruptDataError(key, `part at ${part[0]} is not valid JSON: ${(cause as Error).message}`, { cause });
+    if (part[3] === 'removed') {
+      if (!Array.isArray(group)) throw new CorruptDataError(key, `part at ${part[0]} is not a list of keys`);
+      count += group.length;
+      onRemoved(group as string[]);
+    } else {
+      const g = group as RowGroup;
+      if (!Array.isArray(g) || !Array.isArray(g[0]) || !Array.isArray(g[1]) || !Array.isArray(g[2]) || g[1].length !== g[0].length || g[2].length !== g[0].length) throw new CorruptDataError(key, `part at ${part[0]} is not groups of [keys, values, times]`);
+      count += g[0].length;
+      onRows(g);
+    }
+    start = end + 1;
   }
-  if (out.length !== part[4]) throw new CorruptDataError(key, `part at ${part[0]} holds ${out.length} items, its index says ${part[4]}`);
-  return out as StateRow[] | string[];
+  if (count !== part[4]) throw new CorruptDataError(key, `part at ${part[0]} holds ${count} items, its index says ${part[4]}`);
 }
 
 async function decodeJson(key: string, bytes: Uint8Array, what: string): Promise<unknown> {
