@@ -6,6 +6,7 @@ const BENCHES: Record<string, () => Promise<{ run(args: string[]): Promise<numbe
   engine: () => import('./engine'),
   'sdk-calls': () => import('./sdk-calls'),
   state: () => import('./state'),
+  'state-memory': () => import('./state-memory'),
 };
 
 export async function runBench(argv: string[]): Promise<number> {

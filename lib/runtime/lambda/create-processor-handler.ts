@@ -84,6 +84,9 @@ export function createProcessorHandler<T>(pipeline: Stream<T> | CompiledPipeline
   const checkpoints = deps.checkpoints ?? new DynamoDbCheckpointStore({ client: clients!.dynamodb, tableName: config.tableName });
   const objects = deps.objects ?? new S3ObjectStore({ client: clients!.s3, bucket: config.bucketName });
   const metrics = deps.metrics ?? new EmfMetrics({ app });
+  const heapLimitBytes = getHeapStatistics().heap_size_limit;
+  const stateBudget = deps.stateBudget ?? new StateBudget(heapLimitBytes, "the function's memorySize (up to 10,240 MB)");
+  logger.info('state budget', { heapLimitMb: Math.round(heapLimitBytes / 1_048_576), stateBudgetMb: Math.round(stateBudget.budgetBytes / 1_048_576) });
   const processor = new MicroBatchProcessor({
     app,
     pipeline: compiled,
@@ -102,7 +105,7 @@ export function createProcessorHandler<T>(pipeline: Stream<T> | CompiledPipeline
     // containers: the shard moves on in seconds, not when the record leaves the stream's retention.
     failurePolicy: new BatchRetryPolicy({ app, pipeline: compiled, checkpoints, objects, clock, metrics, maxAttempts: config.maxBatchAttempts }),
     // A shard whose state outgrows the function's memory stops with an error saying so, not an out-of-memory crash loop.
-    stateBudget: deps.stateBudget ?? new StateBudget(getHeapStatistics().heap_size_limit, "the function's memorySize (up to 10,240 MB)"),
+    stateBudget,
     onGarbageError: (error) => logger.warn('could not delete superseded state objects: the next snapshot tries again', { error }),
   });
 

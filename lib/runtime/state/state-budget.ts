@@ -2,10 +2,14 @@ import { StateLimitError } from '../../core/errors';
 import type { StateManifest } from './state-manifest';
 
 /**
- * Heap bytes a state takes per byte of its serialized form, measured (`npm run bench -- state-memory`):
- * 3.2 for object values, 3.8 for word counts (short keys, small numbers); 4 leaves a margin.
+ * Heap a state takes: about this much per key (its slot, its key string, the map's entry, its
+ * update time)… measured (`npm run bench -- state-memory`): 154 bytes per word count (13-character
+ * keys), 278 per key holding a ~90-byte object; this model puts both about 10 % higher.
  */
-export const MEMORY_PER_STATE_BYTE = 4;
+export const MEMORY_PER_STATE_KEY = 120;
+
+/** …plus this much per byte of the key's serialized row (its value's own objects and strings). */
+export const MEMORY_PER_STATE_BYTE = 1.5;
 
 /**
  * Share of the heap a shard's state may take: the rest is for the batch being computed, the
@@ -19,8 +23,8 @@ export const DEFAULT_STATE_HEAP_FRACTION = 0.6;
  * estimate, the budget and what to change. An out-of-memory crash would instead kill the process
  * mid-batch, every retry the same way, with no word of why.
  *
- * The estimate is the manifest's key count times the average serialized row of its last snapshot,
- * times {@link MEMORY_PER_STATE_BYTE}.
+ * The estimate is the manifest's key count, and the average serialized row of its last snapshot,
+ * through the model of {@link MEMORY_PER_STATE_KEY} and {@link MEMORY_PER_STATE_BYTE}.
  */
 export class StateBudget {
   readonly budgetBytes: number;
@@ -41,7 +45,8 @@ export class StateBudget {
   static estimate(manifest: StateManifest): number {
     const snapshot = manifest.snapshot;
     if (snapshot === undefined || snapshot.keys === 0) return 0;
-    return Math.round((manifest.keys * snapshot.rawBytes * MEMORY_PER_STATE_BYTE) / snapshot.keys);
+    const rawBytes = (manifest.keys * snapshot.rawBytes) / snapshot.keys;
+    return Math.round(manifest.keys * MEMORY_PER_STATE_KEY + rawBytes * MEMORY_PER_STATE_BYTE);
   }
 
   /** Throws when the state `manifest` describes does not fit the budget. */
