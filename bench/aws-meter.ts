@@ -13,6 +13,9 @@ export interface MeteredCall {
   readonly wru: number;
   /** Read request units DynamoDB charges for the call (strongly consistent: 1 per 4 KB read). */
   readonly rru: number;
+  /** When the request left and its response was read (performance.now()). */
+  readonly startMs: number;
+  readonly endMs: number;
 }
 
 /**
@@ -43,9 +46,11 @@ export function meter(client: DynamoDBClient | S3Client, service: MeteredCall['s
         const command = (context.commandName ?? '?').replace(/Command$/, '');
         const body = args.request.body;
         const requestBytes = typeof body === 'string' ? Buffer.byteLength(body) : body instanceof Uint8Array ? body.byteLength : Number(args.request.headers['content-length'] ?? 0);
+        const startMs = performance.now();
         const out = await next(args);
+        const endMs = performance.now();
         const responseBytes = Number(out.response?.headers?.['content-length'] ?? 0);
-        calls.push({ service, command, requestBytes, responseBytes, wru: service === 'dynamodb' ? writeUnits(command, args.input) : 0, rru: service === 'dynamodb' ? readUnits(command, responseBytes) : 0 });
+        calls.push({ service, command, requestBytes, responseBytes, wru: service === 'dynamodb' ? writeUnits(command, args.input) : 0, rru: service === 'dynamodb' ? readUnits(command, responseBytes) : 0, startMs, endMs });
         return out;
       },
     { step: 'finalizeRequest', name: 'sluiceBenchMeter', priority: 'low' },
@@ -111,4 +116,21 @@ export function totals(calls: readonly MeteredCall[]): { dynamoCalls: number; dy
     else if (c.command === 'DeleteObject') t.s3Deletes++;
   }
   return t;
+}
+
+/** Milliseconds during which at least one of `calls` was in flight: the time a batch waited on the services. */
+export function waitedMs(calls: readonly MeteredCall[]): number {
+  const sorted = [...calls].sort((a, b) => a.startMs - b.startMs);
+  let total = 0;
+  let from = -Infinity;
+  let to = -Infinity;
+  for (const c of sorted) {
+    if (c.startMs > to) {
+      if (to > from) total += to - from;
+      from = c.startMs;
+      to = c.endMs;
+    } else to = Math.max(to, c.endMs);
+  }
+  if (to > from) total += to - from;
+  return total;
 }

@@ -22,7 +22,7 @@ import { MicroBatchProcessor } from '../lib/runtime/micro-batch-processor';
 import { ShardReader } from '../lib/runtime/shard-reader';
 import { StorageKeys } from '../lib/runtime/storage-keys';
 import { startMotoServer } from '../test/helpers/moto';
-import { meter, PRICES, totals, type MeteredCall } from './aws-meter';
+import { meter, PRICES, totals, waitedMs, type MeteredCall } from './aws-meter';
 
 const SHARD = 'shardId-000000000000';
 const ARN = 'arn:aws:kinesis:us-east-1:000000000000:stream/state-bench';
@@ -88,6 +88,7 @@ export async function run(args: string[]): Promise<number> {
       for (let b = 1; b <= batches; b++) await handler(toKinesisStreamEvent(hotBatch(nextSeq + BigInt(b * RECORDS_PER_BATCH), b), { shardId: SHARD, eventSourceArn: ARN }));
       const handlerMs = (performance.now() - startedMs) / batches;
       const warm = totals(calls);
+      const waited = waitedMs(calls) / batches;
       process.stderr.write(' cold loads...');
       const coldMoto = await timeColdLoad(app, compiled, checkpoints, objects);
       const coldDisk = await timeColdLoadFromDisk(app, compiled, checkpoints, objects);
@@ -95,7 +96,7 @@ export async function run(args: string[]): Promise<number> {
       const old = await oldLayoutCommit(aws, tableName, app, compiled, checkpoints, objects, calls);
       process.stderr.write(' baseline...\n');
       const baseline = await perKeyBaseline(aws, tableName, `${app}-baseline`, calls);
-      rows.push({ size, batches, handlerMs, warm, coldMoto, coldDisk, old, baseline, memoryGb });
+      rows.push({ size, batches, handlerMs, waitedMs: waited, warm, coldMoto, coldDisk, old, baseline, memoryGb });
     }
     print(rows);
     return 0;
@@ -109,6 +110,8 @@ interface Row {
   readonly size: number;
   readonly batches: number;
   readonly handlerMs: number;
+  /** Of which waiting on moto. */
+  readonly waitedMs: number;
   readonly warm: ReturnType<typeof totals>;
   readonly coldMoto: { ms: number; gets: number };
   readonly coldDisk: { ms: number };
@@ -213,14 +216,14 @@ async function perKeyBaseline(aws: AwsClients, tableName: string, app: string, c
 function print(rows: readonly Row[]): void {
   const perMillion = 1e6 / RECORDS_PER_BATCH;
   console.log('\nper warm batch of 1,000 records (averages over the batches run, snapshots included)');
-  console.log('| state keys | layout | DynamoDB request bytes | WRU | RRU | S3 PUT | S3 GET | batch ms (moto) | cold load, moto | cold load, local disk | $ per million records |');
+  console.log('| state keys | layout | DynamoDB request bytes | WRU | RRU | S3 PUT | S3 GET | batch ms on moto (waiting on it) | cold load, moto | cold load, local disk | $ per million records |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const w = r.warm;
     const n = r.batches;
     const lambda = PRICES.lambdaRequest + PRICES.lambdaGbSecond * r.memoryGb * Math.ceil(r.handlerMs) / 1000;
     const sluice = ((w.wru / n) * PRICES.dynamoWru + (w.rru / n) * PRICES.dynamoRru + ((w.s3Puts + w.s3Lists) / n) * PRICES.s3Put + (w.s3Gets / n) * PRICES.s3Get + lambda) * perMillion;
-    console.log(`| ${fmt(r.size)} | sluice (state in objects) | ${fmt(Math.round(w.dynamoBytes / n))} | ${(w.wru / n).toFixed(1)} | ${(w.rru / n).toFixed(1)} | ${((w.s3Puts + w.s3Lists) / n).toFixed(2)} | ${(w.s3Gets / n).toFixed(2)} | ${r.handlerMs.toFixed(0)} | ${fmtMs(r.coldMoto.ms)} (${r.coldMoto.gets} GETs) | ${fmtMs(r.coldDisk.ms)} | $${sluice.toFixed(4)} |`);
+    console.log(`| ${fmt(r.size)} | sluice (state in objects) | ${fmt(Math.round(w.dynamoBytes / n))} | ${(w.wru / n).toFixed(1)} | ${(w.rru / n).toFixed(1)} | ${((w.s3Puts + w.s3Lists) / n).toFixed(2)} | ${(w.s3Gets / n).toFixed(2)} | ${r.handlerMs.toFixed(0)} (${r.waitedMs.toFixed(0)}) | ${fmtMs(r.coldMoto.ms)} (${r.coldMoto.gets} GETs) | ${fmtMs(r.coldDisk.ms)} | $${sluice.toFixed(4)} |`);
     if (r.old.fits) {
       // 0.1 made the same Query and WAL PUT; its Lambda time is left out (favouring it).
       const old = (r.old.wru * PRICES.dynamoWru + (w.rru / n) * PRICES.dynamoRru + PRICES.s3Put + PRICES.lambdaRequest) * perMillion;

@@ -5,6 +5,7 @@ import type { SourceRecord } from '../core/source-record';
 import type { ObjectStore } from '../ports/object-store';
 import type { OutputSink } from '../ports/output-sink';
 import { SinkError } from '../core/errors';
+import { isFatalError } from './is-fatal-error';
 import { isTransientError } from './is-transient-error';
 import { describeError, Quarantine, type QuarantineEntry } from './quarantine';
 
@@ -47,13 +48,25 @@ export async function emitBatch(input: {
   return entries.length;
 }
 
-/** Runs a user's sink; what it throws becomes a {@link SinkError}, the failure that is the batch's own. */
+/**
+ * Runs a user's sink; what it throws becomes a {@link SinkError}, the failure that is the batch's
+ * own — unless it says the sink itself cannot work (its configuration, its permissions, a resource
+ * that does not exist): no batch would pass, so that stops the shard instead of setting batches aside.
+ */
 async function runSink(operatorId: string, batchId: string, sink: () => unknown): Promise<void> {
   try {
     await sink();
   } catch (error) {
+    if (isFatalError(error) || isBrokenSinkError(error)) throw error;
     throw new SinkError(operatorId, batchId, error, { retryable: isTransientError(error) });
   }
+}
+
+/** AWS answers that no content can change: denied, unknown credentials, a table or bucket that is not there. */
+const BROKEN_SINK_ERROR = /^(AccessDenied|UnrecognizedClient|InvalidSignature|ExpiredToken|InvalidAccessKeyId|ResourceNotFound|NoSuchBucket|CredentialsProvider)/;
+
+function isBrokenSinkError(error: unknown): boolean {
+  return error instanceof Error && BROKEN_SINK_ERROR.test(error.name);
 }
 
 function safeJson(x: unknown): string {

@@ -19,6 +19,8 @@ export interface MergedStateQuery {
   readonly expectSource?: (sourceId: string) => boolean;
   /** Names the expected source in the refusal. */
   readonly expectedSourceName?: string;
+  /** Refuse an app that has no checkpoint, instead of giving an empty state. @default false */
+  readonly requireCheckpoint?: boolean;
 }
 
 /**
@@ -26,9 +28,9 @@ export interface MergedStateQuery {
  * operator's `merge` (state is kept per shard: ADR 0001): `[decoded key, value]` in first-seen order. With
  * a single shard the entries come straight from its state, with no merged copy.
  *
- * Refuses an app that has no checkpoint (nothing was ever committed under that name), and with
- * `expectSource` an app whose offsets are of another source, rather than print an empty or a
- * foreign state.
+ * With `requireCheckpoint`, refuses an app that has no checkpoint (nothing was ever committed under
+ * that name), and with `expectSource` an app whose offsets are of another source, rather than give
+ * an empty or a foreign state.
  */
 export async function mergedStateEntries(q: MergedStateQuery): Promise<Iterable<[unknown, unknown]>> {
   const ops = q.pipeline.statefulOperators;
@@ -37,7 +39,7 @@ export async function mergedStateEntries(q: MergedStateQuery): Promise<Iterable<
     throw new ConfigError('operator', q.operatorId === undefined ? `pipeline ${q.pipeline.name} has no stateful operator` : `no stateful operator ${JSON.stringify(q.operatorId)} (have: ${ops.map((o) => o.id).join(', ')})`);
   }
   const shards = await q.checkpoints.query(StorageKeys.appPartition(q.app), StorageKeys.SHARD_PREFIX);
-  if (shards.length === 0) throw new ConfigError('--app', `app ${q.app} has no checkpoint here: nothing was committed under that name (give the app's name with --app, or run it first)`);
+  if (shards.length === 0 && q.requireCheckpoint === true) throw new ConfigError('--app', `app ${q.app} has no checkpoint here: nothing was committed under that name (give the app's name with --app, or run it first)`);
   const reader = new ShardReader(q.app, q.pipeline, q.checkpoints, q.objects);
   const perShard: Array<{ shardId: string; entries: Iterable<[string, { value: unknown }]> }> = [];
   for (const item of shards) {
@@ -49,6 +51,7 @@ export async function mergedStateEntries(q: MergedStateQuery): Promise<Iterable<
     }
     perShard.push({ shardId, entries: (await reader.states(snapshot)).get(op.id)!.entries() });
   }
+  if (perShard.length === 0) return [];
   if (perShard.length === 1) return decoded(perShard[0]!.entries);
   const merged = new Map<string, { value: unknown; shard: string }>();
   for (const { shardId, entries } of perShard) {

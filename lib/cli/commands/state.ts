@@ -43,7 +43,7 @@ export function registerState(program: Command): void {
       if (o.endpoint !== undefined || stream !== undefined) {
         const aws = openLocalAwsApp({ app, endpoint: o.endpoint, region: o.region });
         try {
-          await writeJsonObject(process.stdout, await mergedStateEntries({ checkpoints: aws.checkpoints, objects: aws.objects, app, pipeline, operatorId: o.operator, ...expect }));
+          await writeJsonObject(process.stdout, await mergedStateEntries({ checkpoints: aws.checkpoints, objects: aws.objects, app, pipeline, operatorId: o.operator, requireCheckpoint: true, ...expect }));
         } finally {
           aws.clients.destroy();
         }
@@ -53,7 +53,7 @@ export function registerState(program: Command): void {
       if (!existsSync(join(dir, 'checkpoint.sqlite'))) throw new ConfigError('--checkpoint-dir', `no checkpoint in ${dir} (run the pipeline first, or point at its directory)`);
       const { checkpoints, objects } = openLocalStores(dir);
       try {
-        await writeJsonObject(process.stdout, await mergedStateEntries({ checkpoints, objects, app, pipeline, operatorId: o.operator }));
+        await writeJsonObject(process.stdout, await mergedStateEntries({ checkpoints, objects, app, pipeline, operatorId: o.operator, requireCheckpoint: true }));
       } finally {
         await checkpoints.close();
       }

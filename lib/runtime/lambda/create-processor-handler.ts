@@ -86,7 +86,7 @@ export function createProcessorHandler<T>(pipeline: Stream<T> | CompiledPipeline
   const metrics = deps.metrics ?? new EmfMetrics({ app });
   const heapLimitBytes = getHeapStatistics().heap_size_limit;
   const stateBudget = deps.stateBudget ?? new StateBudget(heapLimitBytes, "the function's memorySize (up to 10,240 MB)");
-  logger.info('state budget', { heapLimitMb: Math.round(heapLimitBytes / 1_048_576), stateBudgetMb: Math.round(stateBudget.budgetBytes / 1_048_576) });
+  let coldStart = true;
   const processor = new MicroBatchProcessor({
     app,
     pipeline: compiled,
@@ -112,6 +112,11 @@ export function createProcessorHandler<T>(pipeline: Stream<T> | CompiledPipeline
   const handler = async (event: KinesisStreamEvent | IdleTickEvent, context?: Context): Promise<KinesisStreamBatchResponse> => {
     const startedMs = clock.nowMs();
     if (context !== undefined) logger.addContext(context);
+    if (coldStart) {
+      coldStart = false;
+      // What this container can hold: a shard's state past the budget stops with a StateLimitError.
+      logger.info('state budget', { heapLimitMb: Math.round(heapLimitBytes / 1_048_576), stateBudgetMb: Math.round(stateBudget.budgetBytes / 1_048_576) });
+    }
     const tick = decodeIdleTickEvent(event);
     if (tick !== undefined) {
       const stats = await processor.tick(tick.shardId, tick.idleAtMs).catch((error: unknown) => {

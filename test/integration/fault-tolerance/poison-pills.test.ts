@@ -91,9 +91,9 @@ describe('poison pills (sluice run, local)', () => {
     const list = await runCli(['quarantine', 'list', '--pipeline', FRAGILE_SINK, '--checkpoint-dir', checkpointDir, '--json']);
     // Assess
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stderr.match(/batch failed, retrying: the sink rejects toxic batches/g)).toHaveLength(2);
+    expect(run.stderr.match(/batch failed, retrying: sink foreachBatch-0 failed on batch fragile-sink-word-count\/file-0\/3: Error: the sink rejects toxic batches/g)).toHaveLength(2);
     expect(JSON.parse(dump.stdout)).toEqual(countWords(lines.filter((l) => !l.includes('toxic'))));
-    expect(listed(list.stdout)).toEqual([expect.objectContaining({ shardId: 'file-0', batchNo: 3, seq: '3..3', records: 1, stage: 'batch (3 attempts)', reason: 'Error: the sink rejects toxic batches' })]);
+    expect(listed(list.stdout)).toEqual([expect.objectContaining({ shardId: 'file-0', batchNo: 3, seq: '3..3', records: 1, stage: 'batch (3 attempts)', reason: 'SinkError: sink foreachBatch-0 failed on batch fragile-sink-word-count/file-0/3: Error: the sink rejects toxic batches' })]);
   });
 });
 

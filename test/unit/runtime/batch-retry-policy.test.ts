@@ -67,7 +67,7 @@ describe('BatchRetryPolicy', () => {
       expect(await state()).toEqual({ a: 1, c: 1 });
       const items = await readQuarantine(objects, checkpoints, APP);
       expect(items).toHaveLength(1);
-      expect(items[0]).toMatchObject({ kind: 'batch', key: 'quarantine/sinks/s1/00000000000000000001-batch-3', entry: { batchNo: 1, attempts: 3, firstSeq: '1', lastSeq: '3', count: 3, reason: 'Error: the sink refuses toxic batches' } });
+      expect(items[0]).toMatchObject({ kind: 'batch', key: 'quarantine/sinks/s1/00000000000000000001-batch-3', entry: { batchNo: 1, attempts: 3, firstSeq: '1', lastSeq: '3', count: 3, reason: 'SinkError: sink foreachBatch-0 failed on batch sinks/s1/1: Error: the sink refuses toxic batches' } });
       expect(quarantinedMetric).toEqual([3]);
     });
 
