@@ -5,6 +5,8 @@
 const BENCHES: Record<string, () => Promise<{ run(args: string[]): Promise<number> }>> = {
   engine: () => import('./engine'),
   'sdk-calls': () => import('./sdk-calls'),
+  'checkpoint-store': () => import('./checkpoint-store'),
+  cli: () => import('./cli'),
 };
 
 export async function runBench(argv: string[]): Promise<number> {
