@@ -29,6 +29,6 @@ export default defineConfig({
   // The examples import `sluice` as a user does; inside the build that is the index entry itself.
   alias: { sluice: new URL('./lib/index.ts', import.meta.url).pathname },
   // The processor entry's pipeline is the user's module, aliased when the construct bundles it.
-  external: ['sluice-pipeline'],
+  deps: { neverBundle: ['sluice-pipeline'] },
   clean: true,
 });

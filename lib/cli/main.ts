@@ -41,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
   const program = new Command('sluice')
     .description('Serverless micro-batch stream processing: Spark Streaming guarantees on Kinesis, Lambda, DynamoDB and S3.')
     .showHelpAfterError('(run with --help for usage)')
-    .configureHelp({ subcommandTerm: (cmd) => { const entry = COMMANDS[cmd.name()]; return entry === undefined ? new Help().subcommandTerm(cmd) : [cmd.name(), entry.term].filter((part) => part !== '').join(' '); } })
+    .configureHelp({ subcommandTerm })
     .exitOverride();
   const invoked = invokedCommand(argv);
   for (const [name, entry] of Object.entries(COMMANDS)) {
@@ -64,6 +64,12 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw error;
   }
+}
+
+/** A command as `sluice --help` lists it: from the table, whether or not its module is loaded. */
+function subcommandTerm(cmd: Command): string {
+  const entry = COMMANDS[cmd.name()];
+  return entry === undefined ? new Help().subcommandTerm(cmd) : [cmd.name(), entry.term].filter((part) => part !== '').join(' ');
 }
 
 /** The subcommand `argv` runs (or asks help for, `sluice help run`): its first word that is not an option. */

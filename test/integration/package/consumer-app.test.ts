@@ -62,6 +62,8 @@ describe('sluice as an installed package, in an app outside the repository', () 
     expect(packedFiles.filter((f) => !allowed.some((pattern) => pattern.test(f)))).toEqual([]);
     for (const entry of ['index', 'lambda', 'cdk', 'producer', 'testing']) expect(packedFiles).toEqual(expect.arrayContaining([`dist/${entry}.js`, `dist/${entry}.d.ts`]));
     expect(packedFiles).toEqual(expect.arrayContaining(['dist/cli.js', 'dist/functions/processor.js', 'dist/functions/controller.js', 'templates/app/src/pipeline.ts', 'templates/app/gitignore']));
+    // Types only for what a user imports: not for the command or the Lambda entries.
+    expect(packedFiles.filter((f) => f === 'dist/cli.d.ts' || f.startsWith('dist/functions/') && f.endsWith('.d.ts'))).toEqual([]);
   });
 
   it("imports sluice and sluice/cdk with plain Node, no TypeScript loader", async () => {
