@@ -61,6 +61,7 @@ export interface InMemoryBatch {
 export class InMemoryRun<T = unknown> {
   readonly #pipeline: CompiledPipeline;
   readonly #checkpoints = new MemoryCheckpointStore();
+  readonly #objects = new MemoryObjectStore();
   readonly #shardId: string;
   readonly #intervalMs: number;
   readonly #clock: Clock & { nowMs(): number };
@@ -82,7 +83,7 @@ export class InMemoryRun<T = unknown> {
       app: this.#pipeline.name,
       pipeline: this.#pipeline,
       checkpoints: this.#checkpoints,
-      objects: new MemoryObjectStore(),
+      objects: this.#objects,
       clock: this.#clock,
       output: { print: (_info: BatchInfo, operatorId: string, items: readonly unknown[], total: number) => void this.#printed.push({ operatorId, items: [...items], total }) },
     });
