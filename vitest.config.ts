@@ -1,8 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
+/** `sluice` as the examples and test fixtures import it: the TypeScript source, as in tsconfig.json. */
+const SOURCE_CONDITION = 'sluice-source';
+
 export default defineConfig({
   // `sluice-pipeline` (the pipeline a function bundles) resolves through tsconfig.json's paths.
-  resolve: { tsconfigPaths: true },
+  resolve: { tsconfigPaths: true, conditions: [SOURCE_CONDITION] },
+  ssr: { resolve: { conditions: [SOURCE_CONDITION] } },
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/helpers/global-setup.ts'],

@@ -7,6 +7,8 @@ const BENCHES: Record<string, () => Promise<{ run(args: string[]): Promise<numbe
   'sdk-calls': () => import('./sdk-calls'),
   state: () => import('./state'),
   'state-memory': () => import('./state-memory'),
+  'checkpoint-store': () => import('./checkpoint-store'),
+  cli: () => import('./cli'),
 };
 
 export async function runBench(argv: string[]): Promise<number> {

@@ -1,9 +1,15 @@
 #!/usr/bin/env node
-// Entry of the `sluice` command: registers tsx so the CLI and user pipelines run as TypeScript.
-import { register } from 'tsx/esm/api';
+// Entry of the `sluice` command: the compiled CLI (npm run build). TypeScript pipelines are loaded
+// through tsx by the command that runs them, not here.
 
 // The SDK's notice that its releases from 2027 on need Node 22 says nothing about this command's run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-register();
-const { main } = await import('../lib/cli/main.ts');
+// Node 22 calls node:sqlite, the local checkpoint store, experimental at every start (Node 24 no
+// longer does): docs/decisions/0011. Every other warning is printed as usual.
+const emitWarning = process.emitWarning;
+process.emitWarning = (warning, ...rest) => {
+  if (String(warning).startsWith('SQLite is an experimental feature')) return;
+  emitWarning.call(process, warning, ...rest);
+};
+const { main } = await import('../dist/cli.js');
 process.exitCode = await main(process.argv.slice(2));

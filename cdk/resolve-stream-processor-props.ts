@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import { StreamMode } from 'aws-cdk-lib/aws-kinesis';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
@@ -10,18 +12,22 @@ import type { StreamProcessorProps } from './stream-processor-props';
 /** The most records per second one Kinesis shard accepts: the batch size when no static rate is set. */
 export const KINESIS_SHARD_RECORDS_PER_SECOND = 1_000;
 
-/** The processor entry of the word-count example (issue 3). */
-export const DEFAULT_PROCESSOR_ENTRY = 'functions/processor.ts';
-
 /** The event source mapping's batch size range for Kinesis. */
 const BATCH_SIZE_RANGE = { min: 1, max: 10_000 } as const;
 
 /** {@link StreamProcessorProps} with every default applied and every range checked. */
-export type ResolvedStreamProcessorProps = Required<Omit<StreamProcessorProps, 'stream' | 'maxRatePerShard' | 'alarmAction'>> &
+export type ResolvedStreamProcessorProps = Required<Omit<StreamProcessorProps, 'stream' | 'maxRatePerShard' | 'alarmAction' | 'pipeline' | 'processorEntry' | 'depsLockFilePath'>> &
   Pick<StreamProcessorProps, 'stream' | 'maxRatePerShard' | 'alarmAction'> & {
     /** Records per batch: one interval's allowance, clamped to what the mapping accepts. */
     readonly batchSize: number;
+    /** What the processor bundles: the user's pipeline under sluice's entry, or the user's own entry; an absolute path. */
+    readonly processorCode: ProcessorCode;
+    /** Absolute; undefined lets NodejsFunction find the lock file from the current directory up. */
+    readonly depsLockFilePath: string | undefined;
   };
+
+/** The code of the processor function. */
+export type ProcessorCode = { readonly kind: 'pipeline'; readonly path: string } | { readonly kind: 'entry'; readonly path: string };
 
 /**
  * Checks the props of a {@link StreamProcessor} and applies their defaults, in this one place.
@@ -46,7 +52,8 @@ export function resolveStreamProcessorProps(props: StreamProcessorProps): Resolv
   const intervalSeconds = seconds('batchInterval', batchInterval, { min: 0, max: 300, integer: true });
   return {
     appName: props.appName,
-    processorEntry: props.processorEntry ?? DEFAULT_PROCESSOR_ENTRY,
+    processorCode: processorCode(props),
+    depsLockFilePath: props.depsLockFilePath === undefined ? undefined : existingFile('depsLockFilePath', props.depsLockFilePath, 'your lock file (package-lock.json, yarn.lock, pnpm-lock.yaml)'),
     stream: props.stream,
     streamName: name('streamName', props.streamName ?? `sluice-${props.appName}`, /^[A-Za-z0-9_.-]{1,128}$/, "1-128 letters, digits, '_', '-' or '.'"),
     tableName: name('tableName', props.tableName ?? `sluice-${props.appName}`, /^[A-Za-z0-9_.-]{3,255}$/, "3-255 letters, digits, '_', '-' or '.'"),
@@ -70,6 +77,27 @@ export function resolveStreamProcessorProps(props: StreamProcessorProps): Resolv
     alarmAction: props.alarmAction,
     removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
   };
+}
+
+/**
+ * The processor's code: exactly one of `pipeline` and `processorEntry`, each resolved against the
+ * current directory (the folder `cdk` runs in), as NodejsFunction resolves its `entry`.
+ */
+function processorCode(props: StreamProcessorProps): ProcessorCode {
+  if (props.pipeline !== undefined && props.processorEntry !== undefined) {
+    throw new ConfigError('processorEntry', 'is not allowed with `pipeline`: give your pipeline module, or an entry of your own that exports `handler`, not both');
+  }
+  if (props.processorEntry !== undefined) return { kind: 'entry', path: existingFile('processorEntry', props.processorEntry, 'an entry file that exports `handler = createProcessorHandler(yourPipeline)`') };
+  if (props.pipeline === undefined) {
+    throw new ConfigError('pipeline', "is required: the path of your pipeline module, relative to the folder cdk runs in (e.g. pipeline: 'src/pipeline.ts')");
+  }
+  return { kind: 'pipeline', path: existingFile('pipeline', props.pipeline, 'your pipeline module (export default pipeline(...))') };
+}
+
+function existingFile(field: string, path: string, what: string): string {
+  const absolute = resolve(path);
+  if (!existsSync(absolute)) throw new ConfigError(field, `no such file: ${path} (resolved against ${process.cwd()}); give the path of ${what} relative to the folder cdk runs in`);
+  return absolute;
 }
 
 /**

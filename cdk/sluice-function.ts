@@ -1,5 +1,3 @@
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Runtime } from 'aws-cdk-lib/aws-lambda';
@@ -7,16 +5,20 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
-/** The repository root: where `package-lock.json`, `functions/` and `examples/` are. */
-export const PROJECT_ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
-
 /** The Lambda runtime of sluice's functions: the newest Node.js the CDK knows (cdk-nag AwsSolutions-L1). */
 export const SLUICE_RUNTIME = Runtime.NODEJS_24_X;
 
 /** Options of {@link SluiceFunction}. */
 export interface SluiceFunctionProps {
-  /** Entry file, relative to {@link PROJECT_ROOT}, exporting `handler`. */
+  /** Entry file, an absolute path, exporting `handler`. */
   readonly entry: string;
+  /**
+   * Modules the bundler replaces, `{ 'sluice-pipeline': '/abs/pipeline.ts' }` (esbuild's `--alias`).
+   * @default - none
+   */
+  readonly alias?: Readonly<Record<string, string>>;
+  /** @default - the lock file NodejsFunction finds from the current directory up */
+  readonly depsLockFilePath?: string;
   /** What the function does, shown in the Lambda console. */
   readonly description: string;
   /** MiB; CPU follows. */
@@ -49,10 +51,9 @@ export class SluiceFunction extends Construct {
     this.logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH, removalPolicy: props.removalPolicy });
     this.logGroup.grantWrite(this.role);
     this.function = new NodejsFunction(this, 'Function', {
-      entry: join(PROJECT_ROOT, props.entry),
+      entry: props.entry,
       handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      ...(props.depsLockFilePath === undefined ? {} : { depsLockFilePath: props.depsLockFilePath }),
       runtime: SLUICE_RUNTIME,
       description: props.description,
       memorySize: props.memorySize,
@@ -70,6 +71,7 @@ export class SluiceFunction extends Construct {
         minify: true,
         sourceMap: true,
         sourcesContent: false,
+        ...(props.alias === undefined ? {} : { esbuildArgs: { '--alias': Object.entries(props.alias).map(([name, path]) => `${name}=${path}`) } }),
       },
     });
   }

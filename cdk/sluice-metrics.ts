@@ -4,6 +4,11 @@ import { BATCH_METRICS } from '../lib/adapters/aws/emf-metrics';
  * Where the processor's EMF metrics land (see `EmfMetrics`): one document per committed batch with
  * the dimensions `service` (the app) and `ShardId`. No metric has the app alone as its dimension
  * set, so the dashboard sums the shards with SEARCH and the alarms with Metrics Insights.
+ *
+ * @example
+ * // records per minute of one shard of the app 'clicks', for a graph of your own
+ * new Metric({ namespace: SluiceMetrics.NAMESPACE, metricName: SluiceMetrics.records, statistic: 'Sum',
+ *   dimensionsMap: { [SluiceMetrics.SERVICE_DIMENSION]: 'clicks', [SluiceMetrics.SHARD_DIMENSION]: 'shardId-000000000000' } });
  */
 export const SluiceMetrics = {
   /** Set on the processor as `POWERTOOLS_METRICS_NAMESPACE`, so the functions and the dashboard agree. */

@@ -41,6 +41,11 @@ const ALARM_WINDOW = Duration.minutes(5);
  * quarantine) and its alarms. Each alarm watches one promise: the processor keeps up (iterator
  * age), runs without failing (errors), sets no record aside unseen (quarantine) and is steered
  * (the controller runs every minute; if it stops, the pipeline keeps the last rate: fail-static).
+ * `StreamProcessor` creates one, as its `monitoring`.
+ *
+ * @example
+ * const processor = new StreamProcessor(stack, 'Clicks', { appName: 'clicks', pipeline: 'src/clicks.ts' });
+ * processor.monitoring.quarantineAlarm.addAlarmAction(new SnsAction(topic));
  */
 export class StreamProcessorMonitoring extends Construct {
   readonly dashboard: Dashboard;

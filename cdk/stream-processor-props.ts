@@ -18,12 +18,35 @@ export interface StreamProcessorProps {
   readonly appName: string;
 
   /**
-   * The processor's entry file, relative to the project root (the folder of `package-lock.json`).
-   * It exports `handler = createProcessorHandler(yourPipeline)`: the pipeline is bundled in.
+   * Your pipeline module: a file whose default export is the pipeline (`export default
+   * pipeline('clicks')...`), TypeScript or JavaScript. A relative path is resolved against the
+   * current directory (the folder `cdk` runs in), as NodejsFunction resolves its `entry`. The
+   * processor bundles it with sluice's handler (`createProcessorHandler`), by esbuild on your
+   * machine, with your lock file's dependencies.
    *
-   * @default 'functions/processor.ts' - the word-count example
+   * Exactly one of `pipeline` and `processorEntry` is given.
+   *
+   * @example 'src/pipeline.ts'
+   */
+  readonly pipeline?: string;
+
+  /**
+   * An entry file of your own for the processor, exporting
+   * `handler = createProcessorHandler(yourPipeline, deps)` (from `sluice/lambda`): for a handler
+   * built from other dependencies than the defaults. Resolved like `pipeline`.
+   *
+   * @default - sluice's entry around `pipeline`
    */
   readonly processorEntry?: string;
+
+  /**
+   * Your project's lock file, which the bundles' dependency versions come from; its folder is the
+   * project root esbuild runs in.
+   *
+   * @default - the package-lock.json, yarn.lock, pnpm-lock.yaml or bun.lock found from the current
+   * directory up, as NodejsFunction finds it
+   */
+  readonly depsLockFilePath?: string;
 
   /**
    * An existing stream to read. The construct then creates no stream and grants the processor read

@@ -9,6 +9,7 @@ import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { StorageKeys } from '../lib/runtime/storage-keys';
 import { checkpointTable } from './checkpoint-table';
+import { FunctionEntries } from './function-entries';
 import { ControllerEnvironment, ProcessorEnvironment } from './function-environment';
 import { bucketOnFailure, ON_FAILURE_PREFIX } from './bucket-on-failure';
 import { resolveStreamProcessorProps } from './resolve-stream-processor-props';
@@ -19,8 +20,6 @@ import type { StreamProcessorProps } from './stream-processor-props';
 import { suppressStreamProcessorFindings } from './suppress-stream-processor-findings';
 import { WAL_PREFIX, walBucket } from './wal-bucket';
 
-/** The controller's handler, the PID loop of one scheduled minute (issue 4). */
-export const CONTROLLER_ENTRY = 'functions/controller.ts';
 /** A controller invocation loops for about 55 s; the rest is room for its last write. */
 const CONTROLLER_TIMEOUT = Duration.seconds(70);
 
@@ -29,10 +28,23 @@ const CONTROLLER_TIMEOUT = Duration.seconds(70);
  * the WAL bucket, the processor with its event source mapping, the controller with its schedule,
  * and a dashboard with alarms.
  *
- * Each function's role holds only the actions its code calls, on this construct's resources.
+ * The processor bundles your pipeline module (`pipeline`, resolved like NodejsFunction's `entry`)
+ * under sluice's handler, with esbuild on your machine (never Docker, so `cdk synth` works offline)
+ * and your lock file. Each function's role holds only the actions its code calls, on this
+ * construct's resources.
  *
  * @example
- * new StreamProcessor(stack, 'WordCount', { appName: 'word-count', maxRatePerShard: 500 });
+ * import { App, Duration, Stack } from 'aws-cdk-lib';
+ * import { StreamProcessor } from 'sluice/cdk';
+ *
+ * const stack = new Stack(new App(), 'Clicks');
+ * new StreamProcessor(stack, 'Clicks', {
+ *   appName: 'clicks',             // the name given to pipeline('clicks')
+ *   pipeline: 'src/clicks.ts',     // export default pipeline('clicks')...
+ *   shardCount: 4,
+ *   maxRatePerShard: 500,
+ *   batchInterval: Duration.seconds(1),
+ * });
  */
 export class StreamProcessor extends Construct {
   /** The app (pipeline) name: partition of its checkpoints, prefix of its objects, metrics dimension. */
@@ -65,8 +77,11 @@ export class StreamProcessor extends Construct {
     this.bucket = walBucket(this, 'Bucket', { walRetentionDays: p.walRetentionDays, versioned: p.bucketVersioned, removalPolicy: p.removalPolicy });
 
     const batchingWindowSeconds = p.batchInterval.toSeconds();
+    const code = p.processorCode;
     this.processor = new SluiceFunction(this, 'Processor', {
-      entry: p.processorEntry,
+      entry: code.kind === 'entry' ? code.path : FunctionEntries.processor,
+      ...(code.kind === 'pipeline' ? { alias: { 'sluice-pipeline': code.path } } : {}),
+      ...(p.depsLockFilePath === undefined ? {} : { depsLockFilePath: p.depsLockFilePath }),
       description: `sluice ${app}: runs one micro-batch of one shard per invocation`,
       memorySize: p.processorMemorySize,
       timeout: p.processorTimeout,
@@ -111,7 +126,8 @@ export class StreamProcessor extends Construct {
     this.processor.function.addEventSource(this.eventSource);
 
     this.controller = new SluiceFunction(this, 'Controller', {
-      entry: CONTROLLER_ENTRY,
+      entry: FunctionEntries.controller,
+      ...(p.depsLockFilePath === undefined ? {} : { depsLockFilePath: p.depsLockFilePath }),
       description: `sluice ${app}: computes and publishes each shard's rate (PID), retunes the event source mapping`,
       memorySize: 256,
       timeout: CONTROLLER_TIMEOUT,

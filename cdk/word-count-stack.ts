@@ -1,6 +1,10 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { fileURLToPath } from 'node:url';
 import { StreamProcessor } from './stream-processor';
+
+/** The example's pipeline module, named 'word-count'. */
+export const WORD_COUNT_PIPELINE = fileURLToPath(new URL('../examples/word-count.ts', import.meta.url));
 
 /** Options of {@link WordCountStack}. */
 export interface WordCountStackProps extends StackProps {
@@ -20,9 +24,9 @@ export class WordCountStack extends Stack {
 
   constructor(scope: Construct, id: string, props: WordCountStackProps = {}) {
     super(scope, id, props);
-    // functions/processor.ts bundles examples/word-count.ts, the pipeline named 'word-count'.
     this.processor = new StreamProcessor(this, 'WordCount', {
       appName: 'word-count',
+      pipeline: WORD_COUNT_PIPELINE,
       ...(props.destroyData ? { removalPolicy: RemovalPolicy.DESTROY } : {}),
     });
     new CfnOutput(this, 'StreamName', { value: this.processor.stream.streamName, description: 'sluice push --stream <this>' });

@@ -1,4 +1,4 @@
-import { pipeline, type KeyState } from '../lib/index';
+import { pipeline, type KeyState } from 'sluice';
 
 /** A session ends after this much event time without a click from its user. */
 const IDLE_TIMEOUT_MS = 30 * 60_000;

@@ -1,4 +1,4 @@
-import { pipeline, topK } from '../lib/index';
+import { pipeline, topK } from 'sluice';
 
 /** Length of a window and how often a new one starts: the top 10 of the last 5 s, every second. */
 const WINDOW_MS = 5_000;

@@ -1,4 +1,4 @@
-import { pipeline, topK } from '../lib/index';
+import { pipeline, topK } from 'sluice';
 
 /**
  * The default pipeline: split each line on whitespace (empty strings dropped, case kept), count

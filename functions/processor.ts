@@ -7,7 +7,9 @@ import { createProcessorHandler } from '../lib/runtime/lambda/create-processor-h
  * WAL_ENABLED, MAX_RATE_PER_SHARD, BATCHING_WINDOW_SECONDS, MAX_BATCH_ATTEMPTS
  * and PIPELINE (see `loadProcessorConfig`), checked here at cold start.
  *
- * The pipeline is bundled in: `sluice-pipeline` is the word count (tsconfig.json `paths`) unless the
- * bundler aliases it to the app's pipeline module (the StreamProcessor construct's `pipelineEntry`).
+ * The pipeline is bundled in: the `StreamProcessor` construct aliases `sluice-pipeline` to the
+ * app's pipeline module (its `pipeline` prop) when esbuild bundles this entry, built as
+ * `dist/functions/processor.js`. In sluice's own type check and tests it is the word count
+ * (tsconfig.json `paths`).
  */
 export const handler = createProcessorHandler(pipeline);

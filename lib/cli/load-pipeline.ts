@@ -1,25 +1,39 @@
 import { access } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { compilePipeline, type CompiledPipeline } from '../core/engine/compile-pipeline';
 import { ConfigError } from '../core/errors';
 import { Stream } from '../core/pipeline/stream';
 
-/** The pipeline `sluice` runs when given none: the word count. */
-export const DEFAULT_PIPELINE_PATH = new URL('../../examples/word-count.ts', import.meta.url).pathname;
+/** Extensions of modules Node cannot import by itself: tsx loads them. */
+const TYPESCRIPT = new Set(['.ts', '.mts', '.cts', '.tsx']);
 
-/** Imports a pipeline module (its default export, or an export named `pipeline`) and compiles it. */
-export async function loadPipeline(path: string = DEFAULT_PIPELINE_PATH): Promise<CompiledPipeline> {
+let tsxRegistered = false;
+
+/**
+ * Imports a pipeline module (its default export, or an export named `pipeline`) and compiles it.
+ * TypeScript is loaded through tsx, registered on the first TypeScript pipeline (not before: a
+ * JavaScript pipeline, and every command that runs none, skip its cost). The module resolves its
+ * imports from its own folder, so `sluice` is the user's installed copy: the one this CLI is.
+ * Without a path, the word count sluice ships.
+ */
+export async function loadPipeline(path?: string): Promise<CompiledPipeline> {
+  if (path === undefined) return compilePipeline((await import('../../examples/word-count')).default as Stream<unknown>);
   const file = resolve(path);
   try {
     await access(file);
   } catch {
     throw new ConfigError('--pipeline', `no such file: ${path}`);
   }
+  if (TYPESCRIPT.has(extname(file)) && !tsxRegistered) {
+    const { register } = await import('tsx/esm/api');
+    register();
+    tsxRegistered = true;
+  }
   const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   const stream = mod.default ?? mod.pipeline;
   if (!(stream instanceof Stream)) {
-    throw new ConfigError('--pipeline', `${path} must export a pipeline as its default export (export default pipeline('name')...)`);
+    throw new ConfigError('--pipeline', `${path} must export a pipeline as its default export (export default pipeline('name')...), made with the pipeline() of the sluice this command runs`);
   }
   return compilePipeline(stream as Stream<unknown>);
 }

@@ -13,7 +13,16 @@ export class SluiceError extends Error {
   }
 }
 
-/** A user-facing configuration value is out of range or malformed. Names the field, the value and the rule. */
+/**
+ * A user-facing configuration value is out of range or malformed. Names the field, the value and the rule.
+ *
+ * @example
+ * try {
+ *   pipeline('Word Count');
+ * } catch (error) {
+ *   if (error instanceof ConfigError) console.error(error.message); // pipeline.name: must be 1-40 lowercase letters, ...
+ * }
+ */
 export class ConfigError extends SluiceError {
   readonly field: string;
 

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { App, CfnResource, Duration, Stack } from 'aws-cdk-lib';
 import { Stream, StreamMode } from 'aws-cdk-lib/aws-kinesis';
 import { describe, expect, it } from 'vitest';
@@ -5,6 +6,7 @@ import { resolveStreamProcessorProps } from '../../cdk/resolve-stream-processor-
 import { StreamProcessor } from '../../cdk/stream-processor';
 import type { StreamProcessorProps } from '../../cdk/stream-processor-props';
 import { ConfigError } from '../../lib/core/errors';
+import { WORD_COUNT_PIPELINE } from '../../cdk/word-count-stack';
 import { WORD_COUNT_PROPS } from './stream-processor-fixture';
 
 describe('resolveStreamProcessorProps', () => {
@@ -51,7 +53,8 @@ describe('resolveStreamProcessorProps', () => {
       shardCount: resolved.shardCount,
       streamRetentionHours: resolved.streamRetention.toHours(),
       startingPosition: resolved.startingPosition,
-      processorEntry: resolved.processorEntry,
+      processorCode: resolved.processorCode,
+      depsLockFilePath: resolved.depsLockFilePath,
       batchIntervalMs: resolved.batchInterval.toMilliseconds(),
       batchSize: resolved.batchSize,
       walEnabled: resolved.walEnabled,
@@ -70,7 +73,8 @@ describe('resolveStreamProcessorProps', () => {
       shardCount: 1,
       streamRetentionHours: 24,
       startingPosition: 'TRIM_HORIZON',
-      processorEntry: 'functions/processor.ts',
+      processorCode: { kind: 'pipeline', path: WORD_COUNT_PIPELINE },
+      depsLockFilePath: undefined,
       batchIntervalMs: 1_000,
       batchSize: 1_000,
       walEnabled: true,
@@ -82,6 +86,39 @@ describe('resolveStreamProcessorProps', () => {
       controlIntervalSeconds: 5,
       iteratorAgeAlarmMinutes: 5,
       removalPolicy: 'retain',
+    });
+  });
+
+  describe('the processor code', () => {
+    it('resolves a relative pipeline path against the current directory, as NodejsFunction resolves entry', () => {
+      // Act
+      const resolved = resolveStreamProcessorProps({ appName: 'word-count', pipeline: 'examples/word-count.ts' });
+      // Assess
+      expect(resolved.processorCode).toEqual({ kind: 'pipeline', path: join(process.cwd(), 'examples/word-count.ts') });
+    });
+
+    it('takes an entry of the user\'s own instead of the pipeline', () => {
+      // Act
+      const resolved = resolveStreamProcessorProps({ appName: 'word-count', processorEntry: 'functions/processor.ts' });
+      // Assess
+      expect(resolved.processorCode).toEqual({ kind: 'entry', path: join(process.cwd(), 'functions/processor.ts') });
+    });
+
+    it.each([
+      ['neither pipeline nor processorEntry is given', { appName: 'word-count' }, "pipeline: is required: the path of your pipeline module, relative to the folder cdk runs in (e.g. pipeline: 'src/pipeline.ts')"],
+      ['both are given', { appName: 'word-count', pipeline: 'examples/word-count.ts', processorEntry: 'functions/processor.ts' }, 'processorEntry: is not allowed with `pipeline`: give your pipeline module, or an entry of your own that exports `handler`, not both'],
+      ['the pipeline file does not exist', { appName: 'word-count', pipeline: 'src/missing.ts' }, `pipeline: no such file: src/missing.ts (resolved against ${process.cwd()}); give the path of your pipeline module (export default pipeline(...)) relative to the folder cdk runs in`],
+      ['the lock file does not exist', { ...WORD_COUNT_PROPS, depsLockFilePath: 'missing.lock' }, `depsLockFilePath: no such file: missing.lock (resolved against ${process.cwd()}); give the path of your lock file (package-lock.json, yarn.lock, pnpm-lock.yaml) relative to the folder cdk runs in`],
+    ] as Array<[string, StreamProcessorProps, string]>)('rejects when %s, in one line naming the prop', (_case, props, message) => {
+      const error = (() => {
+        try {
+          resolveStreamProcessorProps(props);
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).message).toBe(message);
     });
   });
 

@@ -3,9 +3,10 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { StreamProcessor } from '../../cdk/stream-processor';
 import type { StreamProcessorProps } from '../../cdk/stream-processor-props';
+import { WORD_COUNT_PIPELINE } from '../../cdk/word-count-stack';
 
 /** The props every test starts from: the word-count example. */
-export const WORD_COUNT_PROPS: StreamProcessorProps = { appName: 'word-count' };
+export const WORD_COUNT_PROPS: StreamProcessorProps = { appName: 'word-count', pipeline: WORD_COUNT_PIPELINE };
 
 /** A stack holding one {@link StreamProcessor}, and its template. */
 export interface Synthesized {

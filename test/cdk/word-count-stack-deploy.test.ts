@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import { GetEventSourceMappingCommand, GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
@@ -9,11 +10,13 @@ import { GetBucketEncryptionCommand } from '@aws-sdk/client-s3';
 import { App } from 'aws-cdk-lib';
 import { EventSourceMapping } from 'aws-cdk-lib/aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { PROJECT_ROOT } from '../../cdk/sluice-function';
 import { WordCountStack } from '../../cdk/word-count-stack';
 import type { AwsClients } from '../../lib/adapters/aws/aws-clients';
 import { createTestAwsClients, uniqueName } from '../helpers/moto';
 import { logicalIdOf } from './stream-processor-fixture';
+
+/** The repository: where cdk.json and the lock file are. */
+const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Bootstrap, synth with two esbuild bundles, and deploy: about 30 s on a busy 2-core box. */
 const DEPLOY_TIMEOUT_MS = 180_000;

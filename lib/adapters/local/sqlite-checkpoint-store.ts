@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { SluiceError, ThrottledError } from '../../core/errors';
 import type { CheckpointStore, StoredItem, TransactWrite } from '../../ports/checkpoint-store';
 import { assertConditions } from './assert-conditions';
@@ -16,6 +16,9 @@ export const DEFAULT_SQLITE_BUSY_TIMEOUT_MS = 5_000;
 /** Schema version stored in `PRAGMA user_version`; a file with a higher one was written by a newer sluice. */
 const SCHEMA_VERSION = 1;
 
+/** SQLite's primary result code for a lock held by another connection (extended codes keep it in the low byte). */
+const SQLITE_BUSY = 5;
+
 /** Options of {@link SqliteCheckpointStore.open}. */
 export interface SqliteCheckpointStoreOptions {
   /** @default DEFAULT_SQLITE_BUSY_TIMEOUT_MS (5000) */
@@ -25,7 +28,8 @@ export interface SqliteCheckpointStoreOptions {
 type Row = { sk: string; version: number; data: string };
 
 /**
- * The local mode's durable {@link CheckpointStore}: one SQLite file (via better-sqlite3).
+ * The local mode's durable {@link CheckpointStore}: one SQLite file, through Node's built-in
+ * `node:sqlite` (docs/decisions/0011: no native module to build or download).
  *
  * Crash safety: WAL journal with `synchronous=FULL`, so a transaction is fsynced before `transact`
  * resolves and survives `kill -9` and power loss. A commit is one `BEGIN IMMEDIATE` transaction
@@ -37,15 +41,15 @@ type Row = { sk: string; version: number; data: string };
  * const store = SqliteCheckpointStore.open('.sluice/checkpoint.db');
  */
 export class SqliteCheckpointStore implements CheckpointStore {
-  readonly #db: Database.Database;
-  readonly #selectOne: Database.Statement<[string, string], Row>;
-  readonly #selectRange: Database.Statement<[string, string, string], Row>;
-  readonly #selectFrom: Database.Statement<[string, string], Row>;
-  readonly #upsert: Database.Statement<[string, string, number, string]>;
-  readonly #delete: Database.Statement<[string, string]>;
-  readonly #commit: Database.Transaction<(writes: readonly TransactWrite[]) => void>;
+  readonly #db: DatabaseSync;
+  readonly #selectOne: StatementSync;
+  readonly #selectRange: StatementSync;
+  readonly #selectFrom: StatementSync;
+  readonly #upsert: StatementSync;
+  readonly #delete: StatementSync;
+  #open = true;
 
-  private constructor(db: Database.Database) {
+  private constructor(db: DatabaseSync) {
     this.#db = db;
     this.#selectOne = db.prepare('SELECT sk, version, data FROM items WHERE pk = ? AND sk = ?');
     // Prefix queries are primary-key ranges, never LIKE (whose wildcards and case folding differ from DynamoDB's begins_with).
@@ -53,27 +57,19 @@ export class SqliteCheckpointStore implements CheckpointStore {
     this.#selectFrom = db.prepare('SELECT sk, version, data FROM items WHERE pk = ? AND sk >= ? ORDER BY sk');
     this.#upsert = db.prepare('INSERT INTO items (pk, sk, version, data) VALUES (?, ?, ?, ?) ON CONFLICT (pk, sk) DO UPDATE SET version = excluded.version, data = excluded.data');
     this.#delete = db.prepare('DELETE FROM items WHERE pk = ? AND sk = ?');
-    this.#commit = db.transaction((writes: readonly TransactWrite[]) => {
-      // Inside the write lock: conditions first, so a throw rolls back before any row changed.
-      assertConditions(writes, (pk, sk) => this.#selectOne.get(pk, sk)?.version);
-      for (const write of writes) {
-        if (write.kind === 'put') this.#upsert.run(write.item.pk, write.item.sk, write.item.version, write.item.data);
-        else if (write.kind === 'delete') this.#delete.run(write.pk, write.sk);
-      }
-    });
   }
 
   /** Opens (creating when missing, with its directory) the store in the SQLite file at `filePath`. */
   static open(filePath: string, options: SqliteCheckpointStoreOptions = {}): SqliteCheckpointStore {
     mkdirSync(dirname(filePath), { recursive: true });
-    const db = new Database(filePath);
+    const db = new DatabaseSync(filePath);
     try {
       // busy_timeout first: the statements below take locks another process may hold.
-      db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? DEFAULT_SQLITE_BUSY_TIMEOUT_MS))}`);
-      const mode = db.pragma('journal_mode = WAL', { simple: true });
+      db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? DEFAULT_SQLITE_BUSY_TIMEOUT_MS))}`);
+      const mode = pragma(db, 'journal_mode = WAL');
       if (mode !== 'wal') throw new SluiceError(`${filePath}: SQLite refused WAL journal mode (got ${String(mode)}); use a local file system`);
-      db.pragma('synchronous = FULL');
-      const schema = db.pragma('user_version', { simple: true }) as number;
+      db.exec('PRAGMA synchronous = FULL');
+      const schema = Number(pragma(db, 'user_version'));
       if (schema > SCHEMA_VERSION) throw new SluiceError(`${filePath}: checkpoint schema ${schema} is newer than this sluice supports (${SCHEMA_VERSION})`);
       db.exec(`CREATE TABLE IF NOT EXISTS items (
         pk TEXT NOT NULL, sk TEXT NOT NULL, version INTEGER NOT NULL, data TEXT NOT NULL,
@@ -86,26 +82,52 @@ export class SqliteCheckpointStore implements CheckpointStore {
   }
 
   async get(pk: string, sk: string): Promise<StoredItem | undefined> {
-    const row = guard(() => this.#selectOne.get(pk, sk));
-    return row === undefined ? undefined : { pk, ...row };
+    const row = guard(() => this.#selectOne.get(pk, sk) as Row | undefined);
+    return row === undefined ? undefined : { pk, sk: row.sk, version: row.version, data: row.data };
   }
 
   async query(pk: string, skPrefix = ''): Promise<StoredItem[]> {
     const upper = prefixUpperBound(skPrefix);
-    const rows = guard(() => (upper === undefined ? this.#selectFrom.all(pk, skPrefix) : this.#selectRange.all(pk, skPrefix, upper)));
-    return rows.map((row) => ({ pk, ...row }));
+    const rows = guard(() => (upper === undefined ? this.#selectFrom.all(pk, skPrefix) : this.#selectRange.all(pk, skPrefix, upper)) as Row[]);
+    return rows.map((row) => ({ pk, sk: row.sk, version: row.version, data: row.data }));
   }
 
   async transact(writes: readonly TransactWrite[]): Promise<void> {
     validateTransactWrites(writes);
     if (writes.length === 0) return;
-    guard(() => this.#commit.immediate(writes));
+    guard(() => this.#commit(writes));
   }
 
   /** Closes the file; later calls fail. Idempotent. */
   async close(): Promise<void> {
-    if (this.#db.open) this.#db.close();
+    if (!this.#open) return;
+    this.#open = false;
+    this.#db.close();
   }
+
+  /** One transaction that takes the write lock first (`IMMEDIATE`), so no other process writes between its checks and its writes. */
+  #commit(writes: readonly TransactWrite[]): void {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      // Inside the write lock: conditions first, so a throw rolls back before any row changed.
+      assertConditions(writes, (pk, sk) => (this.#selectOne.get(pk, sk) as Row | undefined)?.version);
+      for (const write of writes) {
+        if (write.kind === 'put') this.#upsert.run(write.item.pk, write.item.sk, write.item.version, write.item.data);
+        else if (write.kind === 'delete') this.#delete.run(write.pk, write.sk);
+      }
+      this.#db.exec('COMMIT');
+    } catch (error) {
+      // A failed COMMIT (busy) leaves the transaction open; SQLite may also have rolled it back itself.
+      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+}
+
+/** The single value a `PRAGMA` statement returns. */
+function pragma(db: DatabaseSync, statement: string): unknown {
+  const row = db.prepare(`PRAGMA ${statement}`).get() as Record<string, unknown> | undefined;
+  return row === undefined ? undefined : Object.values(row)[0];
 }
 
 function guard<T>(call: () => T): T {
@@ -118,8 +140,12 @@ function guard<T>(call: () => T): T {
 
 /** The lock stayed busy past busy_timeout: another process is committing. A retry can succeed. */
 function translate(error: unknown): unknown {
-  if (error instanceof Database.SqliteError && error.code.startsWith('SQLITE_BUSY')) {
-    return new ThrottledError(`SQLite checkpoint is locked by another process (${error.code})`, { cause: error });
+  if (isSqliteError(error) && (error.errcode & 0xff) === SQLITE_BUSY) {
+    return new ThrottledError(`SQLite checkpoint is locked by another process (${error.errstr})`, { cause: error });
   }
   return error;
+}
+
+function isSqliteError(error: unknown): error is Error & { errcode: number; errstr: string } {
+  return error instanceof Error && (error as { code?: unknown }).code === 'ERR_SQLITE_ERROR' && typeof (error as { errcode?: unknown }).errcode === 'number';
 }

@@ -204,7 +204,17 @@ export interface PipelineOptions {
   readonly input?: InputFormat;
 }
 
-/** Starts a pipeline named `name`, whose elements are the decoded records of the source. */
+/**
+ * Starts a pipeline named `name`, whose elements are the decoded records of the source. The name
+ * is the app's: it keys the checkpoints, the WAL and the metrics, so renaming a pipeline starts a
+ * new app.
+ *
+ * @example
+ * export default pipeline<{ user: string; page: string }>('clicks', { input: 'json' })
+ *   .map((click) => click.page)
+ *   .countByValue()
+ *   .print(10);
+ */
 export function pipeline<T = string>(name: string, options: PipelineOptions = {}): Stream<T> {
   if (!/^[a-z0-9][a-z0-9-]{0,39}$/.test(name)) {
     throw new ConfigError('pipeline.name', `must be 1-40 lowercase letters, digits or '-', starting with a letter or digit (given ${JSON.stringify(name)})`);

@@ -47,10 +47,13 @@ export interface ProducerOptions {
  * (only a failure of the very first reading is thrown, as it is most likely a wrong table or app).
  *
  * @example
- * const aws = createAwsClients();
- * const producer = new Producer({ app: 'word-count', stream: 'words', kinesis: aws.kinesis,
- *   checkpoints: new DynamoDbCheckpointStore({ client: aws.dynamodb, tableName: 'sluice-checkpoints' }) });
- * await producer.send(lines.map((line, i) => ({ partitionKey: String(i), data: encoder.encode(line) })));
+ * import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+ * import { KinesisClient } from '@aws-sdk/client-kinesis';
+ * import { DynamoDbCheckpointStore, Producer } from 'sluice/producer';
+ *
+ * const producer = new Producer({ app: 'clicks', stream: 'sluice-clicks', kinesis: new KinesisClient({}),
+ *   checkpoints: new DynamoDbCheckpointStore({ client: new DynamoDBClient({}), tableName: 'sluice-clicks' }) });
+ * await producer.send(lines.map((line, i) => ({ partitionKey: String(i), data: new TextEncoder().encode(line) })));
  */
 export class Producer {
   readonly #o: ProducerOptions;

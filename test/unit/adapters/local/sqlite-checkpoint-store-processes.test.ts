@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteCheckpointStore } from '../../../../lib/adapters/local/sqlite-checkpoint-store';
 import { spawnTsx } from '../../../helpers/spawn-tsx';
@@ -11,8 +11,8 @@ const PK = 'shard-0';
 
 /** Reads what the commit loop leaves behind and checks it is one consistent history 1..n. */
 async function readHistory(file: string): Promise<{ batchNo: number; logs: Array<{ version: number; data: string }> }> {
-  const db = new Database(file, { readonly: true });
-  expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+  const db = new DatabaseSync(file, { readOnly: true });
+  expect(db.prepare('PRAGMA integrity_check').get()).toEqual({ integrity_check: 'ok' });
   db.close();
   const store = SqliteCheckpointStore.open(file);
   const [checkpoint, sum, logs] = await Promise.all([store.get(PK, 'checkpoint'), store.get(PK, 'state#sum'), store.query(PK, 'log#')]);

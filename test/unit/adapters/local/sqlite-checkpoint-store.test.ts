@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteCheckpointStore } from '../../../../lib/adapters/local/sqlite-checkpoint-store';
 import { ThrottledError } from '../../../../lib/core/errors';
@@ -53,7 +53,7 @@ describe('SqliteCheckpointStore', () => {
       // Prepare
       const file = join(dir, 'checkpoint.db');
       const store = SqliteCheckpointStore.open(file, { busyTimeoutMs: 0 });
-      const other = new Database(file);
+      const other = new DatabaseSync(file);
       other.exec('BEGIN IMMEDIATE');
       // Act
       const error = await store.transact([{ kind: 'put', item: { pk: 'p', sk: 's', version: 1, data: 'd' } }]).catch((e: unknown) => e);
@@ -76,7 +76,7 @@ describe('SqliteCheckpointStore', () => {
       await store.close();
       await store.close();
       // Assess
-      await expect(store.get('p', 's')).rejects.toThrow(/not open/);
+      await expect(store.get('p', 's')).rejects.toThrow(/not open|finalized/);
     });
   });
 });
