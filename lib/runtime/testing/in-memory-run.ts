@@ -129,7 +129,7 @@ export class InMemoryRun<T = unknown> {
    * @default operatorId - the pipeline's last stateful operator
    */
   async state(operatorId?: string): Promise<Record<string, unknown>> {
-    return stateToJson(await readMergedState(this.#checkpoints, this.#pipeline.name, this.#pipeline, operatorId));
+    return stateToJson(await readMergedState(this.#checkpoints, this.#objects, this.#pipeline.name, this.#pipeline, operatorId));
   }
 
   async #run(step: () => Promise<readonly { batchNo: number; records: number; quarantined: number }[]>): Promise<InMemoryBatch> {

@@ -103,10 +103,10 @@ describe('createProcessorHandler', () => {
     });
 
     it('fails when the state outgrows its memory budget, naming it, and sets nothing aside', async () => {
-      // Prepare: a budget of 1 MB, and a batch that makes 2 keys of 200 KB of state each (~1.6 MB in memory).
+      // Prepare: a budget of 1 MB, and a batch that makes 2 keys of 600 KB of state each (~1.8 MB in memory).
       const big = pipeline('big-state')
         .map((line): [string, string] => [line, line])
-        .updateStateByKey<string, string, string>((values) => values[0]!.repeat(200_000), { name: 'blobs', merge: (a) => a });
+        .updateStateByKey<string, string, string>((values) => values[0]!.repeat(600_000), { name: 'blobs', merge: (a) => a });
       const checkpoints = new MemoryCheckpointStore();
       const objects = new MemoryObjectStore();
       const handler = createProcessorHandler(big, { env: ENV, checkpoints, objects, clock: new FakeClock(), metrics: recordingMetrics(), logger: silentLogger(), stateBudget: new StateBudget(1_000_000 / 0.6, 'memorySize') });
