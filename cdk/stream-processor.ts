@@ -99,7 +99,7 @@ export class StreamProcessor extends Construct {
     });
     // The checkpoint store's calls: get → GetItem, query → Query, and the fenced commit, one
     // TransactWriteItems of conditional Puts and ConditionChecks, which IAM authorizes item by item
-    // (there is no TransactWriteItems action). State buckets are overwritten, never deleted.
+    // (there is no TransactWriteItems action). The state's bytes are objects in the bucket (below).
     this.processor.role.addToPrincipalPolicy(new PolicyStatement({
       actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
       resources: [this.table.tableArn],
@@ -109,6 +109,12 @@ export class StreamProcessor extends Construct {
       actions: ['s3:GetObject', 's3:PutObject'],
       // Only this app's WAL and quarantine keys (lib/runtime/storage-keys.ts).
       resources: [this.bucket.arnForObjects(`${WAL_PREFIX}${app}/*`), this.bucket.arnForObjects(`${StorageKeys.quarantinePrefix(app)}*`)],
+    }));
+    // The state's snapshots and deltas (docs/decisions/0008): written create-only, read by new
+    // containers, and deleted once a newer snapshot's commit supersedes them.
+    this.processor.role.addToPrincipalPolicy(new PolicyStatement({
+      actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+      resources: [this.bucket.arnForObjects(`${StorageKeys.statePrefix(app)}*`)],
     }));
     // Lambda writes a batch that exhausted its retries with the function's role.
     this.processor.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: [this.bucket.arnForObjects(`${ON_FAILURE_PREFIX}*`)] }));

@@ -54,6 +54,10 @@ describe('StreamProcessor', () => {
       expect(actionsOnObjects(processor, ids.bucket, '/quarantine/word-count/*')).toEqual(['s3:GetObject', 's3:PutObject']);
     });
 
+    it('lets the processor read, create and delete only its own state objects', () => {
+      expect(actionsOnObjects(processor, ids.bucket, '/state/word-count/*')).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:PutObject']);
+    });
+
     it('lets Lambda write failed batches under aws/lambda/ with the processor’s role', () => {
       expect(actionsOnObjects(processor, ids.bucket, '/aws/lambda/*')).toEqual(['s3:PutObject']);
     });

@@ -49,6 +49,7 @@ describe('StreamProcessor', () => {
       expect(ids.map((id) => id.replace(/<[A-Za-z0-9]+\.Arn>/, '<bucket>')).sort()).toEqual([
         'AwsSolutions-IAM5[Resource::<bucket>/aws/lambda/*]',
         'AwsSolutions-IAM5[Resource::<bucket>/quarantine/word-count/*]',
+        'AwsSolutions-IAM5[Resource::<bucket>/state/word-count/*]',
         'AwsSolutions-IAM5[Resource::<bucket>/wal/word-count/*]',
         'AwsSolutions-S1',
       ]);
