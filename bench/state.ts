@@ -65,18 +65,22 @@ export async function run(args: string[]): Promise<number> {
   meter(aws.dynamodb, 'dynamodb', calls);
   meter(aws.s3, 's3', calls);
   const suffix = Date.now().toString(36);
-  const tableName = `sluice-state-bench-${suffix}`;
-  const bucket = `sluice-state-bench-${suffix}`;
+  // The 0.1 layout's transaction and the per-key baseline write to a table of their own; each state
+  // size gets a fresh table and bucket, so moto's time per request reflects that size's data alone.
+  const otherTable = `sluice-state-bench-${suffix}-other`;
   const compiled = compilePipeline(counts as never);
   const rows: Row[] = [];
   try {
-    await DynamoDbCheckpointStore.createTable(aws.dynamodb, tableName);
-    await S3ObjectStore.createBucket(aws.s3, bucket);
-    const checkpoints = new DynamoDbCheckpointStore({ client: aws.dynamodb, tableName });
-    const objects = new S3ObjectStore({ client: aws.s3, bucket });
+    await DynamoDbCheckpointStore.createTable(aws.dynamodb, otherTable);
     console.log(`state bench: ${RECORDS_PER_BATCH.toLocaleString('en-US')}-record batches of ${RECORD_BYTES}-byte records on ${HOT_KEYS.toLocaleString('en-US')} hot keys, ${batches} warm batches per state size, through the processor handler against ${moto ? 'moto (started for this run)' : endpoint}`);
     for (const size of sizes) {
       const app = `sb-${size}-${suffix}`;
+      const tableName = `sluice-${app}`;
+      const bucket = `sluice-${app}`;
+      await DynamoDbCheckpointStore.createTable(aws.dynamodb, tableName);
+      await S3ObjectStore.createBucket(aws.s3, bucket);
+      const checkpoints = new DynamoDbCheckpointStore({ client: aws.dynamodb, tableName });
+      const objects = new S3ObjectStore({ client: aws.s3, bucket });
       process.stderr.write(`  ${size.toLocaleString('en-US')} keys: seeding...`);
       const nextSeq = await seed(app, size, compiled, checkpoints, objects);
       process.stderr.write(' warm batches...');
@@ -93,9 +97,9 @@ export async function run(args: string[]): Promise<number> {
       const coldMoto = await timeColdLoad(app, compiled, checkpoints, objects);
       const coldDisk = await timeColdLoadFromDisk(app, compiled, checkpoints, objects);
       process.stderr.write(' 0.1 layout...');
-      const old = await oldLayoutCommit(aws, tableName, app, compiled, checkpoints, objects, calls);
+      const old = await oldLayoutCommit(aws, otherTable, app, compiled, checkpoints, objects, calls);
       process.stderr.write(' baseline...\n');
-      const baseline = await perKeyBaseline(aws, tableName, `${app}-baseline`, calls);
+      const baseline = await perKeyBaseline(aws, otherTable, `${app}-baseline`, calls);
       rows.push({ size, batches, handlerMs, waitedMs: waited, warm, coldMoto, coldDisk, old, baseline, memoryGb });
     }
     print(rows);

@@ -3,7 +3,7 @@ import { CorruptDataError } from '../../core/errors';
 import type { OperatorState } from '../../core/state/operator-state';
 import type { ObjectStore } from '../../ports/object-store';
 import { StorageKeys } from '../storage-keys';
-import { decodeIndex, decodePart, indexOf, locateIndex, TRAILER_BYTES, type PartRef, type StateFileIndex } from './state-file';
+import { decodeIndex, indexOf, inflatePart, locateIndex, parsePart, TRAILER_BYTES, type PartRef, type StateFileIndex } from './state-file';
 import { deltaBatchNos, deltaTag, type StateManifest } from './state-manifest';
 
 /** A state object the manifest names is not in the store: the caller decides between a race and corruption. */
@@ -53,7 +53,7 @@ export async function applyDeltas(where: StateLocation, manifest: StateManifest,
     const key = keys[i]!;
     const body = bodies[i]!;
     const index = await indexOf(key, body);
-    for (const part of index.parts) await applyPart(key, body.subarray(part[0], part[0] + part[1]), part, states);
+    await applyParts(key, index.parts.map((part) => ({ part, bytes: body.subarray(part[0], part[0] + part[1]) })), states);
   }
   return batchNos.length;
 }
@@ -64,7 +64,7 @@ async function loadSnapshot(objects: ObjectStore, key: string, bytes: number, st
     if (body === undefined) throw new MissingStateObjectError(key);
     if (body.length !== bytes) throw new CorruptDataError(key, `holds ${body.length} bytes, the manifest says ${bytes}`);
     const index = await indexOf(key, body);
-    for (const part of index.parts) await applyPart(key, body.subarray(part[0], part[0] + part[1]), part, states);
+    await applyParts(key, index.parts.map((part) => ({ part, bytes: body.subarray(part[0], part[0] + part[1]) })), states);
     return;
   }
   const index = await readIndexRanged(objects, key, bytes);
@@ -87,7 +87,7 @@ async function loadSnapshot(objects: ObjectStore, key: string, bytes: number, st
   for (const range of ranges) {
     const body = await inFlight.shift()!;
     if (next < ranges.length) inFlight.push(fetch(ranges[next++]!));
-    for (const part of range.parts) await applyPart(key, body.subarray(part[0] - range.start, part[0] - range.start + part[1]), part, states);
+    await applyParts(key, range.parts.map((part) => ({ part, bytes: body.subarray(part[0] - range.start, part[0] - range.start + part[1]) })), states);
   }
 }
 
@@ -119,10 +119,29 @@ function groupParts(parts: readonly PartRef[]): Array<{ start: number; end: numb
   return ranges;
 }
 
-async function applyPart(key: string, bytes: Uint8Array, part: PartRef, states: ReadonlyMap<string, OperatorState>): Promise<void> {
-  const state = states.get(part[2]);
-  if (state === undefined) throw new CorruptDataError(key, `holds state of operator ${JSON.stringify(part[2])}, which this pipeline does not have`);
-  await decodePart(key, bytes, part, (g) => state.loadColumns(g[0], g[1], g[2]), (keys) => state.removeKeys(keys));
+/** Parts inflating ahead of the one being parsed: decompression on other cores, memory for a few parts. */
+const INFLATE_AHEAD = 4;
+
+/** Applies parts in order, each inflated on the thread pool while earlier ones are parsed. */
+async function applyParts(key: string, parts: ReadonlyArray<{ part: PartRef; bytes: Uint8Array }>, states: ReadonlyMap<string, OperatorState>): Promise<void> {
+  const inflating: Array<Promise<string>> = [];
+  const start = (i: number): void => {
+    const p = parts[i];
+    if (p === undefined) return;
+    const text = inflatePart(key, p.bytes, p.part);
+    // Awaited in order below; a failure of one further ahead is reported when its turn comes.
+    text.catch(() => undefined);
+    inflating.push(text);
+  };
+  for (let i = 0; i < INFLATE_AHEAD; i++) start(i);
+  for (let i = 0; i < parts.length; i++) {
+    const text = await inflating[i]!;
+    start(i + INFLATE_AHEAD);
+    const { part } = parts[i]!;
+    const state = states.get(part[2]);
+    if (state === undefined) throw new CorruptDataError(key, `holds state of operator ${JSON.stringify(part[2])}, which this pipeline does not have`);
+    parsePart(key, text, part, (g) => state.loadColumns(g[0], g[1], g[2]), (keys) => state.removeKeys(keys));
+  }
 }
 
 /** `fn` over `items` with at most `limit` calls in flight; results in input order. */

@@ -195,14 +195,17 @@ export async function indexOf(key: string, body: Uint8Array): Promise<StateFileI
   return decodeIndex(key, body.subarray(offset, offset + length));
 }
 
-/** Decodes one part and hands each of its groups to `onRows` (entries) or `onRemoved` (removed keys), in order. */
-export async function decodePart(key: string, bytes: Uint8Array, part: PartRef, onRows: (group: RowGroup) => void, onRemoved: (keys: string[]) => void): Promise<void> {
-  let text: string;
+/** Decompresses one part (on libuv's thread pool: other parts can be parsed meanwhile). */
+export async function inflatePart(key: string, bytes: Uint8Array, part: PartRef): Promise<string> {
   try {
-    text = (await gunzip(bytes)).toString('utf8');
+    return (await gunzip(bytes)).toString('utf8');
   } catch (cause) {
     throw new CorruptDataError(key, `part at ${part[0]} does not decompress: ${(cause as Error).message}`, { cause });
   }
+}
+
+/** Parses an inflated part and hands each of its groups to `onRows` (entries) or `onRemoved` (removed keys), in order. */
+export function parsePart(key: string, text: string, part: PartRef, onRows: (group: RowGroup) => void, onRemoved: (keys: string[]) => void): void {
   let count = 0;
   let start = 0;
   while (start < text.length) {
