@@ -11,12 +11,12 @@ const PROBE = fileURLToPath(new URL('./state-memory-probe.ts', import.meta.url))
  * and that the snapshot fit — an out-of-memory crash would fail the probe. Two shapes of state:
  * word counts (short keys, small numbers) and small objects (~90 bytes of JSON per value).
  *
- * The default heap limits (old space 400 / 912 / 1,936 / 3,984 MB, plus V8's 48 MB of young
- * generation) stand for Lambda functions of 512 MB to 4 GB whose Node keeps ~60 MB for itself;
- * the processor logs its real heap limit and state budget at cold start.
+ * `--heaps` are old-space sizes (`--max-old-space-size`); the table shows the heap limit V8 then
+ * reports, young generation included. What heap a Lambda function's Node gets for a memory size is
+ * the runtime's choice: the processor logs its heap limit and state budget at its first invocation.
  */
 export async function run(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { heaps: { type: 'string', default: '448,960,1984,4032' } } });
+  const { values } = parseArgs({ args, options: { heaps: { type: 'string', default: '512,1024,2048,4096' } } });
   const heaps = values.heaps.split(',').map(Number);
   console.log('state-memory bench: the largest state one shard holds, per heap size (refused by the state budget before memory runs out)');
   console.log('| heap limit | state | keys held | serialized | in the heap | bytes per key | snapshot written |');
@@ -33,7 +33,7 @@ export async function run(args: string[]): Promise<number> {
 
 function probe(heapMb: number, kind: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [`--max-old-space-size=${heapMb - 48}`, '--expose-gc', '--import', 'tsx', PROBE, kind], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [`--max-old-space-size=${heapMb}`, '--expose-gc', '--import', 'tsx', PROBE, kind], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));

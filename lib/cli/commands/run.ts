@@ -48,7 +48,7 @@ export function registerRun(program: Command): void {
     .option('--rate-controller <kind>', "sluice (Spark's PID with headroom, a slew limit and clamps; ADR 0003) | pid (Spark's exact PID)", 'sluice')
     .option('--no-wal', 'skip the write-ahead log: state stays exactly-once, outputs become at-least-once')
     .option('--max-batch-attempts <n>', "failed attempts of one batch whose sink keeps throwing before its records are quarantined and the shard moves on", String(DEFAULT_MAX_BATCH_ATTEMPTS))
-    .option('--state-memory <MB>', "memory a shard's state may take before the run stops, saying so (default: 60% of Node's heap; raise the heap with NODE_OPTIONS=--max-old-space-size=MB)")
+    .option('--state-memory <MB>', "memory a shard's state may take before the run stops, saying so (default: half of Node's heap; raise the heap with NODE_OPTIONS=--max-old-space-size=MB)")
     .action(async (raw: Record<string, unknown>) => {
       const o = parseOptions(runOptionsSchema, raw);
       const pipeline = await loadPipeline(o.pipeline);
