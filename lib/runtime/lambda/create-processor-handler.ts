@@ -22,6 +22,7 @@ import { decodeKinesisEvent } from './decode-kinesis-event';
 import { decodeIdleTickEvent, type IdleTickEvent } from './idle-tick-event';
 import { invocationDelays } from './invocation-delays';
 import { LoggerOutputSink } from './logger-output-sink';
+import { setAsideUndecodable } from './set-aside-undecodable';
 import { loadProcessorConfig, type ProcessorConfig } from './processor-config';
 
 /** What a processor handler is built from besides its pipeline; each default is what Lambda uses. */
@@ -113,11 +114,12 @@ export function createProcessorHandler<T>(pipeline: Stream<T> | CompiledPipeline
     }
     const decoded = decodeKinesisEvent(event as KinesisStreamEvent);
     if (decoded === undefined) return { batchItemFailures: [] };
-    const { shardId, records, sourceArn } = decoded;
+    const { shardId, records, sourceArn, undecodable } = decoded;
     const delays = invocationDelays(startedMs, records, config.batchingWindowMs);
     let result;
     try {
       result = await processor.process({ shardId, records, ...delays, sourceId: sourceArn });
+      await setAsideUndecodable({ app, shardId, records: undecodable, objects, metrics });
     } catch (error) {
       logFailure(logger, error, shardId, records);
       throw error;
@@ -126,6 +128,7 @@ export function createProcessorHandler<T>(pipeline: Stream<T> | CompiledPipeline
     logger.info('invocation done', {
       shardId,
       records: records.length,
+      undecodable: undecodable.length,
       batches: result.batches.map((b) => ({ batchNo: b.batchNo, records: b.records, processingMs: b.processingMs, replayed: b.replayed })),
       committedSeq: result.committedSeq,
       deferredFrom,
