@@ -4,7 +4,8 @@
  * Checkpoint store: partition `{app}#{shard}` holds `meta#checkpoint` (offsets, bucket versions,
  * stats; written only by the fenced commit), `meta#control` (published rate; written only by the
  * controller), `meta#attempts` (failures of the next batch; see BatchAttempts),
- * `aside#{batchNo:020}` (a batch set aside after too many failures; see quarantineBatch) and
+ * `aside#{batchNo:020}` (a batch set aside after too many failures; see quarantineBatch),
+ * `source#note` (what a local source noted about its input; see CheckpointSourceLedger) and
  * `state#{operator}#{bucket}`. Partition `{app}` lists the shards (`shard#{id}`).
  * Object store: `wal/{app}/{shard}/{batchNo:020}`, `quarantine/{app}/{shard}/{batchNo:020}-{what}`.
  */
@@ -17,6 +18,7 @@ export const StorageKeys = {
   ASIDE_PREFIX: 'aside#',
   asideSk: (batchNo: number): string => `aside#${padBatchNo(batchNo)}`,
   META_PREFIX: 'meta#',
+  SOURCE_NOTE_SK: 'source#note',
   STATE_PREFIX: 'state#',
   SHARD_PREFIX: 'shard#',
   shardSk: (shardId: string): string => `shard#${shardId}`,

@@ -7,6 +7,7 @@ import { PidRateEstimator } from '../../core/rate/pid-rate-estimator';
 import type { RateEstimator } from '../../core/rate/rate-estimator';
 import { SluiceRateController } from '../../core/rate/sluice-rate-controller';
 import { BatchRetryPolicy } from '../../runtime/batch-retry-policy';
+import { CheckpointSourceLedger } from '../../runtime/checkpoint-source-ledger';
 import { LocalDriver } from '../../runtime/local-driver';
 import { MicroBatchProcessor } from '../../runtime/micro-batch-processor';
 import { defaultCheckpointDir, openLocalStores } from '../../runtime/open-local-app';
@@ -27,6 +28,7 @@ const runOptionsSchema = z.object({
   rateController: z.enum(['sluice', 'pid']),
   wal: z.boolean(),
   maxBatchAttempts: z.coerce.number().int().min(1).max(10_000),
+  fromStart: z.boolean(),
 });
 
 /** `sluice run`: runs a pipeline locally on the embedded default (SQLite + a directory). */
@@ -45,6 +47,7 @@ export function registerRun(program: Command): void {
     .option('--rate-controller <kind>', "sluice (Spark's PID with headroom, a slew limit and clamps; ADR 0003) | pid (Spark's exact PID)", 'sluice')
     .option('--no-wal', 'skip the write-ahead log: state stays exactly-once, outputs become at-least-once')
     .option('--max-batch-attempts <n>', 'failed attempts of one batch before its records are quarantined and the shard moves on', String(DEFAULT_MAX_BATCH_ATTEMPTS))
+    .option('--from-start', 'file: sources: a file that is not the one whose lines the checkpoint committed (replaced, rewritten, cut short) is counted from its first line, on top of the state', false)
     .action(async (raw: Record<string, unknown>) => {
       const o = parseOptions(runOptionsSchema, raw);
       const pipeline = await loadPipeline(o.pipeline);
@@ -52,7 +55,8 @@ export function registerRun(program: Command): void {
       const dir = o.checkpointDir ?? defaultCheckpointDir(app);
       const clock = new SystemClock();
       const { checkpoints, objects } = openLocalStores(dir);
-      const source = createSource(o.source, { clock, store: objects, app });
+      const ledger = new CheckpointSourceLedger({ app, checkpoints, objects });
+      const source = createSource(o.source, { clock, store: objects, app, ledger, fromStart: o.fromStart });
       const view = new LiveView({ title: `${app}  source ${o.source}  checkpoint ${dir}` });
       const failurePolicy = new BatchRetryPolicy({ app, pipeline, checkpoints, objects, clock, maxAttempts: o.maxBatchAttempts });
       const processor = new MicroBatchProcessor({ app, pipeline, checkpoints, objects, clock, output: view, walEnabled: o.wal, maxRatePerShard: o.maxRate, rateGate: tokenBucketGate(), failurePolicy });
