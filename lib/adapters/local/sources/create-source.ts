@@ -58,7 +58,7 @@ export function createSource(spec: string, deps: CreateSourceDeps): Source {
       if (argument === '') invalid('the file path is empty');
       return new FileSource(argument, { ledger: deps.ledger, fromStart: deps.fromStart });
     case 'stdin':
-      return new StdinSource({ store: deps.store, app: deps.app, clock: deps.clock, input: deps.stdin });
+      return new StdinSource({ store: deps.store, app: deps.app, clock: deps.clock, input: deps.stdin, ledger: deps.ledger });
     case 'socket:': {
       // The port is after the last colon, so an IPv6 host may be given as [::1] or bare.
       const colon = argument.lastIndexOf(':');
@@ -66,7 +66,7 @@ export function createSource(spec: string, deps: CreateSourceDeps): Source {
       const port = argument.slice(colon + 1);
       if (!/^\d+$/.test(port) || Number(port) < 1 || Number(port) > 65_535) invalid('the port must be an integer from 1 to 65535');
       if (host === '') invalid('the host is empty');
-      return new SocketSource({ port: Number(port), host, store: deps.store, app: deps.app, clock: deps.clock });
+      return new SocketSource({ port: Number(port), host, store: deps.store, app: deps.app, clock: deps.clock, ledger: deps.ledger });
     }
     default:
       return invalid(`unknown source ${JSON.stringify(kind)}`);
