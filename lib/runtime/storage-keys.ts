@@ -6,7 +6,8 @@
  * controller), `meta#attempts` (failures of the next batch; see BatchAttempts),
  * `aside#{batchNo:020}` (a batch set aside after too many failures; see quarantineBatch),
  * `source#note` (what a local source noted about its input; see CheckpointSourceLedger) and
- * `state#{operator}#{bucket}`. Partition `{app}` lists the shards (`shard#{id}`).
+ * `state#{operator}#{bucket}`. Partition `{app}` lists the shards (`shard#{id}`) and, for an app
+ * built by `sluice replay`, holds `replay#status` (see ReplayStatus).
  * Object store: `wal/{app}/{shard}/{batchNo:020}`, `quarantine/{app}/{shard}/{batchNo:020}-{what}`.
  */
 export const StorageKeys = {
@@ -19,6 +20,7 @@ export const StorageKeys = {
   asideSk: (batchNo: number): string => `aside#${padBatchNo(batchNo)}`,
   META_PREFIX: 'meta#',
   SOURCE_NOTE_SK: 'source#note',
+  REPLAY_STATUS_SK: 'replay#status',
   STATE_PREFIX: 'state#',
   SHARD_PREFIX: 'shard#',
   shardSk: (shardId: string): string => `shard#${shardId}`,
