@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { DEFAULT_BATCH_INTERVAL_MS, DEFAULT_MAX_BATCH_ATTEMPTS } from '../../core/defaults';
 import { ensureLocalAwsResources, openLocalAwsApp } from '../../runtime/local-esm/local-aws-app';
 import { createLocalAwsHandler, createLocalAwsProcessor, type LocalAwsProcessorOptions } from '../../runtime/local-esm/local-aws-processor';
+import { checkAppSource } from '../../runtime/check-app-source';
 import { RateControlLoop } from '../../runtime/controller/rate-control-loop';
+import { streamArn } from '../../runtime/local-esm/kinesis-event';
 import { idleTickEvent } from '../../runtime/lambda/idle-tick-event';
 import { SystemClock } from '../../adapters/local/system-clock';
 import { ConfigError } from '../../core/errors';
@@ -63,6 +65,9 @@ export function registerDev(program: Command): void {
       process.once('SIGTERM', stop);
       try {
         await ensureLocalAwsResources(app, { name: o.stream, shards: o.shards });
+        // Before the mapping reads or the controller ticks: an app moved to another stream is refused.
+        const sourceId = streamArn(app.region, o.stream);
+        await checkAppSource(app.checkpoints, app.app, sourceId, { appSetting: '--app' });
         const view = new LiveView({ title: `${app.app}  stream ${o.stream}  table ${app.tableName}  bucket ${app.bucketName}` });
         let records = 0;
         let batches = 0;
@@ -108,6 +113,8 @@ export function registerDev(program: Command): void {
               estimator: { kind: 'sluice', batchIntervalMs: o.batchingWindow > 0 ? o.batchingWindow * 1000 : DEFAULT_BATCH_INTERVAL_MS, maxRate: o.maxRate },
               controlIntervalMs: o.controlInterval * 1000,
               invocationId: 'sluice-dev',
+              sourceId,
+              appSetting: '--app',
               // Rates show in the live view and `sluice status`; what goes wrong shows here.
               log: { info: () => undefined, warn: (message, attributes) => void process.stderr.write(`sluice: ${message} ${JSON.stringify(attributes)}\n`) },
               idleTicks: { afterMs: o.idleTickAfter * 1000, request: async (shardId, idleAtMs) => void (await ticks(idleTickEvent(shardId, idleAtMs))) },

@@ -7,7 +7,7 @@ import { S3ObjectStore } from '../../adapters/aws/s3-object-store';
 import { SystemClock } from '../../adapters/local/system-clock';
 import { compilePipeline, type CompiledPipeline } from '../../core/engine/compile-pipeline';
 import { DEFAULT_BATCH_INTERVAL_MS } from '../../core/defaults';
-import { SluiceError, StateLimitError } from '../../core/errors';
+import { ConfigError, SluiceError, StateLimitError } from '../../core/errors';
 import { Stream } from '../../core/pipeline/stream';
 import { compareSeq, type SourceRecord } from '../../core/source-record';
 import type { CheckpointStore } from '../../ports/checkpoint-store';
@@ -17,6 +17,7 @@ import type { ObjectStore } from '../../ports/object-store';
 import type { OutputSink } from '../../ports/output-sink';
 import { allowanceScheduleGate } from '../allowance-schedule-gate';
 import { BatchRetryPolicy } from '../batch-retry-policy';
+import { checkAppSource } from '../check-app-source';
 import { MicroBatchProcessor } from '../micro-batch-processor';
 import { decodeKinesisEvent } from './decode-kinesis-event';
 import { decodeIdleTickEvent, type IdleTickEvent } from './idle-tick-event';
@@ -100,6 +101,9 @@ export function createProcessorHandler<T>(pipeline: Stream<T> | CompiledPipeline
     failurePolicy: new BatchRetryPolicy({ app, pipeline: compiled, checkpoints, objects, clock, metrics, maxAttempts: config.maxBatchAttempts }),
   });
 
+  /** Streams this container has committed from: the app's shards were found to hold their offsets. */
+  const checkedSources = new Set<string>();
+
   const handler = async (event: KinesisStreamEvent | IdleTickEvent, context?: Context): Promise<KinesisStreamBatchResponse> => {
     const startedMs = clock.nowMs();
     if (context !== undefined) logger.addContext(context);
@@ -118,7 +122,10 @@ export function createProcessorHandler<T>(pipeline: Stream<T> | CompiledPipeline
     const delays = invocationDelays(startedMs, records, config.batchingWindowMs);
     let result;
     try {
+      // A shard the app never committed is not checked by the processor: check the app's other shards.
+      if (sourceArn !== undefined && !checkedSources.has(sourceArn)) await checkAppSource(checkpoints, app, sourceArn, { appSetting: 'APP_NAME', forShard: shardId });
       result = await processor.process({ shardId, records, ...delays, sourceId: sourceArn });
+      if (sourceArn !== undefined) checkedSources.add(sourceArn);
       await setAsideUndecodable({ app, shardId, records: undecodable, objects, metrics });
     } catch (error) {
       logFailure(logger, error, shardId, records);
@@ -150,7 +157,9 @@ function firstAfter(records: readonly SourceRecord[], committedSeq: string | nul
 
 function logFailure(logger: Logger, error: unknown, shardId: string, records: readonly SourceRecord[]): void {
   const context = { shardId, records: records.length, firstSeq: records[0]?.seq, lastSeq: records[records.length - 1]?.seq };
-  if (error instanceof StateLimitError) {
+  if (error instanceof ConfigError) {
+    logger.error('configuration: the ESM retries this batch, which fails the same way until the configuration is fixed', { ...context, error });
+  } else if (error instanceof StateLimitError) {
     logger.error('state limit reached: the ESM retries this batch and it fails again until the state fits (raise stateBuckets, keep less state per key, or lower the batch size; with BisectBatchOnFunctionError smaller batches may fit)', { ...context, operatorId: error.operatorId, limit: error.limit, error });
   } else if (error instanceof SluiceError && error.retryable) {
     logger.warn('retryable failure: the ESM retries the batch', { ...context, error });
