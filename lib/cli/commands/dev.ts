@@ -11,24 +11,25 @@ import { SystemClock } from '../../adapters/local/system-clock';
 import { ConfigError } from '../../core/errors';
 import { LiveView } from '../live-view';
 import { loadPipeline } from '../load-pipeline';
+import { numberOption } from '../number-option';
 import { parseOptions } from '../parse-options';
 import { addAwsTargetOptions, awsTargetOptions } from './aws-target-options';
 
 const devSchema = z.object({
   ...awsTargetOptions,
-  shards: z.coerce.number().int().min(1).max(500),
-  duration: z.coerce.number().positive().max(31_536_000).optional(),
+  shards: numberOption.whole(1, 500, 'shards'),
+  duration: numberOption.positive(31_536_000, 'seconds').optional(),
   drain: z.boolean(),
   pipeline: z.string().optional(),
-  batchSize: z.coerce.number().int().min(1).max(10_000),
-  batchingWindow: z.coerce.number().int().min(0).max(300),
-  maxRate: z.coerce.number().positive().max(100_000_000).optional(),
+  batchSize: numberOption.whole(1, 10_000, 'records'),
+  batchingWindow: numberOption.whole(0, 300, 'seconds'),
+  maxRate: numberOption.positive(100_000_000, 'records per second').optional(),
   wal: z.boolean(),
-  maxBatchAttempts: z.coerce.number().int().min(1).max(10_000),
-  pollInterval: z.coerce.number().int().min(10).max(60_000),
+  maxBatchAttempts: numberOption.whole(1, 10_000, 'attempts'),
+  pollInterval: numberOption.whole(10, 60_000, 'milliseconds'),
   controller: z.boolean(),
-  controlInterval: z.coerce.number().int().min(1).max(55),
-  idleTickAfter: z.coerce.number().int().min(1).max(3_600),
+  controlInterval: numberOption.whole(1, 55, 'seconds'),
+  idleTickAfter: numberOption.whole(1, 3_600, 'seconds'),
 });
 
 /** `sluice dev`: the Lambda processor run in-process against an emulator, behind the local ESM. */

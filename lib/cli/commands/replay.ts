@@ -7,6 +7,7 @@ import { replayWal } from '../../runtime/replay';
 import { readReplayStatus } from '../../runtime/replay-status';
 import { StorageKeys } from '../../runtime/storage-keys';
 import { loadPipeline } from '../load-pipeline';
+import { numberOption } from '../number-option';
 import { addAppStoresOptions, appStoresOptions, openAppStores, type AppStores } from '../open-app-stores';
 import { parseOptions } from '../parse-options';
 import { parseTime } from '../parse-time';
@@ -22,7 +23,7 @@ const replaySchema = z.object({
   from: z.string().min(1),
   to: z.string().min(1).optional(),
   resume: z.boolean(),
-  maxBatchAttempts: z.coerce.number().int().min(1).max(10_000),
+  maxBatchAttempts: numberOption.whole(1, 10_000, 'attempts'),
 });
 
 /** `sluice replay`: re-runs a time range of an app's WAL into a fresh app's state. */

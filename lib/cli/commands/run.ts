@@ -14,6 +14,7 @@ import { defaultCheckpointDir, openLocalStores } from '../../runtime/open-local-
 import { tokenBucketGate } from '../../runtime/token-bucket-gate';
 import { LiveView } from '../live-view';
 import { loadPipeline } from '../load-pipeline';
+import { numberOption } from '../number-option';
 import { parseOptions } from '../parse-options';
 
 const runOptionsSchema = z.object({
@@ -21,13 +22,13 @@ const runOptionsSchema = z.object({
   app: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be 1-40 lowercase letters, digits or -').optional(),
   source: z.string().min(1),
   checkpointDir: z.string().min(1).optional(),
-  batchInterval: z.coerce.number().int().min(10).max(3_600_000),
-  maxRate: z.coerce.number().int().min(1).max(100_000_000).optional(),
-  duration: z.coerce.number().positive().max(31_536_000).optional(),
+  batchInterval: numberOption.whole(10, 3_600_000, 'milliseconds'),
+  maxRate: numberOption.whole(1, 100_000_000, 'records per second').optional(),
+  duration: numberOption.positive(31_536_000, 'seconds').optional(),
   backpressure: z.boolean(),
   rateController: z.enum(['sluice', 'pid']),
   wal: z.boolean(),
-  maxBatchAttempts: z.coerce.number().int().min(1).max(10_000),
+  maxBatchAttempts: numberOption.whole(1, 10_000, 'attempts'),
   fromStart: z.boolean(),
 });
 
