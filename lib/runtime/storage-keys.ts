@@ -4,10 +4,8 @@
  * Checkpoint store: partition `{app}#{shard}` holds `meta#checkpoint` (offsets, bucket versions,
  * stats; written only by the fenced commit), `meta#control` (published rate; written only by the
  * controller), `meta#attempts` (failures of the next batch; see BatchAttempts),
- * `aside#{batchNo:020}` (a batch set aside after too many failures; see quarantineBatch),
- * `source#note` (what a local source noted about its input; see CheckpointSourceLedger) and
- * `state#{operator}#{bucket}`. Partition `{app}` lists the shards (`shard#{id}`) and, for an app
- * built by `sluice replay`, holds `replay#status` (see ReplayStatus).
+ * `aside#{batchNo:020}` (a batch set aside after too many failures; see quarantineBatch) and
+ * `state#{operator}#{bucket}`. Partition `{app}` lists the shards (`shard#{id}`).
  * Object store: `wal/{app}/{shard}/{batchNo:020}`, `quarantine/{app}/{shard}/{batchNo:020}-{what}`.
  */
 export const StorageKeys = {
@@ -19,8 +17,6 @@ export const StorageKeys = {
   ASIDE_PREFIX: 'aside#',
   asideSk: (batchNo: number): string => `aside#${padBatchNo(batchNo)}`,
   META_PREFIX: 'meta#',
-  SOURCE_NOTE_SK: 'source#note',
-  REPLAY_STATUS_SK: 'replay#status',
   STATE_PREFIX: 'state#',
   SHARD_PREFIX: 'shard#',
   shardSk: (shardId: string): string => `shard#${shardId}`,
@@ -35,6 +31,10 @@ export const StorageKeys = {
    * Entry keys sort by batch, so listing a shard reads them in order.
    */
   quarantineKey: (app: string, shardId: string, batchNo: number, what: string): string => `quarantine/${app}/${shardId}/${padBatchNo(batchNo)}-${what}`,
+  /** In partition `{app}#{shard}`: what a local source noted about its input (see CheckpointSourceLedger). */
+  SOURCE_NOTE_SK: 'source#note',
+  /** In partition `{app}` of an app built by `sluice replay`: whether the replay finished (see ReplayStatus). */
+  REPLAY_STATUS_SK: 'replay#status',
 } as const;
 
 /** Batch numbers in keys: zero-padded so stored keys sort like the numbers. */

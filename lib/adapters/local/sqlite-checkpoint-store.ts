@@ -1,7 +1,7 @@
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { CorruptDataError, SluiceError, ThrottledError } from '../../core/errors';
+import { SluiceError, ThrottledError } from '../../core/errors';
 import type { CheckpointStore, StoredItem, TransactWrite } from '../../ports/checkpoint-store';
 import { assertConditions } from './assert-conditions';
 import { prefixUpperBound } from './prefix-upper-bound';
@@ -45,11 +45,8 @@ export class SqliteCheckpointStore implements CheckpointStore {
   readonly #delete: Database.Statement<[string, string]>;
   readonly #commit: Database.Transaction<(writes: readonly TransactWrite[]) => void>;
 
-  readonly #filePath: string;
-
-  private constructor(db: Database.Database, filePath: string) {
+  private constructor(db: Database.Database) {
     this.#db = db;
-    this.#filePath = filePath;
     this.#selectOne = db.prepare('SELECT sk, version, data FROM items WHERE pk = ? AND sk = ?');
     // Prefix queries are primary-key ranges, never LIKE (whose wildcards and case folding differ from DynamoDB's begins_with).
     this.#selectRange = db.prepare('SELECT sk, version, data FROM items WHERE pk = ? AND sk >= ? AND sk < ? ORDER BY sk');
@@ -69,13 +66,7 @@ export class SqliteCheckpointStore implements CheckpointStore {
   /** Opens (creating when missing, with its directory) the store in the SQLite file at `filePath`. */
   static open(filePath: string, options: SqliteCheckpointStoreOptions = {}): SqliteCheckpointStore {
     mkdirSync(dirname(filePath), { recursive: true });
-    checkLength(filePath);
-    let db: Database.Database;
-    try {
-      db = new Database(filePath);
-    } catch (error) {
-      throw translate(error, filePath);
-    }
+    const db = new Database(filePath);
     try {
       // busy_timeout first: the statements below take locks another process may hold.
       db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? DEFAULT_SQLITE_BUSY_TIMEOUT_MS))}`);
@@ -87,28 +78,28 @@ export class SqliteCheckpointStore implements CheckpointStore {
       db.exec(`CREATE TABLE IF NOT EXISTS items (
         pk TEXT NOT NULL, sk TEXT NOT NULL, version INTEGER NOT NULL, data TEXT NOT NULL,
         PRIMARY KEY (pk, sk)) WITHOUT ROWID; PRAGMA user_version = ${SCHEMA_VERSION};`);
-      return new SqliteCheckpointStore(db, filePath);
+      return new SqliteCheckpointStore(db);
     } catch (error) {
       db.close();
-      throw translate(error, filePath);
+      throw translate(error);
     }
   }
 
   async get(pk: string, sk: string): Promise<StoredItem | undefined> {
-    const row = guard(this.#filePath, () => this.#selectOne.get(pk, sk));
+    const row = guard(() => this.#selectOne.get(pk, sk));
     return row === undefined ? undefined : { pk, ...row };
   }
 
   async query(pk: string, skPrefix = ''): Promise<StoredItem[]> {
     const upper = prefixUpperBound(skPrefix);
-    const rows = guard(this.#filePath, () => (upper === undefined ? this.#selectFrom.all(pk, skPrefix) : this.#selectRange.all(pk, skPrefix, upper)));
+    const rows = guard(() => (upper === undefined ? this.#selectFrom.all(pk, skPrefix) : this.#selectRange.all(pk, skPrefix, upper)));
     return rows.map((row) => ({ pk, ...row }));
   }
 
   async transact(writes: readonly TransactWrite[]): Promise<void> {
     validateTransactWrites(writes);
     if (writes.length === 0) return;
-    guard(this.#filePath, () => this.#commit.immediate(writes));
+    guard(() => this.#commit.immediate(writes));
   }
 
   /** Closes the file; later calls fail. Idempotent. */
@@ -117,71 +108,18 @@ export class SqliteCheckpointStore implements CheckpointStore {
   }
 }
 
-function guard<T>(filePath: string, call: () => T): T {
+function guard<T>(call: () => T): T {
   try {
     return call();
   } catch (error) {
-    throw translate(error, filePath);
+    throw translate(error);
   }
 }
 
-/**
- * Refuses a database file cut short. SQLite reads pages past the end of a truncated file as if they
- * were empty, so a checkpoint cut inside its pages would open as a checkpoint with no offsets and no
- * state, and the app would start over without a word. The header says how many pages the file holds
- * (when its "version valid for" matches its change counter); the file must be whole pages, that many.
- * Checked only while no write-ahead log holds frames: then no other process is writing, and no
- * checkpoint of that log is copying pages into the file (it writes page 1, the header, first).
- */
-function checkLength(filePath: string): void {
-  try {
-    if (statSync(`${filePath}-wal`).size > 0) return;
-  } catch {
-    // No write-ahead log: nobody is writing.
+/** The lock stayed busy past busy_timeout: another process is committing. A retry can succeed. */
+function translate(error: unknown): unknown {
+  if (error instanceof Database.SqliteError && error.code.startsWith('SQLITE_BUSY')) {
+    return new ThrottledError(`SQLite checkpoint is locked by another process (${error.code})`, { cause: error });
   }
-  let fd: number;
-  try {
-    fd = openSync(filePath, 'r');
-  } catch {
-    return; // Missing (created by the open) or unreadable (the open says why).
-  }
-  try {
-    const size = fstatSync(fd).size;
-    if (size === 0) return;
-    const header = Buffer.alloc(100);
-    if (readSync(fd, header, 0, 100, 0) < 100 || header.toString('latin1', 0, 16) !== 'SQLite format 3\0') return; // SQLite says "not a database".
-    const raw = header.readUInt16BE(16);
-    const pageSize = raw === 1 ? 65_536 : raw;
-    const pages = header.readUInt32BE(28);
-    const counted = header.readUInt32BE(24) === header.readUInt32BE(92) && pages > 0;
-    const expected = counted ? pages * pageSize : undefined;
-    if (size % pageSize !== 0 || (expected !== undefined && size < expected)) {
-      const what = expected === undefined ? `${size} bytes, not a whole number of ${pageSize}-byte pages` : `${size} bytes where its header counts ${expected}`;
-      throw new CorruptDataError(filePath, `the checkpoint database is damaged (cut short: ${what}); restore it from a copy, or start over with a new --checkpoint-dir`);
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** SQLite's codes for a file that is not a database, or one whose pages do not add up. */
-const DAMAGED = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB']);
-
-/**
- * Errors of the file as sluice errors naming it: the lock stayed busy past busy_timeout (another
- * process is committing: a retry can succeed), or the file is damaged (truncated, overwritten: no
- * retry can help, an operator must restore it).
- */
-function translate(error: unknown, filePath: string): unknown {
-  if (!(error instanceof Database.SqliteError)) return error;
-  if (error.code.startsWith('SQLITE_BUSY')) return new ThrottledError(`SQLite checkpoint ${filePath} is locked by another process (${error.code})`, { cause: error });
-  if (DAMAGED.has(baseCode(error.code))) {
-    return new CorruptDataError(filePath, `the checkpoint database is damaged (${error.code}: ${error.message}); restore it from a copy, or start over with a new --checkpoint-dir`, { cause: error });
-  }
-  return new SluiceError(`SQLite checkpoint ${filePath}: ${error.code}: ${error.message}`, { cause: error });
-}
-
-/** `SQLITE_CORRUPT_INDEX` → `SQLITE_CORRUPT`: extended result codes share their primary code's prefix. */
-function baseCode(code: string): string {
-  return code.split('_').slice(0, 2).join('_');
+  return error;
 }

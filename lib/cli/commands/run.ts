@@ -21,6 +21,7 @@ const runOptionsSchema = z.object({
   pipeline: z.string().optional(),
   app: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be 1-40 lowercase letters, digits or -').optional(),
   source: z.string().min(1),
+  fromStart: z.boolean(),
   checkpointDir: z.string().min(1).optional(),
   batchInterval: numberOption.whole(10, 3_600_000, 'milliseconds'),
   maxRate: numberOption.whole(1, 100_000_000, 'records per second').optional(),
@@ -28,8 +29,7 @@ const runOptionsSchema = z.object({
   backpressure: z.boolean(),
   rateController: z.enum(['sluice', 'pid']),
   wal: z.boolean(),
-  maxBatchAttempts: numberOption.whole(1, 10_000, 'attempts'),
-  fromStart: z.boolean(),
+  maxBatchAttempts: z.coerce.number().int().min(1).max(10_000),
 });
 
 /** `sluice run`: runs a pipeline locally on the embedded default (SQLite + a directory). */
@@ -40,6 +40,7 @@ export function registerRun(program: Command): void {
     .option('--pipeline <path>', 'pipeline module (default export)', undefined)
     .option('--app <name>', 'app name: namespaces checkpoints and the WAL (default: the pipeline name)')
     .option('--source <spec>', 'generator | generator:SEED | file:PATH | stdin | socket:PORT', 'generator')
+    .option('--from-start', 'file: sources: a file that is not the one whose lines the checkpoint committed (replaced, rewritten, cut short) is counted from its first line, on top of the state', false)
     .option('--checkpoint-dir <dir>', 'where offsets, state and the WAL live (default: .sluice/<app>)')
     .option('--batch-interval <ms>', 'batch interval in milliseconds', String(DEFAULT_BATCH_INTERVAL_MS))
     .option('--max-rate <n>', 'static limit, records per second per shard')
@@ -48,7 +49,6 @@ export function registerRun(program: Command): void {
     .option('--rate-controller <kind>', "sluice (Spark's PID with headroom, a slew limit and clamps; ADR 0003) | pid (Spark's exact PID)", 'sluice')
     .option('--no-wal', 'skip the write-ahead log: state stays exactly-once, outputs become at-least-once')
     .option('--max-batch-attempts <n>', 'failed attempts of one batch before its records are quarantined and the shard moves on', String(DEFAULT_MAX_BATCH_ATTEMPTS))
-    .option('--from-start', 'file: sources: a file that is not the one whose lines the checkpoint committed (replaced, rewritten, cut short) is counted from its first line, on top of the state', false)
     .action(async (raw: Record<string, unknown>) => {
       const o = parseOptions(runOptionsSchema, raw);
       const pipeline = await loadPipeline(o.pipeline);

@@ -157,12 +157,12 @@ function firstAfter(records: readonly SourceRecord[], committedSeq: string | nul
 
 function logFailure(logger: Logger, error: unknown, shardId: string, records: readonly SourceRecord[]): void {
   const context = { shardId, records: records.length, firstSeq: records[0]?.seq, lastSeq: records[records.length - 1]?.seq };
-  if (error instanceof ConfigError) {
-    logger.error('configuration: the ESM retries this batch, which fails the same way until the configuration is fixed', { ...context, error });
-  } else if (error instanceof StateLimitError) {
+  if (error instanceof StateLimitError) {
     logger.error('state limit reached: the ESM retries this batch and it fails again until the state fits (raise stateBuckets, keep less state per key, or lower the batch size; with BisectBatchOnFunctionError smaller batches may fit)', { ...context, operatorId: error.operatorId, limit: error.limit, error });
   } else if (error instanceof SluiceError && error.retryable) {
     logger.warn('retryable failure: the ESM retries the batch', { ...context, error });
+  } else if (error instanceof ConfigError) {
+    logger.error('configuration: the ESM retries this batch, which fails the same way until the configuration is fixed', { ...context, error });
   } else {
     logger.error('batch failed: the ESM retries it; committed records are dropped as redeliveries', { ...context, error });
   }
