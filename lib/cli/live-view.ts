@@ -99,10 +99,12 @@ export class LiveView implements OutputSink {
   }
 }
 
+/** Times and rates are shown whole: Lambda's allowance schedule and the PID compute fractions. */
 function formatRow(r: Row): string {
-  const delay = r.schedulingDelayMs > 1000 ? pc.yellow(String(r.schedulingDelayMs).padStart(9)) : String(r.schedulingDelayMs).padStart(9);
+  const whole = (n: number): string => Math.round(n).toLocaleString('en-US');
+  const delay = r.schedulingDelayMs > 1000 ? pc.yellow(whole(r.schedulingDelayMs).padStart(9)) : whole(r.schedulingDelayMs).padStart(9);
   const q = r.quarantined > 0 ? pc.red(` ${r.quarantined} quarantined`) : '';
-  return `${r.batchNo.padStart(7)} ${r.time.padEnd(8)} ${r.records.toLocaleString('en-US').padStart(9)} ${String(r.processingMs).padStart(8)} ${delay} ${(r.rate === undefined ? '∞' : Math.round(r.rate).toLocaleString('en-US')).padStart(9)}${q}`;
+  return `${r.batchNo.padStart(7)} ${r.time.padEnd(8)} ${r.records.toLocaleString('en-US').padStart(9)} ${whole(r.processingMs).padStart(8)} ${delay} ${(r.rate === undefined ? '∞' : whole(r.rate)).padStart(9)}${q}`;
 }
 
 function formatItem(item: unknown): string {

@@ -1,3 +1,4 @@
+import { describeLoadFailure } from './describe-load-failure';
 import { access } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -30,7 +31,7 @@ export async function loadPipeline(path?: string): Promise<CompiledPipeline> {
     register();
     tsxRegistered = true;
   }
-  const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  const mod = (await import(pathToFileURL(file).href).catch(async (error: unknown) => Promise.reject(await describeLoadFailure(path, file, error)))) as Record<string, unknown>;
   const stream = mod.default ?? mod.pipeline;
   if (!(stream instanceof Stream)) {
     throw new ConfigError('--pipeline', `${path} must export a pipeline as its default export (export default pipeline('name')...), made with the pipeline() of the sluice this command runs`);

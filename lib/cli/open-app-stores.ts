@@ -9,6 +9,7 @@ import { ConfigError } from '../core/errors';
 import type { CheckpointStore } from '../ports/checkpoint-store';
 import type { ObjectStore } from '../ports/object-store';
 import { localAwsResourceNames } from '../runtime/local-esm/local-aws-app';
+import { printSlowCall } from '../runtime/print-slow-call';
 import { defaultCheckpointDir, openLocalStores } from '../runtime/open-local-app';
 
 /** The options that say where an app's checkpoint and objects are: a local directory, or a table and a bucket. */
@@ -45,7 +46,7 @@ export interface AppStores {
  */
 export function openAppStores(app: string, o: { checkpointDir?: string; endpoint?: string; region: string; table?: string; bucket?: string }, create = false): AppStores {
   if (o.endpoint !== undefined || o.table !== undefined || o.bucket !== undefined) {
-    const clients = createAwsClients({ endpoint: o.endpoint, region: o.region });
+    const clients = createAwsClients({ endpoint: o.endpoint, region: o.region, onSlowCall: printSlowCall });
     const names = localAwsResourceNames(app);
     const tableName = o.table ?? names.tableName;
     const bucket = o.bucket ?? names.bucketName;

@@ -177,8 +177,20 @@ function isSetAsideTick(b: BatchStats): boolean {
   return b.setAside === true && b.records === 0;
 }
 
+/**
+ * Sleeps `ms`, or less if `signal` aborts. The abort listener is removed when the sleep ends first:
+ * a run adds one per batch interval, so leaving them would grow the signal's listeners (and the heap
+ * they hold) with every tick.
+ */
 async function sleepUnlessAborted(clock: Clock, ms: number, signal: AbortSignal | undefined): Promise<void> {
   if (signal === undefined) return clock.sleep(ms);
   if (signal.aborted) return;
-  await Promise.race([clock.sleep(ms), new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))]);
+  let onAbort!: () => void;
+  const aborted = new Promise<void>((resolve) => (onAbort = resolve));
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    await Promise.race([clock.sleep(ms), aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
 }

@@ -38,10 +38,12 @@ export class Quarantine {
 
   /**
    * Writes entries of records set aside outside a batch's computation, keyed by their sequence number
-   * (`{batchNo:020}-seq-{seq:060}`) so they never collide with the batch's own entries.
+   * (`{batchNo:020}-seq-{seq:060}`) so they never collide with the batch's own entries. Returns how
+   * many were written now (the others existed: a re-run wrote them before).
    */
-  async writeOrphans(entries: readonly QuarantineEntry[]): Promise<void> {
-    await Promise.all(entries.map((entry) => this.#put(entry, `seq-${padSeq(entry.seq!)}`)));
+  async writeOrphans(entries: readonly QuarantineEntry[]): Promise<number> {
+    const created = await Promise.all(entries.map((entry) => this.#put(entry, `seq-${padSeq(entry.seq!)}`)));
+    return created.filter(Boolean).length;
   }
 
   #put(entry: QuarantineEntry, what: string): Promise<boolean> {

@@ -1,7 +1,6 @@
 import type { BatchStats } from '../core/batch-stats';
 import { DEFAULT_MAX_BATCH_ATTEMPTS } from '../core/defaults';
 import type { CompiledPipeline } from '../core/engine/compile-pipeline';
-import { SluiceError } from '../core/errors';
 import type { CheckpointStore } from '../ports/checkpoint-store';
 import type { Clock } from '../ports/clock';
 import type { ObjectStore } from '../ports/object-store';
@@ -10,13 +9,15 @@ import { BatchRetryPolicy } from './batch-retry-policy';
 import { isFatalError } from './is-fatal-error';
 import { isTransientError } from './is-transient-error';
 import { MicroBatchProcessor } from './micro-batch-processor';
-import { StorageKeys } from './storage-keys';
-import { decodeWal, type WalBatch } from './wal-codec';
+import { planReplay } from './plan-replay';
+import { readWalBatch } from './read-wal-batch';
+import { replayStatusWrite, type ReplayStatus } from './replay-status';
+import type { WalBatch } from './wal-codec';
 
 /** Options of {@link replayWal}. */
 export interface ReplayOptions {
-  /** The app whose WAL is replayed, and the store holding it. */
-  readonly source: { readonly app: string; readonly objects: ObjectStore };
+  /** The app whose WAL is replayed, its objects, and its checkpoint (which the WAL must agree with). */
+  readonly source: { readonly app: string; readonly objects: ObjectStore; readonly checkpoints: CheckpointStore };
   /** The fresh app that receives the state: its own checkpoint and object stores. */
   readonly target: { readonly app: string; readonly checkpoints: CheckpointStore; readonly objects: ObjectStore };
   /** The pipeline to run: the original one, or a new version of it (reprocessing). */
@@ -36,7 +37,7 @@ export interface ReplayOptions {
 /** What a replay did. */
 export interface ReplaySummary {
   readonly shards: number;
-  /** WAL batches of the source replayed (those in the time range). */
+  /** WAL batches of the source replayed (the committed ones in the time range). */
   readonly batches: number;
   readonly records: number;
   /** Target batches committed (fewer than `batches` when a resumed replay found some done). */
@@ -47,6 +48,10 @@ export interface ReplaySummary {
  * `sluice replay`: re-runs the source app's WAL batches whose batch time lies in [from, to) into a
  * fresh app's state — reprocessing beyond the stream's retention (ARCHITECTURE.md §5).
  *
+ * First the WAL is checked against the source app's checkpoint ({@link planReplay}): a missing or
+ * unreadable batch stops the replay before it writes anything. The new app's `replay#status` item
+ * says whether its replay finished ({@link ReplayStatus}).
+ *
  * Each source batch becomes one target batch with the same records and the same batch time (the
  * replay's clock stands at the WAL header's `createdAt`), so windows and timeouts see what the
  * original saw, and replaying every batch yields the original's state. The target is an ordinary
@@ -56,30 +61,24 @@ export interface ReplaySummary {
 export async function replayWal(o: ReplayOptions): Promise<ReplaySummary> {
   const clock = new ReplayClock();
   const { target, pipeline } = o;
+  // Everything is checked before the first write: a gap or a bad object leaves the new app untouched.
+  const plan = await planReplay({ source: o.source, targetApp: target.app, fromMs: o.fromMs, toMs: o.toMs, shardIds: o.shardIds });
   const failurePolicy = new BatchRetryPolicy({ app: target.app, pipeline, checkpoints: target.checkpoints, objects: target.objects, clock, maxAttempts: o.maxBatchAttempts });
   const processor = new MicroBatchProcessor({ app: target.app, pipeline, checkpoints: target.checkpoints, objects: target.objects, clock, output: o.output, failurePolicy });
-  const byShard = await walKeysByShard(o.source.objects, o.source.app);
-  const shardIds = o.shardIds ?? [...byShard.keys()];
-  let batches = 0;
+  const status: ReplayStatus = { sourceApp: o.source.app, ...(o.fromMs === undefined ? {} : { fromMs: o.fromMs }), ...(o.toMs === undefined ? {} : { toMs: o.toMs }), complete: false };
+  await target.checkpoints.transact([replayStatusWrite(target.app, status)]);
   let records = 0;
   let committed = 0;
-  for (const shardId of shardIds) {
-    for (const key of byShard.get(shardId) ?? []) {
-      const body = await o.source.objects.get(key);
-      // Expired by the lifecycle rule between the listing and now: nothing left to replay.
-      if (body === undefined) continue;
-      const batch = decodeWal(key, body);
-      const t = batch.header.createdAt;
-      if ((o.fromMs !== undefined && t < o.fromMs) || (o.toMs !== undefined && t >= o.toMs)) continue;
-      clock.nowAt = t;
-      const result = await processOnce(processor, shardId, batch, (o.maxBatchAttempts ?? DEFAULT_MAX_BATCH_ATTEMPTS) + 1);
-      batches++;
-      records += batch.records.length;
-      committed += result.length;
-      for (const stats of result) o.onBatch?.(stats);
-    }
+  for (const step of plan.steps) {
+    const batch = await readWalBatch(o.source.objects, o.source.app, step.shardId, step.batchNo);
+    clock.nowAt = batch.header.createdAt;
+    const result = await processOnce(processor, step.shardId, batch, (o.maxBatchAttempts ?? DEFAULT_MAX_BATCH_ATTEMPTS) + 1);
+    records += batch.records.length;
+    committed += result.length;
+    for (const stats of result) o.onBatch?.(stats);
   }
-  return { shards: shardIds.filter((s) => byShard.has(s)).length, batches, records, committed };
+  await target.checkpoints.transact([replayStatusWrite(target.app, { ...status, complete: true, batches: plan.steps.length })]);
+  return { shards: plan.shards.length, batches: plan.steps.length, records, committed };
 }
 
 /** First wait after a transient failure; doubled on each further one. */
@@ -104,22 +103,6 @@ async function processOnce(processor: MicroBatchProcessor, shardId: string, batc
       if (isTransientError(error)) await new Promise((resolve) => setTimeout(resolve, RETRY_BASE_DELAY_MS * 2 ** (attempt - 1)));
     }
   }
-}
-
-/** The source app's WAL keys, per shard, in batch order (keys are zero-padded). */
-async function walKeysByShard(objects: ObjectStore, app: string): Promise<Map<string, string[]>> {
-  const prefix = StorageKeys.walPrefix(app);
-  const byShard = new Map<string, string[]>();
-  for (const key of await objects.list(prefix)) {
-    const [shardId, batch, ...rest] = key.slice(prefix.length).split('/');
-    if (shardId === undefined || batch === undefined || rest.length > 0 || key !== StorageKeys.walKey(app, shardId, Number(batch))) {
-      throw new SluiceError(`${key}: not a WAL object key (expected ${StorageKeys.walKey(app, '<shard>', 1)})`);
-    }
-    const keys = byShard.get(shardId);
-    if (keys === undefined) byShard.set(shardId, [key]);
-    else keys.push(key);
-  }
-  return byShard;
 }
 
 /** The replay's clock: it stands at the batch time of the batch being replayed. */

@@ -43,6 +43,10 @@ export const StorageKeys = {
    * Entry keys sort by batch, so listing a shard reads them in order.
    */
   quarantineKey: (app: string, shardId: string, batchNo: number, what: string): string => `quarantine/${app}/${shardId}/${padBatchNo(batchNo)}-${what}`,
+  /** In partition `{app}#{shard}`: what a local source noted about its input (see CheckpointSourceLedger). */
+  SOURCE_NOTE_SK: 'source#note',
+  /** In partition `{app}` of an app built by `sluice replay`: whether the replay finished (see ReplayStatus). */
+  REPLAY_STATUS_SK: 'replay#status',
 } as const;
 
 /** What a state object holds: the whole state as of a batch, or one batch's changes. */

@@ -23,6 +23,24 @@ export interface AwsClientOptions {
    * @default 3
    */
   readonly maxAttempts?: number;
+  /**
+   * Told about a call that has had no answer for `slowCallAfterMs`, then again every three times that
+   * while it waits: a stalled endpoint would otherwise leave a command silent. @default - not told
+   */
+  readonly onSlowCall?: (call: SlowCall) => void;
+  /** @default 5000 */
+  readonly slowCallAfterMs?: number;
+}
+
+/** A call still waiting for its answer (retries included). */
+export interface SlowCall {
+  readonly service: 'DynamoDB' | 'S3' | 'Kinesis' | 'Lambda';
+  /** The API operation, e.g. `ListShards`. */
+  readonly operation: string;
+  /** The emulator's URL, or `undefined` for AWS itself. */
+  readonly endpoint: string | undefined;
+  readonly region: string | undefined;
+  readonly waitedMs: number;
 }
 
 /** The SDK clients the AWS adapters use, built with one configuration. */
@@ -62,6 +80,13 @@ export function createAwsClients(options: AwsClientOptions = {}, env: NodeJS.Pro
     kinesis: new KinesisClient({ ...common, requestHandler: new NodeHttpHandler() }),
     lambda: new LambdaClient(common),
   };
+  if (options.onSlowCall !== undefined) {
+    const notice = { onSlowCall: options.onSlowCall, afterMs: options.slowCallAfterMs ?? 5_000, endpoint, region };
+    watchSlowCalls(clients.dynamodb, 'DynamoDB', notice);
+    watchSlowCalls(clients.s3, 'S3', notice);
+    watchSlowCalls(clients.kinesis, 'Kinesis', notice);
+    watchSlowCalls(clients.lambda, 'Lambda', notice);
+  }
   return {
     ...clients,
     destroy() {
@@ -72,4 +97,35 @@ export function createAwsClients(options: AwsClientOptions = {}, env: NodeJS.Pro
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
+}
+
+/** Calls `notice.onSlowCall` while a call of `client` waits: after `afterMs`, then every `3 × afterMs`. */
+function watchSlowCalls(
+  client: { middlewareStack: unknown },
+  service: SlowCall['service'],
+  notice: { onSlowCall: (call: SlowCall) => void; afterMs: number; endpoint: string | undefined; region: string | undefined },
+): void {
+  (client.middlewareStack as { add: (mw: unknown, options: { step: string; name: string }) => void }).add(
+    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
+      const operation = (context.commandName ?? 'call').replace(/Command$/, '');
+      let waitedMs = 0;
+      let timer: NodeJS.Timeout | undefined;
+      const wait = (ms: number): void => {
+        timer = setTimeout(() => {
+          waitedMs += ms;
+          notice.onSlowCall({ service, operation, endpoint: notice.endpoint, region: notice.region, waitedMs });
+          wait(3 * notice.afterMs);
+        }, ms);
+        // A notice never keeps the process alive.
+        timer.unref();
+      };
+      wait(notice.afterMs);
+      try {
+        return await next(args);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    { step: 'initialize', name: 'sluiceSlowCallNotice' },
+  );
 }

@@ -3,30 +3,33 @@ import { z } from 'zod';
 import { DEFAULT_BATCH_INTERVAL_MS, DEFAULT_MAX_BATCH_ATTEMPTS } from '../../core/defaults';
 import { ensureLocalAwsResources, openLocalAwsApp } from '../../runtime/local-esm/local-aws-app';
 import { createLocalAwsHandler, createLocalAwsProcessor, type LocalAwsProcessorOptions } from '../../runtime/local-esm/local-aws-processor';
+import { checkAppSource } from '../../runtime/check-app-source';
 import { RateControlLoop } from '../../runtime/controller/rate-control-loop';
+import { streamArn } from '../../runtime/local-esm/kinesis-event';
 import { idleTickEvent } from '../../runtime/lambda/idle-tick-event';
 import { SystemClock } from '../../adapters/local/system-clock';
 import { ConfigError } from '../../core/errors';
 import { LiveView } from '../live-view';
 import { loadPipeline } from '../load-pipeline';
+import { numberOption } from '../number-option';
 import { parseOptions } from '../parse-options';
 import { addAwsTargetOptions, awsTargetOptions } from './aws-target-options';
 
 const devSchema = z.object({
   ...awsTargetOptions,
-  shards: z.coerce.number().int().min(1).max(500),
-  duration: z.coerce.number().positive().max(31_536_000).optional(),
+  shards: numberOption.whole(1, 500, 'shards'),
+  duration: numberOption.positive(31_536_000, 'seconds').optional(),
   drain: z.boolean(),
   pipeline: z.string().optional(),
-  batchSize: z.coerce.number().int().min(1).max(10_000),
-  batchingWindow: z.coerce.number().int().min(0).max(300),
-  maxRate: z.coerce.number().positive().max(100_000_000).optional(),
+  batchSize: numberOption.whole(1, 10_000, 'records'),
+  batchingWindow: numberOption.whole(0, 300, 'seconds'),
+  maxRate: numberOption.positive(100_000_000, 'records per second').optional(),
   wal: z.boolean(),
-  maxBatchAttempts: z.coerce.number().int().min(1).max(10_000),
-  pollInterval: z.coerce.number().int().min(10).max(60_000),
+  maxBatchAttempts: numberOption.whole(1, 10_000, 'attempts'),
+  pollInterval: numberOption.whole(10, 60_000, 'milliseconds'),
   controller: z.boolean(),
-  controlInterval: z.coerce.number().int().min(1).max(55),
-  idleTickAfter: z.coerce.number().int().min(1).max(3_600),
+  controlInterval: numberOption.whole(1, 55, 'seconds'),
+  idleTickAfter: numberOption.whole(1, 3_600, 'seconds'),
 });
 
 /** `sluice dev`: the Lambda processor run in-process against an emulator, behind the local ESM. */
@@ -63,6 +66,9 @@ export function registerDev(program: Command): void {
       process.once('SIGTERM', stop);
       try {
         await ensureLocalAwsResources(app, { name: o.stream, shards: o.shards });
+        // Before the mapping reads or the controller ticks: an app moved to another stream is refused.
+        const sourceId = streamArn(app.region, o.stream);
+        await checkAppSource(app.checkpoints, app.app, sourceId, { appSetting: '--app' });
         const view = new LiveView({ title: `${app.app}  stream ${o.stream}  table ${app.tableName}  bucket ${app.bucketName}` });
         let records = 0;
         let batches = 0;
@@ -108,6 +114,8 @@ export function registerDev(program: Command): void {
               estimator: { kind: 'sluice', batchIntervalMs: o.batchingWindow > 0 ? o.batchingWindow * 1000 : DEFAULT_BATCH_INTERVAL_MS, maxRate: o.maxRate },
               controlIntervalMs: o.controlInterval * 1000,
               invocationId: 'sluice-dev',
+              sourceId,
+              appSetting: '--app',
               // Rates show in the live view and `sluice status`; what goes wrong shows here.
               log: { info: () => undefined, warn: (message, attributes) => void process.stderr.write(`sluice: ${message} ${JSON.stringify(attributes)}\n`) },
               idleTicks: { afterMs: o.idleTickAfter * 1000, request: async (shardId, idleAtMs) => void (await ticks(idleTickEvent(shardId, idleAtMs))) },

@@ -9,6 +9,7 @@ import type { Clock } from '../../ports/clock';
 import { openLocalAwsApp, type LocalAwsApp } from '../../runtime/local-esm/local-aws-app';
 import { Producer } from '../../runtime/producer/producer';
 import { loadPipeline } from '../load-pipeline';
+import { numberOption } from '../number-option';
 import { parseOptions } from '../parse-options';
 import { addAwsTargetOptions, awsTargetOptions } from './aws-target-options';
 
@@ -18,7 +19,7 @@ const pushSchema = z.object({
   pipeline: z.string().optional(),
   keyBy: z.enum(['index', 'line'], { error: 'must be "index" or "line"' }),
   backpressure: z.boolean(),
-  maxRate: z.coerce.number().positive().max(100_000_000).optional(),
+  maxRate: numberOption.positive(100_000_000, 'records per second').optional(),
 });
 
 /** Options of {@link pushLines}. */

@@ -4,8 +4,10 @@ import { DEFAULT_MAX_BATCH_ATTEMPTS } from '../../core/defaults';
 import { ConfigError } from '../../core/errors';
 import { defaultCheckpointDir } from '../../runtime/open-local-app';
 import { replayWal } from '../../runtime/replay';
+import { readReplayStatus } from '../../runtime/replay-status';
 import { StorageKeys } from '../../runtime/storage-keys';
 import { loadPipeline } from '../load-pipeline';
+import { numberOption } from '../number-option';
 import { addAppStoresOptions, appStoresOptions, openAppStores, type AppStores } from '../open-app-stores';
 import { parseOptions } from '../parse-options';
 import { parseTime } from '../parse-time';
@@ -21,7 +23,7 @@ const replaySchema = z.object({
   from: z.string().min(1),
   to: z.string().min(1).optional(),
   resume: z.boolean(),
-  maxBatchAttempts: z.coerce.number().int().min(1).max(10_000),
+  maxBatchAttempts: numberOption.whole(1, 10_000, 'attempts'),
 });
 
 /** `sluice replay`: re-runs a time range of an app's WAL into a fresh app's state. */
@@ -54,10 +56,14 @@ export function registerReplay(program: Command): void {
       try {
         target = aws ? source : openAppStores(o.app, o, true);
         const existing = await target.checkpoints.query(StorageKeys.appPartition(o.app), StorageKeys.SHARD_PREFIX);
+        const status = await readReplayStatus(target.checkpoints, o.app);
+        if (status?.complete === false && !o.resume) {
+          throw new ConfigError('--app', `app ${o.app} in ${target.where} holds a replay of ${status.sourceApp} that stopped before its end; pass --resume to finish it, or replay into a new app`);
+        }
         if (existing.length > 0 && !o.resume) {
           throw new ConfigError('--app', `app ${o.app} already has state in ${target.where} (${existing.length} shard(s)); replay into a new app, or pass --resume to finish an interrupted replay`);
         }
-        const summary = await replayWal({ source: { app: sourceApp, objects: source.objects }, target: { app: o.app, ...target }, pipeline, fromMs, toMs, maxBatchAttempts: o.maxBatchAttempts });
+        const summary = await replayWal({ source: { app: sourceApp, objects: source.objects, checkpoints: source.checkpoints }, target: { app: o.app, ...target }, pipeline, fromMs, toMs, maxBatchAttempts: o.maxBatchAttempts });
         process.stdout.write(`replayed ${summary.batches} WAL batches (${summary.records.toLocaleString('en-US')} records) of ${sourceApp} from ${summary.shards} shard(s) into ${o.app} (${target.where}): ${summary.committed} batches committed\n`);
       } finally {
         if (target !== undefined && target !== source) await target.close();

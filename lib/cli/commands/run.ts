@@ -8,6 +8,7 @@ import { PidRateEstimator } from '../../core/rate/pid-rate-estimator';
 import type { RateEstimator } from '../../core/rate/rate-estimator';
 import { SluiceRateController } from '../../core/rate/sluice-rate-controller';
 import { BatchRetryPolicy } from '../../runtime/batch-retry-policy';
+import { CheckpointSourceLedger } from '../../runtime/checkpoint-source-ledger';
 import { LocalDriver } from '../../runtime/local-driver';
 import { MicroBatchProcessor } from '../../runtime/micro-batch-processor';
 import { defaultCheckpointDir, openLocalStores } from '../../runtime/open-local-app';
@@ -15,16 +16,18 @@ import { DEFAULT_STATE_HEAP_FRACTION, StateBudget } from '../../runtime/state/st
 import { tokenBucketGate } from '../../runtime/token-bucket-gate';
 import { LiveView } from '../live-view';
 import { loadPipeline } from '../load-pipeline';
+import { numberOption } from '../number-option';
 import { parseOptions } from '../parse-options';
 
 const runOptionsSchema = z.object({
   pipeline: z.string().optional(),
   app: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be 1-40 lowercase letters, digits or -').optional(),
   source: z.string().min(1),
+  fromStart: z.boolean(),
   checkpointDir: z.string().min(1).optional(),
-  batchInterval: z.coerce.number().int().min(10).max(3_600_000),
-  maxRate: z.coerce.number().int().min(1).max(100_000_000).optional(),
-  duration: z.coerce.number().positive().max(31_536_000).optional(),
+  batchInterval: numberOption.whole(10, 3_600_000, 'milliseconds'),
+  maxRate: numberOption.whole(1, 100_000_000, 'records per second').optional(),
+  duration: numberOption.positive(31_536_000, 'seconds').optional(),
   backpressure: z.boolean(),
   rateController: z.enum(['sluice', 'pid']),
   wal: z.boolean(),
@@ -40,6 +43,7 @@ export function registerRun(program: Command): void {
     .option('--pipeline <path>', 'pipeline module (default export)', undefined)
     .option('--app <name>', 'app name: namespaces checkpoints and the WAL (default: the pipeline name)')
     .option('--source <spec>', 'generator | generator:SEED | file:PATH | stdin | socket:PORT', 'generator')
+    .option('--from-start', 'file: sources: a file that is not the one whose lines the checkpoint committed (replaced, rewritten, cut short) is counted from its first line, on top of the state', false)
     .option('--checkpoint-dir <dir>', 'where offsets, state and the WAL live (default: .sluice/<app>)')
     .option('--batch-interval <ms>', 'batch interval in milliseconds', String(DEFAULT_BATCH_INTERVAL_MS))
     .option('--max-rate <n>', 'static limit, records per second per shard')
@@ -56,7 +60,8 @@ export function registerRun(program: Command): void {
       const dir = o.checkpointDir ?? defaultCheckpointDir(app);
       const clock = new SystemClock();
       const { checkpoints, objects } = openLocalStores(dir);
-      const source = createSource(o.source, { clock, store: objects, app });
+      const ledger = new CheckpointSourceLedger({ app, checkpoints, objects });
+      const source = createSource(o.source, { clock, store: objects, app, ledger, fromStart: o.fromStart });
       const view = new LiveView({ title: `${app}  source ${o.source}  checkpoint ${dir}` });
       const failurePolicy = new BatchRetryPolicy({ app, pipeline, checkpoints, objects, clock, maxAttempts: o.maxBatchAttempts });
       const heap = getHeapStatistics().heap_size_limit;

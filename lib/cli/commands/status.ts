@@ -10,7 +10,10 @@ import { addAwsTargetOptions, awsTargetOptions } from './aws-target-options';
 
 const statusSchema = z.object({ ...awsTargetOptions, pipeline: z.string().optional(), json: z.boolean() });
 
-/** `sluice status`: per shard, where the app's processor stands (from its checkpoint and control items). */
+/**
+ * `sluice status`: per shard, where the app's processor stands (from its checkpoint and control
+ * items), and how far behind its stream it is now (from the stream).
+ */
 export function registerStatus(program: Command): void {
   const command = program.command('status').description("Show each shard's committed sequence number, batch number, lag, rate and last batch.");
   addAwsTargetOptions(command)
@@ -20,28 +23,47 @@ export function registerStatus(program: Command): void {
       const o = parseOptions(statusSchema, raw);
       const app = openLocalAwsApp({ app: o.app ?? (await loadPipeline(o.pipeline)).name, endpoint: o.endpoint, region: o.region });
       try {
-        const shards = await new KinesisSource({ client: app.clients.kinesis, streamName: o.stream }).listShards().catch((error: unknown) => {
+        const source = new KinesisSource({ client: app.clients.kinesis, streamName: o.stream });
+        const shards = await source.listShards().catch((error: unknown) => {
           throw notFound(error) ? new ConfigError('--stream', `no stream ${o.stream} on this endpoint`) : error;
         });
         const statuses = await readShardStatuses(app.checkpoints, app.app, shards.map((s) => s.shardId)).catch((error: unknown) => {
           throw notFound(error) ? new ConfigError('--app', `no table ${app.tableName} on this endpoint: run sluice dev for app ${app.app} first`) : error;
         });
         const nowMs = Date.now();
-        if (o.json) for (const s of statuses) process.stdout.write(`${JSON.stringify(s)}\n`);
-        else process.stdout.write(`${formatTable(app.app, o.stream, statuses, nowMs)}\n`);
+        const behind = await Promise.all(statuses.map((s) => behindMs(source, s, nowMs)));
+        const rows = statuses.map((s, i) => ({ ...s, behindMs: behind[i] }));
+        if (o.json) for (const s of rows) process.stdout.write(`${JSON.stringify(s)}\n`);
+        else process.stdout.write(`${formatTable(app.app, o.stream, rows, nowMs)}\n`);
       } finally {
         app.clients.destroy();
       }
     });
 }
 
-function formatTable(app: string, stream: string, statuses: readonly ShardStatus[], nowMs: number): string {
+/**
+ * How far the shard's processor is behind its stream now: the age of the oldest record after the
+ * committed one, 0 when there is none. (The last batch's `millisBehind` is how far behind that batch
+ * was when it ran: after a drain it would report the backlog the shard no longer has.) `undefined`
+ * when the stream cannot say (a shard no longer in it).
+ */
+async function behindMs(source: KinesisSource, status: ShardStatus, nowMs: number): Promise<number | undefined> {
+  try {
+    const next = await source.read(status.shardId, status.committedSeq ?? undefined, 1);
+    const oldest = next.records[0];
+    return oldest === undefined ? (next.millisBehind ?? 0) : Math.max(0, nowMs - oldest.arrivalMs);
+  } catch {
+    return undefined;
+  }
+}
+
+function formatTable(app: string, stream: string, statuses: ReadonlyArray<ShardStatus & { behindMs: number | undefined }>, nowMs: number): string {
   const header = ['shard', 'batch', 'committed seq', 'behind ms', 'rate/s', 'pid error/s', 'pid backlog/s', 'records', 'proc ms', 'sched ms', 'updated', 'controller'];
   const rows = statuses.map((s) => [
     s.shardId,
     String(s.batchNo),
     s.committedSeq === null ? '-' : s.committedSeq.length > 16 ? `…${s.committedSeq.slice(-15)}` : s.committedSeq,
-    num(s.millisBehind),
+    num(s.behindMs),
     s.rateLimit === undefined ? '∞' : num(Math.round(s.rateLimit)),
     s.controller?.terms === undefined ? '-' : num(Math.round(s.controller.terms.error)),
     s.controller?.terms === undefined ? '-' : num(Math.round(s.controller.terms.historicalError)),

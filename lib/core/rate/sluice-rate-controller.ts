@@ -8,7 +8,11 @@ import type { PidState, RateEstimator } from './rate-estimator';
 export interface SluiceRateControllerOptions extends PidRateEstimatorOptions {
   /** Weight of the current error; below Spark's 1 it smooths one batch's cost noise. @default 0.5 */
   readonly proportional?: number;
-  /** Highest rate ever published (records/s), e.g. the static `maxRatePerShard`. @default Infinity */
+  /**
+   * Highest rate ever published (records/s), e.g. the static `maxRatePerShard`. A limit below the
+   * default `minRate` (100) lowers that floor to it: the static limit is what the shard may take.
+   * @default Infinity
+   */
   readonly maxRate?: number;
   /**
    * Anti-windup: the scheduling delay counted in the integral term is clamped to this many batch
@@ -24,6 +28,9 @@ export interface SluiceRateControllerOptions extends PidRateEstimatorOptions {
    */
   readonly targetUtilization?: number;
 }
+
+/** Spark's default `minRate`, records/s. */
+const DEFAULT_MIN_RATE = 100;
 
 /**
  * Spark's PID with the changes the simulator showed to pay off (docs/decisions/0003-rate-control.md):
@@ -52,7 +59,7 @@ export class SluiceRateController implements RateEstimator {
     this.kp = checkRange('rateController.proportional', options.proportional ?? 0.5, { min: 0 });
     this.ki = checkRange('rateController.integral', options.integral ?? 0.2, { min: 0 });
     this.kd = checkRange('rateController.derivative', options.derivative ?? 0, { min: 0 });
-    this.minRate = checkRange('rateController.minRate', options.minRate ?? 100, { min: 0, minExclusive: true });
+    this.minRate = checkRange('rateController.minRate', options.minRate ?? Math.min(DEFAULT_MIN_RATE, options.maxRate ?? DEFAULT_MIN_RATE), { min: 0, minExclusive: true });
     this.maxRate = checkRange('rateController.maxRate', options.maxRate ?? Number.POSITIVE_INFINITY, { min: this.minRate });
     this.maxDelayMs = checkRange('rateController.maxDelayIntervals', options.maxDelayIntervals ?? 5, { min: 0 }) * this.batchIntervalMs;
     this.maxIncrease = checkRange('rateController.maxIncreasePerInterval', options.maxIncreasePerInterval ?? 0.5, { min: 0 });

@@ -49,6 +49,16 @@ export function createControllerHandler(config: ControllerConfig, deps: Controll
   return async (_event, context) => {
     const startMs = clock.nowMs();
     const deadlineMs = startMs + Math.min(config.loopBudgetMs, context.getRemainingTimeInMillis() - CONTROLLER_RESERVE_MS);
+    // The stream the processor reads: shards holding another stream's offsets get no rate and no tick.
+    let sourceId: string | undefined;
+    if (config.eventSourceMappingId !== undefined && deps.mappings !== undefined) {
+      try {
+        sourceId = (await deps.mappings.get(config.eventSourceMappingId)).eventSourceArn;
+      } catch (error) {
+        // Fail-static: the check is skipped this run; the mapping's own check below fails the run if it stays unreadable.
+        log?.warn('controller: cannot read the event source mapping; shards are not checked against its stream this run', { error: error instanceof Error ? error.message : String(error) });
+      }
+    }
     const loop = new RateControlLoop({
       app: config.app,
       checkpoints: deps.checkpoints,
@@ -57,6 +67,7 @@ export function createControllerHandler(config: ControllerConfig, deps: Controll
       controlIntervalMs: config.controlIntervalMs,
       invocationId: context.awsRequestId ?? 'unknown',
       log,
+      sourceId,
       ...(config.processorFunctionName !== undefined && deps.idleTicker !== undefined
         ? { idleTicks: { afterMs: config.idleTickAfterMs, request: (shardId: string, idleAtMs: number) => deps.idleTicker!.request(shardId, idleAtMs) } }
         : {}),

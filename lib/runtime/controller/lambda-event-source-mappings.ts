@@ -30,6 +30,7 @@ export class LambdaEventSourceMappings implements EventSourceMappings {
       batchSize: out.BatchSize ?? 100,
       maximumBatchingWindowInSeconds: out.MaximumBatchingWindowInSeconds ?? 0,
       lastModifiedMs: out.LastModified?.getTime(),
+      ...(out.EventSourceArn === undefined ? {} : { eventSourceArn: out.EventSourceArn }),
     };
   }
 

@@ -6,6 +6,8 @@ export interface EsmSnapshot {
   readonly maximumBatchingWindowInSeconds: number;
   /** When the mapping last changed (any update or deploy), ms since the epoch; `undefined` when unknown. */
   readonly lastModifiedMs: number | undefined;
+  /** The stream the mapping reads (its ARN), when known. */
+  readonly eventSourceArn?: string;
 }
 
 /** The two settings the controller moves. */

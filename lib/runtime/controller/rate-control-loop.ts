@@ -3,6 +3,7 @@ import type { CheckpointStore } from '../../ports/checkpoint-store';
 import type { Clock } from '../../ports/clock';
 import { parseRecord, type CheckpointRecord } from '../checkpoint-record';
 import { describeError } from '../quarantine';
+import { sourceMismatchError } from '../source-mismatch-error';
 import { StorageKeys } from '../storage-keys';
 import { controlWrite, readControlItem } from './control-item';
 import type { EstimatorConfig } from './create-rate-estimator';
@@ -32,6 +33,13 @@ export interface RateControlLoopOptions {
   readonly log?: ControllerLog;
   /** Ticks quiet shards whose arrival-time windows wait for one (docs/decisions/0007). @default - none */
   readonly idleTicks?: IdleTickOptions;
+  /**
+   * The stream the app's processor reads (its ARN): a shard whose checkpoint holds the offsets of
+   * another stream is refused (no rate, no tick; the tick's errors name both). @default - unchecked
+   */
+  readonly sourceId?: string;
+  /** Named in that refusal as the setting that gives a stream an app of its own. @default 'SLUICE_APP, APP_NAME' */
+  readonly appSetting?: string;
 }
 
 /**
@@ -176,6 +184,10 @@ export class RateControlLoop {
     const items = await checkpoints.query(pk, StorageKeys.META_PREFIX);
     const cpItem = items.find((i) => i.sk === StorageKeys.CHECKPOINT_SK);
     const checkpoint = cpItem && parseRecord<CheckpointRecord>(`${pk}/${cpItem.sk}`, cpItem.data);
+    const { sourceId } = this.#o;
+    if (sourceId !== undefined && checkpoint?.sourceId !== undefined && checkpoint.sourceId !== sourceId) {
+      throw sourceMismatchError(app, shardId, checkpoint, sourceId, this.#o.appSetting ?? 'SLUICE_APP, APP_NAME');
+    }
     const { control: previous, version } = readControlItem(items.find((i) => i.sk === StorageKeys.CONTROL_SK));
     const next = nextControlItem({
       nowMs,

@@ -8,7 +8,7 @@ import { S3ObjectStore } from '../../adapters/aws/s3-object-store';
 import { SystemClock } from '../../adapters/local/system-clock';
 import { compilePipeline, type CompiledPipeline } from '../../core/engine/compile-pipeline';
 import { DEFAULT_BATCH_INTERVAL_MS } from '../../core/defaults';
-import { SluiceError, StateLimitError } from '../../core/errors';
+import { ConfigError, SluiceError, StateLimitError } from '../../core/errors';
 import { Stream } from '../../core/pipeline/stream';
 import { compareSeq, type SourceRecord } from '../../core/source-record';
 import type { CheckpointStore } from '../../ports/checkpoint-store';
@@ -18,12 +18,14 @@ import type { ObjectStore } from '../../ports/object-store';
 import type { OutputSink } from '../../ports/output-sink';
 import { allowanceScheduleGate } from '../allowance-schedule-gate';
 import { BatchRetryPolicy } from '../batch-retry-policy';
+import { checkAppSource } from '../check-app-source';
 import { MicroBatchProcessor } from '../micro-batch-processor';
 import { StateBudget } from '../state/state-budget';
 import { decodeKinesisEvent } from './decode-kinesis-event';
 import { decodeIdleTickEvent, type IdleTickEvent } from './idle-tick-event';
 import { invocationDelays } from './invocation-delays';
 import { LoggerOutputSink } from './logger-output-sink';
+import { setAsideUndecodable } from './set-aside-undecodable';
 import { loadProcessorConfig, type ProcessorConfig } from './processor-config';
 
 /** What a processor handler is built from besides its pipeline; each default is what Lambda uses. */
@@ -109,6 +111,9 @@ export function createProcessorHandler<T>(pipeline: Stream<T> | CompiledPipeline
     onGarbageError: (error) => logger.warn('could not delete superseded state objects: the next snapshot tries again', { error }),
   });
 
+  /** Streams this container has committed from: the app's shards were found to hold their offsets. */
+  const checkedSources = new Set<string>();
+
   const handler = async (event: KinesisStreamEvent | IdleTickEvent, context?: Context): Promise<KinesisStreamBatchResponse> => {
     const startedMs = clock.nowMs();
     if (context !== undefined) logger.addContext(context);
@@ -128,11 +133,15 @@ export function createProcessorHandler<T>(pipeline: Stream<T> | CompiledPipeline
     }
     const decoded = decodeKinesisEvent(event as KinesisStreamEvent);
     if (decoded === undefined) return { batchItemFailures: [] };
-    const { shardId, records, sourceArn } = decoded;
+    const { shardId, records, sourceArn, undecodable } = decoded;
     const delays = invocationDelays(startedMs, records, config.batchingWindowMs);
     let result;
     try {
+      // A shard the app never committed is not checked by the processor: check the app's other shards.
+      if (sourceArn !== undefined && !checkedSources.has(sourceArn)) await checkAppSource(checkpoints, app, sourceArn, { appSetting: 'APP_NAME', forShard: shardId });
       result = await processor.process({ shardId, records, ...delays, sourceId: sourceArn });
+      if (sourceArn !== undefined) checkedSources.add(sourceArn);
+      await setAsideUndecodable({ app, shardId, records: undecodable, objects, metrics });
     } catch (error) {
       logFailure(logger, error, shardId, records);
       throw error;
@@ -141,6 +150,7 @@ export function createProcessorHandler<T>(pipeline: Stream<T> | CompiledPipeline
     logger.info('invocation done', {
       shardId,
       records: records.length,
+      undecodable: undecodable.length,
       batches: result.batches.map((b) => ({ batchNo: b.batchNo, records: b.records, processingMs: b.processingMs, replayed: b.replayed })),
       committedSeq: result.committedSeq,
       deferredFrom,
@@ -166,6 +176,8 @@ function logFailure(logger: Logger, error: unknown, shardId: string, records: re
     logger.error("the shard's state does not fit this function's memory: the shard stops here, retried by the ESM, until the function gets more memory or the keys spread over more shards; no record is set aside", { ...context, estimatedBytes: error.estimatedBytes, budgetBytes: error.budgetBytes, error });
   } else if (error instanceof SluiceError && error.retryable) {
     logger.warn('retryable failure: the ESM retries the batch', { ...context, error });
+  } else if (error instanceof ConfigError) {
+    logger.error('configuration: the ESM retries this batch, which fails the same way until the configuration is fixed', { ...context, error });
   } else {
     logger.error('batch failed: the ESM retries it; committed records are dropped as redeliveries', { ...context, error });
   }

@@ -5,11 +5,32 @@ import type { SourceRecord } from '../../core/source-record';
 /** The records of one invocation, as the micro-batch protocol takes them. */
 export interface DecodedEvent {
   readonly shardId: string;
-  /** In the order of the event, which is sequence order. */
+  /** The records whose data decoded, in the order of the event, which is sequence order. */
   readonly records: SourceRecord[];
+  /** Records whose `data` is not valid base64: never given to the pipeline, set aside as received. */
+  readonly undecodable: UndecodableEventRecord[];
   /** The stream's ARN (`eventSourceARN`), when the event names it. */
   readonly sourceArn?: string;
 }
+
+/** A record of the event whose `data` could not be decoded, with its `data` string as it came. */
+export interface UndecodableEventRecord {
+  readonly seq: string;
+  readonly partitionKey: string;
+  readonly arrivalMs: number;
+  readonly data: string;
+  readonly reason: string;
+}
+
+/** Why a record's data is refused; the quarantine entry carries exactly this. */
+export const NOT_BASE64_REASON = 'not valid base64';
+
+/**
+ * Standard base64 with its padding, as Kinesis events carry `data`. Node's decoder is lenient: it
+ * stops at the first `=` and skips characters outside the alphabet, so `aGVsbG8=gd29ybGQ=` would
+ * decode to "hello" and lose "world" without a trace.
+ */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /**
  * Turns a Kinesis event into source records: `data` from base64, `approximateArrivalTimestamp` from
@@ -17,31 +38,37 @@ export interface DecodedEvent {
  * `undefined` for an event without records.
  *
  * An event holds one shard (the ESM never mixes them). One that does not, or a record without its
- * fields, is refused with a `CorruptDataError`: guessing would commit records to the wrong shard.
+ * fields, is refused with a `CorruptDataError`: guessing would commit records to the wrong shard. A
+ * record whose `data` is not strict base64 is returned apart, in `undecodable`, for the quarantine.
  */
 export function decodeKinesisEvent(event: KinesisStreamEvent): DecodedEvent | undefined {
-  const items = event?.Records ?? [];
+  const items: unknown = event?.Records ?? [];
+  if (!Array.isArray(items)) throw new CorruptDataError('event', `Records must be a list of Kinesis records, got ${describe(items)}`);
   if (items.length === 0) return undefined;
   let shardId: string | undefined;
-  const records = items.map((item, index): SourceRecord => {
+  const records: SourceRecord[] = [];
+  const undecodable: UndecodableEventRecord[] = [];
+  for (const [index, item] of (items as KinesisStreamEvent['Records']).entries()) {
     const k = item?.kinesis;
     const where = `event record ${index} (${item?.eventID ?? 'no eventID'})`;
     if (k === undefined || typeof k.sequenceNumber !== 'string' || !/^\d+$/.test(k.sequenceNumber) || typeof k.data !== 'string' || typeof k.partitionKey !== 'string') {
       throw new CorruptDataError(where, 'not a Kinesis record: needs kinesis.sequenceNumber (digits), kinesis.data (base64) and kinesis.partitionKey');
     }
-    const separator = item.eventID?.lastIndexOf(':') ?? -1;
+    const separator = typeof item.eventID === 'string' ? item.eventID.lastIndexOf(':') : -1;
     const recordShard = separator > 0 ? item.eventID.slice(0, separator) : undefined;
     if (recordShard === undefined) throw new CorruptDataError(where, 'eventID must be "{shardId}:{sequenceNumber}"');
     shardId ??= recordShard;
     if (recordShard !== shardId) throw new CorruptDataError(where, `the event mixes shards ${shardId} and ${recordShard}; the ESM delivers one shard per event`);
     const seconds = Number(k.approximateArrivalTimestamp);
-    return {
-      seq: k.sequenceNumber,
-      arrivalMs: Number.isFinite(seconds) ? Math.round(seconds * 1000) : 0,
-      partitionKey: k.partitionKey,
-      data: new Uint8Array(Buffer.from(k.data, 'base64')),
-    };
-  });
-  const sourceArn = items[0]?.eventSourceARN;
-  return { shardId: shardId!, records, ...(typeof sourceArn === 'string' && sourceArn !== '' ? { sourceArn } : {}) };
+    const fields = { seq: k.sequenceNumber, arrivalMs: Number.isFinite(seconds) ? Math.round(seconds * 1000) : 0, partitionKey: k.partitionKey };
+    if (BASE64.test(k.data)) records.push({ ...fields, data: new Uint8Array(Buffer.from(k.data, 'base64')) });
+    else undecodable.push({ ...fields, data: k.data, reason: NOT_BASE64_REASON });
+  }
+  const sourceArn = (items[0] as { eventSourceARN?: unknown } | undefined)?.eventSourceARN;
+  return { shardId: shardId!, records, undecodable, ...(typeof sourceArn === 'string' && sourceArn !== '' ? { sourceArn } : {}) };
+}
+
+function describe(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

@@ -1,8 +1,9 @@
-import { createAwsClients, type AwsClients } from '../../adapters/aws/aws-clients';
+import { createAwsClients, type AwsClients, type SlowCall } from '../../adapters/aws/aws-clients';
 import { DynamoDbCheckpointStore } from '../../adapters/aws/dynamodb-checkpoint-store';
 import { KinesisWriter } from '../../adapters/aws/kinesis-writer';
 import { S3ObjectStore } from '../../adapters/aws/s3-object-store';
 import { ConfigError } from '../../core/errors';
+import { printSlowCall } from '../print-slow-call';
 
 /** Where `sluice dev`, `push`, `status` and `state dump` find an app on an emulator (or AWS). */
 export interface LocalAwsTarget {
@@ -18,6 +19,8 @@ export interface LocalAwsTarget {
    * @default false
    */
   readonly requireEndpoint?: boolean;
+  /** Told about a call that has had no answer for a few seconds. @default {@link printSlowCall}: one line on stderr */
+  readonly onSlowCall?: (call: SlowCall) => void;
 }
 
 /** The app's resources in local AWS mode, named after the app so several apps share an emulator. */
@@ -44,7 +47,7 @@ export function openLocalAwsApp(target: LocalAwsTarget, env: NodeJS.ProcessEnv =
   const endpoint = target.endpoint ?? (env.AWS_ENDPOINT_URL || undefined);
   if (endpoint === undefined && target.requireEndpoint === true) throw new ConfigError('--endpoint', 'required (or set AWS_ENDPOINT_URL): the emulator to use, e.g. http://localhost:4566 for LocalStack or http://localhost:5000 for moto_server');
   const region = target.region ?? env.AWS_REGION ?? 'us-east-1';
-  const clients = createAwsClients({ endpoint, region });
+  const clients = createAwsClients({ endpoint, region, onSlowCall: target.onSlowCall ?? printSlowCall });
   const { tableName, bucketName } = localAwsResourceNames(target.app);
   return {
     app: target.app,

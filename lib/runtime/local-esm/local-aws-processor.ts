@@ -5,6 +5,7 @@ import type { BatchStats } from '../../core/batch-stats';
 import type { CompiledPipeline } from '../../core/engine/compile-pipeline';
 import type { Clock } from '../../ports/clock';
 import type { OutputSink } from '../../ports/output-sink';
+import { checkAppSource } from '../check-app-source';
 import { parseRecord, type CheckpointRecord } from '../checkpoint-record';
 import { createProcessorHandler, type ProcessorHandler } from '../lambda/create-processor-handler';
 import type { Metrics } from '../../ports/metrics';
@@ -40,18 +41,22 @@ export interface LocalAwsProcessorOptions extends EsmSettings {
  * against an emulator. The handler is the one deployed (same code, same environment variables,
  * built through `createProcessorHandler`), the mapping is set as the StreamProcessor construct sets
  * it (ReportBatchItemFailures on, bisect on), and each shard resumes after the processor's committed
- * sequence number, as a deployed mapping resumes from its own checkpoint.
+ * sequence number, as a deployed mapping resumes from its own checkpoint. Before the first shard is
+ * read, the app's checkpoints must hold the offsets of this stream ({@link checkAppSource}).
  */
 export function createLocalAwsProcessor(options: LocalAwsProcessorOptions): LocalEsm {
   const { app, streamName } = options;
   // Invocations of different shards overlap: keep each shard's committed batches apart.
   const committed = new Map<string, BatchStats[]>();
   const handler = createLocalAwsHandler(options, { batchCommitted: (stats) => void committed.set(stats.shardId, [...(committed.get(stats.shardId) ?? []), stats]) });
+  const eventSourceArn = streamArn(app.region, streamName);
+  // Before any shard reads: positions of another stream would be read in this one, and its records skipped.
+  let sourceChecked: Promise<void> | undefined;
   return new LocalEsm({
     source: new KinesisSource({ client: app.clients.kinesis, streamName }),
     handler,
     clock: options.clock ?? new SystemClock(),
-    eventSourceArn: streamArn(app.region, streamName),
+    eventSourceArn,
     batchSize: options.batchSize,
     maximumBatchingWindowInSeconds: options.maximumBatchingWindowInSeconds,
     reportBatchItemFailures: options.reportBatchItemFailures ?? true,
@@ -60,6 +65,7 @@ export function createLocalAwsProcessor(options: LocalAwsProcessorOptions): Loca
     pollIntervalMs: options.pollIntervalMs ?? 250,
     retryDelayMs: options.pollIntervalMs ?? 250,
     startAfter: async (shardId) => {
+      await (sourceChecked ??= checkAppSource(app.checkpoints, app.app, eventSourceArn, { appSetting: '--app' }));
       const item = await app.checkpoints.get(StorageKeys.shardPartition(app.app, shardId), StorageKeys.CHECKPOINT_SK);
       return item === undefined ? undefined : (parseRecord<CheckpointRecord>(item.sk, item.data).committedSeq ?? undefined);
     },

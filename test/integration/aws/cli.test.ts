@@ -34,6 +34,7 @@ describe('sluice dev, push, status and state dump', () => {
     const processed = await runCli(['dev', ...target, '--shards', '3', '--drain', '--batch-size', '50', '--batching-window', '0']);
     const dumped = await runCli(['state', 'dump', ...target]);
     const status = await runCli(['status', ...target, '--json']);
+    const table = await runCli(['status', ...target]);
 
     // Assess
     expect(created.code, created.stderr).toBe(0);
@@ -46,6 +47,10 @@ describe('sluice dev, push, status and state dump', () => {
     expect(shards.map((s) => s.shardId).sort()).toEqual(['shardId-000000000000', 'shardId-000000000001', 'shardId-000000000002']);
     expect(shards.reduce((n, s) => n + (s.totals?.records ?? 0), 0)).toBe(300);
     expect(shards.every((s) => s.batchNo >= 1)).toBe(true);
+    // Drained: no shard is behind, whatever its last batch waited.
+    const [head, ...rows] = table.stdout.trim().split('\n').slice(1).map((line) => line.trim().split(/ {2,}/));
+    expect(head![3]).toBe('behind ms');
+    expect(rows.map((cells) => [cells[0], cells[3]])).toEqual(shards.map(() => [expect.stringMatching(/^shardId-/), '0']));
   });
 
   it('runs the controller with the processor: a quiet shard gets idle ticks that close its windows', async () => {

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import wordCount from '../../../examples/word-count';
-import { FencedError } from '../../../lib/core/errors';
+import { CorruptDataError, FencedError } from '../../../lib/core/errors';
 import { pipeline } from '../../../lib/core/pipeline/stream';
 import type { SourceRecord } from '../../../lib/core/source-record';
 import type { CheckpointStore } from '../../../lib/ports/checkpoint-store';
 import { parseRecord, type CheckpointRecord } from '../../../lib/runtime/checkpoint-record';
+import { readQuarantine } from '../../../lib/runtime/read-quarantine';
 import { StorageKeys } from '../../../lib/runtime/storage-keys';
 import { decodeWal } from '../../../lib/runtime/wal-codec';
 import { countWords, sampleLines } from '../../helpers/word-records';
@@ -120,6 +121,36 @@ describe('createProcessorHandler', () => {
       expect([fresh, stale]).toEqual([{ batchItemFailures: [] }, { batchItemFailures: [] }]);
       expect(await checkpointOf(appName)).toMatchObject({ batchNo: 2, committedSeq: records.at(-1)!.seq });
       expect(await app.state(wordCount, appName)).toEqual(countWords(lines));
+    });
+
+    it('quarantines a record whose data is not valid base64 with its data as received, and counts the others', async () => {
+      // Prepare: two records of four carry data that is not base64; the first would decode leniently
+      // to "hello" (the bytes after its padding dropped), the second to bytes that are not UTF-8.
+      const appName = uniqueName('base64');
+      const event = eventOf(kinesisRecords(['alpha beta', 'x', 'gamma', 'y']));
+      event.Records[1]!.kinesis.data = 'aGVsbG8=gd29ybGQ=';
+      event.Records[3]!.kinesis.data = '!!!! not base64 ????';
+      const handler = app.handler(wordCount, appName);
+      // Act: delivered twice, as the ESM redelivers.
+      const responses = [await handler(event), await app.handler(wordCount, appName)(event)];
+      // Assess
+      expect(responses).toEqual([{ batchItemFailures: [] }, { batchItemFailures: [] }]);
+      expect(await app.state(wordCount, appName)).toEqual({ alpha: 1, beta: 1, gamma: 1 });
+      const entries = (await readQuarantine(app.objects, app.checkpoints, appName)).map((item) => item.entry);
+      expect(entries).toEqual([
+        expect.objectContaining({ shardId: SHARD, seq: event.Records[1]!.kinesis.sequenceNumber, partitionKey: 'k1', stage: 'decode', reason: 'not valid base64', data: 'aGVsbG8=gd29ybGQ=' }),
+        expect.objectContaining({ shardId: SHARD, seq: event.Records[3]!.kinesis.sequenceNumber, partitionKey: 'k3', stage: 'decode', reason: 'not valid base64', data: '!!!! not base64 ????' }),
+      ]);
+    });
+
+    it('rejects an event whose Records is not a list, naming the field', async () => {
+      // Prepare
+      const handler = app.handler(wordCount, uniqueName('records-x'));
+      // Act
+      const outcome = handler({ Records: 'x' } as never);
+      // Assess
+      await expect(outcome).rejects.toThrow(CorruptDataError);
+      await expect(outcome).rejects.toThrow('event: Records must be a list of Kinesis records, got "x"');
     });
   });
 });

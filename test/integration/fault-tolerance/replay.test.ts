@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -12,6 +12,7 @@ import { toKinesisStreamEvent } from '../../../lib/runtime/local-esm/kinesis-eve
 import { MicroBatchProcessor } from '../../../lib/runtime/micro-batch-processor';
 import { openLocalStores } from '../../../lib/runtime/open-local-app';
 import { readMergedState, stateToJson } from '../../../lib/runtime/read-merged-state';
+import { StorageKeys } from '../../../lib/runtime/storage-keys';
 import { decodeWal, type WalHeader } from '../../../lib/runtime/wal-codec';
 import { FakeClock } from '../../helpers/fake-clock';
 import { createTestAwsClients, uniqueName } from '../../helpers/moto';
@@ -77,6 +78,47 @@ describe('sluice replay (local)', () => {
     // Assess
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/^sluice: --app: app wc-b already has state .* --resume/);
+  });
+});
+
+describe('sluice replay (local) over a WAL that lost or spoiled batches', () => {
+  /** The file of WAL object `batchNo` of the original app in `dir`. */
+  const walFile = (dir: string, batchNo: number): string => join(dir, 'objects', StorageKeys.walKey('word-count', 'file-0', batchNo));
+
+  it.each([
+    { name: 'the newest', deleted: [6], missing: 'WAL batch 6 is missing' },
+    { name: 'a middle one', deleted: [3], missing: 'WAL batch 3 is missing' },
+    { name: 'several', deleted: [2, 3, 5], missing: 'WAL batches 2-3, 5 are missing' },
+  ])('refuses, naming the missing numbers, when $name was deleted, and writes nothing', async ({ deleted, missing }) => {
+    // Prepare: 6 committed batches of 50 lines.
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-replay-gap-'));
+    const original = join(dir, 'original');
+    await runOriginal(original, sampleLines(300, 7), 50);
+    for (const batchNo of deleted) rmSync(walFile(original, batchNo));
+    // Act
+    const replay = await runCli(['replay', '--from', '0', '--app', 'wc-gap', '--source-checkpoint-dir', original, '--checkpoint-dir', join(dir, 'gap')]);
+    // Assess
+    expect(replay.code).toBe(1);
+    expect(replay.stdout).toBe('');
+    expect(replay.stderr.trim().split('\n')).toEqual([
+      `sluice: wal/word-count/file-0/: ${missing} (the checkpoint of app word-count committed batches up to 6); replayed without them, app wc-gap would not hold the original's state. Nothing was replayed: restore them, or replay a time range without them (--from, --to)`,
+    ]);
+    expect(await localState(join(dir, 'gap'), 'wc-gap')).toEqual({});
+  });
+
+  it('refuses a WAL object that does not decode before writing anything to the new app', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-replay-bad-'));
+    const original = join(dir, 'original');
+    await runOriginal(original, sampleLines(300, 7), 50);
+    rmSync(walFile(original, 4));
+    writeFileSync(walFile(original, 4), 'not gzip');
+    // Act
+    const replay = await runCli(['replay', '--from', '0', '--app', 'wc-bad', '--source-checkpoint-dir', original, '--checkpoint-dir', join(dir, 'bad')]);
+    // Assess
+    expect(replay.code).toBe(1);
+    expect(replay.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^sluice: wal\/word-count\/file-0\/00000000000000000004: unreadable WAL object: .*; nothing was replayed into app wc-bad$/)]);
+    expect(await localState(join(dir, 'bad'), 'wc-bad')).toEqual({});
   });
 });
 

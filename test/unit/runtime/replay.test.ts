@@ -5,9 +5,13 @@ import { MemoryCheckpointStore } from '../../../lib/adapters/local/memory-checkp
 import { MemoryObjectStore } from '../../../lib/adapters/local/memory-object-store';
 import { compilePipeline } from '../../../lib/core/engine/compile-pipeline';
 import { pipeline } from '../../../lib/core/pipeline/stream';
+import { CorruptDataError } from '../../../lib/core/errors';
 import { MicroBatchProcessor } from '../../../lib/runtime/micro-batch-processor';
 import { readMergedState, stateToJson } from '../../../lib/runtime/read-merged-state';
 import { replayWal } from '../../../lib/runtime/replay';
+import { readReplayStatus } from '../../../lib/runtime/replay-status';
+import { StorageKeys } from '../../../lib/runtime/storage-keys';
+import { encodeWal } from '../../../lib/runtime/wal-codec';
 import { CrashInjector, InjectedCrash } from '../../helpers/crash-injector';
 import { FakeClock } from '../../helpers/fake-clock';
 import { countWords, recordsOf, sampleLines } from '../../helpers/word-records';
@@ -42,7 +46,7 @@ describe('replayWal', () => {
         const original = await runOriginal({ 's-1': sampleLines(n1, n1), 's-2': sampleLines(n2, n2 + 100) }, cuts);
         const target = { app: 'wc-replayed', checkpoints: new MemoryCheckpointStore(), objects: new MemoryObjectStore() };
         // Act
-        const summary = await replayWal({ source: { app: 'wc', objects: original.objects }, target, pipeline: compiled });
+        const summary = await replayWal({ source: { app: 'wc', objects: original.objects, checkpoints: original.checkpoints }, target, pipeline: compiled });
         // Assess
         expect(await stateOf(target, 'wc-replayed')).toEqual(await stateOf(original, 'wc'));
         expect(summary.records).toBe(n1 + n2);
@@ -59,7 +63,7 @@ describe('replayWal', () => {
     const target = { app: 'wc-window', checkpoints: new MemoryCheckpointStore(), objects: new MemoryObjectStore() };
     const t0 = 1_700_000_000_000;
     // Act: batches 3 to 6 (batch times t0+500 .. t0+1250).
-    const summary = await replayWal({ source: { app: 'wc', objects: original.objects }, target, pipeline: compiled, fromMs: t0 + 500, toMs: t0 + 1_500 });
+    const summary = await replayWal({ source: { app: 'wc', objects: original.objects, checkpoints: original.checkpoints }, target, pipeline: compiled, fromMs: t0 + 500, toMs: t0 + 1_500 });
     // Assess
     expect(summary.batches).toBe(4);
     expect(await stateOf(target, 'wc-window')).toEqual(countWords(lines.slice(10, 30)));
@@ -76,14 +80,15 @@ describe('replayWal', () => {
         .updateStateByKey<string, number, number>((c, t = 0) => t + c.length) as never,
     );
     const objects = new MemoryObjectStore();
+    const checkpoints = new MemoryCheckpointStore();
     const clock = new FakeClock({ startMs: 1_000 });
-    const processor = new MicroBatchProcessor({ app: 'timed', pipeline: timed, checkpoints: new MemoryCheckpointStore(), objects, clock });
+    const processor = new MicroBatchProcessor({ app: 'timed', pipeline: timed, checkpoints, objects, clock });
     for (const chunk of [['a b'], ['c'], ['d e', 'f']]) {
       await processor.process({ shardId: 's', records: recordsOf(chunk, emitted.size * 2 + 1) });
       await clock.advance(1_000);
     }
     // Act
-    await replayWal({ source: { app: 'timed', objects }, target: { app: 'timed-2', checkpoints: new MemoryCheckpointStore(), objects: new MemoryObjectStore() }, pipeline: timed });
+    await replayWal({ source: { app: 'timed', objects, checkpoints }, target: { app: 'timed-2', checkpoints: new MemoryCheckpointStore(), objects: new MemoryObjectStore() }, pipeline: timed });
     // Assess
     for (const batchNo of [1, 2, 3]) expect(emitted.get(`timed-2/${batchNo}`)).toEqual(emitted.get(`timed/${batchNo}`));
   });
@@ -92,7 +97,7 @@ describe('replayWal', () => {
     // Prepare
     const lines = sampleLines(40, 9);
     const original = await runOriginal({ 's-1': lines }, [4, 7]);
-    const source = { app: 'wc', objects: original.objects };
+    const source = { app: 'wc', objects: original.objects, checkpoints: original.checkpoints };
     for (const when of ['before', 'after'] as const) {
       for (let crashAt = 1; crashAt <= 45; crashAt++) {
         const checkpoints = new MemoryCheckpointStore();
@@ -131,10 +136,76 @@ describe('replayWal', () => {
     const replayed: unknown[] = [];
     const target = { app: 'win-replayed', checkpoints: new MemoryCheckpointStore(), objects: new MemoryObjectStore() };
     // Act
-    const summary = await replayWal({ source: { app: 'win', objects }, target, pipeline: windows(replayed) });
+    const summary = await replayWal({ source: { app: 'win', objects, checkpoints }, target, pipeline: windows(replayed) });
     // Assess
     expect(summary).toMatchObject({ batches: 3, committed: 3, records: 5 });
     expect(original).toEqual([[1, [[1_000, 2]]], [2, [[2_000, 1]]], [3, [[3_000, 2]]]]);
     expect(replayed).toEqual(original);
+  });
+
+  it('replays a time range past a missing batch outside it', async () => {
+    // Prepare: 10 batches of 5 lines, 250 ms apart; batch 2 deleted.
+    const lines = sampleLines(50, 3);
+    const original = await runOriginal({ 's-1': lines }, [5]);
+    await original.objects.delete(StorageKeys.walKey('wc', 's-1', 2));
+    const target = { app: 'wc-late', checkpoints: new MemoryCheckpointStore(), objects: new MemoryObjectStore() };
+    const source = { app: 'wc', objects: original.objects, checkpoints: original.checkpoints };
+    const t0 = 1_700_000_000_000;
+    // Act: batches 5 to 10 are after the gap; batches 1 to 4 hold it.
+    const summary = await replayWal({ source, target, pipeline: compiled, fromMs: t0 + 1_000 });
+    const refused = replayWal({ source, target: { ...target, app: 'wc-early' }, pipeline: compiled, toMs: t0 + 1_000 });
+    // Assess
+    expect(summary).toMatchObject({ batches: 6, records: 30, committed: 6 });
+    await expect(refused).rejects.toThrow(CorruptDataError);
+    await expect(refused).rejects.toThrow('wal/wc/s-1/: WAL batch 2 is missing');
+  });
+
+  it('names the missing batches of every shard, and writes nothing', async () => {
+    // Prepare: two shards; s-1 lost batch 3, s-2 lost its newest (2).
+    const original = await runOriginal({ 's-1': sampleLines(20, 1), 's-2': sampleLines(10, 2) }, [5]);
+    await original.objects.delete(StorageKeys.walKey('wc', 's-1', 3));
+    await original.objects.delete(StorageKeys.walKey('wc', 's-2', 2));
+    const source = { app: 'wc', objects: original.objects, checkpoints: original.checkpoints };
+    const target = { app: 'wc-r', checkpoints: new MemoryCheckpointStore(), objects: new MemoryObjectStore() };
+    // Act
+    const refused = replayWal({ source, target, pipeline: compiled });
+    // Assess
+    await expect(refused).rejects.toThrow(
+      'wal/wc/: shard s-1: WAL batch 3 is missing (the checkpoint of app wc committed batches up to 4); shard s-2: WAL batch 2 is missing (the checkpoint of app wc committed batches up to 2); replayed without them, app wc-r would not hold the original\'s state. Nothing was replayed: restore them, or replay a time range without them (--from, --to)',
+    );
+    expect(await target.objects.list('')).toEqual([]);
+    expect(await readReplayStatus(target.checkpoints, 'wc-r')).toBeUndefined();
+  });
+
+  it('leaves out a batch allocated after the last commit, which the source app has not counted', async () => {
+    // Prepare: 4 committed batches; batch 5 allocated in the WAL, its commit never made.
+    const lines = sampleLines(20, 1);
+    const original = await runOriginal({ 's-1': lines }, [5]);
+    const allocated = recordsOf(['late words'], 21);
+    await original.objects.putIfAbsent(StorageKeys.walKey('wc', 's-1', 5), encodeWal({ header: { app: 'wc', shard: 's-1', batchNo: 5, firstSeq: '21', lastSeq: '21', count: 1, createdAt: 1_700_000_001_000, graphVersion: compiled.graphVersion }, records: allocated }));
+    const target = { app: 'wc-r', checkpoints: new MemoryCheckpointStore(), objects: new MemoryObjectStore() };
+    // Act
+    const summary = await replayWal({ source: { app: 'wc', objects: original.objects, checkpoints: original.checkpoints }, target, pipeline: compiled });
+    // Assess
+    expect(summary).toMatchObject({ batches: 4, records: 20, committed: 4 });
+  });
+
+  it('says in the new app whether its replay finished', async () => {
+    // Prepare: a replay that dies at its tenth call to the new app's stores.
+    const lines = sampleLines(40, 9);
+    const original = await runOriginal({ 's-1': lines }, [4]);
+    const source = { app: 'wc', objects: original.objects, checkpoints: original.checkpoints };
+    const checkpoints = new MemoryCheckpointStore();
+    const objects = new MemoryObjectStore();
+    const crash = new CrashInjector(10, 'after');
+    // Act
+    const first = await replayWal({ source, target: { app: 'wc-r', checkpoints: crash.checkpoints(checkpoints), objects: crash.objects(objects) }, pipeline: compiled }).catch((error: unknown) => error);
+    const stopped = await readReplayStatus(checkpoints, 'wc-r');
+    const summary = await replayWal({ source, target: { app: 'wc-r', checkpoints, objects }, pipeline: compiled });
+    // Assess
+    expect(first).toBeInstanceOf(InjectedCrash);
+    expect(stopped).toEqual({ sourceApp: 'wc', complete: false });
+    expect(await readReplayStatus(checkpoints, 'wc-r')).toEqual({ sourceApp: 'wc', complete: true, batches: 10 });
+    expect(summary).toMatchObject({ batches: 10, records: 40 });
   });
 });

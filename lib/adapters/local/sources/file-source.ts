@@ -2,6 +2,8 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { SluiceError } from '../../../core/errors';
 import type { ReadResult, ShardInfo, Source } from '../../../ports/source';
+import type { SourceLedger } from '../../../ports/source-ledger';
+import { FileIdentity } from './file-identity';
 import { parseLocalSeq } from './parse-seq';
 import { scanLines } from './scan-lines';
 
@@ -20,6 +22,13 @@ export interface FileSourceOptions {
   readonly chunkBytes?: number;
   /** @default {@link DEFAULT_FILE_INDEX_EVERY_LINES} */
   readonly indexEveryLines?: number;
+  /**
+   * The app's checkpoint, to check at start that the file is the one whose lines it committed (see
+   * {@link FileIdentity}) and to note each commit. @default - unchecked: the file is taken as it is
+   */
+  readonly ledger?: SourceLedger;
+  /** A file that is not the one committed is counted from its first line, on top of the state. @default false */
+  readonly fromStart?: boolean;
 }
 
 /**
@@ -29,7 +38,10 @@ export interface FileSourceOptions {
  * committed seq — seeks to within {@link DEFAULT_FILE_INDEX_EVERY_LINES} lines of its target instead
  * of rescanning from the start. A fresh process scans once up to its first `afterSeq`.
  *
- * The file must not change while it is read; `arrivalMs` is its modification time.
+ * The file may grow while it is read, and between runs, but must not change otherwise: with a
+ * `ledger`, a file replaced or cut short since its lines were committed is refused at start (or,
+ * with `fromStart`, counted anew: its line n is then seq `base + n`, after everything committed).
+ * `arrivalMs` is its modification time.
  */
 export class FileSource implements Source {
   private readonly chunkBytes: number;
@@ -40,6 +52,9 @@ export class FileSource implements Source {
   private handle: Promise<FileHandle> | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private scannedBytes = 0;
+  private readonly identity: FileIdentity | undefined;
+  private readonly fromStart: boolean;
+  private checked: Promise<number> | undefined;
 
   /** `file:` and the absolute path: another file under the same checkpoint is refused, not skipped into. */
   readonly id: string;
@@ -51,6 +66,8 @@ export class FileSource implements Source {
     this.id = `file:${resolve(path)}`;
     this.chunkBytes = options.chunkBytes ?? DEFAULT_FILE_CHUNK_BYTES;
     this.indexEvery = options.indexEveryLines ?? DEFAULT_FILE_INDEX_EVERY_LINES;
+    this.fromStart = options.fromStart ?? false;
+    this.identity = options.ledger === undefined ? undefined : new FileIdentity({ id: this.id, shardId: FILE_SHARD_ID, ledger: options.ledger, handle: () => this.open() });
   }
 
   /** Bytes read from disk so far: shows that reads seek rather than rescan. */
@@ -60,15 +77,31 @@ export class FileSource implements Source {
 
   async listShards(): Promise<ShardInfo[]> {
     await this.open();
+    await this.base();
     return [{ shardId: FILE_SHARD_ID, parentShardIds: [] }];
   }
 
   read(shardId: string, afterSeq: string | undefined, maxRecords: number): Promise<ReadResult> {
     if (shardId !== FILE_SHARD_ID) return Promise.reject(new SluiceError(`file source has no shard ${shardId}`));
     // One read at a time: they share the cursor and the index.
-    const result = this.queue.then(() => this.readLines(parseLocalSeq(afterSeq, 'file'), maxRecords));
+    const result = this.queue.then(async () => {
+      const base = await this.base();
+      // Below the base is the log before --from-start: this file's lines all come after it.
+      return this.readLines(Math.max(0, parseLocalSeq(afterSeq, 'file') - base), maxRecords, base);
+    });
     this.queue = result.catch(() => undefined);
     return result;
+  }
+
+  /** Notes the committed lines, so the next start can tell whether the file is still this one. */
+  async committed(shardId: string, seq: string): Promise<void> {
+    if (shardId === FILE_SHARD_ID) await this.identity?.committed(seq);
+  }
+
+  /** The seq of the line before the first, once the file was checked against the checkpoint (0 unchecked). */
+  private base(): Promise<number> {
+    this.checked ??= this.identity === undefined ? Promise.resolve(0) : this.identity.check(this.fromStart);
+    return this.checked;
   }
 
   async close(): Promise<void> {
@@ -77,7 +110,7 @@ export class FileSource implements Source {
     await (await handle?.catch(() => undefined))?.close();
   }
 
-  private async readLines(after: number, maxRecords: number): Promise<ReadResult> {
+  private async readLines(after: number, maxRecords: number, base: number): Promise<ReadResult> {
     const handle = await this.open();
     const stat = await this.failOnIo(() => handle.stat());
     const target = after + 1;
@@ -93,7 +126,7 @@ export class FileSource implements Source {
     );
     this.scannedBytes += scan.bytesRead;
     this.cursor = { line: scan.nextLine, offset: scan.nextOffset };
-    const records = scan.lines.map((data, i) => ({ seq: String(target + i), arrivalMs: Math.floor(stat.mtimeMs), partitionKey: FILE_SHARD_ID, data }));
+    const records = scan.lines.map((data, i) => ({ seq: String(base + target + i), arrivalMs: Math.floor(stat.mtimeMs), partitionKey: FILE_SHARD_ID, data }));
     // Past the last line when the next line would start at (or beyond) the end of the file.
     return { records, endOfShard: false, endOfData: scan.nextOffset >= stat.size };
   }

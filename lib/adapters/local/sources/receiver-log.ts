@@ -1,7 +1,8 @@
-import { SluiceError } from '../../../core/errors';
+import { CorruptDataError, SluiceError } from '../../../core/errors';
 import type { SourceRecord } from '../../../core/source-record';
 import type { Clock } from '../../../ports/clock';
 import type { ObjectStore } from '../../../ports/object-store';
+import type { SourceLedger } from '../../../ports/source-ledger';
 import { parseLocalSeq } from './parse-seq';
 import { decodeBlock, encodeBlock, firstSeqOfKey, receivedBlockKey, receivedPrefix, type ReceivedRecord } from './received-block';
 
@@ -24,6 +25,11 @@ export interface ReceiverLogOptions {
   readonly maxBlockRecords?: number;
   /** Told about a failed flush; the records stay buffered and the next flush retries. @default ignore */
   readonly onFlushError?: (error: SluiceError) => void;
+  /**
+   * The app's checkpoint: {@link ReceiverLog.open} refuses a log that no longer holds every line the
+   * app took, or the lines after its committed one. @default - unchecked
+   */
+  readonly ledger?: SourceLedger;
 }
 
 /** What {@link ReceiverLog.append} numbered: seqs `firstSeq..lastSeq` (empty when lastSeq < firstSeq). */
@@ -51,7 +57,9 @@ export interface ReceiverLogRead {
  *
  * ⚑ No loss: a line is acknowledged only once durable, and durable blocks are deleted only after
  * `committed` says the batches holding them are committed — never the newest, which carries the
- * sequence across a restart.
+ * sequence across a restart. With a `ledger`, `open` checks that this holds against the app's
+ * checkpoint: a newest block deleted or cut short by hand would make new lines take the numbers of
+ * lines already counted, and the processor would drop them as redeliveries after they were acknowledged.
  */
 export class ReceiverLog {
   private readonly store: ObjectStore;
@@ -101,6 +109,7 @@ export class ReceiverLog {
       const records = await this.loadBlock(newest);
       this.lastDurable = Number(records[records.length - 1]!.seq);
     }
+    if (this.options.ledger !== undefined) await this.checkPositions(this.options.ledger);
     this.state = 'open';
     void this.flushEvery();
   }
@@ -192,6 +201,26 @@ export class ReceiverLog {
     await this.flush().catch(() => undefined);
   }
 
+  /**
+   * Refuses a log that lost lines the app needs: the newest lines up to what the app has taken (else
+   * new lines would be numbered as already counted), or the oldest after what it committed (else
+   * they could not be read). Nothing is received before this passes, so nothing is acknowledged.
+   */
+  private async checkPositions(ledger: SourceLedger): Promise<void> {
+    const { committedSeq, takenSeq } = await ledger.positions(this.options.shardId);
+    const committed = Number(committedSeq ?? 0);
+    const taken = Number(takenSeq ?? 0);
+    const where = receivedPrefix(this.options.app, this.options.shardId);
+    const fix = `restore the missing blocks, or start over with a new --checkpoint-dir or --app`;
+    if (taken > this.lastDurable) {
+      throw new CorruptDataError(where, `the receiver log ends at line ${fmt(this.lastDurable)}, but app ${ledger.app} has taken lines up to ${fmt(taken)}: its newest blocks were deleted or cut short, so new lines would be numbered as lines already counted and dropped; ${fix}`);
+    }
+    const oldest = this.blocks[0];
+    if (oldest !== undefined && oldest > committed + 1) {
+      throw new CorruptDataError(where, `the receiver log starts at line ${fmt(oldest)}, but app ${ledger.app} committed lines up to ${fmt(committed)} only: lines ${fmt(committed + 1)}-${fmt(oldest - 1)} were deleted before they were committed; ${fix}`);
+    }
+  }
+
   private get clock(): Clock {
     return this.options.clock;
   }
@@ -262,4 +291,8 @@ function blockHolding(blocks: readonly number[], seq: number): number {
 
 function sameBytes(a: Uint8Array | undefined, b: Uint8Array): boolean {
   return a !== undefined && a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
+
+function fmt(n: number): string {
+  return n.toLocaleString('en-US');
 }

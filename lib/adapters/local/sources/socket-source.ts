@@ -3,6 +3,7 @@ import { SluiceError } from '../../../core/errors';
 import type { Clock } from '../../../ports/clock';
 import type { ObjectStore } from '../../../ports/object-store';
 import type { ReadResult, ShardInfo, Source } from '../../../ports/source';
+import type { SourceLedger } from '../../../ports/source-ledger';
 import { receiveLines } from './receive-lines';
 import { DEFAULT_MAX_BLOCK_RECORDS, ReceiverLog } from './receiver-log';
 
@@ -23,6 +24,8 @@ export interface SocketSourceOptions {
   readonly blockIntervalMs?: number;
   /** @default {@link DEFAULT_MAX_BLOCK_RECORDS} */
   readonly maxBlockRecords?: number;
+  /** The app's checkpoint, which the receiver log is checked against before anything is received. @default - unchecked */
+  readonly ledger?: SourceLedger;
 }
 
 /**

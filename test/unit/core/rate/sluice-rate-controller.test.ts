@@ -48,6 +48,8 @@ describe('SluiceRateController', () => {
       ['never publishes more than maxRate', { maxRate: 1200 }, [3000, 4000, 1000, 0], 1200],
       // With Kp 1 the primed rate is 950; 950 − (950 − 95) − 0.2 × 500 < 500.
       ['never publishes less than minRate', { minRate: 500, proportional: 1 }, [3000, 100, 1000, 5000], 500],
+      // A static limit below Spark's floor of 100 is the floor too: the limit is what the shard takes.
+      ['publishes a maxRate below the default minRate', { maxRate: 99 }, [3000, 100, 1000, 5000], 99],
     ])('%s', (_name, options, batch, expected) => {
       // Prepare
       const controller = primed(options);

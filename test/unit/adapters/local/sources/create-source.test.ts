@@ -72,4 +72,12 @@ describe('createSource', () => {
       expect(build).toThrow('expected one of: generator, generator:SEED, file:PATH, stdin, socket:PORT, socket:HOST:PORT');
     },
   );
+
+  it.each(['generator', 'stdin', 'socket:9999'])('rejects --from-start with %s, whose input cannot be read again', (spec) => {
+    // Act
+    const build = () => createSource(spec, { ...deps(), fromStart: true });
+
+    // Assess
+    expect(build).toThrow(`--from-start: applies to file: sources only, whose lines can be read again (given --source ${spec})`);
+  });
 });

@@ -322,5 +322,40 @@ describe('ReceiverLog', () => {
       // Act + Assess
       await expect(log.read('1', 10)).rejects.toThrow(/records 2\.\.2 were deleted as committed/);
     });
+
+    it('refuses to open when its oldest blocks were deleted before the app committed them', async () => {
+      // Prepare: blocks of lines 1, 2 and 3; the app committed line 1; the block of line 2 is then deleted.
+      const store = new MemoryObjectStore();
+      const log = await openLog(store);
+      for (const lines of [bytes('a'), bytes('b'), bytes('c')]) {
+        void log.append(lines);
+        await log.flush();
+      }
+      await store.delete(keyOf(1));
+      await store.delete(keyOf(2));
+      const ledger = { app: 'app', positions: async () => ({ committedSeq: '1', takenSeq: '1' }), note: async () => undefined, keepNote: async () => undefined };
+
+      // Act
+      const reopened = openLog(store, new FakeClock(), { ledger });
+
+      // Assess
+      await expect(reopened).rejects.toThrow(`${PREFIX}: the receiver log starts at line 3, but app app committed lines up to 1 only: lines 2-2 were deleted before they were committed; restore the missing blocks, or start over with a new --checkpoint-dir or --app`);
+    });
+
+    it('opens when it holds every line the app took and those after the committed one', async () => {
+      // Prepare
+      const store = new MemoryObjectStore();
+      const log = await openLog(store);
+      void log.append(bytes('a', 'b', 'c'));
+      await log.flush();
+      const ledger = { app: 'app', positions: async () => ({ committedSeq: '1', takenSeq: '3' }), note: async () => undefined, keepNote: async () => undefined };
+
+      // Act
+      const reopened = await openLog(store, new FakeClock(), { ledger });
+
+      // Assess
+      expect(reopened.durableSeq).toBe(3);
+      await reopened.close();
+    });
   });
 });
