@@ -30,6 +30,12 @@ export function registerStatus(program: Command): void {
         const statuses = await readShardStatuses(app.checkpoints, app.app, shards.map((s) => s.shardId)).catch((error: unknown) => {
           throw notFound(error) ? new ConfigError('--app', `no table ${app.tableName} on this endpoint: run sluice dev for app ${app.app} first`) : error;
         });
+        // Another app's or another stream's checkpoints are no status of this one: say so instead.
+        const foreign = statuses.find((s) => s.sourceId !== undefined && !s.sourceId.endsWith(`:stream/${o.stream}`));
+        if (foreign !== undefined) throw new ConfigError('--app', `app ${app.app} holds the offsets of ${foreign.sourceId}, not of stream ${o.stream} (give the app that reads ${o.stream} with --app)`);
+        if (statuses.every((s) => s.batchNo === 0 && s.failing === undefined)) {
+          throw new ConfigError('--app', `app ${app.app} has committed nothing from stream ${o.stream} in table ${app.tableName}: check the app's name (--app; by default the pipeline's), or wait for its first batch`);
+        }
         const nowMs = Date.now();
         const behind = await Promise.all(statuses.map((s) => behindMs(source, s, nowMs)));
         const rows = statuses.map((s, i) => ({ ...s, behindMs: behind[i] }));

@@ -32,6 +32,8 @@ export interface ShardStatus {
   readonly failing: { readonly attempts: number; readonly lastError: string } | undefined;
   /** The controller's view of the shard (its control item), when a controller has visited it. */
   readonly controller: ControllerStatus | undefined;
+  /** The source the shard's offsets are positions in (a stream's ARN), when its checkpoint names one. */
+  readonly sourceId: string | undefined;
 }
 
 /** What the rate controller last wrote for a shard besides the rate. */
@@ -75,6 +77,7 @@ export async function readShardStatuses(checkpoints: CheckpointStore, app: strin
       // A counter of an earlier batch is stale: that batch committed since.
       failing: attempts !== undefined && attempts.batchNo === batchNo + 1 ? { attempts: attempts.attempts, lastError: attempts.lastError } : undefined,
       controller: controllerStatus(control),
+      sourceId: checkpoint?.sourceId,
     };
   }));
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { createAwsClients } from '../../../lib/adapters/aws/aws-clients';
-import { DeleteStreamCommand } from '@aws-sdk/client-kinesis';
+import { CreateStreamCommand, DeleteStreamCommand } from '@aws-sdk/client-kinesis';
 import { runCli } from '../../helpers/run-cli';
 import { countWords, sampleLines } from '../../helpers/word-records';
 import { uniqueName } from './aws-app';
@@ -35,6 +35,14 @@ describe('sluice dev, push, status and state dump', () => {
     const dumped = await runCli(['state', 'dump', ...target]);
     const status = await runCli(['status', ...target, '--json']);
     const table = await runCli(['status', ...target]);
+    // The same app asked about streams it does not read: refused, never another stream's state or offsets.
+    const other = uniqueName('cli-other');
+    streams.push(other);
+    const aws = createAwsClients({ endpoint, region: 'us-east-1' });
+    await aws.kinesis.send(new CreateStreamCommand({ StreamName: other, ShardCount: 1 }));
+    aws.destroy();
+    const foreignDump = await runCli(['state', 'dump', '--endpoint', endpoint, '--stream', 'nope', '--app', app]);
+    const foreignStatus = await runCli(['status', '--endpoint', endpoint, '--stream', other, '--app', app]);
 
     // Assess
     expect(created.code, created.stderr).toBe(0);
@@ -51,6 +59,10 @@ describe('sluice dev, push, status and state dump', () => {
     const [head, ...rows] = table.stdout.trim().split('\n').slice(1).map((line) => line.trim().split(/ {2,}/));
     expect(head![3]).toBe('behind ms');
     expect(rows.map((cells) => [cells[0], cells[3]])).toEqual(shards.map(() => [expect.stringMatching(/^shardId-/), '0']));
+    expect(foreignDump.code).toBe(1);
+    expect(foreignDump.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^sluice: --app: app ${app} holds the state of arn:aws:kinesis:us-east-1:\\d+:stream/${stream}, not of stream nope`))]);
+    expect(foreignStatus.code).toBe(1);
+    expect(foreignStatus.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^sluice: --app: app ${app} holds the offsets of arn:aws:kinesis:us-east-1:\\d+:stream/${stream}, not of stream ${other}`))]);
   });
 
   it('runs the controller with the processor: a quiet shard gets idle ticks that close its windows', async () => {
