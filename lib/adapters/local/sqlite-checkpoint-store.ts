@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { SluiceError, ThrottledError } from '../../core/errors';
+import { CorruptDataError, SluiceError, ThrottledError } from '../../core/errors';
 import type { CheckpointStore, StoredItem, TransactWrite } from '../../ports/checkpoint-store';
 import { assertConditions } from './assert-conditions';
 import { prefixUpperBound } from './prefix-upper-bound';
@@ -18,6 +18,9 @@ const SCHEMA_VERSION = 1;
 
 /** SQLite's primary result code for a lock held by another connection (extended codes keep it in the low byte). */
 const SQLITE_BUSY = 5;
+/** SQLite's primary result codes for a damaged file. */
+const SQLITE_CORRUPT = 11;
+const SQLITE_NOTADB = 26;
 
 /** Options of {@link SqliteCheckpointStore.open}. */
 export interface SqliteCheckpointStoreOptions {
@@ -47,10 +50,12 @@ export class SqliteCheckpointStore implements CheckpointStore {
   readonly #selectFrom: StatementSync;
   readonly #upsert: StatementSync;
   readonly #delete: StatementSync;
+  readonly #path: string;
   #open = true;
 
-  private constructor(db: DatabaseSync) {
+  private constructor(db: DatabaseSync, path: string) {
     this.#db = db;
+    this.#path = path;
     this.#selectOne = db.prepare('SELECT sk, version, data FROM items WHERE pk = ? AND sk = ?');
     // Prefix queries are primary-key ranges, never LIKE (whose wildcards and case folding differ from DynamoDB's begins_with).
     this.#selectRange = db.prepare('SELECT sk, version, data FROM items WHERE pk = ? AND sk >= ? AND sk < ? ORDER BY sk');
@@ -74,28 +79,28 @@ export class SqliteCheckpointStore implements CheckpointStore {
       db.exec(`CREATE TABLE IF NOT EXISTS items (
         pk TEXT NOT NULL, sk TEXT NOT NULL, version INTEGER NOT NULL, data TEXT NOT NULL,
         PRIMARY KEY (pk, sk)) WITHOUT ROWID; PRAGMA user_version = ${SCHEMA_VERSION};`);
-      return new SqliteCheckpointStore(db);
+      return new SqliteCheckpointStore(db, filePath);
     } catch (error) {
       db.close();
-      throw translate(error);
+      throw translate(error, filePath);
     }
   }
 
   async get(pk: string, sk: string): Promise<StoredItem | undefined> {
-    const row = guard(() => this.#selectOne.get(pk, sk) as Row | undefined);
+    const row = guard(this.#path, () => this.#selectOne.get(pk, sk) as Row | undefined);
     return row === undefined ? undefined : { pk, sk: row.sk, version: row.version, data: row.data };
   }
 
   async query(pk: string, skPrefix = ''): Promise<StoredItem[]> {
     const upper = prefixUpperBound(skPrefix);
-    const rows = guard(() => (upper === undefined ? this.#selectFrom.all(pk, skPrefix) : this.#selectRange.all(pk, skPrefix, upper)) as Row[]);
+    const rows = guard(this.#path, () => (upper === undefined ? this.#selectFrom.all(pk, skPrefix) : this.#selectRange.all(pk, skPrefix, upper)) as Row[]);
     return rows.map((row) => ({ pk, sk: row.sk, version: row.version, data: row.data }));
   }
 
   async transact(writes: readonly TransactWrite[]): Promise<void> {
     validateTransactWrites(writes);
     if (writes.length === 0) return;
-    guard(() => this.#commit(writes));
+    guard(this.#path, () => this.#commit(writes));
   }
 
   /** Closes the file; later calls fail. Idempotent. */
@@ -130,18 +135,25 @@ function pragma(db: DatabaseSync, statement: string): unknown {
   return row === undefined ? undefined : Object.values(row)[0];
 }
 
-function guard<T>(call: () => T): T {
+function guard<T>(path: string, call: () => T): T {
   try {
     return call();
   } catch (error) {
-    throw translate(error);
+    throw translate(error, path);
   }
 }
 
-/** The lock stayed busy past busy_timeout: another process is committing. A retry can succeed. */
-function translate(error: unknown): unknown {
-  if (isSqliteError(error) && (error.errcode & 0xff) === SQLITE_BUSY) {
-    return new ThrottledError(`SQLite checkpoint is locked by another process (${error.errstr})`, { cause: error });
+/**
+ * The lock stayed busy past busy_timeout: another process is committing, and a retry can succeed.
+ * A damaged file (a page corrupted under a running app) is the system's failure: one line naming the
+ * file, never a batch's fault, so it stops the run instead of setting records aside.
+ */
+function translate(error: unknown, path: string): unknown {
+  if (!isSqliteError(error)) return error;
+  const code = error.errcode & 0xff;
+  if (code === SQLITE_BUSY) return new ThrottledError(`SQLite checkpoint is locked by another process (${error.errstr})`, { cause: error });
+  if (code === SQLITE_CORRUPT || code === SQLITE_NOTADB) {
+    return new CorruptDataError(path, `the checkpoint database is damaged (SQLite: ${error.errstr}); restore it from a copy, or start over with a new --checkpoint-dir`, { cause: error });
   }
   return error;
 }
