@@ -22,6 +22,7 @@ interface Row {
   readonly schedulingDelayMs: number;
   readonly rate: number | undefined;
   readonly quarantined: number;
+  readonly quarantinedElements: number;
 }
 
 /**
@@ -38,6 +39,7 @@ export class LiveView implements OutputSink {
   #records = 0;
   #batches = 0;
   #quarantined = 0;
+  #quarantinedElements = 0;
   readonly #startedMs = Date.now();
 
   constructor(options: LiveViewOptions) {
@@ -61,6 +63,7 @@ export class LiveView implements OutputSink {
       this.#records += b.records;
       this.#batches++;
       this.#quarantined += b.quarantined;
+      this.#quarantinedElements += b.quarantinedElements ?? 0;
     }
     const row: Row = {
       batchNo: committed.length === 0 ? '-' : committed.map((b) => b.batchNo).join('+'),
@@ -70,6 +73,7 @@ export class LiveView implements OutputSink {
       schedulingDelayMs: event.schedulingDelayMs,
       rate: event.rate,
       quarantined: committed.reduce((n, b) => n + b.quarantined, 0),
+      quarantinedElements: committed.reduce((n, b) => n + (b.quarantinedElements ?? 0), 0),
     };
     this.#rows.push(row);
     if (this.#rows.length > (this.#o.rows ?? 8)) this.#rows.shift();
@@ -89,7 +93,7 @@ export class LiveView implements OutputSink {
       `${pc.bold('sluice')} ${this.#o.title}  ${pc.dim(`${elapsed} s`)}`,
       pc.dim(`${'batch'.padStart(7)} ${'time'.padEnd(8)} ${'records'.padStart(9)} ${'proc ms'.padStart(8)} ${'sched ms'.padStart(9)} ${'rate/s'.padStart(9)}`),
       ...this.#rows.map(formatRow),
-      `${pc.dim('total')} ${this.#records.toLocaleString('en-US')} records in ${this.#batches} batches, ${this.#quarantined} quarantined`,
+      `${pc.dim('total')} ${this.#records.toLocaleString('en-US')} records in ${this.#batches} batches, ${setAside(this.#quarantined, this.#quarantinedElements)}`,
     ];
     if (this.#printed !== undefined) {
       lines.push(pc.dim(`print (batch ${this.#printed.info.batchNo}):`));
@@ -103,7 +107,7 @@ export class LiveView implements OutputSink {
 function formatRow(r: Row): string {
   const whole = (n: number): string => Math.round(n).toLocaleString('en-US');
   const delay = r.schedulingDelayMs > 1000 ? pc.yellow(whole(r.schedulingDelayMs).padStart(9)) : whole(r.schedulingDelayMs).padStart(9);
-  const q = r.quarantined > 0 ? pc.red(` ${r.quarantined} quarantined`) : '';
+  const q = r.quarantined + r.quarantinedElements > 0 ? pc.red(` ${setAside(r.quarantined, r.quarantinedElements)}`) : '';
   return `${r.batchNo.padStart(7)} ${r.time.padEnd(8)} ${r.records.toLocaleString('en-US').padStart(9)} ${whole(r.processingMs).padStart(8)} ${delay} ${(r.rate === undefined ? '∞' : whole(r.rate)).padStart(9)}${q}`;
 }
 
@@ -114,4 +118,10 @@ function formatItem(item: unknown): string {
 
 function formatScalar(x: unknown): string {
   return typeof x === 'string' ? x : JSON.stringify(x);
+}
+
+/** What a batch set aside: whole records, and one key's values that an operator after a barrier threw on (ADR 0014). */
+function setAside(records: number, elements: number): string {
+  const r = `${records.toLocaleString('en-US')} ${records === 1 ? 'record' : 'records'} quarantined`;
+  return elements === 0 ? r : `${r}, ${elements.toLocaleString('en-US')} ${elements === 1 ? 'key\'s values' : 'keys\' values'} quarantined`;
 }

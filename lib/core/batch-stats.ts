@@ -11,7 +11,14 @@ export interface BatchStats {
   readonly records: number;
   /** Records left for a later batch because the rate limit allowed no more. */
   readonly deferred: number;
+  /** Source records set aside whole (undecodable, oversized, or thrown on before the first barrier). */
   readonly quarantined: number;
+  /**
+   * Elements set aside after a barrier: one key's values of the batch that an operator threw on (the
+   * record's other keys applied), a window's values, a `transform`'s view (docs/decisions/0014).
+   * @default 0
+   */
+  readonly quarantinedElements?: number;
   /** From the start of compute to the end of the commit. */
   readonly processingMs: number;
   /** Processing start minus the batch's scheduled time (see docs/decisions on rate control). */

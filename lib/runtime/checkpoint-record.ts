@@ -40,6 +40,8 @@ export interface CheckpointTotals {
   readonly records: number;
   readonly processingMs: number;
   readonly quarantined: number;
+  /** One key's values set aside after a barrier (docs/decisions/0014). @default 0 */
+  readonly quarantinedElements?: number;
 }
 
 /** The shard's control item (`meta#control`), written only by the rate controller. */

@@ -12,7 +12,9 @@ import { describeError, Quarantine, type QuarantineEntry } from './quarantine';
 /**
  * Step 4: hands the batch's outputs to the sinks and writes its quarantine entries, all before the
  * commit, so a crash re-runs them with the same batch id (sinks must be idempotent per batch id).
- * Returns how many entries were quarantined.
+ * Returns what it set aside: whole source records (a record that does not decode, or that a function
+ * before the first barrier threw on), and elements — one key's values of the batch that an operator
+ * after a barrier threw on, which leave the record's other keys applied (docs/decisions/0014).
  */
 export async function emitBatch(input: {
   app: string;
@@ -24,7 +26,7 @@ export async function emitBatch(input: {
   computation: BatchComputation;
   objects: ObjectStore;
   output: OutputSink | undefined;
-}): Promise<number> {
+}): Promise<{ records: number; elements: number }> {
   const { app, shardId, batchNo, batchTimeMs, records, decoded, computation } = input;
   const base = { app, shardId, batchNo };
   const entries: QuarantineEntry[] = [];
@@ -45,7 +47,8 @@ export async function emitBatch(input: {
     else work.push(runSink(op.id, info.batchId, () => op.fn(items, info)));
   }
   await Promise.all(work);
-  return entries.length;
+  const whole = entries.filter((e) => e.seq !== undefined).length;
+  return { records: whole, elements: entries.length - whole };
 }
 
 /**

@@ -305,7 +305,7 @@ export class MicroBatchProcessor {
 
     // The state object and the sinks before the commit, side by side: a crash re-runs both with the
     // same batch, which writes the same object (create-only: finding it is fine) and the same outputs.
-    const [quarantined] = await Promise.all([
+    const [set] = await Promise.all([
       emitBatch({ app, shardId, batchNo: h.batchNo, batchTimeMs: h.createdAt, records, decoded, computation, objects, output: this.#o.output }),
       stateWrite === undefined ? undefined : objects.putIfAbsent(stateWrite.key, stateWrite.body),
     ]);
@@ -317,7 +317,8 @@ export class MicroBatchProcessor {
       batchTimeMs: h.createdAt,
       records: records.length,
       deferred: 0,
-      quarantined,
+      quarantined: set.records,
+      ...(set.elements > 0 ? { quarantinedElements: set.elements } : {}),
       processingMs: clock.nowMs() - startedMs,
       schedulingDelayMs: input.schedulingDelayMs ?? 0,
       millisBehind: input.millisBehind,

@@ -19,6 +19,8 @@ export const BATCH_METRICS = {
   schedulingDelayMs: 'SchedulingDelayMs',
   millisBehind: 'MillisBehind',
   quarantined: 'Quarantined',
+  /** One key's values set aside after a barrier (the record's other keys applied): docs/decisions/0014. */
+  quarantinedElements: 'QuarantinedElements',
   /** The rate limit the batch was cut under, records/s per shard: the lower of the static limit and the published rate. */
   rateLimit: 'RateLimit',
 } as const;
@@ -44,6 +46,7 @@ export class EmfMetrics implements Metrics {
     m.addMetric(BATCH_METRICS.schedulingDelayMs, MetricUnit.Milliseconds, stats.schedulingDelayMs);
     if (stats.millisBehind !== undefined) m.addMetric(BATCH_METRICS.millisBehind, MetricUnit.Milliseconds, stats.millisBehind);
     m.addMetric(BATCH_METRICS.quarantined, MetricUnit.Count, stats.quarantined);
+    if ((stats.quarantinedElements ?? 0) > 0) m.addMetric(BATCH_METRICS.quarantinedElements, MetricUnit.Count, stats.quarantinedElements!);
     if (stats.rateLimit !== undefined) m.addMetric(BATCH_METRICS.rateLimit, MetricUnit.CountPerSecond, stats.rateLimit);
     m.addMetadata('batchNo', String(stats.batchNo));
     if (stats.replayed) m.addMetadata('replayed', 'true');

@@ -80,7 +80,10 @@ function formatList(app: string, items: readonly QuarantineItem[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: readonly string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
   const records = items.reduce((n, i) => n + summarize(i).records, 0);
-  return [`app ${app}: ${items.length} ${items.length === 1 ? 'entry' : 'entries'}, ${records} ${records === 1 ? 'record' : 'records'} set aside`, ...(items.length > 0 ? [line(header), ...rows.map(line)] : [])].join('\n');
+  // An entry of no record is one key's values an operator after a barrier threw on (docs/decisions/0014).
+  const elements = items.filter((i) => summarize(i).records === 0).length;
+  const what = `${records} ${records === 1 ? 'record' : 'records'}${elements === 0 ? '' : ` and ${elements} ${elements === 1 ? "key's values" : "keys' values"}`} set aside`;
+  return [`app ${app}: ${items.length} ${items.length === 1 ? 'entry' : 'entries'}, ${what}`, ...(items.length > 0 ? [line(header), ...rows.map(line)] : [])].join('\n');
 }
 
 /** The entry with each record's bytes also as text, so a poison pill can be read. */

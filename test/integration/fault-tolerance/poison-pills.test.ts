@@ -21,6 +21,7 @@ import strictWordCount from './fixtures/strict-word-count';
 
 const STRICT = fileURLToPath(new URL('./fixtures/strict-word-count.ts', import.meta.url));
 const FRAGILE_SINK = fileURLToPath(new URL('./fixtures/fragile-sink-word-count.ts', import.meta.url));
+const FUSSY_UPDATE = fileURLToPath(new URL('./fixtures/fussy-update-word-count.ts', import.meta.url));
 const OVERSIZED = `big ${'x'.repeat(1024 * 1024)}`;
 
 /** Lines 1-7: good ones around a poison pill (2), an undecodable line (4) and an oversized one (6). */
@@ -94,6 +95,26 @@ describe('poison pills (sluice run, local)', () => {
     expect(run.stderr.match(/batch failed, retrying: sink foreachBatch-0 failed on batch fragile-sink-word-count\/file-0\/3: Error: the sink rejects toxic batches/g)).toHaveLength(2);
     expect(JSON.parse(dump.stdout)).toEqual(countWords(lines.filter((l) => !l.includes('toxic'))));
     expect(listed(list.stdout)).toEqual([expect.objectContaining({ shardId: 'file-0', batchNo: 3, seq: '3..3', records: 1, stage: 'batch (3 attempts)', reason: 'SinkError: sink foreachBatch-0 failed on batch fragile-sink-word-count/file-0/3: Error: the sink rejects toxic batches' })]);
+  });
+});
+
+describe('a key an operator after a barrier throws on (sluice run)', () => {
+  it("sets that key's values aside, counts the line's other words, and says so in every count", async () => {
+    // Prepare: "bad" makes the update throw; its line's other words are fine.
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-fussy-'));
+    const file = join(dir, 'words.txt');
+    writeFileSync(file, 'good bad other\ngood\n');
+    const checkpointDir = join(dir, 'checkpoint');
+    // Act
+    const run = await runCli(['run', '--pipeline', FUSSY_UPDATE, '--source', `file:${file}`, '--checkpoint-dir', checkpointDir]);
+    const dump = await runCli(['state', 'dump', '--pipeline', FUSSY_UPDATE, '--checkpoint-dir', checkpointDir]);
+    const list = await runCli(['quarantine', 'list', '--pipeline', FUSSY_UPDATE, '--checkpoint-dir', checkpointDir]);
+    // Assess
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(dump.stdout)).toEqual({ good: 2, other: 1 });
+    expect(run.stdout).toMatch(/0 records quarantined, 1 key's values quarantined/);
+    expect(list.stdout.split('\n')[0]).toBe("app fussy-update-word-count: 1 entry, 0 records and 1 key's values set aside");
+    expect(list.stdout).toMatch(/updateStateByKey\(totals\) +Error: bad is not counted/);
   });
 });
 
