@@ -1,6 +1,7 @@
 import type { BatchStats } from '../core/batch-stats';
 import { DEFAULT_MAX_RECORD_BYTES } from '../core/defaults';
 import { decodeRecords } from '../core/engine/decode-records';
+import type { OperatorState } from '../core/state/operator-state';
 import { ConfigError, FencedError, ReadRaceError, SluiceError } from '../core/errors';
 import { compareSeq, type SourceRecord } from '../core/source-record';
 import type { OutputSink } from '../ports/output-sink';
@@ -9,7 +10,7 @@ import { buildCommit } from './build-commit';
 import { emitBatch } from './emit-batch';
 import { Quarantine } from './quarantine';
 import { ShardReader, type ShardSnapshot } from './shard-reader';
-import { collectStateGarbage } from './state/collect-state-garbage';
+import { collectStateGarbage, sweepDue } from './state/collect-state-garbage';
 import { prepareStateWrite } from './state/prepare-state-write';
 import type { StateBudget } from './state/state-budget';
 import { EMPTY_MANIFEST, type SnapshotPolicy } from './state/state-manifest';
@@ -122,6 +123,10 @@ export class MicroBatchProcessor {
       const committed = snapshot.checkpoint?.committedSeq ?? null;
       // Redeliveries (seq ≤ committed) were counted already: drop them first.
       if (committed !== null) pending = pending.filter((r) => compareSeq(r.seq, committed) > 0);
+      // A new container's state loads while the batch is allocated. Only a cold load, into maps of its
+      // own: a catch-up changes the cached maps in place, so it must never run behind a batch's back.
+      const states = pending.length > 0 && this.#reader.isCold(shardId) ? this.#reader.states(snapshot) : undefined;
+      states?.catch(() => undefined);
       const allocation = await this.#allocate(snapshot, pending);
       if (allocation === undefined) {
         // Nothing allocated: either nothing is pending, or the rate limit granted none of it and every
@@ -131,7 +136,7 @@ export class MicroBatchProcessor {
       const { batch, replayed, deferredFromSeq } = allocation;
       if (replayed) await this.#setAsideOrphans(shardId, batch, pending);
       const delay = allocation.schedulingDelayMs ?? input.schedulingDelayMs;
-      const outcome = await this.#runOrSetAside(snapshot, batch, replayed, { ...input, schedulingDelayMs: delay });
+      const outcome = await this.#runOrSetAside(snapshot, batch, replayed, { ...input, schedulingDelayMs: delay }, states);
       // Another invocation committed this batch number first (or raced the read): re-read and go on.
       if (outcome === 'fenced') fenced++;
       if (outcome === 'fenced' || outcome === 'raced') continue;
@@ -267,9 +272,9 @@ export class MicroBatchProcessor {
   }
 
   /** Runs the batch; a failure goes to the failure policy, which rethrows it or sets the batch aside. */
-  async #runOrSetAside(snapshot: ShardSnapshot, batch: WalBatch, replayed: boolean, input: ProcessInput): Promise<BatchStats | 'fenced' | 'raced'> {
+  async #runOrSetAside(snapshot: ShardSnapshot, batch: WalBatch, replayed: boolean, input: ProcessInput, states?: Promise<Map<string, OperatorState>>): Promise<BatchStats | 'fenced' | 'raced'> {
     try {
-      return await this.#runAndCommit(snapshot, batch, replayed, input);
+      return await this.#runAndCommit(snapshot, batch, replayed, input, states);
     } catch (error) {
       // The failed attempt mutated the cached state: drop it, the next read reloads.
       this.#reader.forget(snapshot.shardId);
@@ -291,12 +296,12 @@ export class MicroBatchProcessor {
    * Steps 3 to 6: compute over the batch's records; write its state delta (or a snapshot) and emit,
    * both before the commit; commit offsets and the state manifest in one fenced transaction; report.
    */
-  async #runAndCommit(snapshot: ShardSnapshot, batch: WalBatch, replayed: boolean, input: ProcessInput): Promise<BatchStats> {
+  async #runAndCommit(snapshot: ShardSnapshot, batch: WalBatch, replayed: boolean, input: ProcessInput, preloaded?: Promise<Map<string, OperatorState>>): Promise<BatchStats> {
     const { app, pipeline, clock, checkpoints, objects } = this.#o;
     const startedMs = clock.nowMs();
     const { header: h, records } = batch;
     const shardId = snapshot.shardId;
-    const states = await this.#reader.states(snapshot);
+    const states = await (preloaded ?? this.#reader.states(snapshot));
     const decoded = decodeRecords(records, pipeline.input, this.#o.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES);
     const computation = pipeline.run(decoded.elements, states, h.createdAt, decoded.arrivalsMs, h.idleAtMs);
     const previous = snapshot.checkpoint?.state;
@@ -330,7 +335,10 @@ export class MicroBatchProcessor {
     await checkpoints.transact(commit.writes);
     this.#reader.committed(shardId, commit.checkpoint, states);
     // A committed snapshot supersedes every older state object of the shard.
-    if (stateWrite?.kind === 'snapshot') await collectStateGarbage(objects, app, shardId, h.batchNo).catch((error: unknown) => this.#o.onGarbageError?.(error));
+    if (stateWrite?.kind === 'snapshot' && previous?.snapshot !== undefined) {
+      const sweep = sweepDue(h.batchNo, previous.snapshot.batchNo, replayed);
+      await collectStateGarbage(objects, app, shardId, h.batchNo, previous, sweep).catch((error: unknown) => this.#o.onGarbageError?.(error));
+    }
     const done: BatchStats = { ...stats, processingMs: clock.nowMs() - startedMs };
     this.#o.metrics?.batchCommitted(done);
     return done;

@@ -69,6 +69,11 @@ export class ShardReader {
     return { shardId, checkpoint, control: ctlItem && parseRecord<ControlRecord>(`${pk}/${ctlItem.sk}`, ctlItem.data) };
   }
 
+  /** True when this instance holds no state of `shardId`: its next {@link states} loads it whole, into new maps. */
+  isCold(shardId: string): boolean {
+    return !this.#cache.has(shardId);
+  }
+
   /** The shard's operator states as of `snapshot`: cached, caught up with the deltas it missed, or loaded. */
   async states(snapshot: ShardSnapshot): Promise<Map<string, OperatorState>> {
     const { shardId } = snapshot;

@@ -28,12 +28,15 @@ export interface StateLocation {
  * gone (a newer snapshot may have replaced it), CorruptDataError for one that does not decode.
  */
 export async function loadState(where: StateLocation, manifest: StateManifest, states: ReadonlyMap<string, OperatorState>): Promise<void> {
+  // The deltas come in while the snapshot loads: one round trip for both, applied after it.
+  const deltas = fetchDeltas(where, manifest, 0);
+  deltas.catch(() => undefined);
   const snapshot = manifest.snapshot;
   if (snapshot !== undefined) {
     const key = StorageKeys.stateKey(where.app, where.shardId, snapshot.batchNo, 'snapshot', snapshot.tag);
     await loadSnapshot(where.objects, key, snapshot.bytes, states);
   }
-  await applyDeltas(where, manifest, 0, states);
+  await applyFetched(await deltas, states);
 }
 
 /**
@@ -42,6 +45,13 @@ export async function loadState(where: StateLocation, manifest: StateManifest, s
  * Deltas are fetched in parallel and applied in batch order.
  */
 export async function applyDeltas(where: StateLocation, manifest: StateManifest, afterBatchNo: number, states: ReadonlyMap<string, OperatorState>): Promise<number> {
+  const fetched = await fetchDeltas(where, manifest, afterBatchNo);
+  await applyFetched(fetched, states);
+  return fetched.keys.length;
+}
+
+/** The bodies of the manifest's deltas after `afterBatchNo`, fetched in parallel. */
+async function fetchDeltas(where: StateLocation, manifest: StateManifest, afterBatchNo: number): Promise<{ keys: string[]; bodies: Uint8Array[] }> {
   const batchNos = deltaBatchNos(manifest).filter((n) => n > afterBatchNo);
   const keys = batchNos.map((n) => StorageKeys.stateKey(where.app, where.shardId, n, 'delta', deltaTag(manifest, n)));
   const bodies = await mapLimit(keys, STATE_LOAD_CONCURRENCY, async (key) => {
@@ -49,13 +59,17 @@ export async function applyDeltas(where: StateLocation, manifest: StateManifest,
     if (body === undefined) throw new MissingStateObjectError(key);
     return body;
   });
+  return { keys, bodies };
+}
+
+/** Applies fetched deltas in batch order. */
+async function applyFetched({ keys, bodies }: { keys: string[]; bodies: Uint8Array[] }, states: ReadonlyMap<string, OperatorState>): Promise<void> {
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
     const body = bodies[i]!;
     const index = await indexOf(key, body);
     await applyParts(key, index.parts.map((part) => ({ part, bytes: body.subarray(part[0], part[0] + part[1]) })), states);
   }
-  return batchNos.length;
 }
 
 async function loadSnapshot(objects: ObjectStore, key: string, bytes: number, states: ReadonlyMap<string, OperatorState>): Promise<void> {

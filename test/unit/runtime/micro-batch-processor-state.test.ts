@@ -73,6 +73,24 @@ describe('MicroBatchProcessor state', () => {
     expect((await checkpoint()).state).toMatchObject({ snapshot: { batchNo: 4 }, deltas: [[5, 5]] });
   });
 
+  it('sweeps, once every 100 batches, the state objects no manifest named', async () => {
+    // Prepare: a zombie's late delta of a batch a snapshot already superseded.
+    const { make, objects, stateKeys } = setup({ maxDeltas: 1, deltaRatio: 1_000 });
+    const processor = make();
+    const batches = Array.from({ length: 101 }, (_, i) => recordsOf([`w${i}`], i + 1));
+    for (const records of batches.slice(0, 5)) await processor.process({ shardId: 's1', records });
+    const orphan = StorageKeys.stateKey(APP, 's1', 2, 'delta', 'deadbeef');
+    await objects.putIfAbsent(orphan, new Uint8Array([1]));
+    // Act
+    for (const records of batches.slice(5, 98)) await processor.process({ shardId: 's1', records });
+    const before100 = await stateKeys();
+    for (const records of batches.slice(98)) await processor.process({ shardId: 's1', records });
+    // Assess: kept until the sweep of batch 100's snapshot, which finds it by listing.
+    expect(before100).toContain('00000000000000000002-deadbeef.delta');
+    expect(await stateKeys()).not.toContain('00000000000000000002-deadbeef.delta');
+    expect((await stateKeys()).length).toBeLessThanOrEqual(2);
+  });
+
   it('catches an overtaken warm instance up by reading only the deltas it missed', async () => {
     // Prepare: instance A commits batch 1; instance B commits batches 2 and 3.
     const { make, objects, state } = setup({ maxDeltas: 100, deltaRatio: 1_000 });
