@@ -19,6 +19,8 @@ export interface StateLocation {
   readonly objects: ObjectStore;
   readonly app: string;
   readonly shardId: string;
+  /** Snapshots bigger than this load in ranged GETs of about this size. @default STATE_RANGE_BYTES (8 MiB) */
+  readonly rangeBytes?: number;
 }
 
 /**
@@ -34,7 +36,7 @@ export async function loadState(where: StateLocation, manifest: StateManifest, s
   const snapshot = manifest.snapshot;
   if (snapshot !== undefined) {
     const key = StorageKeys.stateKey(where.app, where.shardId, snapshot.batchNo, 'snapshot', snapshot.tag);
-    await loadSnapshot(where.objects, key, snapshot.bytes, states);
+    await loadSnapshot(where.objects, key, snapshot.bytes, states, where.rangeBytes ?? STATE_RANGE_BYTES);
   }
   await applyFetched(await deltas, states);
 }
@@ -72,8 +74,8 @@ async function applyFetched({ keys, bodies }: { keys: string[]; bodies: Uint8Arr
   }
 }
 
-async function loadSnapshot(objects: ObjectStore, key: string, bytes: number, states: ReadonlyMap<string, OperatorState>): Promise<void> {
-  if (bytes <= STATE_RANGE_BYTES) {
+async function loadSnapshot(objects: ObjectStore, key: string, bytes: number, states: ReadonlyMap<string, OperatorState>, rangeBytes: number): Promise<void> {
+  if (bytes <= rangeBytes) {
     const body = await objects.get(key);
     if (body === undefined) throw new MissingStateObjectError(key);
     if (body.length !== bytes) throw new CorruptDataError(key, `holds ${body.length} bytes, the manifest says ${bytes}`);
@@ -81,10 +83,10 @@ async function loadSnapshot(objects: ObjectStore, key: string, bytes: number, st
     await applyParts(key, index.parts.map((part) => ({ part, bytes: body.subarray(part[0], part[0] + part[1]) })), states);
     return;
   }
-  const index = await readIndexRanged(objects, key, bytes);
+  const index = await readIndexRanged(objects, key, bytes, Math.min(256 * 1024, rangeBytes));
   // Contiguous parts, grouped into ranges of about STATE_RANGE_BYTES: several GETs in flight,
   // applied in order so the state keeps its order.
-  const ranges = groupParts(index.parts);
+  const ranges = groupParts(index.parts, rangeBytes);
   let next = 0;
   const inFlight: Array<Promise<Uint8Array>> = [];
   const fetch = (r: (typeof ranges)[number]): Promise<Uint8Array> => {
@@ -105,9 +107,9 @@ async function loadSnapshot(objects: ObjectStore, key: string, bytes: number, st
   }
 }
 
-async function readIndexRanged(objects: ObjectStore, key: string, bytes: number): Promise<StateFileIndex> {
+async function readIndexRanged(objects: ObjectStore, key: string, bytes: number, tailBytes: number): Promise<StateFileIndex> {
   // The index is usually a few KB: one GET of the tail brings it with the trailer.
-  const tailStart = Math.max(0, bytes - 256 * 1024);
+  const tailStart = Math.max(0, bytes - tailBytes);
   const tail = await objects.getRange(key, tailStart, bytes);
   if (tail === undefined) throw new MissingStateObjectError(key);
   if (tail.length !== bytes - tailStart) throw new CorruptDataError(key, `is shorter than the ${bytes} bytes the manifest says`);
@@ -118,12 +120,12 @@ async function readIndexRanged(objects: ObjectStore, key: string, bytes: number)
   return decodeIndex(key, indexBody);
 }
 
-function groupParts(parts: readonly PartRef[]): Array<{ start: number; end: number; parts: PartRef[] }> {
+function groupParts(parts: readonly PartRef[], rangeBytes: number): Array<{ start: number; end: number; parts: PartRef[] }> {
   const ranges: Array<{ start: number; end: number; parts: PartRef[] }> = [];
   for (const part of parts) {
     const last = ranges[ranges.length - 1];
     const end = part[0] + part[1];
-    if (last !== undefined && last.end === part[0] && end - last.start <= STATE_RANGE_BYTES) {
+    if (last !== undefined && last.end === part[0] && end - last.start <= rangeBytes) {
       last.end = end;
       last.parts.push(part);
     } else {

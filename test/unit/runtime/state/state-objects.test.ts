@@ -11,6 +11,11 @@ import { StorageKeys } from '../../../../lib/runtime/storage-keys';
 
 const where = (objects: MemoryObjectStore) => ({ objects, app: 'app', shardId: 's1' });
 
+/** The store's methods as own properties, to override one. */
+function bindStore(o: MemoryObjectStore) {
+  return { putIfAbsent: (k: string, b: Uint8Array) => o.putIfAbsent(k, b), get: (k: string) => o.get(k), getRange: (k: string, s: number, e: number) => o.getRange(k, s, e), list: (p: string) => o.list(p), delete: (k: string) => o.delete(k) };
+}
+
 /** Every entry of every operator, in state order. */
 function dump(states: ReadonlyMap<string, OperatorState>): Array<[string, Array<[string, unknown, number]>]> {
   return [...states].map(([id, s]) => [id, [...s.entries()].map(([k, e]) => [k, e.value, e.updatedAtMs] as [string, unknown, number])]);
@@ -128,6 +133,24 @@ describe('state objects', () => {
       expect(index.parts.every(([, , op, kind]) => op === 'a' && kind === 'rows')).toBe(true);
       expect(index.rows).toBe(60_000);
       expect(dump(cold)).toEqual(dump(warm.states));
+    });
+
+    it('loads a big snapshot by ranged GETs, several ranges and an index beyond the first tail read, to the same state', async () => {
+      // Prepare: 60,000 keys (a few parts), loaded with ranges of 64 KB, then of 40 bytes (a tail read too small for the index).
+      const objects = new MemoryObjectStore();
+      const batch: Op[] = Array.from({ length: 60_000 }, (_, i) => ({ op: i % 3 === 0 ? ('b' as const) : ('a' as const), key: `key-${i}-${'x'.repeat(30)}`, value: i }));
+      const warm = await runBatches([batch], {}, objects);
+      const ranged: string[] = [];
+      const counting = { ...bindStore(objects), getRange: (key: string, start: number, end: number) => (ranged.push(`${start}-${end}`), objects.getRange(key, start, end)) };
+      // Act
+      const loads = await Promise.all([64 * 1024, 40].map(async (rangeBytes) => {
+        const cold = new Map([['a', new OperatorState()], ['b', new OperatorState()]]);
+        await loadState({ objects: counting, app: 'app', shardId: 's1', rangeBytes }, warm.manifest, cold);
+        return dump(cold);
+      }));
+      // Assess
+      expect(loads).toEqual([dump(warm.states), dump(warm.states)]);
+      expect(ranged.length).toBeGreaterThan(6);
     });
 
     it('tags the keys of an app without a WAL with the content, so two cuts of a batch never share an object', async () => {
