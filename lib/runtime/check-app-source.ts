@@ -1,5 +1,6 @@
 import type { CheckpointStore } from '../ports/checkpoint-store';
 import { parseRecord, type CheckpointRecord } from './checkpoint-record';
+import { mapLimited } from './map-limited';
 import { sourceMismatchError } from './source-mismatch-error';
 import { StorageKeys } from './storage-keys';
 
@@ -28,17 +29,13 @@ export interface CheckAppSourceOptions {
 export async function checkAppSource(checkpoints: CheckpointStore, app: string, sourceId: string, options: CheckAppSourceOptions): Promise<void> {
   let shardIds = (await checkpoints.query(StorageKeys.appPartition(app), StorageKeys.SHARD_PREFIX)).map((item) => item.sk.slice(StorageKeys.SHARD_PREFIX.length));
   if (options.forShard !== undefined) shardIds = shardIds.includes(options.forShard) ? [] : shardIds.slice(0, 1);
-  for (let from = 0; from < shardIds.length; from += READS_IN_FLIGHT) {
-    const read = await Promise.all(
-      shardIds.slice(from, from + READS_IN_FLIGHT).map(async (shardId) => {
-        const pk = StorageKeys.shardPartition(app, shardId);
-        const item = await checkpoints.get(pk, StorageKeys.CHECKPOINT_SK);
-        return { shardId, checkpoint: item === undefined ? undefined : parseRecord<CheckpointRecord>(`${pk}/${item.sk}`, item.data) };
-      }),
-    );
-    for (const { shardId, checkpoint } of read) {
-      if (checkpoint?.sourceId !== undefined && checkpoint.sourceId !== sourceId) throw sourceMismatchError(app, shardId, checkpoint, sourceId, options.appSetting);
-    }
+  const read = await mapLimited(shardIds, READS_IN_FLIGHT, async (shardId) => {
+    const pk = StorageKeys.shardPartition(app, shardId);
+    const item = await checkpoints.get(pk, StorageKeys.CHECKPOINT_SK);
+    return { shardId, checkpoint: item === undefined ? undefined : parseRecord<CheckpointRecord>(`${pk}/${item.sk}`, item.data) };
+  });
+  for (const { shardId, checkpoint } of read) {
+    if (checkpoint?.sourceId !== undefined && checkpoint.sourceId !== sourceId) throw sourceMismatchError(app, shardId, checkpoint, sourceId, options.appSetting);
   }
 }
 

@@ -2,7 +2,7 @@ import type { BatchStats } from '../core/batch-stats';
 import { DEFAULT_MAX_RECORD_BYTES } from '../core/defaults';
 import { decodeRecords } from '../core/engine/decode-records';
 import type { OperatorState } from '../core/state/operator-state';
-import { ConfigError, FencedError, ReadRaceError, SluiceError } from '../core/errors';
+import { FencedError, ReadRaceError, SluiceError } from '../core/errors';
 import { compareSeq, type SourceRecord } from '../core/source-record';
 import type { OutputSink } from '../ports/output-sink';
 import type { BatchFailurePolicy } from './batch-retry-policy';
@@ -10,6 +10,7 @@ import { buildCommit } from './build-commit';
 import { emitBatch } from './emit-batch';
 import { Quarantine } from './quarantine';
 import { ShardReader, type ShardSnapshot } from './shard-reader';
+import { sourceMismatchError } from './source-mismatch-error';
 import { collectStateGarbage, sweepDue } from './state/collect-state-garbage';
 import { prepareStateWrite } from './state/prepare-state-write';
 import type { StateBudget } from './state/state-budget';
@@ -372,12 +373,9 @@ function header(app: string, shard: string, batchNo: number, records: SourceReco
  * one would be dropped as redeliveries without a trace.
  */
 function checkSameSource(app: string, snapshot: ShardSnapshot, sourceId: string | undefined): void {
-  const committedFrom = snapshot.checkpoint?.sourceId;
-  if (sourceId === undefined || committedFrom === undefined || committedFrom === sourceId) return;
-  throw new ConfigError(
-    'source',
-    `shard ${snapshot.shardId} of app ${app} holds the offsets of ${committedFrom} (committed up to ${snapshot.checkpoint?.committedSeq}), not of ${sourceId}; give this source an app of its own (--app, --checkpoint-dir), or delete the app's checkpoint to start over`,
-  );
+  const checkpoint = snapshot.checkpoint;
+  if (sourceId === undefined || checkpoint?.sourceId === undefined || checkpoint.sourceId === sourceId) return;
+  throw sourceMismatchError(app, snapshot.shardId, checkpoint, sourceId, '--app, --checkpoint-dir');
 }
 
 function sortedCopy(records: readonly SourceRecord[]): SourceRecord[] {

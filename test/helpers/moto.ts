@@ -124,3 +124,20 @@ async function stopChild(child: ChildProcess): Promise<void> {
   await exited;
   clearTimeout(timer);
 }
+
+/**
+ * Creates an IAM role on moto and returns its ARN: moto checks that a Lambda function's role exists,
+ * and the project has no IAM client, so this is one Query API call (moto routes it by the
+ * credential scope and checks no signature).
+ */
+export async function createMotoRole(endpoint: string, name: string): Promise<string> {
+  const body = new URLSearchParams({ Action: 'CreateRole', Version: '2010-05-08', RoleName: name, AssumeRolePolicyDocument: '{}' });
+  const response = await fetch(`${endpoint}/`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: 'AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0' },
+  });
+  const arn = /<Arn>(.*?)<\/Arn>/.exec(await response.text())?.[1];
+  if (arn === undefined) throw new Error(`moto CreateRole failed with HTTP ${response.status}`);
+  return arn;
+}

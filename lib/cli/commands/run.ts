@@ -12,7 +12,7 @@ import { CheckpointSourceLedger } from '../../runtime/checkpoint-source-ledger';
 import { LocalDriver } from '../../runtime/local-driver';
 import { MicroBatchProcessor } from '../../runtime/micro-batch-processor';
 import { defaultCheckpointDir, openLocalStores } from '../../runtime/open-local-app';
-import { DEFAULT_STATE_HEAP_FRACTION, StateBudget } from '../../runtime/state/state-budget';
+import { StateBudget } from '../../runtime/state/state-budget';
 import { tokenBucketGate } from '../../runtime/token-bucket-gate';
 import { LiveView } from '../live-view';
 import { loadPipeline } from '../load-pipeline';
@@ -65,7 +65,7 @@ export function registerRun(program: Command): void {
       const view = new LiveView({ title: `${app}  source ${o.source}  checkpoint ${dir}` });
       const failurePolicy = new BatchRetryPolicy({ app, pipeline, checkpoints, objects, clock, maxAttempts: o.maxBatchAttempts });
       const heap = getHeapStatistics().heap_size_limit;
-      const stateBudget = o.stateMemory === undefined ? new StateBudget(heap, 'the heap (NODE_OPTIONS=--max-old-space-size=MB)') : new StateBudget((o.stateMemory * 1_048_576) / DEFAULT_STATE_HEAP_FRACTION, '--state-memory');
+      const stateBudget = o.stateMemory === undefined ? new StateBudget(heap, 'the heap (NODE_OPTIONS=--max-old-space-size=MB)') : StateBudget.fixed(o.stateMemory * 1_048_576, '--state-memory');
       const processor = new MicroBatchProcessor({ app, pipeline, checkpoints, objects, clock, output: view, walEnabled: o.wal, maxRatePerShard: o.maxRate, rateGate: tokenBucketGate(), failurePolicy, stateBudget, onGarbageError: reportGarbageError });
       const estimator: RateEstimator | undefined = !o.backpressure
         ? undefined

@@ -6,6 +6,7 @@ import { ConfigError } from '../../core/errors';
 import { openLocalAwsApp } from '../../runtime/local-esm/local-aws-app';
 import { defaultCheckpointDir, openLocalStores } from '../../runtime/open-local-app';
 import { mergedStateEntries } from '../../runtime/read-merged-state';
+import { isStreamSource } from '../../runtime/source-mismatch-error';
 import { writeJsonObject } from '../write-json-object';
 import { loadPipeline } from '../load-pipeline';
 import { parseOptions } from '../parse-options';
@@ -39,7 +40,7 @@ export function registerState(program: Command): void {
       const app = o.app ?? pipeline.name;
       // A stream's offsets are kept under its ARN: with --stream, refuse an app that reads another one.
       const stream = o.stream;
-      const expect = stream === undefined ? {} : { expectSource: (sourceId: string) => sourceId.endsWith(`:stream/${stream}`), expectedSourceName: `stream ${stream}` };
+      const expect = stream === undefined ? {} : { expectSource: (sourceId: string) => isStreamSource(sourceId, stream), expectedSourceName: `stream ${stream}` };
       if (o.endpoint !== undefined || stream !== undefined) {
         const aws = openLocalAwsApp({ app, endpoint: o.endpoint, region: o.region });
         try {

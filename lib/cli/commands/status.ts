@@ -4,6 +4,7 @@ import { KinesisSource } from '../../adapters/aws/kinesis-source';
 import { ConfigError } from '../../core/errors';
 import { openLocalAwsApp } from '../../runtime/local-esm/local-aws-app';
 import { readShardStatuses, type ShardStatus } from '../../runtime/local-esm/shard-status';
+import { isStreamSource } from '../../runtime/source-mismatch-error';
 import { loadPipeline } from '../load-pipeline';
 import { parseOptions } from '../parse-options';
 import { addAwsTargetOptions, awsTargetOptions } from './aws-target-options';
@@ -31,7 +32,7 @@ export function registerStatus(program: Command): void {
           throw notFound(error) ? new ConfigError('--app', `no table ${app.tableName} on this endpoint: run sluice dev for app ${app.app} first`) : error;
         });
         // Another app's or another stream's checkpoints are no status of this one: say so instead.
-        const foreign = statuses.find((s) => s.sourceId !== undefined && !s.sourceId.endsWith(`:stream/${o.stream}`));
+        const foreign = statuses.find((s) => s.sourceId !== undefined && !isStreamSource(s.sourceId, o.stream));
         if (foreign !== undefined) throw new ConfigError('--app', `app ${app.app} holds the offsets of ${foreign.sourceId}, not of stream ${o.stream} (give the app that reads ${o.stream} with --app)`);
         if (statuses.every((s) => s.batchNo === 0 && s.failing === undefined)) {
           throw new ConfigError('--app', `app ${app.app} has committed nothing from stream ${o.stream} in table ${app.tableName}: check the app's name (--app; by default the pipeline's), or wait for its first batch`);

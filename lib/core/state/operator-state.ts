@@ -239,11 +239,6 @@ export class OperatorState {
     return this.#changed.length > 0;
   }
 
-  /** How many keys the open batch changed. */
-  get changeCount(): number {
-    return this.#changed.length;
-  }
-
   /** The open batch's changes, in the order of their first change: what its delta holds. */
   *changes(): IterableIterator<StateChange> {
     const keys = this.#changed;

@@ -3,6 +3,7 @@ import type { CheckpointStore } from '../../ports/checkpoint-store';
 import type { Clock } from '../../ports/clock';
 import { parseRecord, type CheckpointRecord } from '../checkpoint-record';
 import { describeError } from '../quarantine';
+import { mapLimited } from '../map-limited';
 import { sourceMismatchError } from '../source-mismatch-error';
 import { StorageKeys } from '../storage-keys';
 import { controlWrite, readControlItem } from './control-item';
@@ -109,7 +110,7 @@ export class RateControlLoop {
     const errors: ControlError[] = [];
     let written = 0;
     let contended = 0;
-    await forEachLimited(shardIds, this.#o.concurrency ?? 16, async (shardId) => {
+    await mapLimited(shardIds, this.#o.concurrency ?? 16, async (shardId) => {
       let checkpoint: CheckpointRecord | undefined;
       try {
         const outcome = await this.#controlShard(shardId, atMs);
@@ -222,12 +223,4 @@ export class RateControlLoop {
     await idle.request(shardId, idleAtMs);
     this.#o.log?.info('controller: idle tick requested', { shardId, idleAtMs, tickDueAtMs: checkpoint.tickDueAtMs, lastRecordsAtMs });
   }
-}
-
-async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

@@ -1,6 +1,6 @@
 import type { ObjectStore } from '../../ports/object-store';
+import { mapLimited } from '../map-limited';
 import { StorageKeys } from '../storage-keys';
-import { mapLimit } from './load-state';
 import { deltaBatchNos, deltaTag, type StateManifest } from './state-manifest';
 
 /** Deletes at once: S3 DELETEs cost nothing, but each is a round trip. */
@@ -30,7 +30,7 @@ export async function collectStateGarbage(objects: ObjectStore, app: string, sha
     });
     keys = [...new Set([...named, ...listed])];
   }
-  await mapLimit(keys, DELETE_CONCURRENCY, (key) => objects.delete(key));
+  await mapLimited(keys, DELETE_CONCURRENCY, (key) => objects.delete(key));
   return keys.length;
 }
 

@@ -2,6 +2,7 @@ import { STATE_LOAD_CONCURRENCY, STATE_RANGE_BYTES } from '../../core/defaults';
 import { CorruptDataError } from '../../core/errors';
 import type { OperatorState } from '../../core/state/operator-state';
 import type { ObjectStore } from '../../ports/object-store';
+import { mapLimited } from '../map-limited';
 import { StorageKeys } from '../storage-keys';
 import { decodeIndex, indexOf, inflatePart, locateIndex, parsePart, TRAILER_BYTES, type PartRef, type StateFileIndex } from './state-file';
 import { deltaBatchNos, deltaTag, type StateManifest } from './state-manifest';
@@ -56,7 +57,7 @@ export async function applyDeltas(where: StateLocation, manifest: StateManifest,
 async function fetchDeltas(where: StateLocation, manifest: StateManifest, afterBatchNo: number): Promise<{ keys: string[]; bodies: Uint8Array[] }> {
   const batchNos = deltaBatchNos(manifest).filter((n) => n > afterBatchNo);
   const keys = batchNos.map((n) => StorageKeys.stateKey(where.app, where.shardId, n, 'delta', deltaTag(manifest, n)));
-  const bodies = await mapLimit(keys, STATE_LOAD_CONCURRENCY, async (key) => {
+  const bodies = await mapLimited(keys, STATE_LOAD_CONCURRENCY, async (key) => {
     const body = await where.objects.get(key);
     if (body === undefined) throw new MissingStateObjectError(key);
     return body;
@@ -158,18 +159,4 @@ async function applyParts(key: string, parts: ReadonlyArray<{ part: PartRef; byt
     if (state === undefined) throw new CorruptDataError(key, `holds state of operator ${JSON.stringify(part[2])}, which this pipeline does not have`);
     parsePart(key, text, part, (g) => state.loadColumns(g[0], g[1], g[2]), (keys) => state.removeKeys(keys));
   }
-}
-
-/** `fn` over `items` with at most `limit` calls in flight; results in input order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }

@@ -42,13 +42,13 @@ export async function prepareStateWrite(input: {
   }
   if (!changed) return undefined;
   const kind: StateObjectKind = snapshotDue(manifest, input.policy) ? 'snapshot' : 'delta';
-  const writer = new StateFileWriter({ kind, app, shard: shardId, batchNo });
+  const writer = new StateFileWriter({ kind, app, shard: shardId, batchNo }, { digest: input.tagged });
   for (const [operatorId, state] of states) {
     if (kind === 'snapshot') await writer.addEntries(operatorId, state.entries());
     else if (state.hasChanges) await writer.addChanges(operatorId, state.changes());
   }
   const { body, rawBytes, rows, digest } = await writer.finish();
-  const tag = input.tagged ? digest : undefined;
+  const tag = digest;
   const key = StorageKeys.stateKey(app, shardId, batchNo, kind, tag);
   const next =
     kind === 'snapshot'

@@ -31,7 +31,8 @@ export const DEFAULT_STATE_HEAP_FRACTION = 0.5;
  */
 export class StateBudget {
   readonly budgetBytes: number;
-  readonly #heapLimitBytes: number;
+  /** The budget's origin, for the message: a share of the heap, or a setting. */
+  #of: string;
   readonly #where: string;
 
   /**
@@ -39,9 +40,16 @@ export class StateBudget {
    * @param where how to raise it, for the message (`the function's memorySize`, `--max-old-space-size`)
    */
   constructor(heapLimitBytes: number, where: string, fraction = DEFAULT_STATE_HEAP_FRACTION) {
-    this.#heapLimitBytes = heapLimitBytes;
     this.budgetBytes = Math.floor(heapLimitBytes * fraction);
+    this.#of = `${Math.round(fraction * 100)}% of a ${mb(heapLimitBytes)} heap`;
     this.#where = where;
+  }
+
+  /** A budget set outright (`sluice run --state-memory`), named by the setting `where` that raises it. */
+  static fixed(budgetBytes: number, where: string): StateBudget {
+    const budget = new StateBudget(budgetBytes, where, 1);
+    budget.#of = where;
+    return budget;
   }
 
   /** Estimated heap bytes of the state `manifest` describes (0 before its first snapshot). */
@@ -56,13 +64,16 @@ export class StateBudget {
   check(shardId: string, manifest: StateManifest): void {
     const estimated = StateBudget.estimate(manifest);
     if (estimated <= this.budgetBytes) return;
-    const mb = (n: number): string => `${Math.round(n / 1_048_576).toLocaleString('en-US')} MB`;
     throw new StateLimitError(
       shardId,
       estimated,
       this.budgetBytes,
       `shard ${shardId}: its state (${manifest.keys.toLocaleString('en-US')} keys, about ${mb(estimated)} in memory) does not fit this process's budget of ${mb(this.budgetBytes)} ` +
-        `(${Math.round((this.budgetBytes / this.#heapLimitBytes) * 100)}% of a ${mb(this.#heapLimitBytes)} heap): raise ${this.#where}, or spread the keys over more shards`,
+        `(${this.#of}): raise ${this.#where}, or spread the keys over more shards`,
     );
   }
+}
+
+function mb(bytes: number): string {
+  return `${Math.round(bytes / 1_048_576).toLocaleString('en-US')} MB`;
 }

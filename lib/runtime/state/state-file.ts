@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip as gunzipCb, gzip as gzipCb } from 'node:zlib';
 import { STATE_PART_BYTES } from '../../core/defaults';
@@ -56,13 +56,15 @@ const GROUP_BYTES = 64 * 1024;
 export class StateFileWriter {
   readonly #header: { kind: StateObjectKind; app: string; shard: string; batchNo: number };
   readonly #parts: Array<{ op: string; kind: PartKind; count: number; body: Promise<Buffer> }> = [];
-  readonly #digest = createHash('sha1');
+  /** Only an object whose key carries its content's digest (an app without a WAL) pays for hashing it. */
+  readonly #digest: Hash | undefined;
   #rows = 0;
   #rawBytes = 0;
   #groupSize = 256;
 
-  constructor(header: { kind: StateObjectKind; app: string; shard: string; batchNo: number }) {
+  constructor(header: { kind: StateObjectKind; app: string; shard: string; batchNo: number }, options: { digest?: boolean } = {}) {
     this.#header = header;
+    this.#digest = options.digest === true ? createHash('sha1') : undefined;
   }
 
   /** Adds every entry of `entries` as rows of `operatorId`, in their order. */
@@ -101,8 +103,8 @@ export class StateFileWriter {
     await this.addEntries(operatorId, set);
   }
 
-  /** Compresses what is left and assembles the object. `digest` identifies its content. */
-  async finish(): Promise<{ body: Uint8Array; rawBytes: number; rows: number; digest: string }> {
+  /** Compresses what is left and assembles the object. `digest` identifies its content, when asked for. */
+  async finish(): Promise<{ body: Uint8Array; rawBytes: number; rows: number; digest: string | undefined }> {
     const bodies = await Promise.all(this.#parts.map((p) => p.body));
     const parts: PartRef[] = [];
     let offset = 0;
@@ -117,7 +119,7 @@ export class StateFileWriter {
     trailer.writeUInt32BE(MAGIC, 0);
     trailer.writeUInt32BE(indexBody.length, 4);
     const body = Buffer.concat([...bodies, indexBody, trailer]);
-    return { body: new Uint8Array(body.buffer, body.byteOffset, body.length), rawBytes: this.#rawBytes, rows: this.#rows, digest: this.#digest.digest('hex').slice(0, 16) };
+    return { body: new Uint8Array(body.buffer, body.byteOffset, body.length), rawBytes: this.#rawBytes, rows: this.#rows, digest: this.#digest?.digest('hex').slice(0, 16) };
   }
 
   /**
@@ -150,7 +152,7 @@ export class StateFileWriter {
       flushGroup();
       if (lines.length === 0) return;
       const text = lines.join('\n');
-      this.#digest.update(`${op}\u0000${kind}\u0000`).update(text);
+      this.#digest?.update(`${op}\u0000${kind}\u0000`).update(text);
       this.#rawBytes += text.length;
       if (kind === 'rows') this.#rows += partCount;
       // Bound the parts in flight: wait for the oldest before starting more.

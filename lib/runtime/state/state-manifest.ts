@@ -58,13 +58,6 @@ export function deltaCount(manifest: StateManifest): number {
   return n;
 }
 
-/** The last batch that changed state (0 = none): two manifests with the same one name the same state. */
-export function stateVersion(manifest: StateManifest | undefined): number {
-  if (manifest === undefined) return 0;
-  const last = manifest.deltas[manifest.deltas.length - 1];
-  return last !== undefined ? last[1] : (manifest.snapshot?.batchNo ?? 0);
-}
-
 /**
  * True when the next batch that changes state should write a snapshot instead of a delta: there
  * is none yet, the chain reached `maxDeltas`, or the deltas weigh `deltaRatio` of the snapshot.

@@ -1,4 +1,5 @@
 import { CreateEventSourceMappingCommand, CreateFunctionCommand, DeleteFunctionCommand } from '@aws-sdk/client-lambda';
+import { createMotoRole } from '../../helpers/moto';
 import { DeleteStreamCommand, DescribeStreamSummaryCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import wordCount from '../../../examples/word-count';
@@ -111,7 +112,7 @@ describe('an app moved to another stream', () => {
     const moved = await streamWith(1, []);
     const functionName = uniqueName('moved-processor');
     functions.push(functionName);
-    const role = await createRole(uniqueName('moved-role'));
+    const role = await createMotoRole(endpoint, uniqueName('moved-role'));
     await app.aws.lambda.send(new CreateFunctionCommand({ FunctionName: functionName, Role: role, Runtime: 'nodejs20.x', Handler: 'index.handler', Code: { ZipFile: new Uint8Array([80, 75, 5, 6, ...new Array<number>(18).fill(0)]) } }));
     const movedArn = (await app.aws.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: moved }))).StreamDescriptionSummary!.StreamARN!;
     const mapping = await app.aws.lambda.send(new CreateEventSourceMappingCommand({ FunctionName: functionName, EventSourceArn: movedArn, StartingPosition: 'TRIM_HORIZON', BatchSize: 100 }));
@@ -135,15 +136,3 @@ describe('an app moved to another stream', () => {
   });
 });
 
-/** moto checks that a function's role exists; one Query API call creates it (see lambda-event-source-mappings.test.ts). */
-async function createRole(name: string): Promise<string> {
-  const body = new URLSearchParams({ Action: 'CreateRole', Version: '2010-05-08', RoleName: name, AssumeRolePolicyDocument: '{}' });
-  const response = await fetch(`${endpoint}/`, {
-    method: 'POST',
-    body,
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: 'AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0' },
-  });
-  const arn = /<Arn>(.*?)<\/Arn>/.exec(await response.text())?.[1];
-  if (arn === undefined) throw new Error(`moto CreateRole failed with HTTP ${response.status}`);
-  return arn;
-}

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KinesisWriter } from '../../../lib/adapters/aws/kinesis-writer';
 import { LambdaEventSourceMappings } from '../../../lib/runtime/controller/lambda-event-source-mappings';
 import { tuneEventSourceMapping } from '../../../lib/runtime/controller/tune-event-source-mapping';
-import { createTestAwsClients, uniqueName } from '../../helpers/moto';
+import { createTestAwsClients, uniqueName, createMotoRole } from '../../helpers/moto';
 
 const endpoint = inject('awsEndpoint');
 const aws = createTestAwsClients(endpoint);
@@ -13,28 +13,13 @@ const functionName = uniqueName('sluice-processor');
 const MINUTE = 60_000;
 let uuid: string;
 
-/**
- * moto checks that a function's role exists in IAM; the project has no IAM client, so the role is
- * created with one Query API call (moto routes it by the credential scope and checks no signature).
- */
-async function createRole(name: string): Promise<string> {
-  const body = new URLSearchParams({ Action: 'CreateRole', Version: '2010-05-08', RoleName: name, AssumeRolePolicyDocument: '{}' });
-  const response = await fetch(`${endpoint}/`, {
-    method: 'POST',
-    body,
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: 'AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0' },
-  });
-  const arn = /<Arn>(.*?)<\/Arn>/.exec(await response.text())?.[1];
-  if (arn === undefined) throw new Error(`moto CreateRole failed with HTTP ${response.status}`);
-  return arn;
-}
 
 beforeAll(async () => {
   await KinesisWriter.createStream(aws.kinesis, streamName, 1);
   const { StreamDescriptionSummary } = await aws.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
   // An empty zip: moto stores the code and never runs it (invoking would need Docker).
   const emptyZip = new Uint8Array([80, 75, 5, 6, ...new Array<number>(18).fill(0)]);
-  await aws.lambda.send(new CreateFunctionCommand({ FunctionName: functionName, Role: await createRole(uniqueName('sluice-role')), Runtime: 'nodejs20.x', Handler: 'index.handler', Code: { ZipFile: emptyZip } }));
+  await aws.lambda.send(new CreateFunctionCommand({ FunctionName: functionName, Role: await createMotoRole(endpoint, uniqueName('sluice-role')), Runtime: 'nodejs20.x', Handler: 'index.handler', Code: { ZipFile: emptyZip } }));
   const esm = await aws.lambda.send(new CreateEventSourceMappingCommand({ FunctionName: functionName, EventSourceArn: StreamDescriptionSummary!.StreamARN, StartingPosition: 'TRIM_HORIZON', BatchSize: 100, MaximumBatchingWindowInSeconds: 1 }));
   uuid = esm.UUID!;
 });

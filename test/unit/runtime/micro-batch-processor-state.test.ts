@@ -12,7 +12,7 @@ import { MicroBatchProcessor } from '../../../lib/runtime/micro-batch-processor'
 import { readMergedState, stateToJson } from '../../../lib/runtime/read-merged-state';
 import type { SnapshotPolicy } from '../../../lib/runtime/state/state-manifest';
 import { StorageKeys } from '../../../lib/runtime/storage-keys';
-import { CrashInjector, InjectedCrash } from '../../helpers/crash-injector';
+import { CrashInjector, deliverUntilCommitted } from '../../helpers/crash-injector';
 import { FakeClock } from '../../helpers/fake-clock';
 import { countWords, recordsOf, sampleLines } from '../../helpers/word-records';
 
@@ -198,18 +198,7 @@ describe('MicroBatchProcessor state', () => {
           const { make, state, checkpoints, objects } = setup(policy);
           const crash = new CrashInjector(crashAt, when);
           const faulty = make({ checkpoints: crash.checkpoints(checkpoints), objects: crash.objects(objects) });
-          for (const records of deliveries) {
-            let processor = faulty;
-            for (;;) {
-              try {
-                await processor.process({ shardId: 's1', records });
-                break;
-              } catch (error) {
-                if (!(error instanceof InjectedCrash)) throw error;
-                processor = make();
-              }
-            }
-          }
+          await deliverUntilCommitted(faulty, () => make(), deliveries);
           expect(await state(), `policy ${JSON.stringify(policy)}, crash ${when} call ${crashAt}`).toEqual(countWords(lines));
         }
       }

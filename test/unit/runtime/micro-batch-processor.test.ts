@@ -12,7 +12,7 @@ import { readMergedState, stateToJson } from '../../../lib/runtime/read-merged-s
 import { StorageKeys } from '../../../lib/runtime/storage-keys';
 import { tokenBucketGate } from '../../../lib/runtime/token-bucket-gate';
 import { decodeWal } from '../../../lib/runtime/wal-codec';
-import { CrashInjector, InjectedCrash } from '../../helpers/crash-injector';
+import { CrashInjector, deliverUntilCommitted, InjectedCrash } from '../../helpers/crash-injector';
 import { FakeClock } from '../../helpers/fake-clock';
 import { countWords, recordsOf, sampleLines } from '../../helpers/word-records';
 
@@ -148,19 +148,8 @@ describe('MicroBatchProcessor', () => {
           const { make, state, checkpoints, objects } = setup();
           const crash = new CrashInjector(crashAt, when);
           const faulty = make({ checkpoints: crash.checkpoints(checkpoints), objects: crash.objects(objects) });
-          for (const records of deliveries) {
-            // Like the ESM: retry the same delivery until it succeeds, on a fresh instance after a crash.
-            let processor = faulty;
-            for (;;) {
-              try {
-                await processor.process({ shardId: 's1', records });
-                break;
-              } catch (error) {
-                if (!(error instanceof InjectedCrash)) throw error;
-                processor = make();
-              }
-            }
-          }
+          // Like the ESM: retry the same delivery until it succeeds, on a fresh instance after a crash.
+          await deliverUntilCommitted(faulty, () => make(), deliveries);
           expect(await state(), `crash ${when} call ${crashAt}`).toEqual(countWords(lines));
         }
       }
