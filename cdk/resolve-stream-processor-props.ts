@@ -8,6 +8,7 @@ import { ConfigError } from '../lib/core/errors';
 import { checkRange, type Range } from '../lib/core/rate/check-range';
 import { DEFAULT_CONTROL_INTERVAL_MS } from '../lib/runtime/controller/controller-config';
 import type { StreamProcessorProps } from './stream-processor-props';
+import { APP_NAME_RULE, isAppName } from '../lib/core/app-name';
 
 /** The most records per second one Kinesis shard accepts: the batch size when no static rate is set. */
 export const KINESIS_SHARD_RECORDS_PER_SECOND = 1_000;
@@ -35,8 +36,8 @@ export type ProcessorCode = { readonly kind: 'pipeline'; readonly path: string }
  * names that are still tokens are left to CloudFormation, as the CDK's own constructs do.
  */
 export function resolveStreamProcessorProps(props: StreamProcessorProps): ResolvedStreamProcessorProps {
-  if (!/^[a-z0-9][a-z0-9-]{0,39}$/.test(props.appName)) {
-    throw new ConfigError('appName', `must be 1-40 lowercase letters, digits or '-', starting with a letter or digit (given ${JSON.stringify(props.appName)})`);
+  if (!isAppName(props.appName)) {
+    throw new ConfigError('appName', `${APP_NAME_RULE} (given ${JSON.stringify(props.appName)})`);
   }
   if (props.stream !== undefined) {
     for (const field of ['streamName', 'streamMode', 'shardCount', 'streamRetention'] as const) {

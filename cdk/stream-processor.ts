@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { StorageKeys } from '../lib/runtime/storage-keys';
 import { checkpointTable } from './checkpoint-table';
 import { FunctionEntries } from './function-entries';
-import { ControllerEnvironment, ProcessorEnvironment } from './function-environment';
+import { ControllerEnvironment, ProcessorEnvironment } from '../lib/runtime/function-environment';
 import { bucketOnFailure, ON_FAILURE_PREFIX } from './bucket-on-failure';
 import { resolveStreamProcessorProps } from './resolve-stream-processor-props';
 import { SluiceFunction } from './sluice-function';

@@ -36,7 +36,7 @@ interface Session {
  */
 export default pipeline('sessions')
   .map(parseClick)
-  .map((click) => [click.user, click] as [string, Click])
+  .map((click) => [click.user, click])
   .mapWithState(sessionize, {
     name: 'sessions',
     idleTimeoutMs: IDLE_TIMEOUT_MS,

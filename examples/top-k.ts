@@ -15,7 +15,7 @@ const SLIDE_MS = 1_000;
 export default pipeline('top-k')
   .flatMap((line) => line.split(/\s+/))
   .filter((word) => word.length > 0)
-  .map((word) => [word, 1] as [string, number])
+  .map((word) => [word, 1])
   .reduceByKeyAndWindow((a, b) => a + b, {
     name: 'word-windows',
     windowMs: WINDOW_MS,

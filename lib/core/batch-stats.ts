@@ -9,8 +9,6 @@ export interface BatchStats {
   /** Batch time: the allocation time written in the WAL header (ms since the epoch). */
   readonly batchTimeMs: number;
   readonly records: number;
-  /** Records left for a later batch because the rate limit allowed no more. */
-  readonly deferred: number;
   /** Source records set aside whole (undecodable, oversized, or thrown on before the first barrier). */
   readonly quarantined: number;
   /**

@@ -1,12 +1,12 @@
 import { scheduleInvocation } from '../core/rate/allowance-schedule';
+import type { LimiterState } from './checkpoint-record';
 import type { RateGate } from './micro-batch-processor';
 
-/** The allowance schedule's state in the checkpoint item (and the WAL header). */
-interface ScheduleState {
-  readonly scheduledUntilMs: number;
-  /** When the gate last admitted a batch of this shard. */
-  readonly lastGateMs: number;
-}
+/**
+ * The allowance schedule's state in the checkpoint item (and the WAL header): where the schedule
+ * stands, and when the gate last admitted a batch of this shard.
+ */
+type ScheduleState = Extract<LimiterState, { scheduledUntilMs: number }>;
 
 /** A schedule untouched for this many batch intervals restarts at the current time. */
 const STALE_SCHEDULE_INTERVALS = 2;
@@ -25,9 +25,10 @@ const STALE_SCHEDULE_INTERVALS = 2;
  */
 export function allowanceScheduleGate(options: { batchIntervalMs: number; batchingWindowMs: number }): RateGate {
   return ({ limiter, nowMs, wanted, ratePerSec, firstArrivalMs }) => {
-    const previous = limiter as Partial<ScheduleState> | undefined;
-    const stale = previous?.scheduledUntilMs === undefined || previous.lastGateMs === undefined || nowMs - previous.lastGateMs > STALE_SCHEDULE_INTERVALS * options.batchIntervalMs;
-    const scheduledUntilMs = stale ? nowMs : previous.scheduledUntilMs!;
+    // A token bucket's state (the shard ran locally before) is no schedule: it restarts now.
+    const previous = limiter !== undefined && 'scheduledUntilMs' in limiter ? limiter : undefined;
+    const stale = previous === undefined || nowMs - previous.lastGateMs > STALE_SCHEDULE_INTERVALS * options.batchIntervalMs;
+    const scheduledUntilMs = stale ? nowMs : previous.scheduledUntilMs;
     const plan = scheduleInvocation({ scheduledUntilMs, nowMs, firstArrivalMs, available: wanted, ratePerSec, batchIntervalMs: options.batchIntervalMs, batchingWindowMs: options.batchingWindowMs });
     const waitMs = Math.min(options.batchIntervalMs, Math.max(0, plan.startMs - nowMs));
     const state: ScheduleState = { scheduledUntilMs: plan.scheduledUntilMs, lastGateMs: nowMs + waitMs };

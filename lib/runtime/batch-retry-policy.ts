@@ -61,8 +61,7 @@ export class BatchRetryPolicy implements BatchFailurePolicy {
     const { app, pipeline, checkpoints, objects, clock } = this.#o;
     const attempts = await this.#attempts.recordFailure(snapshot.shardId, batch.header.batchNo, describeError(error).reason, clock.nowMs());
     if (attempts < this.#max) throw error;
-    const stats = await quarantineBatch({ app, pipeline, checkpoints, objects, snapshot, batch, error, attempts, nowMs: clock.nowMs() });
-    this.#o.metrics?.recordsQuarantined?.(snapshot.shardId, stats.quarantined);
-    return stats;
+    // Reported once, by the processor's batchCommitted with the set-aside batch's stats.
+    return quarantineBatch({ app, pipeline, checkpoints, objects, snapshot, batch, error, attempts, nowMs: clock.nowMs() });
   }
 }

@@ -41,7 +41,6 @@ export function buildCommit(input: {
     batchNo,
     committedSeq: header.lastSeq,
     stateLayout: pipeline.stateLayout,
-    graphVersion: pipeline.graphVersion,
     ...defined('state', input.manifest),
     limiter: header.limiter,
     lastBatch: { records: stats.records, processingMs: stats.processingMs, quarantined: stats.quarantined, quarantinedElements: stats.quarantinedElements ?? 0, schedulingDelayMs: stats.schedulingDelayMs, millisBehind: stats.millisBehind, rateLimit: stats.rateLimit, batchTimeMs: stats.batchTimeMs },

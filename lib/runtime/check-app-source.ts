@@ -1,5 +1,5 @@
 import type { CheckpointStore } from '../ports/checkpoint-store';
-import { parseRecord, type CheckpointRecord } from './checkpoint-record';
+import { parseCheckpoint } from './checkpoint-record';
 import { mapLimited } from './map-limited';
 import { sourceMismatchError } from './source-mismatch-error';
 import { StorageKeys } from './storage-keys';
@@ -22,7 +22,7 @@ export interface CheckAppSourceOptions {
  * one's positions (the local event source mapping starts there) and skip its records, or mix the
  * new stream's shards into the old stream's state. Called before anything is read: by `sluice dev`
  * and its event source mapping, by the processor function, and by the controller for the stream of
- * its mapping. Checkpoints that name no source (written before sources were recorded) pass.
+ * its mapping. A checkpoint that names no source (its source has no id) passes.
  *
  * @throws ConfigError naming the shard, both sources and the ways out.
  */
@@ -32,7 +32,7 @@ export async function checkAppSource(checkpoints: CheckpointStore, app: string, 
   const read = await mapLimited(shardIds, READS_IN_FLIGHT, async (shardId) => {
     const pk = StorageKeys.shardPartition(app, shardId);
     const item = await checkpoints.get(pk, StorageKeys.CHECKPOINT_SK);
-    return { shardId, checkpoint: item === undefined ? undefined : parseRecord<CheckpointRecord>(`${pk}/${item.sk}`, item.data) };
+    return { shardId, checkpoint: item === undefined ? undefined : parseCheckpoint(`${pk}/${item.sk}`, item.data) };
   });
   for (const { shardId, checkpoint } of read) {
     if (checkpoint?.sourceId !== undefined && checkpoint.sourceId !== sourceId) throw sourceMismatchError(app, shardId, checkpoint, sourceId, options.appSetting);

@@ -1,7 +1,7 @@
 import type { CheckpointStore } from '../ports/checkpoint-store';
 import type { ObjectStore } from '../ports/object-store';
 import type { ShardPositions, SourceLedger } from '../ports/source-ledger';
-import { parseRecord, type CheckpointRecord } from './checkpoint-record';
+import { parseCheckpoint } from './checkpoint-record';
 import { StorageKeys } from './storage-keys';
 import { decodeWal } from './wal-codec';
 
@@ -26,7 +26,7 @@ export class CheckpointSourceLedger implements SourceLedger {
   async positions(shardId: string): Promise<ShardPositions> {
     const pk = StorageKeys.shardPartition(this.app, shardId);
     const item = await this.#checkpoints.get(pk, StorageKeys.CHECKPOINT_SK);
-    const checkpoint = item === undefined ? undefined : parseRecord<CheckpointRecord>(`${pk}/${item.sk}`, item.data);
+    const checkpoint = item === undefined ? undefined : parseCheckpoint(`${pk}/${item.sk}`, item.data);
     const committedSeq = checkpoint?.committedSeq ?? null;
     const walKey = StorageKeys.walKey(this.app, shardId, (checkpoint?.batchNo ?? 0) + 1);
     const pending = await this.#objects.get(walKey);

@@ -11,3 +11,6 @@ export function envProblems(issues: readonly z.core.$ZodIssue[], env: Readonly<R
     return `${name}${given}: ${issue.message.replace(/^is required: /, 'required, ')}`;
   });
 }
+
+/** CloudFormation writes `''` for an omitted value: empty counts as unset. */
+export const blank = (value: unknown): unknown => (value === '' ? undefined : value);

@@ -4,11 +4,11 @@ import type { RateEstimator } from '../core/rate/rate-estimator';
 import type { CheckpointStore } from '../ports/checkpoint-store';
 import type { Clock } from '../ports/clock';
 import type { ReadResult, Source } from '../ports/source';
-import { parseRecord, type CheckpointRecord } from './checkpoint-record';
+import { readCommittedSeq } from './checkpoint-record';
 import { SinkError } from '../core/errors';
 import { isTransientError } from './is-transient-error';
 import type { MicroBatchProcessor, ProcessResult } from './micro-batch-processor';
-import { StorageKeys } from './storage-keys';
+import { sleepUnlessAborted } from './sleep-unless-aborted';
 
 /** Options of {@link LocalDriver}. */
 export interface LocalDriverOptions {
@@ -83,7 +83,7 @@ export class LocalDriver {
     const { source, clock, batchIntervalMs, signal } = this.#o;
     const shards = (await source.listShards()).map((s) => s.shardId);
     const positions = new Map<string, string | null>();
-    for (const shardId of shards) positions.set(shardId, await this.#committedSeq(shardId));
+    for (const shardId of shards) positions.set(shardId, await readCommittedSeq(this.#o.checkpoints, this.#o.app, shardId));
     const startMs = clock.nowMs();
     const endMs = this.#o.durationMs === undefined ? Infinity : startMs + this.#o.durationMs;
     let tickMs = startMs;
@@ -166,31 +166,9 @@ export class LocalDriver {
     this.#rate = cap === undefined ? next : Math.min(cap, next);
   }
 
-  async #committedSeq(shardId: string): Promise<string | null> {
-    const item = await this.#o.checkpoints.get(StorageKeys.shardPartition(this.#o.app, shardId), StorageKeys.CHECKPOINT_SK);
-    return item === undefined ? null : parseRecord<CheckpointRecord>(item.sk, item.data).committedSeq;
-  }
 }
 
 /** An idle tick (a batch of no records) that failed too often and was set aside. */
 function isSetAsideTick(b: BatchStats): boolean {
   return b.setAside === true && b.records === 0;
-}
-
-/**
- * Sleeps `ms`, or less if `signal` aborts. The abort listener is removed when the sleep ends first:
- * a run adds one per batch interval, so leaving them would grow the signal's listeners (and the heap
- * they hold) with every tick.
- */
-async function sleepUnlessAborted(clock: Clock, ms: number, signal: AbortSignal | undefined): Promise<void> {
-  if (signal === undefined) return clock.sleep(ms);
-  if (signal.aborted) return;
-  let onAbort!: () => void;
-  const aborted = new Promise<void>((resolve) => (onAbort = resolve));
-  signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    await Promise.race([clock.sleep(ms), aborted]);
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-  }
 }

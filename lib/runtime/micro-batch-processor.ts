@@ -7,6 +7,7 @@ import { compareSeq, type SourceRecord } from '../core/source-record';
 import type { OutputSink } from '../ports/output-sink';
 import type { BatchFailurePolicy } from './batch-retry-policy';
 import { buildCommit } from './build-commit';
+import type { LimiterState } from './checkpoint-record';
 import { emitBatch } from './emit-batch';
 import { Quarantine } from './quarantine';
 import { ShardReader, type ShardSnapshot } from './shard-reader';
@@ -24,9 +25,9 @@ import type { BatchDeps } from './batch-deps';
  * checkpoint. A gate that paces (the Lambda allowance schedule) may ask the processor to wait before
  * the batch starts, and may report the batch's scheduling delay as it defines it.
  */
-export type RateGate = (input: { limiter: unknown; nowMs: number; wanted: number; ratePerSec: number; firstArrivalMs: number }) => {
+export type RateGate = (input: { limiter: LimiterState | undefined; nowMs: number; wanted: number; ratePerSec: number; firstArrivalMs: number }) => {
   granted: number;
-  limiter: unknown;
+  limiter: LimiterState | undefined;
   waitMs?: number;
   schedulingDelayMs?: number;
 };
@@ -183,7 +184,7 @@ export class MicroBatchProcessor {
         }
         const dueAtMs = pipeline.tickDueAtMs(states);
         if (dueAtMs === undefined || idleAtMs < dueAtMs) return undefined;
-        const header: WalHeader = { app, shard: shardId, batchNo, firstSeq: committed, lastSeq: committed, count: 0, createdAt: clock.nowMs(), graphVersion: pipeline.graphVersion, limiter: snapshot.checkpoint?.limiter, idleAtMs };
+        const header: WalHeader = { app, shard: shardId, batchNo, firstSeq: committed, lastSeq: committed, count: 0, createdAt: clock.nowMs(), limiter: snapshot.checkpoint?.limiter, idleAtMs };
         batch = { header, records: [] };
         // Lost the allocation to another attempt: re-read, and run what it allocated.
         if (this.#walEnabled && !(await objects.putIfAbsent(walKey, encodeWal(batch)))) continue;
@@ -210,11 +211,6 @@ export class MicroBatchProcessor {
     this.#o.metrics?.recordsQuarantined?.(shardId, orphans.length);
   }
 
-  /** Releases what the processor holds (caches). */
-  reset(): void {
-    this.#reader.forgetAll();
-  }
-
   /**
    * Step 2: fixes the records of batch n+1. If an earlier attempt already allocated it (its WAL object
    * exists), that batch is re-run as it was, whatever this call was given.
@@ -236,10 +232,10 @@ export class MicroBatchProcessor {
 
     if (!this.#walEnabled) {
       if (take.length === 0) return undefined;
-      return { batch: { header: header(app, shardId, batchNo, take, nowMs, this.#o.pipeline.graphVersion, limiter, rateLimit), records: take }, replayed: false, deferredFromSeq, schedulingDelayMs };
+      return { batch: { header: header(app, shardId, batchNo, take, nowMs, limiter, rateLimit), records: take }, replayed: false, deferredFromSeq, schedulingDelayMs };
     }
     if (take.length > 0) {
-      const batch: WalBatch = { header: header(app, shardId, batchNo, take, nowMs, this.#o.pipeline.graphVersion, limiter, rateLimit), records: take };
+      const batch: WalBatch = { header: header(app, shardId, batchNo, take, nowMs, limiter, rateLimit), records: take };
       // The create-only write is the allocation: exactly one attempt ever fixes batch n+1's records.
       if (await objects.putIfAbsent(walKey, encodeWal(batch))) return { batch, replayed: false, deferredFromSeq, schedulingDelayMs };
     }
@@ -322,7 +318,6 @@ export class MicroBatchProcessor {
       batchNo: h.batchNo,
       batchTimeMs: h.createdAt,
       records: records.length,
-      deferred: 0,
       quarantined: set.records,
       ...(set.elements > 0 ? { quarantinedElements: set.elements } : {}),
       processingMs: clock.nowMs() - startedMs,
@@ -356,14 +351,14 @@ interface Allocation {
 
 interface GateResult {
   readonly granted: number;
-  readonly limiter: unknown;
+  readonly limiter: LimiterState | undefined;
   readonly rateLimit: number | undefined;
   readonly waitMs: number;
   readonly schedulingDelayMs: number | undefined;
 }
 
-function header(app: string, shard: string, batchNo: number, records: SourceRecord[], createdAt: number, graphVersion: string, limiter: unknown, rateLimit: number | undefined): WalHeader {
-  return { app, shard, batchNo, firstSeq: records[0]!.seq, lastSeq: records[records.length - 1]!.seq, count: records.length, createdAt, graphVersion, limiter, rateLimit };
+function header(app: string, shard: string, batchNo: number, records: SourceRecord[], createdAt: number, limiter: LimiterState | undefined, rateLimit: number | undefined): WalHeader {
+  return { app, shard, batchNo, firstSeq: records[0]!.seq, lastSeq: records[records.length - 1]!.seq, count: records.length, createdAt, limiter, rateLimit };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { CorruptDataError, SluiceError } from '../core/errors';
 import type { CheckpointStore } from '../ports/checkpoint-store';
 import type { ObjectStore } from '../ports/object-store';
-import { parseRecord, type CheckpointRecord } from './checkpoint-record';
+import { parseCheckpoint } from './checkpoint-record';
 import { StorageKeys } from './storage-keys';
 import { readWalBatch } from './read-wal-batch';
 import type { WalHeader } from './wal-codec';
@@ -55,7 +55,7 @@ export async function planReplay(input: PlanReplayInput): Promise<ReplayPlan> {
     for (const shardId of shardIds) {
       const pk = StorageKeys.shardPartition(app, shardId);
       const item = await checkpoints.get(pk, StorageKeys.CHECKPOINT_SK);
-      const checkpoint = item === undefined ? undefined : parseRecord<CheckpointRecord>(`${pk}/${item.sk}`, item.data);
+      const checkpoint = item === undefined ? undefined : parseCheckpoint(`${pk}/${item.sk}`, item.data);
       const last = checkpoint?.batchNo ?? 0;
       const numbers = kept.get(shardId) ?? [];
       const beyond = numbers.filter((n) => n > last + 1);

@@ -84,7 +84,6 @@ export async function quarantineBatch(input: {
     batchNo: h.batchNo,
     batchTimeMs: h.createdAt,
     records: batch.records.length,
-    deferred: 0,
     quarantined: batch.records.length,
     processingMs: 0,
     schedulingDelayMs: 0,

@@ -3,7 +3,7 @@ import { CorruptDataError, GraphMismatchError, ReadRaceError } from '../core/err
 import type { OperatorState } from '../core/state/operator-state';
 import type { CheckpointStore } from '../ports/checkpoint-store';
 import type { ObjectStore } from '../ports/object-store';
-import { parseRecord, type CheckpointRecord, type ControlRecord } from './checkpoint-record';
+import { parseCheckpoint, parseRecord, type CheckpointRecord, type ControlRecord } from './checkpoint-record';
 import { applyDeltas, loadState, MissingStateObjectError } from './state/load-state';
 import type { StateManifest } from './state/state-manifest';
 import { StorageKeys } from './storage-keys';
@@ -53,13 +53,7 @@ export class ShardReader {
     const items = await this.#store.query(pk, StorageKeys.META_PREFIX);
     const cpItem = items.find((i) => i.sk === StorageKeys.CHECKPOINT_SK);
     const ctlItem = items.find((i) => i.sk === StorageKeys.CONTROL_SK);
-    const checkpoint = cpItem && parseRecord<CheckpointRecord>(`${pk}/${cpItem.sk}`, cpItem.data);
-    if (checkpoint !== undefined && 'bucketVersions' in checkpoint) {
-      throw new GraphMismatchError(
-        `app ${this.#app}, shard ${shardId}: the checkpoint was written by sluice 0.1, which kept state in table items; this version keeps it in state objects (docs/decisions/0008). ` +
-          `Rebuild it from the write-ahead log into a new app (sluice replay --app NEW), or start a new app (--app, --checkpoint-dir)`,
-      );
-    }
+    const checkpoint = cpItem && parseCheckpoint(`${pk}/${cpItem.sk}`, cpItem.data);
     if (checkpoint !== undefined && checkpoint.stateLayout !== this.#pipeline.stateLayout) {
       throw new GraphMismatchError(
         `app ${this.#app}, shard ${shardId}: the checkpoint holds state for operators [${checkpoint.stateLayout}] but this pipeline has [${this.#pipeline.stateLayout}]. ` +

@@ -1,5 +1,5 @@
 import { DEFAULT_RATE_BURST_SECONDS } from '../core/defaults';
-import { TokenBucket, type TokenBucketState } from '../core/rate/token-bucket';
+import { TokenBucket } from '../core/rate/token-bucket';
 import type { RateGate } from './micro-batch-processor';
 
 /**
@@ -10,7 +10,8 @@ import type { RateGate } from './micro-batch-processor';
  */
 export function tokenBucketGate(burstSeconds = DEFAULT_RATE_BURST_SECONDS): RateGate {
   return ({ limiter, nowMs, wanted, ratePerSec }) => {
-    const { granted, state } = TokenBucket.take(limiter as TokenBucketState | undefined, nowMs, wanted, ratePerSec, burstSeconds);
+    // A schedule's state (the shard ran on Lambda before) is no bucket: the bucket starts full.
+    const { granted, state } = TokenBucket.take(limiter !== undefined && 'tokens' in limiter ? limiter : undefined, nowMs, wanted, ratePerSec, burstSeconds);
     return { granted, limiter: state };
   };
 }

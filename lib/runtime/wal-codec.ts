@@ -1,6 +1,8 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { z } from 'zod';
 import { CorruptDataError } from '../core/errors';
 import type { SourceRecord } from '../core/source-record';
+import { checked, LimiterStateSchema, type LimiterState } from './checkpoint-record';
 
 /** First line of a WAL object: what was allocated to the batch, and under which settings. */
 export interface WalHeader {
@@ -12,9 +14,8 @@ export interface WalHeader {
   readonly count: number;
   /** Batch time: when the batch was allocated (ms since the epoch). Re-runs use it, not the clock. */
   readonly createdAt: number;
-  readonly graphVersion: string;
   /** The rate limiter's state after this batch took its records, so a re-run commits the same. */
-  readonly limiter?: unknown;
+  readonly limiter?: LimiterState;
   readonly rateLimit?: number;
   /**
    * Set on an idle tick: a batch of no records (`count` 0, `firstSeq` = `lastSeq` = the committed
@@ -22,6 +23,19 @@ export interface WalHeader {
    */
   readonly idleAtMs?: number;
 }
+
+const WalHeaderSchema: z.ZodType<WalHeader> = z.object({
+  app: z.string(),
+  shard: z.string(),
+  batchNo: z.number().int().positive(),
+  firstSeq: z.string(),
+  lastSeq: z.string(),
+  count: z.number().int().nonnegative(),
+  createdAt: z.number(),
+  limiter: LimiterStateSchema.optional(),
+  rateLimit: z.number().optional(),
+  idleAtMs: z.number().optional(),
+});
 
 /** A batch as allocated: its header and its records, in sequence order. */
 export interface WalBatch {
@@ -42,7 +56,7 @@ export function encodeWal(batch: WalBatch): Uint8Array {
 export function decodeWal(key: string, body: Uint8Array): WalBatch {
   try {
     const lines = gunzipSync(body).toString('utf8').split('\n');
-    const header = JSON.parse(lines[0]!) as WalHeader;
+    const header = checked(key, 'WAL header', WalHeaderSchema, JSON.parse(lines[0]!));
     const records: SourceRecord[] = [];
     for (let i = 1; i < lines.length; i++) {
       const line = lines[i]!;
@@ -53,6 +67,7 @@ export function decodeWal(key: string, body: Uint8Array): WalBatch {
     if (records.length !== header.count) throw new Error(`header says ${header.count} records, found ${records.length}`);
     return { header, records };
   } catch (cause) {
+    if (cause instanceof CorruptDataError) throw cause;
     throw new CorruptDataError(key, `unreadable WAL object: ${(cause as Error).message}`, { cause });
   }
 }

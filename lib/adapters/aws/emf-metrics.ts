@@ -53,4 +53,12 @@ export class EmfMetrics implements Metrics {
     // One document per batch, published at once: a crash later in the invocation loses nothing committed.
     m.publishStoredMetrics();
   }
+
+  /** Records set aside outside a batch: one document with `Quarantined`, which the batches' documents do not count. */
+  recordsQuarantined(shardId: string, count: number): void {
+    const m = this.#metrics;
+    m.addDimension('ShardId', shardId);
+    m.addMetric(BATCH_METRICS.quarantined, MetricUnit.Count, count);
+    m.publishStoredMetrics();
+  }
 }

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { ConfigError } from '../../core/errors';
 import { sluicePackage } from '../../runtime/package-root';
+import { APP_NAME_RULE, isAppName } from '../../core/app-name';
 
 /** Template files npm would not ship under their real name, and the name they get in the app. */
 const RENAMED: Readonly<Record<string, string>> = { gitignore: '.gitignore' };
@@ -29,8 +30,8 @@ export function scaffoldApp(options: ScaffoldOptions): string[] {
     throw new ConfigError('[dir]', `${options.dir} is not empty: give a new or empty folder (sluice init my-app)`);
   }
   const name = options.name ?? appNameOf(basename(dir));
-  if (!/^[a-z0-9][a-z0-9-]{0,39}$/.test(name)) {
-    throw new ConfigError('--name', `must be 1-40 lowercase letters, digits or '-', starting with a letter or digit (given ${JSON.stringify(name)})`);
+  if (!isAppName(name)) {
+    throw new ConfigError('--name', `${APP_NAME_RULE} (given ${JSON.stringify(name)})`);
   }
   const own = sluicePackage();
   const vars: Record<string, string> = { name, stackName: name.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('') };

@@ -6,10 +6,11 @@ import { StorageKeys } from '../../runtime/storage-keys';
 import { loadPipeline } from '../load-pipeline';
 import { addAppStoresOptions, appStoresOptions, openAppStores } from '../open-app-stores';
 import { parseOptions } from '../parse-options';
+import { APP_NAME_RULE, isAppName } from '../../core/app-name';
 
 const quarantineSchema = z.object({
   ...appStoresOptions,
-  app: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be 1-40 lowercase letters, digits or -').optional(),
+  app: z.string().refine(isAppName, APP_NAME_RULE).optional(),
   pipeline: z.string().optional(),
   shard: z.string().min(1).optional(),
   json: z.boolean().optional(),

@@ -11,8 +11,9 @@ import { numberOption } from '../number-option';
 import { addAppStoresOptions, appStoresOptions, openAppStores, type AppStores } from '../open-app-stores';
 import { parseOptions } from '../parse-options';
 import { parseTime } from '../parse-time';
+import { APP_NAME_RULE, isAppName } from '../../core/app-name';
 
-const appName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be 1-40 lowercase letters, digits or -');
+const appName = z.string().refine(isAppName, APP_NAME_RULE);
 
 const replaySchema = z.object({
   ...appStoresOptions,

@@ -4,9 +4,9 @@ import { z } from 'zod';
 import { SystemClock } from '../../adapters/local/system-clock';
 import { createSource } from '../../adapters/local/sources/create-source';
 import { DEFAULT_BATCH_INTERVAL_MS, DEFAULT_MAX_BATCH_ATTEMPTS } from '../../core/defaults';
-import { PidRateEstimator } from '../../core/rate/pid-rate-estimator';
-import type { RateEstimator } from '../../core/rate/rate-estimator';
-import { SluiceRateController } from '../../core/rate/sluice-rate-controller';
+import { unnamedStateWarning } from '../../core/engine/compile-pipeline';
+import { INITIAL_PID_STATE } from '../../core/rate/pid-state';
+import { createRateEstimator } from '../../runtime/controller/create-rate-estimator';
 import { BatchRetryPolicy } from '../../runtime/batch-retry-policy';
 import { CheckpointSourceLedger } from '../../runtime/checkpoint-source-ledger';
 import { LocalDriver } from '../../runtime/local-driver';
@@ -18,10 +18,11 @@ import { LiveView } from '../live-view';
 import { loadPipeline } from '../load-pipeline';
 import { numberOption } from '../number-option';
 import { parseOptions } from '../parse-options';
+import { APP_NAME_RULE, isAppName } from '../../core/app-name';
 
 const runOptionsSchema = z.object({
   pipeline: z.string().optional(),
-  app: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be 1-40 lowercase letters, digits or -').optional(),
+  app: z.string().refine(isAppName, APP_NAME_RULE).optional(),
   source: z.string().min(1),
   fromStart: z.boolean(),
   checkpointDir: z.string().min(1).optional(),
@@ -56,6 +57,8 @@ export function registerRun(program: Command): void {
     .action(async (raw: Record<string, unknown>) => {
       const o = parseOptions(runOptionsSchema, raw);
       const pipeline = await loadPipeline(o.pipeline);
+      const unnamed = unnamedStateWarning(pipeline);
+      if (unnamed !== undefined) process.stderr.write(`warning: ${unnamed}\n`);
       const app = o.app ?? pipeline.name;
       const dir = o.checkpointDir ?? defaultCheckpointDir(app);
       const clock = new SystemClock();
@@ -67,11 +70,7 @@ export function registerRun(program: Command): void {
       const heap = getHeapStatistics().heap_size_limit;
       const stateBudget = o.stateMemory === undefined ? new StateBudget(heap, 'the heap (NODE_OPTIONS=--max-old-space-size=MB)') : StateBudget.fixed(o.stateMemory * 1_048_576, '--state-memory');
       const processor = new MicroBatchProcessor({ app, pipeline, checkpoints, objects, clock, output: view, walEnabled: o.wal, maxRatePerShard: o.maxRate, rateGate: tokenBucketGate(), failurePolicy, stateBudget, onGarbageError: reportGarbageError });
-      const estimator: RateEstimator | undefined = !o.backpressure
-        ? undefined
-        : o.rateController === 'pid'
-          ? new PidRateEstimator({ batchIntervalMs: o.batchInterval })
-          : new SluiceRateController({ batchIntervalMs: o.batchInterval, maxRate: o.maxRate });
+      const estimator = o.backpressure ? createRateEstimator({ kind: o.rateController, batchIntervalMs: o.batchInterval, maxRate: o.maxRate }, INITIAL_PID_STATE) : undefined;
       const abort = new AbortController();
       const stop = (): void => abort.abort();
       process.once('SIGINT', stop);

@@ -6,8 +6,6 @@ export interface BatchComputation {
   readonly outputs: OutputEmission[];
   /** Elements a user function threw on; each was left out of the batch and must be quarantined. */
   readonly failures: ElementFailure[];
-  /** Elements entering the pipeline (after decoding, minus failures). */
-  readonly inputCount: number;
 }
 
 export interface OutputEmission {

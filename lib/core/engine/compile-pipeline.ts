@@ -3,7 +3,6 @@ import type { BarrierOp, ElementOp, InputFormat, MapWithStateOp, OutputOp, Updat
 import { ELEMENT_KINDS, OUTPUT_KINDS, STATEFUL_KINDS } from '../pipeline/op-spec';
 import type { Stream } from '../pipeline/stream';
 import { OperatorState } from '../state/operator-state';
-import { fnv1a } from '../util/fnv1a';
 import { createBarrier, type Barrier, type RecordContext } from './barriers';
 import type { BatchComputation, ElementFailure, OutputEmission } from './batch-computation';
 import { fuse, type Push, type Tap } from './fuse';
@@ -25,11 +24,11 @@ export interface StatefulOperatorInfo {
 export interface CompiledPipeline {
   readonly name: string;
   readonly input: InputFormat;
-  /** Fingerprint of the graph's shape, written in WAL headers. */
-  readonly graphVersion: string;
   /** The state layout (operator ids and window geometries); a checkpoint must match it. */
   readonly stateLayout: string;
   readonly statefulOperators: readonly StatefulOperatorInfo[];
+  /** `kind(id)` of each stateful operator without a `name`, whose id is its position. */
+  readonly unnamedStatefulOperators: readonly string[];
   /** Empty states, one per stateful operator. */
   createStates(): Map<string, OperatorState>;
   /**
@@ -55,7 +54,6 @@ interface Segment {
   readonly chain: Array<ElementOp | Tap>;
   readonly taps: Tap[];
   readonly barrier: Barrier | undefined;
-  readonly barrierName: string;
   push: Push;
 }
 
@@ -74,7 +72,7 @@ export function compilePipeline(stream: Stream<unknown>): CompiledPipeline {
     const following = ops[i + 1];
     if ((op.kind === 'countByValue' || op.kind === 'reduceByKey') && following?.kind === 'updateStateByKey') {
       // A per-batch aggregate straight into updateStateByKey: one barrier that folds into the state.
-      segments.push({ ...current, barrier: createFoldIntoStateBarrier(op as FoldableAggregate, following), barrierName: 'updateStateByKey' });
+      segments.push({ ...current, barrier: createFoldIntoStateBarrier(op as FoldableAggregate, following)});
       current = newSegment();
       i++;
     } else if (ELEMENT_KINDS.has(op.kind)) {
@@ -85,7 +83,7 @@ export function compilePipeline(stream: Stream<unknown>): CompiledPipeline {
       current.taps.push(tap);
     } else {
       const barrierOp = op as BarrierOp;
-      const done: Segment = { ...current, barrier: createBarrier(barrierOp, record), barrierName: barrierOp.kind };
+      const done: Segment = { ...current, barrier: createBarrier(barrierOp, record)};
       segments.push(done);
       current = newSegment();
     }
@@ -93,16 +91,15 @@ export function compilePipeline(stream: Stream<unknown>): CompiledPipeline {
   if (current.chain.length > 0 || segments.length === 0) segments.push(current);
   for (const s of segments) s.push = fuse(s.chain, s.barrier?.push ?? noop);
 
-  const shape = ops.map((op) => ('id' in op ? `${op.kind}(${op.id})` : op.kind)).join(',');
   // A window's panes are cut by its slide: state written under another geometry cannot be resumed.
   const stateLayout = stateful.map((op) => `${op.id}${'windowMs' in op ? `@${op.windowMs}:${op.slideMs}` : ''}`).join(',');
 
   return {
     name: definition.name,
     input: definition.input,
-    graphVersion: fingerprint(`${definition.input}|${shape}`),
     stateLayout,
     statefulOperators,
+    unnamedStatefulOperators: stateful.filter((op) => op.unnamed === true).map((op) => `${op.kind}(${op.id})`),
     createStates: () => new Map(statefulOperators.map((o) => [o.id, new OperatorState()])),
     run: (elements, states, batchTimeMs, arrivalsMs, idleAtMs) => runSegments(segments, record, { elements, states, batchTimeMs, arrivalsMs, idleAtMs }),
     usesIdleTicks: segments.some((s) => s.barrier?.tickDueAtMs !== undefined),
@@ -130,7 +127,6 @@ function runSegments(segments: readonly Segment[], record: RecordContext, batch:
   const failures: ElementFailure[] = [];
   const outputs: OutputEmission[] = [];
   let input: readonly unknown[] = elements;
-  let inputCount = elements.length;
   for (let stage = 0; stage < segments.length; stage++) {
     const segment = segments[stage]!;
     // Only the input stage knows each element's arrival; later stages see the batch time.
@@ -142,8 +138,7 @@ function runSegments(segments: readonly Segment[], record: RecordContext, batch:
       segment.barrier.reset();
       segment.barrier.takeAll(input as unknown[]);
     } else {
-      const failed = pushAll(segment, input, stage, failures, record, arrivals);
-      if (stage === 0) inputCount -= failed;
+      pushAll(segment, input, stage, failures, record, arrivals);
     }
     for (const tap of segment.taps) {
       outputs.push({ op: tap.op, items: tap.items });
@@ -155,13 +150,12 @@ function runSegments(segments: readonly Segment[], record: RecordContext, batch:
     segment.barrier.reset();
   }
   // Outputs appear in pipeline order, whatever segment they tapped.
-  return { outputs, failures, inputCount };
+  return { outputs, failures };
 }
 
 /**
  * Pushes every element through the segment. When a user function throws, the element is recorded
  * as failed and the whole segment is re-run without it, so no element is ever half-applied.
- * Returns how many elements failed.
  */
 function pushAll(
   segment: Segment,
@@ -170,7 +164,7 @@ function pushAll(
   failures: ElementFailure[],
   record: RecordContext,
   arrivals: readonly number[] | undefined,
-): number {
+): void {
   const skip = new Set<number>();
   for (;;) {
     segment.barrier?.reset();
@@ -187,7 +181,7 @@ function pushAll(
         found.push([i, error]);
       }
     }
-    if (found.length === 0) return skip.size;
+    if (found.length === 0) return;
     for (const [i, error] of found) {
       skip.add(i);
       failures.push({ stage, index: i, operator: `stage ${stage}`, element: input[i], error });
@@ -207,12 +201,21 @@ function rejectDuplicateIds(stateful: readonly StatefulOp[]): void {
 }
 
 function newSegment(): Segment {
-  return { chain: [], taps: [], barrier: undefined, barrierName: '', push: noop };
+  return { chain: [], taps: [], barrier: undefined, push: noop };
 }
 
 function noop(): void {}
 
-/** A short stable hash of a string, for fingerprints (not security). */
-export function fingerprint(text: string): string {
-  return [fnv1a(text), fnv1a(`${text}#`)].map((n) => n.toString(16).padStart(8, '0')).join('');
+/**
+ * The warning for a pipeline whose stateful operators go by their position (`state-0`, `window-1`):
+ * inserting an operator before one renames its state, and the deployed app then refuses its
+ * checkpoint. Undefined when every stateful operator has a `name`.
+ */
+export function unnamedStateWarning(pipeline: CompiledPipeline): string | undefined {
+  const unnamed = pipeline.unnamedStatefulOperators;
+  if (unnamed.length === 0) return undefined;
+  return (
+    `pipeline ${pipeline.name}: ${unnamed.join(', ')} ${unnamed.length === 1 ? 'has' : 'have'} no name, so ${unnamed.length === 1 ? 'its state is' : 'their states are'} named by position; ` +
+    `inserting a stateful operator before ${unnamed.length === 1 ? 'it' : 'them'} would make the deployed app refuse its checkpoint. Give each a stable { name }.`
+  );
 }

@@ -1,6 +1,6 @@
 import type { MapWithStateOp } from '../pipeline/op-spec';
 import { decodeKey, encodeKey } from '../state/key-codec';
-import type { OperatorState } from '../state/operator-state';
+import { stateOf, type OperatorState } from '../state/operator-state';
 import { timeOf } from '../window/event-time';
 import { KeyStateHandle } from '../window/key-state';
 import { advanceWatermark, META_KEY, readMeta, writeMeta } from '../window/operator-meta';
@@ -35,8 +35,7 @@ export function createMapWithStateBarrier(op: MapWithStateOp, record: RecordCont
       maxTimeMs = -Infinity;
     },
     finish: (ctx) => {
-      const state = ctx.states.get(op.id);
-      if (state === undefined) throw new Error(`no state loaded for operator ${op.id}`);
+      const state = stateOf(ctx.states, op.id);
       const out: unknown[] = [];
       for (const [k, list] of values) update(ctx, state, k, list, out);
       let clockMs: number | null = ctx.batchTimeMs;

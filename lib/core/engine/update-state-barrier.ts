@@ -1,6 +1,6 @@
 import type { BarrierOp, UpdateStateByKeyOp } from '../pipeline/op-spec';
 import { decodeKey, encodeKey } from '../state/key-codec';
-import type { OperatorState, StateEntry } from '../state/operator-state';
+import { stateOf, type OperatorState, type StateEntry } from '../state/operator-state';
 import type { Barrier, FinishContext } from './barriers';
 import { asPair } from './fuse';
 
@@ -26,7 +26,7 @@ export function createUpdateStateBarrier(op: UpdateStateByKeyOp): Barrier {
       values = new Map();
     },
     finish: (ctx) => {
-      const state = stateOf(ctx, op);
+      const state = stateOf(ctx.states, op.id);
       for (const [k, vs] of values) applyUpdate(op, state, ctx, ctx.stage, k, vs, state.get(k));
       return expireAndOutput(op, state, ctx);
     },
@@ -57,7 +57,7 @@ export function createFoldIntoStateBarrier(aggregate: FoldableAggregate, op: Upd
       state?.clearAccumulators();
     },
     finish: (ctx) => {
-      const s = stateOf(ctx, op);
+      const s = stateOf(ctx.states, op.id);
       // The update is the second of the two operators: its failures keep the stage it would have had.
       s.drainAccumulators((acc, k, entry) => applyUpdate(op, s, ctx, ctx.stage + 1, k, [acc], entry));
       return expireAndOutput(op, s, ctx);
@@ -95,8 +95,3 @@ function expireAndOutput(op: UpdateStateByKeyOp, state: OperatorState, ctx: Fini
   return state.pairs(decodeKey);
 }
 
-function stateOf(ctx: FinishContext, op: UpdateStateByKeyOp): OperatorState {
-  const state = ctx.states.get(op.id);
-  if (state === undefined) throw new Error(`no state loaded for operator ${op.id}`);
-  return state;
-}

@@ -1,6 +1,6 @@
 import type { WindowOp } from '../pipeline/op-spec';
 import { decodeKey, encodeKey } from '../state/key-codec';
-import type { OperatorState } from '../state/operator-state';
+import { stateOf, type OperatorState } from '../state/operator-state';
 import { ElementPaneStore } from '../window/element-pane-store';
 import { timeOf } from '../window/event-time';
 import { KeyedPaneStore, type OnKeyError } from '../window/keyed-pane-store';
@@ -51,6 +51,11 @@ export function createWindowBarrier(op: WindowOp, record: RecordContext): Barrie
     push: (x) => {
       const t = timeOf(op.eventTime, x, record.arrivalMs);
       const pane = grid.paneOf(t);
+      // Between two sampling windows (slide > window): in no window, as in Spark; its time still counts.
+      if (!grid.inSomeWindow(pane)) {
+        if (t > maxTimeMs) maxTimeMs = t;
+        return;
+      }
       if (closeMs !== null && grid.lastEndOf(pane) <= closeMs) {
         late.push({ value: x, timeMs: t, watermarkMs: meta.watermarkMs! });
         return;
@@ -103,7 +108,7 @@ export function createWindowBarrier(op: WindowOp, record: RecordContext): Barrie
     return nextEndMs === Infinity ? undefined : nextEndMs + op.maxOutOfOrdernessMs + op.allowedLatenessMs;
   }
 
-  /** Starts of every pane holding data, read from the whole state: for a clock kept before `openPanes`. */
+  /** Starts of every pane holding data, read from the whole state: for an operator whose clock holds no `openPanes` yet. */
   function dataPanes(state: OperatorState): Iterable<number> {
     return elements !== undefined ? elements.panes(state).keys() : keyed!.panes(state);
   }
@@ -139,12 +144,6 @@ export function createWindowBarrier(op: WindowOp, record: RecordContext): Barrie
     }
     return out;
   }
-}
-
-function stateOf(states: ReadonlyMap<string, OperatorState>, id: string): OperatorState {
-  const state = states.get(id);
-  if (state === undefined) throw new Error(`no state loaded for operator ${id}`);
-  return state;
 }
 
 function add(a: unknown, b: unknown): unknown {

@@ -21,6 +21,8 @@ export interface UpdateStateByKeyOp {
   readonly kind: 'updateStateByKey';
   /** Stable id of the operator's state in the checkpoint. */
   readonly id: string;
+  /** True when `id` is the positional default (no `name` given). */
+  readonly unnamed?: boolean;
   readonly update: (values: unknown[], state: unknown) => unknown;
   readonly merge: ((a: unknown, b: unknown) => unknown) | undefined;
   readonly idleTimeoutMs: number | undefined;
@@ -33,8 +35,10 @@ export type EventTimeFn = (x: unknown, arrivalMs: number) => number;
 export interface WindowSpec {
   /** Stable id of the operator's state in the checkpoint. */
   readonly id: string;
+  /** True when `id` is the positional default (no `name` given). */
+  readonly unnamed?: boolean;
   readonly windowMs: number;
-  /** Equal to `windowMs` for tumbling windows; `windowMs` is a multiple of it. */
+  /** Time between two window ends; equal to `windowMs` for tumbling windows, longer for sampling windows. */
   readonly slideMs: number;
   /** `undefined`: the record's arrival time. */
   readonly eventTime: EventTimeFn | undefined;
@@ -60,6 +64,8 @@ export interface MapWithStateOp {
   readonly kind: 'mapWithState';
   /** Stable id of the operator's state in the checkpoint. */
   readonly id: string;
+  /** True when `id` is the positional default (no `name` given). */
+  readonly unnamed?: boolean;
   readonly fn: (key: unknown, value: unknown, state: unknown) => unknown;
   readonly idleTimeoutMs: number | undefined;
   /** `undefined`: timeouts follow the batch time (Spark's processing-time timeout). */

@@ -1,15 +1,24 @@
 import { DEFAULT_PRINT_COUNT } from '../defaults';
 import { ConfigError } from '../errors';
 import { mapWithStateOp, type MappingFunction, type StateSpec } from '../window/state-spec';
-import { windowSpec, type ReduceWindowOptions, type WindowOptions } from '../window/window-options';
-import type { Windowed } from '../window/windowed';
+import { statefulId, windowSpec, type ReduceWindowOptions, type WindowOptions } from '../window/window-options';
+import type { LateRecord, Windowed } from '../window/windowed';
 import type { BatchInfo, InputFormat, OpSpec } from './op-spec';
+import { APP_NAME_RULE, isAppName } from '../app-name';
+
+/** Options of {@link Stream.reduceByWindow}. */
+export interface ReduceByWindowOptions<T> extends WindowOptions<T> {
+  /** Undoes `reduce`, as `inverse` of {@link ReduceWindowOptions}. @default - every window is reduced from its slides */
+  inverse?(a: T, b: T): T;
+}
 
 /** Options of {@link Stream.updateStateByKey}. */
 export interface UpdateStateOptions<S> {
   /**
-   * Name of the operator's state in the checkpoint. Keep it stable across deployments.
-   * @default - `state-N`, N counting the stateful operators from the start of the pipeline
+   * Name of the operator's state in the checkpoint. Keep it stable across deployments: without
+   * one, inserting an operator before this one renames its state and the deployed app refuses
+   * to resume (`sluice run` and `cdk synth` warn about every unnamed stateful operator).
+   * @default - `state-N`, N counting the `updateStateByKey` operators before this one
    */
   readonly name?: string;
   /**
@@ -44,8 +53,13 @@ export class Stream<T> {
     /** @internal */ readonly ops: readonly OpSpec[],
   ) {}
 
-  /** Applies `fn` to every element. */
-  map<U>(fn: (x: T) => U): Stream<U> {
+  /**
+   * Applies `fn` to every element. A function returning a `[key, value]` literal gives a stream of
+   * pairs, typed as such without `as const`: `words.map((w) => [w, 1])` is a `Stream<[string, number]>`.
+   */
+  map<K, V>(fn: (x: T) => readonly [K, V]): Stream<[K, V]>;
+  map<U>(fn: (x: T) => U): Stream<U>;
+  map(fn: (x: T) => unknown): Stream<unknown> {
     return this.#append({ kind: 'map', fn: fn as (x: unknown) => unknown });
   }
 
@@ -78,7 +92,9 @@ export class Stream<T> {
    * Keeps a running state per key across batches. `update` gets the key's values of this batch and
    * its previous state (`undefined` at first) and returns the new state, or `undefined` to remove
    * the key. It is called only for keys that received values in this batch (as `mapWithState`
-   * does), so a batch costs what it brings, not the size of the state. Emits every key's state.
+   * does). The stream it returns holds every key's state, and `idleTimeoutMs` checks every key: a
+   * batch walks the whole state when an operator follows or a timeout is set (`mapWithState` emits
+   * only what its function returns).
    *
    * State is checkpointed with the batch's offsets in one atomic commit: exactly once.
    * Treat states as immutable values: return a new object rather than mutating the old one.
@@ -88,14 +104,7 @@ export class Stream<T> {
     update: (values: V[], state: S | undefined) => S | undefined,
     options: UpdateStateOptions<S> = {},
   ): Stream<[K, S]> {
-    const index = this.ops.filter((op) => op.kind === 'updateStateByKey').length;
-    const id = options.name ?? `state-${index}`;
-    if (!/^[A-Za-z0-9_-]{1,40}$/.test(id)) {
-      throw new ConfigError('updateStateByKey.name', `must be 1-40 letters, digits, '-' or '_' (given ${JSON.stringify(id)})`);
-    }
-    if (this.ops.some((op) => op.kind === 'updateStateByKey' && op.id === id)) {
-      throw new ConfigError('updateStateByKey.name', `${JSON.stringify(id)} is used twice in this pipeline`);
-    }
+    const id = statefulId('updateStateByKey', options.name, `state-${this.ops.filter((op) => op.kind === 'updateStateByKey').length}`, this.ops);
     const idleTimeoutMs = options.idleTimeoutMs;
     if (idleTimeoutMs !== undefined && !(Number.isFinite(idleTimeoutMs) && idleTimeoutMs > 0)) {
       throw new ConfigError('updateStateByKey.idleTimeoutMs', `must be a positive number of milliseconds (given ${idleTimeoutMs})`);
@@ -103,6 +112,7 @@ export class Stream<T> {
     return this.#append({
       kind: 'updateStateByKey',
       id,
+      ...(options.name === undefined ? { unnamed: true } : {}),
       update: update as (values: unknown[], state: unknown) => unknown,
       merge: options.merge as ((a: unknown, b: unknown) => unknown) | undefined,
       idleTimeoutMs,
@@ -143,16 +153,41 @@ export class Stream<T> {
    * reduced again. Timing and lateness as in {@link window}.
    *
    * @example
-   * words.map((w) => [w, 1] as const).reduceByKeyAndWindow((a, b) => a + b, { windowMs: 10_000, slideMs: 2_000, inverse: (a, b) => a - b })
+   * words.map((w) => [w, 1]).reduceByKeyAndWindow((a, b) => a + b, { windowMs: 10_000, slideMs: 2_000, inverse: (a, b) => a - b })
    */
   reduceByKeyAndWindow<K, V>(this: Stream<readonly [K, V]>, reduce: (a: V, b: V) => V, options: ReduceWindowOptions<K, V>): Stream<Windowed<Array<[K, V]>>> {
-    if (options.inverse !== undefined && typeof options.inverse !== 'function') throw new ConfigError('reduceByKeyAndWindow.inverse', 'must be a function');
-    return this.#append({
-      kind: 'reduceByKeyAndWindow',
-      ...windowSpec('reduceByKeyAndWindow', options as WindowOptions<never>, this.ops),
-      reduce: reduce as (a: unknown, b: unknown) => unknown,
-      inverse: options.inverse as ((a: unknown, b: unknown) => unknown) | undefined,
-    });
+    return this.#reduceWindow('reduceByKeyAndWindow', reduce, options);
+  }
+
+  /**
+   * Counts each distinct element over time windows, like Spark's `countByValueAndWindow`: one
+   * `{ startMs, endMs, value: [[element, count], ...] }` per window, elements with no occurrence in
+   * the window left out. A sliding window is updated from the previous one (counts are invertible).
+   * Options, timing and lateness as in {@link window}; `eventTime` and `onLate` see the elements.
+   *
+   * @example
+   * words.countByValueAndWindow({ windowMs: 30_000, slideMs: 10_000, name: 'recent-words' })
+   */
+  countByValueAndWindow(options: WindowOptions<T>): Stream<Windowed<Array<[T, number]>>> {
+    return this.map((x): [T, number] => [x, 1]).#reduceWindow('countByValueAndWindow', (a: number, b: number) => a + b, { ...onPairs(options, (pair: readonly [T, number]) => pair[0]), inverse: (a, b) => a - b });
+  }
+
+  /**
+   * Reduces all the elements of each time window to one, like Spark's `reduceByWindow`: one
+   * `{ startMs, endMs, value: reduction }` per window that holds elements (an empty window emits
+   * nothing, as Spark's empty RDD gives no element). `reduce` must be associative and commutative;
+   * `inverse`, when given, updates a sliding window from the previous one as in
+   * {@link reduceByKeyAndWindow}. Options, timing and lateness as in {@link window}.
+   *
+   * @example
+   * latencies.reduceByWindow((a, b) => Math.max(a, b), { windowMs: 60_000, slideMs: 10_000, name: 'max-latency' })
+   */
+  reduceByWindow<U>(this: Stream<U>, reduce: (a: U, b: U) => U, options: ReduceByWindowOptions<U>): Stream<Windowed<U>> {
+    const { inverse, ...rest } = options;
+    return this.map((x): [string, U] => ['', x])
+      .#reduceWindow('reduceByWindow', reduce, { ...onPairs(rest, (pair: readonly [string, U]) => pair[1]), ...(inverse === undefined ? {} : { inverse }) })
+      .filter((w) => w.value.length > 0)
+      .map((w) => ({ startMs: w.startMs, endMs: w.endMs, value: w.value[0]![1] }));
   }
 
   /** Counts the elements of each time window, like Spark's `countByWindow`: `{ startMs, endMs, value: count }`, zeros included. */
@@ -179,6 +214,17 @@ export class Stream<T> {
     return this.#append({ kind: 'foreachBatch', id: this.#outputId('foreachBatch'), fn: fn as (items: unknown[], info: BatchInfo) => void });
   }
 
+  /** The `reduceByKeyAndWindow` operator, its options checked under the name of `kind`. */
+  #reduceWindow<K, V>(kind: string, reduce: (a: V, b: V) => V, options: ReduceWindowOptions<K, V>): Stream<Windowed<Array<[K, V]>>> {
+    if (options.inverse !== undefined && typeof options.inverse !== 'function') throw new ConfigError(`${kind}.inverse`, 'must be a function');
+    return this.#append({
+      kind: 'reduceByKeyAndWindow',
+      ...windowSpec(kind, options as WindowOptions<never>, this.ops),
+      reduce: reduce as (a: unknown, b: unknown) => unknown,
+      inverse: options.inverse as ((a: unknown, b: unknown) => unknown) | undefined,
+    });
+  }
+
   #outputId(kind: string): string {
     return `${kind}-${this.ops.filter((op) => op.kind === 'print' || op.kind === 'foreachBatch').length}`;
   }
@@ -186,6 +232,19 @@ export class Stream<T> {
   #append<U>(op: OpSpec): Stream<U> {
     return new Stream<U>(this.definition, [...this.ops, op]);
   }
+}
+
+/**
+ * Window options over elements, for the pairs an operator built on `reduceByKeyAndWindow` windows
+ * (`elementOf` finds the element in one): `eventTime` and `onLate` still see the elements.
+ */
+function onPairs<T, P>(options: WindowOptions<T>, elementOf: (pair: P) => T): WindowOptions<P> {
+  const { eventTime, onLate, ...rest } = options;
+  return {
+    ...rest,
+    ...(eventTime === undefined ? {} : { eventTime: (pair: P, arrivalMs: number) => eventTime(elementOf(pair), arrivalMs) }),
+    ...(onLate === undefined ? {} : { onLate: (records: Array<LateRecord<P>>, info: BatchInfo) => onLate(records.map((r) => ({ ...r, value: elementOf(r.value) })), info) }),
+  };
 }
 
 /** The pipeline's identity and input settings, shared by every stream derived from it. */
@@ -216,8 +275,8 @@ export interface PipelineOptions {
  *   .print(10);
  */
 export function pipeline<T = string>(name: string, options: PipelineOptions = {}): Stream<T> {
-  if (!/^[a-z0-9][a-z0-9-]{0,39}$/.test(name)) {
-    throw new ConfigError('pipeline.name', `must be 1-40 lowercase letters, digits or '-', starting with a letter or digit (given ${JSON.stringify(name)})`);
+  if (!isAppName(name)) {
+    throw new ConfigError('pipeline.name', `${APP_NAME_RULE} (given ${JSON.stringify(name)})`);
   }
   const input = options.input ?? 'text';
   if (!['text', 'json', 'bytes'].includes(input)) {

@@ -1,3 +1,5 @@
+import { GraphMismatchError } from '../errors';
+
 /** One key's state as the engine reads it: the value and the batch time it was last updated (for idle timeouts). */
 export interface StateEntry {
   readonly value: unknown;
@@ -301,4 +303,14 @@ export class OperatorState {
 
 function newSlot(value: unknown, updatedAtMs: number, dirty: boolean): Slot {
   return { value, updatedAtMs, flags: dirty ? DIRTY : 0, pair: undefined, acc: undefined };
+}
+
+/**
+ * The state of operator `id` among a batch's states. A missing one means the states were loaded
+ * for another pipeline than the one running: the engine refuses to run without it.
+ */
+export function stateOf(states: ReadonlyMap<string, OperatorState>, id: string): OperatorState {
+  const state = states.get(id);
+  if (state === undefined) throw new GraphMismatchError(`no state loaded for operator ${id}: the states given are not this pipeline's`);
+  return state;
 }

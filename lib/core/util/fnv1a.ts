@@ -1,4 +1,4 @@
-/** The 32-bit FNV-1a hash of a string's UTF-16 code units (stable forever: fingerprints are stored). */
+/** The 32-bit FNV-1a hash of a string's UTF-16 code units (bench/state.ts models the old bucketed state layout with it). */
 export function fnv1a(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {

@@ -19,7 +19,7 @@ export interface OperatorMeta {
   /**
    * Windows only: starts of the panes holding data of which some window is not emitted yet,
    * ascending. Kept so that when an idle tick is due reads a few numbers, not the whole state.
-   * Absent in a clock written before it existed (or by `mapWithState`).
+   * Absent before the operator's first batch, and for `mapWithState`.
    */
   openPanes?: readonly number[];
 }

@@ -51,6 +51,7 @@ export function mapWithStateOp(fn: MappingFunction<unknown, unknown, unknown, un
   return {
     kind: 'mapWithState',
     id,
+    ...(spec.name === undefined ? { unnamed: true } : {}),
     fn: fn as (key: unknown, value: unknown, state: unknown) => unknown,
     idleTimeoutMs,
     eventTime: spec.eventTime as EventTimeFn | undefined,

@@ -11,8 +11,9 @@ export interface WindowOptions<T> {
   /** Length of a window, a positive integer of milliseconds. */
   readonly windowMs: number;
   /**
-   * Time between the starts of two windows: sliding windows overlap by `windowMs - slideMs`.
-   * `windowMs` must be a multiple of it.
+   * Time between the starts of two windows, as in Spark: windows overlap by `windowMs - slideMs`
+   * when it is shorter than `windowMs`; when it is longer they sample (a 2 s window every 3 s), and
+   * an element between two windows is in none.
    * @default - windowMs (tumbling windows)
    */
   readonly slideMs?: number;
@@ -65,7 +66,6 @@ export function windowSpec(kind: string, options: WindowOptions<never>, ops: rea
   const slideMs = options.slideMs ?? windowMs;
   positiveInteger(`${kind}.windowMs`, windowMs);
   positiveInteger(`${kind}.slideMs`, slideMs);
-  if (windowMs % slideMs !== 0) throw new ConfigError(`${kind}.slideMs`, `must divide windowMs ${windowMs} evenly (given ${slideMs})`);
   const maxOutOfOrdernessMs = nonNegative(`${kind}.maxOutOfOrdernessMs`, options.maxOutOfOrdernessMs ?? 0);
   const allowedLatenessMs = nonNegative(`${kind}.allowedLatenessMs`, options.allowedLatenessMs ?? 0);
   const id = statefulId(kind, options.name, `window-${ops.filter((op) => WINDOW_KINDS.has(op.kind)).length}`, ops);
@@ -73,7 +73,7 @@ export function windowSpec(kind: string, options: WindowOptions<never>, ops: rea
     options.onLate === undefined
       ? { kind: 'print', id: `${id}-late`, n: DEFAULT_LATE_PRINT_COUNT }
       : { kind: 'foreachBatch', id: `${id}-late`, fn: options.onLate as (items: unknown[], info: BatchInfo) => void };
-  return { id, windowMs, slideMs, eventTime: options.eventTime as EventTimeFn | undefined, maxOutOfOrdernessMs, allowedLatenessMs, late };
+  return { id, ...(options.name === undefined ? { unnamed: true } : {}), windowMs, slideMs, eventTime: options.eventTime as EventTimeFn | undefined, maxOutOfOrdernessMs, allowedLatenessMs, late };
 }
 
 /** The id of a new stateful operator: `name` if given and valid, else `fallback`; unique in the pipeline. */

@@ -1,7 +1,7 @@
 import { FencedError } from '../../core/errors';
 import type { CheckpointStore } from '../../ports/checkpoint-store';
 import type { Clock } from '../../ports/clock';
-import { parseRecord, type CheckpointRecord } from '../checkpoint-record';
+import { parseCheckpoint, type CheckpointRecord } from '../checkpoint-record';
 import { describeError } from '../quarantine';
 import { mapLimited } from '../map-limited';
 import { sourceMismatchError } from '../source-mismatch-error';
@@ -9,6 +9,8 @@ import { StorageKeys } from '../storage-keys';
 import { controlWrite, readControlItem } from './control-item';
 import type { EstimatorConfig } from './create-rate-estimator';
 import { nextControlItem } from './next-control-item';
+import { ControllerEnvironment, ProcessorEnvironment } from '../function-environment';
+import { sleepUnlessAborted } from '../sleep-unless-aborted';
 
 /** Where the controller logs; Powertools' `Logger` fits, tests pass a recorder. */
 export interface ControllerLog {
@@ -165,11 +167,7 @@ export class RateControlLoop {
     while (!signal.aborted) {
       await this.tick();
       if (signal.aborted) return;
-      let onAbort = (): void => undefined;
-      const aborted = new Promise<void>((resolve) => (onAbort = resolve));
-      signal.addEventListener('abort', onAbort, { once: true });
-      await Promise.race([clock.sleep(controlIntervalMs), aborted]);
-      signal.removeEventListener('abort', onAbort);
+      await sleepUnlessAborted(clock, controlIntervalMs, signal);
     }
   }
 
@@ -184,10 +182,10 @@ export class RateControlLoop {
     // Checkpoint and control item in one consistent query, as the processors read them.
     const items = await checkpoints.query(pk, StorageKeys.META_PREFIX);
     const cpItem = items.find((i) => i.sk === StorageKeys.CHECKPOINT_SK);
-    const checkpoint = cpItem && parseRecord<CheckpointRecord>(`${pk}/${cpItem.sk}`, cpItem.data);
+    const checkpoint = cpItem && parseCheckpoint(`${pk}/${cpItem.sk}`, cpItem.data);
     const { sourceId } = this.#o;
     if (sourceId !== undefined && checkpoint?.sourceId !== undefined && checkpoint.sourceId !== sourceId) {
-      throw sourceMismatchError(app, shardId, checkpoint, sourceId, this.#o.appSetting ?? 'SLUICE_APP, APP_NAME');
+      throw sourceMismatchError(app, shardId, checkpoint, sourceId, this.#o.appSetting ?? `${ControllerEnvironment.APP}, ${ProcessorEnvironment.APP_NAME}`);
     }
     const { control: previous, version } = readControlItem(items.find((i) => i.sk === StorageKeys.CONTROL_SK));
     const next = nextControlItem({

@@ -27,6 +27,7 @@ import { invocationDelays } from './invocation-delays';
 import { LoggerOutputSink } from './logger-output-sink';
 import { setAsideUndecodable } from './set-aside-undecodable';
 import { loadProcessorConfig, type ProcessorConfig } from './processor-config';
+import { ProcessorEnvironment } from '../function-environment';
 
 /** What a processor handler is built from besides its pipeline; each default is what Lambda uses. */
 export interface ProcessorHandlerDeps {
@@ -138,7 +139,7 @@ export function createProcessorHandler<T>(pipeline: Stream<T> | CompiledPipeline
     let result;
     try {
       // A shard the app never committed is not checked by the processor: check the app's other shards.
-      if (sourceArn !== undefined && !checkedSources.has(sourceArn)) await checkAppSource(checkpoints, app, sourceArn, { appSetting: 'APP_NAME', forShard: shardId });
+      if (sourceArn !== undefined && !checkedSources.has(sourceArn)) await checkAppSource(checkpoints, app, sourceArn, { appSetting: ProcessorEnvironment.APP_NAME, forShard: shardId });
       result = await processor.process({ shardId, records, ...delays, sourceId: sourceArn });
       if (sourceArn !== undefined) checkedSources.add(sourceArn);
       await setAsideUndecodable({ app, shardId, records: undecodable, objects, metrics });

@@ -6,14 +6,14 @@ import type { CompiledPipeline } from '../../core/engine/compile-pipeline';
 import type { Clock } from '../../ports/clock';
 import type { OutputSink } from '../../ports/output-sink';
 import { checkAppSource } from '../check-app-source';
-import { parseRecord, type CheckpointRecord } from '../checkpoint-record';
+import { readCommittedSeq } from '../checkpoint-record';
 import { createProcessorHandler, type ProcessorHandler } from '../lambda/create-processor-handler';
 import type { Metrics } from '../../ports/metrics';
-import { StorageKeys } from '../storage-keys';
 import type { EsmSettings } from './esm-settings';
 import { streamArn } from './kinesis-event';
 import { LocalEsm, type InvocationReport } from './local-esm';
 import type { LocalAwsApp } from './local-aws-app';
+import { ProcessorEnvironment } from '../function-environment';
 
 /** Options of {@link createLocalAwsProcessor}: the app's processor settings and its mapping's. */
 export interface LocalAwsProcessorOptions extends EsmSettings {
@@ -66,8 +66,7 @@ export function createLocalAwsProcessor(options: LocalAwsProcessorOptions): Loca
     retryDelayMs: options.pollIntervalMs ?? 250,
     startAfter: async (shardId) => {
       await (sourceChecked ??= checkAppSource(app.checkpoints, app.app, eventSourceArn, { appSetting: '--app' }));
-      const item = await app.checkpoints.get(StorageKeys.shardPartition(app.app, shardId), StorageKeys.CHECKPOINT_SK);
-      return item === undefined ? undefined : (parseRecord<CheckpointRecord>(item.sk, item.data).committedSeq ?? undefined);
+      return (await readCommittedSeq(app.checkpoints, app.app, shardId)) ?? undefined;
     },
     onInvoke: (report) => {
       const batches = committed.get(report.shardId) ?? [];
@@ -87,13 +86,13 @@ export function createLocalAwsHandler(options: LocalAwsProcessorOptions, metrics
   const { app, pipeline } = options;
   return createProcessorHandler(pipeline, {
     env: {
-      APP_NAME: app.app,
-      TABLE_NAME: app.tableName,
-      BUCKET_NAME: app.bucketName,
-      WAL_ENABLED: String(options.walEnabled ?? true),
-      BATCHING_WINDOW_SECONDS: String(options.maximumBatchingWindowInSeconds ?? 0),
-      ...(options.maxRatePerShard === undefined ? {} : { MAX_RATE_PER_SHARD: String(options.maxRatePerShard) }),
-      ...(options.maxBatchAttempts === undefined ? {} : { MAX_BATCH_ATTEMPTS: String(options.maxBatchAttempts) }),
+      [ProcessorEnvironment.APP_NAME]: app.app,
+      [ProcessorEnvironment.TABLE_NAME]: app.tableName,
+      [ProcessorEnvironment.BUCKET_NAME]: app.bucketName,
+      [ProcessorEnvironment.WAL_ENABLED]: String(options.walEnabled ?? true),
+      [ProcessorEnvironment.BATCHING_WINDOW_SECONDS]: String(options.maximumBatchingWindowInSeconds ?? 0),
+      ...(options.maxRatePerShard === undefined ? {} : { [ProcessorEnvironment.MAX_RATE_PER_SHARD]: String(options.maxRatePerShard) }),
+      ...(options.maxBatchAttempts === undefined ? {} : { [ProcessorEnvironment.MAX_BATCH_ATTEMPTS]: String(options.maxBatchAttempts) }),
     },
     clients: app.clients,
     checkpoints: app.checkpoints,

@@ -7,6 +7,7 @@ import { resolveEsmSettings, type EsmSettings, type ResolvedEsmSettings } from '
 import { invokeBatch, type EsmHandler, type InvocationReport } from './invoke-batch';
 import { eventRecordBytes, type EventSourceInfo } from './kinesis-event';
 import { ShardFeed } from './shard-feed';
+import { sleepUnlessAborted } from '../sleep-unless-aborted';
 
 export type { EsmHandler, InvocationReport };
 
@@ -204,12 +205,6 @@ export class LocalEsm {
   }
 
   async #sleep(ms: number): Promise<void> {
-    const signal = this.#stop.signal;
-    if (signal.aborted) return;
-    let onAbort!: () => void;
-    const aborted = new Promise<void>((resolve) => (onAbort = resolve));
-    signal.addEventListener('abort', onAbort, { once: true });
-    await Promise.race([this.#o.clock.sleep(ms), aborted]);
-    signal.removeEventListener('abort', onAbort);
+    await sleepUnlessAborted(this.#o.clock, ms, this.#stop.signal);
   }
 }

@@ -1,18 +1,8 @@
 import type { PidTerms } from '../../core/rate/pid-terms';
 import type { CheckpointStore } from '../../ports/checkpoint-store';
 import type { AttemptsRecord } from '../batch-attempts';
-import { parseRecord, type CheckpointRecord, type ControlRecord } from '../checkpoint-record';
+import { parseCheckpoint, parseRecord, type CheckpointRecord, type ControlRecord, type LastBatch } from '../checkpoint-record';
 import { StorageKeys } from '../storage-keys';
-
-/** The last committed batch's stats, as the commit stores them in the checkpoint item. */
-export interface LastBatchStats {
-  readonly records?: number;
-  readonly processingMs?: number;
-  readonly schedulingDelayMs?: number;
-  readonly millisBehind?: number;
-  readonly quarantined?: number;
-  readonly batchTimeMs?: number;
-}
 
 /** One shard of an app as its checkpoint, control and attempts items describe it. */
 export interface ShardStatus {
@@ -24,7 +14,7 @@ export interface ShardStatus {
   readonly millisBehind: number | undefined;
   /** The rate the controller published for the shard, records/s; `undefined` = none. */
   readonly rateLimit: number | undefined;
-  readonly lastBatch: LastBatchStats | undefined;
+  readonly lastBatch: LastBatch | undefined;
   readonly totals: CheckpointRecord['totals'];
   /** When the last commit happened, ms since the epoch. */
   readonly updatedAtMs: number | undefined;
@@ -56,15 +46,15 @@ export async function readShardStatuses(checkpoints: CheckpointStore, app: strin
   return Promise.all(all.map(async (shardId): Promise<ShardStatus> => {
     const pk = StorageKeys.shardPartition(app, shardId);
     const items = await checkpoints.query(pk, StorageKeys.META_PREFIX);
-    const read = <T>(sk: string): T | undefined => {
+    const read = <T>(sk: string, parse: (key: string, data: string) => T = parseRecord<T>): T | undefined => {
       const item = items.find((i) => i.sk === sk);
-      return item === undefined ? undefined : parseRecord<T>(`${pk}/${sk}`, item.data);
+      return item === undefined ? undefined : parse(`${pk}/${sk}`, item.data);
     };
-    const checkpoint = read<CheckpointRecord>(StorageKeys.CHECKPOINT_SK);
+    const checkpoint = read<CheckpointRecord>(StorageKeys.CHECKPOINT_SK, parseCheckpoint);
     const control = read<ControlRecord>(StorageKeys.CONTROL_SK);
     const attempts = read<AttemptsRecord>(StorageKeys.ATTEMPTS_SK);
     const batchNo = checkpoint?.batchNo ?? 0;
-    const lastBatch = checkpoint?.lastBatch as LastBatchStats | undefined;
+    const lastBatch = checkpoint?.lastBatch;
     return {
       shardId,
       batchNo,

@@ -9,7 +9,6 @@ const batch = (overrides: Partial<BatchStats>): BatchStats => ({
   batchNo: 7,
   batchTimeMs: 1_767_225_600_000,
   records: 1_200,
-  deferred: 0,
   quarantined: 0,
   processingMs: 41.5,
   schedulingDelayMs: 2_981.05908203125,

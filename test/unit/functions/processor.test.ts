@@ -172,7 +172,7 @@ describe('createProcessorHandler', () => {
       { env: { BATCHING_WINDOW_SECONDS: '1.5' }, message: 'BATCHING_WINDOW_SECONDS="1.5": must be whole seconds from 0 to 300' },
       { env: { BATCHING_WINDOW_SECONDS: '301' }, message: 'BATCHING_WINDOW_SECONDS="301": must be whole seconds from 0 to 300' },
       { env: { MAX_BATCH_ATTEMPTS: '0' }, message: 'MAX_BATCH_ATTEMPTS="0": must be a whole number of attempts from 1 to 10000' },
-      { env: { APP_NAME: 'a/b' }, message: 'APP_NAME="a/b": must be 1-64 letters' },
+      { env: { APP_NAME: 'a/b' }, message: `APP_NAME="a/b": must be 1-40 lowercase letters, digits or '-', starting with a letter or digit` },
       { env: { PIPELINE: 'top-k' }, message: 'PIPELINE="top-k": must name the pipeline bundled into this function, which is "word-count"' },
     ])('rejects $env naming the variable, the value and the rule', ({ env, message }) => {
       const build = () => createProcessorHandler(wordCount, { env: { ...(Object.keys(env).includes('TABLE_NAME') || Object.keys(env).length === 0 ? {} : ENV), ...env } as Record<string, string>, checkpoints: new MemoryCheckpointStore(), objects: new MemoryObjectStore() });

@@ -30,7 +30,8 @@ function setup(sinkError: () => Error = () => new Error('the sink refuses toxic 
   const objects = new MemoryObjectStore();
   const clock = new FakeClock({ startMs: 1_700_000_000_000 });
   const quarantinedMetric: number[] = [];
-  const metrics = { batchCommitted: (_: BatchStats) => undefined, recordsQuarantined: (_: string, n: number) => void quarantinedMetric.push(n) };
+  // Every record set aside, as the two metrics calls report it: each must count it once.
+  const metrics = { batchCommitted: (s: BatchStats) => void (s.quarantined > 0 && quarantinedMetric.push(s.quarantined)), recordsQuarantined: (_: string, n: number) => void quarantinedMetric.push(n) };
   const make = (store: CheckpointStore = checkpoints, walEnabled = true) => {
     const failurePolicy = new BatchRetryPolicy({ app: APP, pipeline: compiled, checkpoints: store, objects, clock, metrics, maxAttempts });
     return new MicroBatchProcessor({ app: APP, pipeline: compiled, checkpoints: store, objects, clock, metrics, failurePolicy, walEnabled });

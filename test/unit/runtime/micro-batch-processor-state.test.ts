@@ -3,7 +3,7 @@ import wordCount from '../../../examples/word-count';
 import { MemoryCheckpointStore } from '../../../lib/adapters/local/memory-checkpoint-store';
 import { MemoryObjectStore } from '../../../lib/adapters/local/memory-object-store';
 import { compilePipeline } from '../../../lib/core/engine/compile-pipeline';
-import { CorruptDataError, GraphMismatchError, SluiceError } from '../../../lib/core/errors';
+import { CorruptDataError, SluiceError } from '../../../lib/core/errors';
 import { pipeline } from '../../../lib/core/pipeline/stream';
 import type { ObjectStore } from '../../../lib/ports/object-store';
 import { BatchRetryPolicy } from '../../../lib/runtime/batch-retry-policy';
@@ -151,18 +151,6 @@ describe('MicroBatchProcessor state', () => {
     await expect(make().process({ shardId: 's1', records: batches[1]! })).rejects.toThrow(
       'state/wc/s1/00000000000000000001.snapshot: state object is missing, yet the checkpoint of shard s1 at batch 1 names it',
     );
-  });
-
-  it('refuses a checkpoint written by sluice 0.1 with one line saying how to rebuild it', async () => {
-    // Prepare: a 0.1 checkpoint (state in bucket items) of shard s1.
-    const { make, checkpoints } = setup();
-    const old = { batchNo: 3, committedSeq: '30', stateLayout: 'totals/64', graphVersion: 'x', bucketVersions: { totals: [3] }, updatedAtMs: 0 };
-    await checkpoints.transact([{ kind: 'put', item: { pk: StorageKeys.shardPartition(APP, 's1'), sk: StorageKeys.CHECKPOINT_SK, version: 3, data: JSON.stringify(old) } }]);
-    // Act
-    const run = make().process({ shardId: 's1', records: recordsOf(['a'], 31) });
-    // Assess
-    await expect(run).rejects.toThrow(GraphMismatchError);
-    await expect(make().process({ shardId: 's1', records: recordsOf(['a'], 31) })).rejects.toThrow(/written by sluice 0\.1.*sluice replay --app NEW/);
   });
 
   it('never sets records aside when the state store fails: the batch fails, uncounted, until the store works', async () => {

@@ -189,7 +189,7 @@ describe('MicroBatchProcessor', () => {
     it('defers the records over the rate limit to a later batch', async () => {
       const { make, state } = setup();
       const lines = sampleLines(10);
-      const gate: RateGate = ({ wanted }) => ({ granted: Math.min(wanted, 4), limiter: { used: true } });
+      const gate: RateGate = ({ wanted }) => ({ granted: Math.min(wanted, 4), limiter: { tokens: 0, updatedAtMs: 0 } });
       const result = await make({ rateGate: gate, maxRatePerShard: 4 }).process({ shardId: 's1', records: recordsOf(lines) });
       expect(result.deferredFromSeq).toBe('5');
       expect(result.committedSeq).toBe('4');

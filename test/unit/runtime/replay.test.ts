@@ -182,7 +182,7 @@ describe('replayWal', () => {
     const lines = sampleLines(20, 1);
     const original = await runOriginal({ 's-1': lines }, [5]);
     const allocated = recordsOf(['late words'], 21);
-    await original.objects.putIfAbsent(StorageKeys.walKey('wc', 's-1', 5), encodeWal({ header: { app: 'wc', shard: 's-1', batchNo: 5, firstSeq: '21', lastSeq: '21', count: 1, createdAt: 1_700_000_001_000, graphVersion: compiled.graphVersion }, records: allocated }));
+    await original.objects.putIfAbsent(StorageKeys.walKey('wc', 's-1', 5), encodeWal({ header: { app: 'wc', shard: 's-1', batchNo: 5, firstSeq: '21', lastSeq: '21', count: 1, createdAt: 1_700_000_001_000 }, records: allocated }));
     const target = { app: 'wc-r', checkpoints: new MemoryCheckpointStore(), objects: new MemoryObjectStore() };
     // Act
     const summary = await replayWal({ source: { app: 'wc', objects: original.objects, checkpoints: original.checkpoints }, target, pipeline: compiled });

@@ -13,8 +13,7 @@ const checkpoint = (totals: CheckpointTotals | undefined, schedulingDelayMs = 0)
   batchNo: totals?.batches ?? 1,
   committedSeq: '1',
   stateLayout: '',
-  graphVersion: 'g',
-  lastBatch: { schedulingDelayMs },
+  lastBatch: { records: 0, processingMs: 0, quarantined: 0, quarantinedElements: 0, schedulingDelayMs, batchTimeMs: 0 },
   ...(totals === undefined ? {} : { totals }),
   updatedAtMs: 0,
 });

@@ -61,8 +61,7 @@ export class ShardPlant {
       batchNo: this.#batchNo,
       committedSeq: String(this.#totals.records),
       stateLayout: '',
-      graphVersion: 'plant',
-      lastBatch: { records, processingMs, quarantined: 0, schedulingDelayMs: this.#delayMs, batchTimeMs: atMs },
+      lastBatch: { records, processingMs, quarantined: 0, quarantinedElements: 0, schedulingDelayMs: this.#delayMs, batchTimeMs: atMs },
       totals: this.#totals,
       updatedAtMs: atMs,
     };

@@ -54,13 +54,13 @@ describe('FileSource with a ledger', () => {
 
   it('counts every line of a replaced file with fromStart while a batch of the old file waits in the WAL', async () => {
     // Prepare: lines 1-100 committed; batch 2 (lines 101-150 of the old file) allocated, not committed.
-    const { objects, run, seen, compiled } = app();
+    const { objects, run, seen } = app();
     const path = join(dir, 'words.txt');
     const old = numbered(150, 'old');
     await writeFile(path, text(old.slice(0, 100)));
     await run(path);
     const pending = recordsOf(old.slice(100), 101);
-    await objects.putIfAbsent(StorageKeys.walKey(APP, FILE_SHARD_ID, 2), encodeWal({ header: { app: APP, shard: FILE_SHARD_ID, batchNo: 2, firstSeq: '101', lastSeq: '150', count: 50, createdAt: 1_700_000_000_000, graphVersion: compiled.graphVersion }, records: pending }));
+    await objects.putIfAbsent(StorageKeys.walKey(APP, FILE_SHARD_ID, 2), encodeWal({ header: { app: APP, shard: FILE_SHARD_ID, batchNo: 2, firstSeq: '101', lastSeq: '150', count: 50, createdAt: 1_700_000_000_000 }, records: pending }));
     const replacement = numbered(120, 'new');
     await writeFile(path, text(replacement));
     // Act

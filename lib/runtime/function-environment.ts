@@ -1,8 +1,7 @@
 /**
- * Environment variables {@link StreamProcessor} sets on its functions: the contract between the
- * construct and `functions/*.ts`, which check them once at cold start. The names are the ones the
- * functions read: see `loadProcessorConfig` (lib/runtime/lambda/processor-config.ts) and
- * `loadControllerConfig` (lib/runtime/controller/controller-config.ts).
+ * Environment variables of the two functions: the contract between the `StreamProcessor` construct,
+ * which sets them, and `loadProcessorConfig` / `loadControllerConfig`, which read and check them once
+ * at cold start. Both sides use these constants; no variable name is written anywhere else.
  */
 export const ProcessorEnvironment = {
   /** The app: partition of its checkpoints, prefix of its WAL and quarantine keys. */
@@ -17,6 +16,8 @@ export const ProcessorEnvironment = {
   MAX_RATE_PER_SHARD: 'MAX_RATE_PER_SHARD',
   /** The mapping's MaximumBatchingWindowInSeconds: the part of a batch's wait that is by design. */
   BATCHING_WINDOW_SECONDS: 'BATCHING_WINDOW_SECONDS',
+  /** Failed attempts of one batch before it is set aside. */
+  MAX_BATCH_ATTEMPTS: 'MAX_BATCH_ATTEMPTS',
   /** CloudWatch namespace of the EMF metrics (read by Powertools Metrics). */
   METRICS_NAMESPACE: 'POWERTOOLS_METRICS_NAMESPACE',
 } as const;
@@ -25,16 +26,26 @@ export const ProcessorEnvironment = {
 export const ControllerEnvironment = {
   APP: 'SLUICE_APP',
   TABLE_NAME: 'SLUICE_TABLE_NAME',
-  /** How often the controller recomputes rates within one invocation, milliseconds. */
+  /** How often the controller loop runs a round within one invocation, milliseconds. */
   CONTROL_INTERVAL_MS: 'SLUICE_CONTROL_INTERVAL_MS',
+  /** Longest one invocation loops, milliseconds. */
+  LOOP_BUDGET_MS: 'SLUICE_CONTROLLER_BUDGET_MS',
   /** The batch interval (the mapping's batching window), milliseconds: the PID's sample period. */
   BATCH_INTERVAL_MS: 'SLUICE_BATCH_INTERVAL_MS',
+  /** `sluice` or `pid`. */
+  RATE_ESTIMATOR: 'SLUICE_RATE_ESTIMATOR',
   /** The static limit, so the controller never publishes a rate above it; absent when there is none. */
   MAX_RATE_PER_SHARD: 'SLUICE_MAX_RATE_PER_SHARD',
+  PID_PROPORTIONAL: 'SLUICE_PID_PROPORTIONAL',
+  PID_INTEGRAL: 'SLUICE_PID_INTEGRAL',
+  PID_DERIVATIVE: 'SLUICE_PID_DERIVATIVE',
+  PID_MIN_RATE: 'SLUICE_PID_MIN_RATE',
   /** UUID of the processor's event source mapping, which the controller retunes. */
   EVENT_SOURCE_MAPPING_ID: 'SLUICE_EVENT_SOURCE_MAPPING_ID',
-  /** The processor function, which the controller invokes for idle ticks; absent = no idle ticks. */
+  ESM_MIN_UPDATE_INTERVAL_SECONDS: 'SLUICE_ESM_MIN_UPDATE_INTERVAL_SECONDS',
+  ESM_CHANGE_FACTOR: 'SLUICE_ESM_CHANGE_FACTOR',
+  /** The processor function, which the controller invokes for idle-tick batches; absent = none. */
   PROCESSOR_FUNCTION_NAME: 'SLUICE_PROCESSOR_FUNCTION_NAME',
-  /** How long a shard commits nothing before the controller may tick it, milliseconds. */
+  /** How long a shard commits nothing before the controller may send it an idle-tick batch, milliseconds. */
   IDLE_TICK_AFTER_MS: 'SLUICE_IDLE_TICK_AFTER_MS',
 } as const;
