@@ -132,7 +132,7 @@ export interface StreamProcessorProps {
 
   /**
    * Write each batch to the WAL before running it. Off, state stays exactly-once but outputs become
-   * at-least-once (ARCHITECTURE.md §5).
+   * at-least-once (docs/architecture.md §5).
    *
    * @default true
    */

@@ -67,7 +67,7 @@ export class LiveView implements OutputSink {
     }
     const row: Row = {
       batchNo: committed.length === 0 ? '-' : committed.map((b) => b.batchNo).join('+'),
-      time: new Date(event.tickMs).toISOString().slice(11, 19),
+      time: new Date(event.scheduledMs).toISOString().slice(11, 19),
       records: event.records,
       processingMs: committed.reduce((n, b) => n + b.processingMs, 0),
       schedulingDelayMs: event.schedulingDelayMs,

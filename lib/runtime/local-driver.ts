@@ -44,7 +44,7 @@ export interface LocalDriverOptions {
 /** One tick of one shard, for the live view. */
 export interface DriverBatchEvent {
   readonly shardId: string;
-  readonly tickMs: number;
+  readonly scheduledMs: number;
   /** Committed batches of this tick (more than one after a recovery re-ran a WAL batch). */
   readonly batches: readonly BatchStats[];
   readonly records: number;
@@ -86,7 +86,7 @@ export class LocalDriver {
     for (const shardId of shards) positions.set(shardId, await readCommittedSeq(this.#o.checkpoints, this.#o.app, shardId));
     const startMs = clock.nowMs();
     const endMs = this.#o.durationMs === undefined ? Infinity : startMs + this.#o.durationMs;
-    let tickMs = startMs;
+    let scheduledMs = startMs;
     let batches = 0;
     let records = 0;
     for (;;) {
@@ -102,14 +102,14 @@ export class LocalDriver {
           const readAtMs = clock.nowMs();
           read = await source.read(shardId, positions.get(shardId) ?? undefined, this.#pullSize());
           reading = false;
-          schedulingDelayMs = Math.max(0, clock.nowMs() - tickMs);
+          schedulingDelayMs = Math.max(0, clock.nowMs() - scheduledMs);
           result = await this.#o.processor.process({ shardId, records: read.records, schedulingDelayMs, millisBehind: read.millisBehind, sourceId: source.id });
           if (read.records.length > 0) this.#tickSetAside.delete(shardId);
           // A tick that failed before its commit is re-run by `process` (it holds batch n+1 in the WAL).
           if (result.batches.some(isSetAsideTick)) this.#tickSetAside.add(shardId);
           if ((read.records.length === 0 || (read.endOfData && result.deferredFromSeq === undefined)) && !this.#tickSetAside.has(shardId)) {
             // A quiet or finished source: an idle tick lets arrival-time windows close (Spark runs every interval).
-            const tick = await this.#o.processor.tick(shardId, readAtMs);
+            const tick = await this.#o.processor.idleTick(shardId, readAtMs);
             if (tick !== undefined && isSetAsideTick(tick)) this.#tickSetAside.add(shardId);
             if (tick !== undefined) {
               result = { ...result, batches: [...result.batches, tick] };
@@ -140,16 +140,16 @@ export class LocalDriver {
         const n = result.batches.reduce((sum, b) => sum + b.records, 0);
         batches += result.batches.length;
         records += n;
-        this.#o.onBatch?.({ shardId, tickMs, batches: result.batches, records: n, schedulingDelayMs, rate: this.#rate, committedSeq: result.committedSeq });
+        this.#o.onBatch?.({ shardId, scheduledMs, batches: result.batches, records: n, schedulingDelayMs, rate: this.#rate, committedSeq: result.committedSeq });
         // Drained: a finite source has nothing left, everything read is committed, and no window waits for a tick.
         if (!(read.endOfData && result.deferredFromSeq === undefined) || ticked) drained = false;
       }
       if (drained) return { stoppedBy: 'drained', batches, records };
-      tickMs += batchIntervalMs;
+      scheduledMs += batchIntervalMs;
       const now = clock.nowMs();
-      if (now >= endMs || tickMs >= endMs) return { stoppedBy: 'duration', batches, records };
+      if (now >= endMs || scheduledMs >= endMs) return { stoppedBy: 'duration', batches, records };
       // Behind schedule, the next batch starts at once and its scheduling delay shows it.
-      if (tickMs > now) await sleepUnlessAborted(clock, tickMs - now, signal);
+      if (scheduledMs > now) await sleepUnlessAborted(clock, scheduledMs - now, signal);
     }
   }
 

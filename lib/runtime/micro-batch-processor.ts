@@ -92,9 +92,23 @@ export interface ProcessInput {
 }
 
 const MAX_ROUNDS = 1_000;
+const AGAIN = Symbol('again');
 
 /**
- * Runs the micro-batch protocol of ARCHITECTURE.md §3 for one shard: read the checkpoint, allocate
+ * Runs `round` until it returns something other than {@link AGAIN} (a lost race: the next round
+ * re-reads the checkpoint); gives up, retryably, after {@link MAX_ROUNDS}. The loop of both
+ * `process` and `idleTick`.
+ */
+async function inRounds<R>(shardId: string, round: () => Promise<R | typeof AGAIN>): Promise<R> {
+  for (let i = 0; i < MAX_ROUNDS; i++) {
+    const result = await round();
+    if (result !== AGAIN) return result;
+  }
+  throw new SluiceError(`shard ${shardId}: gave up after ${MAX_ROUNDS} rounds of allocation`, { retryable: true });
+}
+
+/**
+ * Runs the micro-batch protocol of docs/architecture.md §3 for one shard: read the checkpoint, allocate
  * the batch in the WAL (create-only), compute, emit, and commit state and offsets in one fenced
  * transaction. Local mode and the Lambda processor both call this; only the adapters differ.
  *
@@ -119,7 +133,7 @@ export class MicroBatchProcessor {
     let pending = sortedCopy(input.records);
     const batches: BatchStats[] = [];
     let fenced = 0;
-    for (let round = 0; round < MAX_ROUNDS; round++) {
+    return inRounds(shardId, async () => {
       const snapshot = await this.#reader.read(shardId);
       checkSameSource(this.#o.app, snapshot, input.sourceId);
       const committed = snapshot.checkpoint?.committedSeq ?? null;
@@ -141,7 +155,7 @@ export class MicroBatchProcessor {
       const outcome = await this.#runOrSetAside(snapshot, batch, replayed, { ...input, schedulingDelayMs: delay }, states);
       // Another invocation committed this batch number first (or raced the read): re-read and go on.
       if (outcome === 'fenced') fenced++;
-      if (outcome === 'fenced' || outcome === 'raced') continue;
+      if (outcome === 'fenced' || outcome === 'raced') return AGAIN;
       batches.push(outcome);
       const lastSeq = batch.header.lastSeq;
       pending = pending.filter((r) => compareSeq(r.seq, lastSeq) > 0);
@@ -149,8 +163,8 @@ export class MicroBatchProcessor {
         return { batches, deferredFromSeq, committedSeq: lastSeq, fenced };
       }
       if (pending.length === 0) return { batches, deferredFromSeq: undefined, committedSeq: lastSeq, fenced };
-    }
-    throw new SluiceError(`shard ${shardId}: gave up after ${MAX_ROUNDS} rounds of allocation`, { retryable: true });
+      return AGAIN;
+    });
   }
 
   /**
@@ -162,10 +176,10 @@ export class MicroBatchProcessor {
    * — so a re-run emits the same windows. A batch n+1 an earlier attempt allocated runs instead.
    * Returns the committed batch, or undefined when nothing awaited a tick.
    */
-  async tick(shardId: string, idleAtMs: number): Promise<BatchStats | undefined> {
+  async idleTick(shardId: string, idleAtMs: number): Promise<BatchStats | undefined> {
     const { app, objects, clock, pipeline } = this.#o;
     if (!pipeline.usesIdleTicks) return undefined;
-    for (let round = 0; round < MAX_ROUNDS; round++) {
+    return inRounds(shardId, async () => {
       const snapshot = await this.#reader.read(shardId);
       const committed = snapshot.checkpoint?.committedSeq ?? null;
       const batchNo = (snapshot.checkpoint?.batchNo ?? 0) + 1;
@@ -179,7 +193,7 @@ export class MicroBatchProcessor {
           states = await this.#reader.states(snapshot);
         } catch (error) {
           // A batch committed between the checkpoint read and the state read: read both again.
-          if (error instanceof ReadRaceError) continue;
+          if (error instanceof ReadRaceError) return AGAIN;
           throw error;
         }
         const dueAtMs = pipeline.tickDueAtMs(states);
@@ -187,13 +201,12 @@ export class MicroBatchProcessor {
         const header: WalHeader = { app, shard: shardId, batchNo, firstSeq: committed, lastSeq: committed, count: 0, createdAt: clock.nowMs(), limiter: snapshot.checkpoint?.limiter, idleAtMs };
         batch = { header, records: [] };
         // Lost the allocation to another attempt: re-read, and run what it allocated.
-        if (this.#walEnabled && !(await objects.putIfAbsent(walKey, encodeWal(batch)))) continue;
+        if (this.#walEnabled && !(await objects.putIfAbsent(walKey, encodeWal(batch)))) return AGAIN;
       }
       const outcome = await this.#runOrSetAside(snapshot, batch, replayed, { shardId, records: [] });
-      if (outcome === 'fenced' || outcome === 'raced') continue;
+      if (outcome === 'fenced' || outcome === 'raced') return AGAIN;
       return outcome;
-    }
-    throw new SluiceError(`shard ${shardId}: gave up after ${MAX_ROUNDS} rounds of allocation`, { retryable: true });
+    });
   }
 
   /**

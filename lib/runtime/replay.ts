@@ -46,7 +46,7 @@ export interface ReplaySummary {
 
 /**
  * `sluice replay`: re-runs the source app's WAL batches whose batch time lies in [from, to) into a
- * fresh app's state — reprocessing beyond the stream's retention (ARCHITECTURE.md §5).
+ * fresh app's state — reprocessing beyond the stream's retention (docs/architecture.md §5).
  *
  * First the WAL is checked against the source app's checkpoint ({@link planReplay}): a missing or
  * unreadable batch stops the replay before it writes anything. The new app's `replay#status` item
@@ -94,7 +94,7 @@ async function processOnce(processor: MicroBatchProcessor, shardId: string, batc
     try {
       // An idle tick is replayed as a tick, at the same idle time: its windows close as they did.
       if (batch.records.length === 0 && idleAtMs !== undefined) {
-        const tick = await processor.tick(shardId, idleAtMs);
+        const tick = await processor.idleTick(shardId, idleAtMs);
         return tick === undefined ? [] : [tick];
       }
       return (await processor.process({ shardId, records: batch.records })).batches;

@@ -19,7 +19,7 @@ export interface WalHeader {
   readonly rateLimit?: number;
   /**
    * Set on an idle tick: a batch of no records (`count` 0, `firstSeq` = `lastSeq` = the committed
-   * sequence number) run because the source had nothing at this time (see MicroBatchProcessor.tick).
+   * sequence number) run because the source had nothing at this time (see MicroBatchProcessor.idleTick).
    */
   readonly idleAtMs?: number;
 }
@@ -43,7 +43,7 @@ export interface WalBatch {
   readonly records: SourceRecord[];
 }
 
-/** Encodes a batch as gzip'd NDJSON: the header line, then one line per record (ARCHITECTURE.md §5). */
+/** Encodes a batch as gzip'd NDJSON: the header line, then one line per record (docs/architecture.md §5). */
 export function encodeWal(batch: WalBatch): Uint8Array {
   const lines = [JSON.stringify(batch.header)];
   for (const r of batch.records) {

@@ -11,7 +11,7 @@ export interface LoggedBatch {
 }
 
 /**
- * The idempotent sink of the chaos schedules, as ARCHITECTURE.md §3 asks sinks to be: one entry per
+ * The idempotent sink of the chaos schedules, as docs/architecture.md §3 asks sinks to be: one entry per
  * batch id, written once. A batch emitted again must bring exactly the items it brought first
  * (deterministic replay); a different set is recorded as a conflict.
  */

@@ -91,7 +91,7 @@ export function registerDev(program: Command): void {
             if (committed.length === 0) return;
             view.batch({
               shardId: report.shardId,
-              tickMs: Date.now(),
+              scheduledMs: Date.now(),
               batches: committed,
               records: n,
               schedulingDelayMs: Math.max(...committed.map((b) => b.schedulingDelayMs)),

@@ -19,7 +19,7 @@ interface Completion {
 }
 
 /**
- * One shard on Lambda (ARCHITECTURE.md §6). An event source mapping invokes the shard whenever it is
+ * One shard on Lambda (docs/architecture.md §6). An event source mapping invokes the shard whenever it is
  * idle and its oldest record has waited the batching window (or a full batch is there); the processor
  * admits per {@link scheduleInvocation} (or a greedy {@link TokenBucket}, per `admission`) and defers
  * the rest. A controller samples every control

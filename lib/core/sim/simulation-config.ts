@@ -6,7 +6,7 @@ import type { ArrivalProfile } from './arrival-profile';
 /**
  * How batches are driven. `batch`: Spark's timer cuts a batch every interval and the PID runs after
  * each. `lambda`: no timer; an event source mapping invokes the shard back to back and a controller
- * samples every `controlIntervalSeconds` (ARCHITECTURE.md §6).
+ * samples every `controlIntervalSeconds` (docs/architecture.md §6).
  */
 export type SimulationMode = 'batch' | 'lambda';
 

@@ -13,7 +13,7 @@ export interface ControllerDeps {
   readonly clock: Clock;
   /** Needed only when the configuration names an event source mapping. */
   readonly mappings?: EventSourceMappings;
-  /** Sends idle ticks to the processor; needed only when the configuration names the processor function. */
+  /** Sends idle-tick requests to the processor; needed only when the configuration names the processor function. */
   readonly idleTicker?: { request(shardId: string, idleAtMs: number): Promise<void> };
   /** @default - silent */
   readonly log?: ControllerLog;
@@ -27,7 +27,7 @@ export interface ControllerContext {
 
 /** What one invocation did. */
 export interface ControllerRunSummary {
-  readonly ticks: number;
+  readonly rounds: number;
   readonly rates: Readonly<Record<string, number | undefined>>;
   readonly esm?: EsmPlan;
 }
@@ -36,7 +36,7 @@ export interface ControllerRunSummary {
 export const CONTROLLER_RESERVE_MS = 5_000;
 
 /**
- * Builds the controller function (ARCHITECTURE.md §6). One invocation, started every minute by
+ * Builds the controller function (docs/architecture.md §6). One invocation, started every minute by
  * EventBridge, loops every control interval until its budget or the Lambda deadline (less
  * {@link CONTROLLER_RESERVE_MS}) would be overrun, then checks the event source mapping once.
  *
@@ -91,13 +91,13 @@ export function createControllerHandler(config: ControllerConfig, deps: Controll
         log?.warn('controller: cannot check the event source mapping; it keeps its settings', { error: error instanceof Error ? error.message : String(error) });
       }
     }
-    log?.info('controller: done', { ticks: summary.ticks, errors: errors.length, rates: summary.rates });
+    log?.info('controller: done', { rounds: summary.rounds, errors: errors.length, rates: summary.rates });
     if (errors.length > 0) {
       const first = errors[0]!;
       const where = first.shardId === undefined ? '' : ` (shard ${first.shardId})`;
       const message = first.error instanceof Error ? first.error.message : String(first.error);
-      throw new SluiceError(`controller: ${errors.length} failure(s) in ${summary.ticks} tick(s), first${where}: ${message}; processors keep the last published rates`, { cause: first.error, retryable: true });
+      throw new SluiceError(`controller: ${errors.length} failure(s) in ${summary.rounds} round(s), first${where}: ${message}; processors keep the last published rates`, { cause: first.error, retryable: true });
     }
-    return { ticks: summary.ticks, rates: summary.rates, ...(esm === undefined ? {} : { esm }) };
+    return { rounds: summary.rounds, rates: summary.rates, ...(esm === undefined ? {} : { esm }) };
   };
 }

@@ -46,7 +46,7 @@ export interface RateControlLoopOptions {
 }
 
 /**
- * How the controller ticks quiet shards on Lambda, where the event source mapping invokes the
+ * How the controller asks for idle ticks of quiet shards on Lambda, where the event source mapping invokes the
  * processor only with records: a shard that committed nothing for `afterMs`, and whose checkpoint
  * says a tick at `now - afterMs` would close a window (`tickDueAtMs`), gets `request(shardId, now -
  * afterMs)`. `afterMs` must exceed how long a record can wait for its delivery (the batching window
@@ -54,7 +54,7 @@ export interface RateControlLoopOptions {
  */
 export interface IdleTickOptions {
   readonly afterMs: number;
-  /** Asks the processor to run `MicroBatchProcessor.tick(shardId, idleAtMs)` (an asynchronous Lambda invoke). */
+  /** Asks the processor to run `MicroBatchProcessor.idleTick(shardId, idleAtMs)` (an asynchronous Lambda invoke). */
   request(shardId: string, idleAtMs: number): Promise<void>;
 }
 
@@ -65,7 +65,7 @@ export interface ControlError {
 }
 
 /** What one tick did. */
-export interface TickResult {
+export interface RoundResult {
   readonly atMs: number;
   /** The rate each shard is at after the tick (published now or before); `undefined` = none yet. */
   readonly rates: Readonly<Record<string, number | undefined>>;
@@ -77,16 +77,16 @@ export interface TickResult {
 
 /** What {@link RateControlLoop.run} did before its deadline. */
 export interface LoopSummary {
-  readonly ticks: number;
+  readonly rounds: number;
   readonly errors: readonly ControlError[];
   readonly rates: Readonly<Record<string, number | undefined>>;
 }
 
 /**
- * The controller's loop (ARCHITECTURE.md §6): every control interval, for each shard of the app,
+ * The controller's loop (docs/architecture.md §6): every control interval, for each shard of the app,
  * one consistent query of its `meta#` items, one estimate, one conditional Put of `meta#control`.
  *
- * Stateless between ticks: the PID state and the last sample are read from the control item each
+ * Stateless between rounds: the PID state and the last sample are read from the control item each
  * time, so a new invocation, an overlapping one or a tick after a failed write all go on from what
  * is stored. Fail-static: a tick never throws; a shard that cannot be read or written keeps its
  * published rate, and the processors go on enforcing it.
@@ -99,7 +99,7 @@ export class RateControlLoop {
   }
 
   /** Samples every shard once and publishes new rates. Never throws; errors are returned. */
-  async tick(): Promise<TickResult> {
+  async round(): Promise<RoundResult> {
     const atMs = this.#o.clock.nowMs();
     let shardIds: string[];
     try {
@@ -143,11 +143,11 @@ export class RateControlLoop {
     const { clock, controlIntervalMs } = this.#o;
     const errors: ControlError[] = [];
     let rates: Record<string, number | undefined> = {};
-    let ticks = 0;
+    let rounds = 0;
     let longestMs = 0;
     for (let startMs = clock.nowMs(); startMs + longestMs <= deadlineMs; startMs = clock.nowMs()) {
-      const result = await this.tick();
-      ticks++;
+      const result = await this.round();
+      rounds++;
       errors.push(...result.errors);
       rates = { ...rates, ...result.rates };
       longestMs = Math.max(longestMs, clock.nowMs() - startMs);
@@ -155,7 +155,7 @@ export class RateControlLoop {
       if (nextMs + longestMs > deadlineMs) break;
       await clock.sleep(nextMs - clock.nowMs());
     }
-    return { ticks, errors, rates };
+    return { rounds, errors, rates };
   }
 
   /**
@@ -165,7 +165,7 @@ export class RateControlLoop {
   async runUntilAborted(signal: AbortSignal): Promise<void> {
     const { clock, controlIntervalMs } = this.#o;
     while (!signal.aborted) {
-      await this.tick();
+      await this.round();
       if (signal.aborted) return;
       await sleepUnlessAborted(clock, controlIntervalMs, signal);
     }

@@ -125,7 +125,7 @@ export function createProcessorHandler<T>(pipeline: Stream<T> | CompiledPipeline
     }
     const tick = decodeIdleTickEvent(event);
     if (tick !== undefined) {
-      const stats = await processor.tick(tick.shardId, tick.idleAtMs).catch((error: unknown) => {
+      const stats = await processor.idleTick(tick.shardId, tick.idleAtMs).catch((error: unknown) => {
         logger.error('idle tick failed: Lambda retries the asynchronous invocation, and the controller asks again while the windows wait', { ...tick, error });
         throw error;
       });

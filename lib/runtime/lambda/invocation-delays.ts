@@ -8,7 +8,7 @@ export interface InvocationDelays {
 
 /**
  * What Spark's `schedulingDelay` and Kinesis' `MillisBehindLatest` mean for a Lambda invocation,
- * which has no batch timer and no iterator of its own (ARCHITECTURE.md §6):
+ * which has no batch timer and no iterator of its own (docs/architecture.md §6):
  *
  * - **scheduling delay** = processing start − arrival of the event's first record − the batching
  *   window. The window is time the ESM waits by design, as Spark's batch interval is; what remains is

@@ -54,7 +54,7 @@ interface ShardRun {
 
 /**
  * A Kinesis event source mapping in-process, for `sluice dev` and tests: no emulator runs Lambda's
- * batching semantics, so this one is written against the documented behaviour (ARCHITECTURE.md §8).
+ * batching semantics, so this one is written against the documented behaviour (docs/architecture.md §8).
  *
  * One loop per shard reads through a {@link Source}, cuts batches with {@link ShardFeed} (BatchSize,
  * batching window, 6 MB), invokes the handler with the exact AWS event shape and moves the shard's

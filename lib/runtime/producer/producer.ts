@@ -39,7 +39,7 @@ export interface ProducerOptions {
 
 /**
  * A Kinesis producer that honours the rates the controller publishes — Reactive-Streams-style
- * backpressure from the processors back to the source (ARCHITECTURE.md §6). It sends no faster
+ * backpressure from the processors back to the source (docs/architecture.md §6). It sends no faster
  * than the sum of the published rates of the stream's open shards, through a token bucket, and
  * reads those rates again every `refreshIntervalMs`, so when the processors slow down, so does it.
  *

@@ -116,7 +116,7 @@ export class InMemoryRun<T = unknown> {
    */
   async tick(): Promise<InMemoryBatch> {
     return this.#run(async () => {
-      const stats = await this.#processor.tick(this.#shardId, this.#nowMs);
+      const stats = await this.#processor.idleTick(this.#shardId, this.#nowMs);
       return stats === undefined ? [] : [stats];
     });
   }

@@ -117,11 +117,11 @@ describe('an app moved to another stream', () => {
     const movedArn = (await app.aws.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: moved }))).StreamDescriptionSummary!.StreamARN!;
     const mapping = await app.aws.lambda.send(new CreateEventSourceMappingCommand({ FunctionName: functionName, EventSourceArn: movedArn, StartingPosition: 'TRIM_HORIZON', BatchSize: 100 }));
     const config = loadControllerConfig({ SLUICE_APP: appName, SLUICE_TABLE_NAME: app.tableName, SLUICE_CONTROLLER_BUDGET_MS: '1000', SLUICE_EVENT_SOURCE_MAPPING_ID: mapping.UUID, SLUICE_PROCESSOR_FUNCTION_NAME: functionName });
-    const ticks: string[] = [];
+    const requested: string[] = [];
     const run = createControllerHandler(config, {
       checkpoints: app.checkpoints,
       mappings: new LambdaEventSourceMappings(app.aws.lambda),
-      idleTicker: { request: async (shardId) => void ticks.push(shardId) },
+      idleTicker: { request: async (shardId) => void requested.push(shardId) },
       clock: { nowMs: () => Date.now(), sleep: async () => undefined },
     });
     // Act
@@ -132,7 +132,7 @@ describe('an app moved to another stream', () => {
     );
     const control = await app.checkpoints.get(StorageKeys.shardPartition(appName, 'shardId-000000000000'), StorageKeys.CONTROL_SK);
     expect(readControlItem(control).control).toBeUndefined();
-    expect(ticks).toEqual([]);
+    expect(requested).toEqual([]);
   });
 });
 

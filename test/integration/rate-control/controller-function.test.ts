@@ -92,7 +92,7 @@ describe('functions/controller (moto)', () => {
     vi.unstubAllEnvs();
 
     // Assess
-    expect(first.ticks).toBe(1);
+    expect(first.rounds).toBe(1);
     expect(baseline.control).toMatchObject({ sample: { records: 300, batches: 3 }, heartbeat: { invocationId: 'run-1' } });
     expect(baseline.control?.rateLimit).toBeUndefined();
     expect(second.rates[SHARD]).toBeGreaterThanOrEqual(100);

@@ -274,7 +274,7 @@ describe('MicroBatchProcessor', () => {
       const probe = windowed();
       await probe.make().process({ shardId: 's1', records: words() });
       const counter = new CrashInjector(Number.MAX_SAFE_INTEGER, 'before');
-      await probe.make({ checkpoints: counter.checkpoints(probe.checkpoints), objects: counter.objects(probe.objects) }).tick('s1', 12_500);
+      await probe.make({ checkpoints: counter.checkpoints(probe.checkpoints), objects: counter.objects(probe.objects) }).idleTick('s1', 12_500);
       return counter.calls;
     }
 
@@ -285,7 +285,7 @@ describe('MicroBatchProcessor', () => {
       await processor.process({ shardId: 's1', records: words() });
       expect(windows).toEqual([]);
       // Act: the source had nothing at 12.5 s.
-      const tick = await processor.tick('s1', 12_500);
+      const tick = await processor.idleTick('s1', 12_500);
       // Assess
       expect(tick).toMatchObject({ batchNo: 2, records: 0 });
       expect(windows).toEqual([{ batchNo: 2, endMs: 12_000, value: [['ant', 2], ['bee', 1]] }]);
@@ -302,8 +302,8 @@ describe('MicroBatchProcessor', () => {
       const counts = setup();
       await counts.make().process({ shardId: 's1', records: recordsOf(['a b']) });
       // Act: idle at 11.5 s is still inside the window; word count has no window at all.
-      const early = await processor.tick('s1', 11_500);
-      const wordCountTick = await counts.make().tick('s1', 99_000);
+      const early = await processor.idleTick('s1', 11_500);
+      const wordCountTick = await counts.make().idleTick('s1', 99_000);
       // Assess
       expect(early).toBeUndefined();
       expect(wordCountTick).toBeUndefined();
@@ -317,9 +317,9 @@ describe('MicroBatchProcessor', () => {
       const { windows, make, checkpoints, objects, checkpoint } = windowed();
       await make().process({ shardId: 's1', records: words() });
       const crash = new CrashInjector(await callsOfTick(), 'after');
-      await expect(make({ checkpoints: crash.checkpoints(checkpoints), objects: crash.objects(objects) }).tick('s1', 12_500)).rejects.toThrow(InjectedCrash);
+      await expect(make({ checkpoints: crash.checkpoints(checkpoints), objects: crash.objects(objects) }).idleTick('s1', 12_500)).rejects.toThrow(InjectedCrash);
       // Act
-      const retried = await make().tick('s1', 12_500);
+      const retried = await make().idleTick('s1', 12_500);
       // Assess
       expect(retried).toBeUndefined();
       expect(windows.map((w) => w.batchNo)).toEqual([2]);
@@ -346,7 +346,7 @@ describe('MicroBatchProcessor', () => {
         },
       };
       // Act: a fresh container, so the tick must load the state it checks.
-      const tick = await make({ objects: racing }).tick('s1', 12_500);
+      const tick = await make({ objects: racing }).idleTick('s1', 12_500);
       // Assess: the tick ran on the state after that batch, as batch 3.
       expect(raced).toBe(true);
       expect(tick).toMatchObject({ batchNo: 3, records: 0 });
@@ -359,7 +359,7 @@ describe('MicroBatchProcessor', () => {
       const { windows, make, checkpoints, objects, checkpoint } = windowed();
       await make().process({ shardId: 's1', records: words() });
       const crash = new CrashInjector(await callsOfTick(), 'before');
-      await expect(make({ checkpoints: crash.checkpoints(checkpoints), objects: crash.objects(objects) }).tick('s1', 12_500)).rejects.toThrow(InjectedCrash);
+      await expect(make({ checkpoints: crash.checkpoints(checkpoints), objects: crash.objects(objects) }).idleTick('s1', 12_500)).rejects.toThrow(InjectedCrash);
       // Act: new records come before any other tick.
       const later = recordsOf(['cat'], 4).map((r) => ({ ...r, arrivalMs: 13_000 }));
       const result = await make().process({ shardId: 's1', records: later });

@@ -131,7 +131,7 @@ describe('replayWal', () => {
     await clock.advance(1_000);
     await processor.process({ shardId: 's-1', records: recordsOf(['d', 'e'], 4).map((r, i) => ({ ...r, arrivalMs: arrivals[i + 3]! })) });
     await clock.advance(1_000);
-    const tick = await processor.tick('s-1', 3_500);
+    const tick = await processor.idleTick('s-1', 3_500);
     expect(tick?.batchNo).toBe(3);
     const replayed: unknown[] = [];
     const target = { app: 'win-replayed', checkpoints: new MemoryCheckpointStore(), objects: new MemoryObjectStore() };

@@ -38,7 +38,7 @@ async function deliver(deliveries: Array<SourceRecord[] | Tick>, make: (faulty: 
     for (;;) {
       try {
         if (Array.isArray(batch)) await processor.process({ shardId: 's1', records: batch });
-        else await processor.tick('s1', batch.idleAtMs);
+        else await processor.idleTick('s1', batch.idleAtMs);
         break;
       } catch (error) {
         if (!(error instanceof InjectedCrash)) throw error;
@@ -148,10 +148,10 @@ describe('idle ticks racing batches of records', () => {
         const after = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
         await Promise.all([
           after(seed === undefined ? 0 : Math.floor(rand() * 8)).then(() => esm.process({ shardId: 's1', records: deliveries[d]! })),
-          after(seed === undefined ? 0 : Math.floor(rand() * 8)).then(() => ticker.tick('s1', idleAtMs)),
+          after(seed === undefined ? 0 : Math.floor(rand() * 8)).then(() => ticker.idleTick('s1', idleAtMs)),
         ]);
       }
-      await ticker.tick('s1', lastArrivalMs + 5_000);
+      await ticker.idleTick('s1', lastArrivalMs + 5_000);
       const checkpoint = JSON.parse((await memory.checkpoints.get(StorageKeys.shardPartition('race', 's1'), StorageKeys.CHECKPOINT_SK))!.data) as { batchNo: number };
       // The committed batches' windows, in batch order: each window exactly once.
       const committed = Array.from({ length: checkpoint.batchNo }, (_, i) => JSON.parse(sink.get(`race/s1/${i + 1}`) ?? '[]') as Array<[number, unknown]>).flat();

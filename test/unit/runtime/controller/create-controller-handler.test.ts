@@ -48,18 +48,18 @@ async function setup(publishedRate = 1_000) {
 describe('createControllerHandler', () => {
   describe('handler', () => {
     it.each([
-      // Lambda's time left → ticks: the 55 s budget, or the time left less 5 s, whichever ends first.
+      // Lambda's time left → rounds: the 55 s budget, or the time left less 5 s, whichever ends first.
       [70_000, 12],
       [20_000, 4],
       [4_000, 0],
-    ])('with %d ms left runs %d ticks and returns before the deadline', async (remainingMs, ticks) => {
+    ])('with %d ms left runs %d rounds and returns before the deadline', async (remainingMs, rounds) => {
       // Prepare
       const { handler, context, clock } = await setup();
       // Act
       const summary = await handler({}, context(remainingMs));
       // Assess
-      expect(summary.ticks).toBe(ticks);
-      expect(clock.nowMs() - START_MS).toBe(Math.max(0, ticks - 1) * 5_000);
+      expect(summary.rounds).toBe(rounds);
+      expect(clock.nowMs() - START_MS).toBe(Math.max(0, rounds - 1) * 5_000);
     });
 
     it('stamps its request id on the heartbeat and keeps a rate it could not estimate yet', async () => {
@@ -99,7 +99,7 @@ describe('createControllerHandler', () => {
       const run = handler({}, context(20_000));
       // Assess
       await expect(run).rejects.toThrow(SluiceError);
-      await expect(run).rejects.toThrow(/1 failure\(s\) in 4 tick\(s\).*ResourceNotFoundException.*processors keep the last published rates/);
+      await expect(run).rejects.toThrow(/1 failure\(s\) in 4 round\(s\).*ResourceNotFoundException.*processors keep the last published rates/);
       expect((await control())?.heartbeat.invocationId).toBe('req-1');
     });
 
@@ -111,7 +111,7 @@ describe('createControllerHandler', () => {
       // Act
       const run = handler({}, context(20_000));
       // Assess
-      await expect(run).rejects.toThrow(/4 failure\(s\) in 4 tick\(s\), first: injected: DynamoDB is throttling/);
+      await expect(run).rejects.toThrow(/4 failure\(s\) in 4 round\(s\), first: injected: DynamoDB is throttling/);
       expect(await control()).toEqual(before);
     });
   });

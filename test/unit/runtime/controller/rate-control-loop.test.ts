@@ -29,7 +29,7 @@ function setup(estimator: EstimatorConfig = { kind: 'sluice', batchIntervalMs: 1
   const interval = async (controller: RateControlLoop) => {
     await clock.advance(INTERVAL_MS);
     await plant.run(INTERVAL_MS / 1000, clock.nowMs());
-    return controller.tick();
+    return controller.round();
   };
   return { memory, store, clock, plant, loop, published, interval };
 }
@@ -102,9 +102,9 @@ describe('RateControlLoop', () => {
       const pk = StorageKeys.shardPartition(APP, 'shardId-000');
       const before = await memory.get(pk, StorageKeys.CHECKPOINT_SK);
       // Act
-      await loop().tick();
+      await loop().round();
       await clock.advance(INTERVAL_MS);
-      await loop().tick();
+      await loop().round();
       // Assess
       expect(await memory.get(pk, StorageKeys.CHECKPOINT_SK)).toEqual(before);
       expect((await memory.get(pk, StorageKeys.CONTROL_SK))?.version).toBe(1);
@@ -115,7 +115,7 @@ describe('RateControlLoop', () => {
       const { clock, plant, loop } = setup();
       await plant.run(5, clock.nowMs());
       // Act: two invocations sample the same shard at the same time.
-      const [a, b] = await Promise.all([loop('inv-a').tick(), loop('inv-b').tick()]);
+      const [a, b] = await Promise.all([loop('inv-a').round(), loop('inv-b').round()]);
       // Assess
       expect(a.written + b.written).toBe(1);
       expect(a.contended + b.contended).toBe(1);
@@ -127,7 +127,7 @@ describe('RateControlLoop', () => {
       const { store, loop } = setup();
       store.failing = true;
       // Act
-      const result = await loop().tick();
+      const result = await loop().round();
       // Assess
       expect(result).toMatchObject({ written: 0, rates: {} });
       expect(result.errors).toHaveLength(1);
@@ -136,7 +136,7 @@ describe('RateControlLoop', () => {
   });
 
   describe('run', () => {
-    it('ticks every control interval and stops before a tick could pass the deadline', async () => {
+    it('runs a round every control interval and stops before one could pass the deadline', async () => {
       // Prepare: each store call takes 300 ms: a tick that writes (list, query, put) takes 900 ms, an idle one 600 ms.
       const { store, clock, plant } = setup();
       await plant.run(5, clock.nowMs());
@@ -147,8 +147,8 @@ describe('RateControlLoop', () => {
       const startMs = auto.nowMs();
       // Act
       const summary = await loop.run(startMs + 20_000);
-      // Assess: ticks at 0, 5, 10 and 15 s; one at 20 s could end at 20.9 s, past the deadline.
-      expect(summary.ticks).toBe(4);
+      // Assess: rounds at 0, 5, 10 and 15 s; one at 20 s could end at 20.9 s, past the deadline.
+      expect(summary.rounds).toBe(4);
       expect(auto.nowMs() - startMs).toBe(15_600);
       expect(summary.errors).toEqual([]);
     });
@@ -159,7 +159,7 @@ describe('RateControlLoop', () => {
       // Act
       const summary = await loop().run(clock.nowMs() - 1);
       // Assess
-      expect(summary.ticks).toBe(0);
+      expect(summary.rounds).toBe(0);
     });
   });
 
@@ -190,7 +190,7 @@ describe('RateControlLoop', () => {
           request: async (shardId, idleAtMs) => {
             if (failing) throw new Error('Lambda is throttling Invoke');
             requests.push([shardId, idleAtMs - START_MS]);
-            await processor.tick(shardId, idleAtMs);
+            await processor.idleTick(shardId, idleAtMs);
           },
         },
       });
@@ -206,7 +206,7 @@ describe('RateControlLoop', () => {
       // Act: the controller samples every 5 s for two minutes.
       for (let i = 0; i < 24; i++) {
         await clock.advance(INTERVAL_MS);
-        await loop.tick();
+        await loop.round();
       }
       // Assess: one request, once a minute of quiet put the idle time past the last window's end; the
       // tick closed that window (and the empty ones up to the idle time, as countByWindow reports them).
@@ -223,7 +223,7 @@ describe('RateControlLoop', () => {
       // Act: the controller samples every 5 s for two minutes.
       for (let i = 0; i < 24; i++) {
         await clock.advance(INTERVAL_MS);
-        await loop.tick();
+        await loop.round();
       }
       // Assess: one tick per sample from 70 s on, until the last window holding data closed.
       expect(requests.map(([, idleAtMs]) => idleAtMs)).toEqual([10_000, 15_000, 20_000]);
@@ -238,7 +238,7 @@ describe('RateControlLoop', () => {
         const seq = String(i + 1);
         await processor.process({ shardId: 'shardId-000', records: [{ ...records[0]!, seq, arrivalMs: clock.nowMs() }] });
         await clock.advance(INTERVAL_MS);
-        await loop.tick();
+        await loop.round();
       }
       // Assess
       expect(requests).toEqual([]);
@@ -251,7 +251,7 @@ describe('RateControlLoop', () => {
       fail();
       // Act
       await clock.advance(62_000);
-      const result = await loop.tick();
+      const result = await loop.round();
       // Assess
       expect(result.errors.map((e) => [e.shardId, String(e.error)])).toEqual([['shardId-000', 'Error: Lambda is throttling Invoke']]);
       expect(result.written).toBe(1);
