@@ -5,25 +5,6 @@ import globals from 'globals';
 
 const NO_TEST = { group: ['**/test/**'], message: 'lib never imports test/.' };
 
-/** The runtime files that build a processor, controller or producer from real adapters (docs/architecture.md §2). */
-const COMPOSITION_ROOTS = [
-  'lib/runtime/open-local-app.ts',
-  'lib/runtime/print-slow-call.ts',
-  'lib/runtime/lambda/create-processor-handler.ts',
-  'lib/runtime/controller/create-lambda-controller-handler.ts',
-  'lib/runtime/local-esm/local-aws-app.ts',
-  'lib/runtime/local-esm/local-aws-processor.ts',
-  'lib/runtime/producer/producer.ts',
-  'lib/runtime/testing/in-memory-run.ts',
-];
-
-/** Adapters that still sit in lib/runtime (they call an SDK directly); docs/architecture.md §11 moves them. */
-const SDK_ADAPTERS_IN_RUNTIME = [
-  'lib/runtime/controller/lambda-event-source-mappings.ts',
-  'lib/runtime/controller/lambda-idle-ticker.ts',
-  'lib/runtime/lambda/logger-output-sink.ts',
-];
-
 export default tseslint.config(
   { ignores: ['node_modules/', 'cdk.out/', 'dist/', 'bench/out/', 'coverage/'] },
   js.configs.recommended,
@@ -73,6 +54,7 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [NO_TEST] }],
     },
   },
+  // regroup:runtime-boundaries:start — /work/tools/regroup-runtime.mjs replaces this region after the move.
   {
     // Adapters implement ports; they never reach up into the runtime or the CLI (docs/architecture.md §2).
     files: ['lib/adapters/**/*.ts'],
@@ -84,16 +66,30 @@ export default tseslint.config(
     // The runtime (the protocol, failures, rate gates, drivers, controller) sees stores only through
     // lib/ports; only the composition roots build from real adapters (docs/architecture.md §2, §11).
     files: ['lib/runtime/**/*.ts'],
-    ignores: [...COMPOSITION_ROOTS, ...SDK_ADAPTERS_IN_RUNTIME],
+    // Composition roots (they build from real adapters), then three SDK adapters still in lib/runtime (§11 moves them).
+    ignores: [
+      'lib/runtime/open-local-app.ts',
+      'lib/runtime/print-slow-call.ts',
+      'lib/runtime/lambda/create-processor-handler.ts',
+      'lib/runtime/controller/create-lambda-controller-handler.ts',
+      'lib/runtime/local-esm/local-aws-app.ts',
+      'lib/runtime/local-esm/local-aws-processor.ts',
+      'lib/runtime/producer/producer.ts',
+      'lib/runtime/testing/in-memory-run.ts',
+      'lib/runtime/controller/lambda-event-source-mappings.ts',
+      'lib/runtime/controller/lambda-idle-ticker.ts',
+      'lib/runtime/lambda/logger-output-sink.ts',
+    ],
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [
           NO_TEST,
-          { group: ['**/adapters/**'], message: 'lib/runtime uses lib/ports; only a composition root (eslint.config.js COMPOSITION_ROOTS) imports lib/adapters.' },
+          { group: ['**/adapters/**'], message: 'lib/runtime uses lib/ports; only a composition root imports lib/adapters.' },
           { group: ['@aws-sdk/*', '@smithy/*', '@aws-lambda-powertools/*', 'better-sqlite3', 'node:sqlite'], message: 'lib/runtime is SDK-free: put the call in an adapter behind a port.' },
           { group: ['**/cli/**'], message: 'lib/runtime never imports the CLI.' },
         ],
       }],
     },
   },
+  // regroup:runtime-boundaries:end
 );
