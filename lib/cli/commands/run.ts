@@ -15,6 +15,7 @@ import { defaultCheckpointDir, openLocalStores } from '../../runtime/open-local-
 import { StateBudget } from '../../runtime/state/state-budget';
 import { tokenBucketGate } from '../../runtime/token-bucket-gate';
 import { LiveView } from '../live-view';
+import { QUARANTINE_EXIT_CODE, quarantineSummary } from '../quarantine-summary';
 import { loadPipeline } from '../load-pipeline';
 import { numberOption } from '../number-option';
 import { parseOptions } from '../parse-options';
@@ -33,6 +34,7 @@ const runOptionsSchema = z.object({
   wal: z.boolean(),
   maxBatchAttempts: z.coerce.number().int().min(1).max(10_000),
   stateMemory: z.coerce.number().int().min(1).max(1_048_576).optional(),
+  failOnQuarantine: z.boolean(),
 });
 
 /** `sluice run`: runs a pipeline locally on the embedded default (SQLite + a directory). */
@@ -53,6 +55,7 @@ export function registerRun(program: Command): void {
     .option('--no-wal', 'skip the write-ahead log: state stays exactly-once, outputs become at-least-once')
     .option('--max-batch-attempts <n>', "failed attempts of one batch whose sink keeps throwing before its records are quarantined and the shard moves on", String(DEFAULT_MAX_BATCH_ATTEMPTS))
     .option('--state-memory <MB>', "memory a shard's state may take before the run stops, saying so (default: half of Node's heap; raise the heap with NODE_OPTIONS=--max-old-space-size=MB)")
+    .option('--fail-on-quarantine', `exit ${QUARANTINE_EXIT_CODE} when the run quarantined anything (records your code threw on, that did not decode, or batches set aside)`, false)
     .action(async (raw: Record<string, unknown>) => {
       const o = parseOptions(runOptionsSchema, raw);
       const pipeline = await loadPipeline(o.pipeline);
@@ -80,6 +83,11 @@ export function registerRun(program: Command): void {
         const driver = new LocalDriver({ app, source, processor, checkpoints, clock, batchIntervalMs: o.batchInterval, maxRatePerShard: o.maxRate, estimator, durationMs: o.duration === undefined ? undefined : o.duration * 1000, signal: abort.signal, onBatch: (e) => view.batch(e), retryFailures: true, onFailure: reportFailure });
         const result = await driver.run();
         view.done(`stopped (${result.stoppedBy}): ${result.records.toLocaleString('en-US')} records in ${result.batches} batches committed to ${dir}`);
+        const line = quarantineSummary(view.quarantined, `sluice quarantine list --app ${app} --checkpoint-dir ${dir}`);
+        if (line !== undefined) {
+          process.stderr.write(`sluice: ${line}\n`);
+          if (o.failOnQuarantine) process.exitCode = QUARANTINE_EXIT_CODE;
+        }
       } finally {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
