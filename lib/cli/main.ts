@@ -26,6 +26,7 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   push: { description: 'Write a file to a Kinesis stream, one record per line (empty lines skipped), following the published rates.', term: '[options]', load: async () => (await import('./commands/push')).registerPush },
   status: { description: "Show each shard's committed sequence number, batch number, lag, rate and last batch.", term: '[options]', load: async () => (await import('./commands/status')).registerStatus },
   quarantine: { description: 'Read the records and batches an app set aside (poison pills), with the reason of each.', term: '', load: async () => (await import('./commands/quarantine')).registerQuarantine },
+  ui: { description: "Serve a web page on localhost with an app's live timelines, delay histograms, recent batches, quarantine and rate controller, read from its checkpoint.", term: '[options]', load: async () => (await import('./commands/ui')).registerUi },
   replay: { description: "Re-run the WAL batches of an app whose batch time is in [--from, --to) into a fresh app's state: reprocessing beyond the stream's retention.", term: '[options]', load: async () => (await import('./commands/replay')).registerReplay },
 };
 

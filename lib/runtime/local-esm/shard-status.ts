@@ -11,7 +11,12 @@ export interface LastBatchStats {
   readonly schedulingDelayMs?: number;
   readonly millisBehind?: number;
   readonly quarantined?: number;
+  readonly quarantinedElements?: number;
   readonly batchTimeMs?: number;
+  /** The rate limit in force for the batch, records/s; absent = none. */
+  readonly rateLimit?: number;
+  /** True when the batch was re-run from its WAL object (a retry after a crash); absent = false. */
+  readonly replayed?: boolean;
 }
 
 /** One shard of an app as its checkpoint, control and attempts items describe it. */
