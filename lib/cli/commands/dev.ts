@@ -11,6 +11,7 @@ import { idleTickEvent } from '../../runtime/lambda/idle-tick-event';
 import { SystemClock } from '../../adapters/local/system-clock';
 import { ConfigError } from '../../core/errors';
 import { LiveView } from '../live-view';
+import { attachUi, uiPort } from '../ui/attach-ui';
 import { QUARANTINE_EXIT_CODE, quarantineSummary } from '../quarantine-summary';
 import { loadPipeline } from '../load-pipeline';
 import { numberOption } from '../number-option';
@@ -33,6 +34,7 @@ const devSchema = z.object({
   controlInterval: numberOption.whole(1, 55, 'seconds'),
   idleTickAfter: numberOption.whole(1, 3_600, 'seconds'),
   failOnQuarantine: z.boolean(),
+  ui: z.union([z.boolean(), z.string()]).optional(),
 });
 
 /** Open shards of `stream`, or `undefined` when it does not exist. */
@@ -66,8 +68,10 @@ export function registerDev(program: Command): void {
     .option('--control-interval <seconds>', 'how often the controller samples the shards and publishes rates', '5')
     .option('--idle-tick-after <seconds>', 'how long a shard commits nothing before the controller ticks it, so its arrival-time windows close', '60')
     .option('--fail-on-quarantine', `exit ${QUARANTINE_EXIT_CODE} when the run quarantined anything`, false)
+    .option('--ui [port]', 'serve the web UI (sluice ui) of this app on 127.0.0.1 (default port 4040; 0: any free port)')
     .action(async (raw: Record<string, unknown>) => {
       const o = parseOptions(devSchema, raw);
+      const port = uiPort(o.ui);
       if (o.controller && o.idleTickAfter <= o.batchingWindow) {
         throw new ConfigError('--idle-tick-after', `must be more than the batching window (${o.batchingWindow} s), or a record still on its way could arrive before the tick's idle time (given ${o.idleTickAfter})`);
       }
@@ -76,6 +80,7 @@ export function registerDev(program: Command): void {
       const abort = new AbortController();
       let stoppedBy = 'signal';
       const stop = (): void => abort.abort();
+      let closeUi: { close(): Promise<void> } | undefined;
       const timer = o.duration === undefined ? undefined : setTimeout(() => ((stoppedBy = 'duration'), abort.abort()), o.duration * 1000);
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
@@ -92,6 +97,8 @@ export function registerDev(program: Command): void {
         const sourceId = streamArn(app.region, o.stream);
         await checkAppSource(app.checkpoints, app.app, sourceId, { appSetting: '--app' });
         const view = new LiveView({ title: `${app.app}  stream ${o.stream}  table ${app.tableName}  bucket ${app.bucketName}` });
+        const ui = await attachUi(port, { app: app.app, where: `table ${app.tableName}, bucket ${app.bucketName}`, checkpoints: app.checkpoints, objects: app.objects });
+        closeUi = ui;
         let records = 0;
         let batches = 0;
         const esmOptions: LocalAwsProcessorOptions = {
@@ -113,6 +120,7 @@ export function registerDev(program: Command): void {
             // One row per committed batch, with the numbers its checkpoint keeps (as `sluice status` shows them).
             for (const b of committed) {
               view.batch({ shardId: report.shardId, tickMs: b.batchTimeMs, batches: [b], records: b.records, schedulingDelayMs: b.schedulingDelayMs, rate: b.rateLimit, committedSeq: null });
+              ui?.record(b);
             }
           },
         };
@@ -146,6 +154,7 @@ export function registerDev(program: Command): void {
           if (o.failOnQuarantine) process.exitCode = QUARANTINE_EXIT_CODE;
         }
       } finally {
+        await closeUi?.close();
         clearTimeout(timer);
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);

@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
-import { existsSync, mkdirSync, mkdtempSync, copyFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
@@ -94,5 +94,37 @@ describe('sluice ui', () => {
       run.kill('SIGKILL');
       ui.kill('SIGTERM');
     }
+  });
+
+  it('run --ui serves the same page beside the run, fed every batch', async () => {
+    // Prepare: a file of 6,000 lines at 1,000 records/s: about six 1 s batches.
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-run-ui-'));
+    const file = join(dir, 'words.txt');
+    writeFileSync(file, Array.from({ length: 6_000 }, (_, i) => `w${i % 50} x${i % 7}`).join('\n') + '\n');
+    // Act
+    const run = startCli(['run', '--source', `file:${file}`, '--max-rate', '1000', '--batch-interval', '500', '--checkpoint-dir', join(dir, 'checkpoint'), '--ui', '0']);
+    const url = await new Promise<string>((resolve, reject) => {
+      let err = '';
+      run.stderr!.on('data', (d: Buffer) => {
+        err += d.toString();
+        const m = err.match(/sluice: web UI at (http:\/\/127\.0\.0\.1:\d+\/)/);
+        if (m !== null) resolve(m[1]!);
+      });
+      run.on('close', () => reject(new Error(`run exited first: ${err}`)));
+    });
+    const page = await (await fetch(url)).text();
+    let snapshot: { batches: Array<{ batchNo: number; missedBefore: number }> } = { batches: [] };
+    for (let i = 0; i < 100 && snapshot.batches.length < 4; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      snapshot = (await (await fetch(`${url}api/snapshot`)).json()) as typeof snapshot;
+    }
+    run.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => run.on('close', resolve));
+    // Assess: the page, and every batch from the first, none missed.
+    expect(page).toContain('<script src="/app.js"></script>');
+    expect(snapshot.batches.length).toBeGreaterThanOrEqual(4);
+    expect(snapshot.batches.map((b) => b.batchNo)).toEqual(snapshot.batches.map((_, i) => i + 1));
+    expect(snapshot.batches.every((b) => b.missedBefore === 0)).toBe(true);
+    expect(code).toBe(0);
   });
 });
