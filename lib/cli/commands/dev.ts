@@ -91,7 +91,7 @@ export function registerDev(program: Command): void {
         if (existing !== undefined && o.shards !== undefined && existing !== o.shards) {
           throw new ConfigError('--shards', `stream ${o.stream} already has ${existing} open shards, not ${o.shards}: drop --shards, or give ${existing} (resharding is UpdateShardCount's job)`);
         }
-        say(existing === undefined ? `creating stream ${o.stream} (${o.shards} shards), table ${app.tableName} and bucket ${app.bucketName} on ${app.endpoint}…` : `stream ${o.stream} has ${existing} open shards; checking table ${app.tableName} and bucket ${app.bucketName} on ${app.endpoint}…`);
+        say(existing === undefined ? `creating stream ${o.stream} (${o.shards} ${o.shards === 1 ? 'shard' : 'shards'}), table ${app.tableName} and bucket ${app.bucketName} on ${app.endpoint}…` : `stream ${o.stream} has ${existing} open ${existing === 1 ? 'shard' : 'shards'}; checking table ${app.tableName} and bucket ${app.bucketName} on ${app.endpoint}…`);
         await ensureLocalAwsResources(app, { name: o.stream, shards: existing ?? o.shards! });
         // Before the mapping reads or the controller ticks: an app moved to another stream is refused.
         const sourceId = streamArn(app.region, o.stream);
