@@ -42,6 +42,11 @@ export default tseslint.config(
     },
   },
   {
+    // The web UI's page script runs in the browser, beside vega and vega-lite's globals.
+    files: ['web/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: { ...globals.browser, vega: 'readonly', vegaLite: 'readonly' } },
+  },
+  {
     files: ['lib/ports/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['@aws-sdk/*', 'better-sqlite3', '**/adapters/**', '**/runtime/**', '**/cli/**'], message: 'ports are interfaces only.' }] }],

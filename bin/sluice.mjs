@@ -18,5 +18,10 @@ process.emitWarning = (warning, ...rest) => {
   if (String(warning).startsWith('SQLite is an experimental feature')) return;
   emitWarning.call(process, warning, ...rest);
 };
+// A reader that went away (`sluice state dump | head`) ends the command quietly, as for any Unix tool.
+process.stdout.on('error', (error) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
 const { main } = await import('../dist/cli.js');
 process.exitCode = await main(process.argv.slice(2));

@@ -5,8 +5,12 @@
 #
 # Usage: scripts/deploy-moto.sh            # uses $AWS_ENDPOINT_URL, else starts moto on port 5000
 #        MOTO_PORT=5077 scripts/deploy-moto.sh
+#        scripts/deploy-moto.sh --replace  # delete a table/stream sluice-word-count made outside the stack (by sluice dev)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+replace=""
+if [ "${1:-}" = "--replace" ]; then replace="--replace"; shift; fi
 
 port="${MOTO_PORT:-5000}"
 endpoint="${AWS_ENDPOINT_URL:-http://localhost:${port}}"
@@ -30,6 +34,13 @@ fi
 # Dummy credentials: nothing here may reach a real account.
 export AWS_ENDPOINT_URL="$endpoint" AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
 unset AWS_PROFILE AWS_SESSION_TOKEN
+# A stack half-made by an earlier deploy, or a table/stream of the app made by `sluice dev`, would make
+# CloudFormation fail (on moto with an XML parse error) and leave the stack in REVIEW_IN_PROGRESS.
+node scripts/moto-preflight.mjs "$endpoint" SluiceWordCount word-count $replace
 npx cdk bootstrap
-npx cdk deploy SluiceWordCount --require-approval never -c destroyData=true "$@"
+if ! npx cdk deploy SluiceWordCount --require-approval never -c destroyData=true "$@"; then
+  node scripts/moto-preflight.mjs "$endpoint" SluiceWordCount word-count >/dev/null 2>&1 || true
+  echo "deploy-moto: cdk deploy failed; the half-made stack was deleted, so the next run starts clean" >&2
+  exit 1
+fi
 echo "deploy-moto: deployed. Push with: npx sluice push --endpoint $endpoint --stream sluice-word-count --file <lines.txt>"

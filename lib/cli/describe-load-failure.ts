@@ -19,7 +19,24 @@ export async function describeLoadFailure(path: string, file: string, error: unk
     const { file: where, line, column } = message.location;
     return new ConfigError('--pipeline', `${where}:${line}:${column + 1}: ${message.text}`);
   }
-  return new ConfigError('--pipeline', `${path} failed to load: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+  return new ConfigError('--pipeline', `${path} failed to load: ${loadProblem(error)}`);
+}
+
+/**
+ * The first line of a load error, with the way out for the ones a user meets: `sluice` not
+ * installed where the pipeline is, a TypeScript file that Node loads as CommonJS in a cycle.
+ */
+function loadProblem(error: unknown): string {
+  if (!(error instanceof Error)) return String(error).split('\n')[0]!;
+  const code = (error as NodeJS.ErrnoException).code;
+  const first = error.message.split('\n')[0]!;
+  if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && /['"]sluice['"/]/.test(first)) {
+    return `it imports sluice, which is not installed where the pipeline is: run npm install sluice in its project, or move the pipeline into a project that has it`;
+  }
+  if (code === 'ERR_REQUIRE_CYCLE_MODULE') {
+    return `Node loads it as CommonJS and meets an ES module cycle: add "type": "module" to the package.json of its project, or name it .mts`;
+  }
+  return `${code ?? error.name}: ${first}`;
 }
 
 function compileMessage(error: unknown): CompileMessage | undefined {

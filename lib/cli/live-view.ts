@@ -15,6 +15,7 @@ export interface LiveViewOptions {
 }
 
 interface Row {
+  readonly shardId: string;
   readonly batchNo: string;
   readonly time: string;
   readonly records: number;
@@ -53,7 +54,7 @@ export class LiveView implements OutputSink {
     if (!this.#interactive) {
       // Spark's DStream.print format, so logs read the same as a Spark job's.
       const rule = '-------------------------------------------';
-      this.#write(`${rule}\nTime: ${info.batchTimeMs} ms (batch ${info.batchNo}, shard ${info.shardId})\n${rule}\n${items.map(formatItem).join('\n')}${total > items.length ? '\n...' : ''}\n\n`);
+      this.#write(`${rule}\nTime: ${Math.round(info.batchTimeMs)} ms (batch ${info.batchNo}, shard ${info.shardId})\n${rule}\n${items.map(formatItem).join('\n')}${total > items.length ? '\n...' : ''}\n\n`);
     }
   }
 
@@ -66,6 +67,7 @@ export class LiveView implements OutputSink {
       this.#quarantinedElements += b.quarantinedElements ?? 0;
     }
     const row: Row = {
+      shardId: event.shardId,
       batchNo: committed.length === 0 ? '-' : committed.map((b) => b.batchNo).join('+'),
       time: new Date(event.scheduledMs).toISOString().slice(11, 19),
       records: event.records,
@@ -81,6 +83,11 @@ export class LiveView implements OutputSink {
     else this.#write(`${event.shardId} ${formatRow(row)}\n`);
   }
 
+  /** What the batches shown so far set aside: whole records, and one key's values (ADR 0014). */
+  get quarantined(): { readonly records: number; readonly elements: number } {
+    return { records: this.#quarantined, elements: this.#quarantinedElements };
+  }
+
   /** Leaves the last frame on screen and prints the totals. */
   done(summary: string): void {
     if (this.#interactive) logUpdate.done();
@@ -88,11 +95,12 @@ export class LiveView implements OutputSink {
   }
 
   #render(): string {
+    const shardWidth = Math.max(5, ...this.#rows.map((r) => r.shardId.length));
     const elapsed = ((Date.now() - this.#startedMs) / 1000).toFixed(1);
     const lines = [
       `${pc.bold('sluice')} ${this.#o.title}  ${pc.dim(`${elapsed} s`)}`,
-      pc.dim(`${'batch'.padStart(7)} ${'time'.padEnd(8)} ${'records'.padStart(9)} ${'proc ms'.padStart(8)} ${'sched ms'.padStart(9)} ${'rate/s'.padStart(9)}`),
-      ...this.#rows.map(formatRow),
+      pc.dim(`${'shard'.padEnd(shardWidth)} ${'batch'.padStart(7)} ${'time'.padEnd(8)} ${'records'.padStart(9)} ${'proc ms'.padStart(8)} ${'sched ms'.padStart(9)} ${'limit/s'.padStart(9)}`),
+      ...this.#rows.map((r) => `${r.shardId.padEnd(shardWidth)} ${formatRow(r)}`),
       `${pc.dim('total')} ${this.#records.toLocaleString('en-US')} records in ${this.#batches} batches, ${setAside(this.#quarantined, this.#quarantinedElements)}`,
     ];
     if (this.#printed !== undefined) {
@@ -108,7 +116,7 @@ function formatRow(r: Row): string {
   const whole = (n: number): string => Math.round(n).toLocaleString('en-US');
   const delay = r.schedulingDelayMs > 1000 ? pc.yellow(whole(r.schedulingDelayMs).padStart(9)) : whole(r.schedulingDelayMs).padStart(9);
   const q = r.quarantined + r.quarantinedElements > 0 ? pc.red(` ${setAside(r.quarantined, r.quarantinedElements)}`) : '';
-  return `${r.batchNo.padStart(7)} ${r.time.padEnd(8)} ${r.records.toLocaleString('en-US').padStart(9)} ${whole(r.processingMs).padStart(8)} ${delay} ${(r.rate === undefined ? '∞' : whole(r.rate)).padStart(9)}${q}`;
+  return `${r.batchNo.padStart(7)} ${r.time.padEnd(8)} ${r.records.toLocaleString('en-US').padStart(9)} ${whole(r.processingMs).padStart(8)} ${delay} ${(r.rate === undefined ? 'none' : whole(r.rate)).padStart(9)}${q}`;
 }
 
 function formatItem(item: unknown): string {

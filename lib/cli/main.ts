@@ -26,6 +26,7 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   push: { description: 'Write a file to a Kinesis stream, one record per line (empty lines skipped), following the published rates.', term: '[options]', load: async () => (await import('./commands/push')).registerPush },
   status: { description: "Show each shard's committed sequence number, batch number, lag, rate and last batch.", term: '[options]', load: async () => (await import('./commands/status')).registerStatus },
   quarantine: { description: 'Read the records and batches an app set aside (poison pills), with the reason of each.', term: '', load: async () => (await import('./commands/quarantine')).registerQuarantine },
+  ui: { description: "Serve a web page on localhost with an app's live timelines, delay histograms, recent batches, quarantine and rate controller, read from its checkpoint.", term: '[options]', load: async () => (await import('./commands/ui')).registerUi },
   replay: { description: "Re-run the WAL batches of an app whose batch time is in [--from, --to) into a fresh app's state: reprocessing beyond the stream's retention.", term: '[options]', load: async () => (await import('./commands/replay')).registerReplay },
 };
 
@@ -66,6 +67,16 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** Socket errors of a call that never reached a service, in plain words. */
+const NETWORK_ERRORS: Readonly<Record<string, string>> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'no such host',
+  EAI_AGAIN: 'the host name did not resolve',
+  ECONNRESET: 'the connection was reset',
+  ETIMEDOUT: 'the connection timed out',
+  EHOSTUNREACH: 'host unreachable',
+};
+
 /** A command as `sluice --help` lists it: from the table, whether or not its module is loaded. */
 function subcommandTerm(cmd: Command): string {
   const entry = COMMANDS[cmd.name()];
@@ -87,6 +98,16 @@ function describeAwsError(error: unknown): string | undefined {
   if (!(error instanceof Error)) return undefined;
   if (error.name === 'CredentialsProviderError') {
     return 'no AWS credentials found: configure a profile or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or pass --endpoint (AWS_ENDPOINT_URL) for an emulator';
+  }
+  const code = (error as NodeJS.ErrnoException & { address?: string; port?: number; hostname?: string }).code;
+  if (code !== undefined && NETWORK_ERRORS[code] !== undefined) {
+    const e = error as { address?: string; port?: number; hostname?: string };
+    const where = e.address !== undefined ? `${e.address}${e.port === undefined ? '' : `:${e.port}`}` : (e.hostname ?? 'the endpoint');
+    return `cannot reach the AWS endpoint ${where} (${NETWORK_ERRORS[code]}): is moto_server or LocalStack running there? Check --endpoint or AWS_ENDPOINT_URL`;
+  }
+  if (error.name === 'SyntaxError' && '$response' in error) {
+    const status = (error as { $response?: { statusCode?: number } }).$response?.statusCode;
+    return `the endpoint's answer is not an AWS API response (HTTP ${status ?? '?'}, ${error.message.split('\n')[0]!.slice(0, 60)}): check that --endpoint or AWS_ENDPOINT_URL points at moto_server, LocalStack or AWS`;
   }
   if (!('$metadata' in error)) return undefined;
   const hint = error.name === 'ResourceNotFoundException' ? ' (is the app deployed, or its name given with --app?)' : error.name === 'AccessDeniedException' ? ' (check the IAM permissions of these credentials)' : '';

@@ -17,8 +17,14 @@ export interface BatchStats {
    * @default 0
    */
   readonly quarantinedElements?: number;
-  /** From the start of compute to the end of the commit. */
+  /**
+   * From the start of compute until the state object and the outputs are written, just before the
+   * commit: the figure the checkpoint keeps, so the live view, `sluice status`, the UI and the
+   * controller all show the same one.
+   */
   readonly processingMs: number;
+  /** The commit's round trip (the fenced checkpoint write), after {@link processingMs}; absent when unknown. */
+  readonly commitMs?: number;
   /** Processing start minus the batch's scheduled time (see docs/decisions on rate control). */
   readonly schedulingDelayMs: number;
   /** How far behind the tip of the shard the batch's last record was, when known. */

@@ -43,7 +43,7 @@ export function buildCommit(input: {
     stateLayout: pipeline.stateLayout,
     ...defined('state', input.manifest),
     limiter: header.limiter,
-    lastBatch: { records: stats.records, processingMs: stats.processingMs, quarantined: stats.quarantined, quarantinedElements: stats.quarantinedElements ?? 0, schedulingDelayMs: stats.schedulingDelayMs, millisBehind: stats.millisBehind, rateLimit: stats.rateLimit, batchTimeMs: stats.batchTimeMs },
+    lastBatch: { records: stats.records, processingMs: stats.processingMs, quarantined: stats.quarantined, quarantinedElements: stats.quarantinedElements ?? 0, schedulingDelayMs: stats.schedulingDelayMs, millisBehind: stats.millisBehind, rateLimit: stats.rateLimit, batchTimeMs: stats.batchTimeMs, ...(stats.replayed ? { replayed: true } : {}) },
     totals: {
       batches: (previous?.totals?.batches ?? 0) + 1,
       records: (previous?.totals?.records ?? 0) + stats.records,

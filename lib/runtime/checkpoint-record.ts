@@ -24,6 +24,8 @@ export const LastBatchSchema = z.object({
   millisBehind: z.number().optional(),
   rateLimit: z.number().optional(),
   batchTimeMs: z.number(),
+  /** True when the batch was re-run from its WAL object (a retry after a crash); absent = false. */
+  replayed: z.boolean().optional(),
 });
 export type LastBatch = z.infer<typeof LastBatchSchema>;
 

@@ -340,15 +340,19 @@ export class MicroBatchProcessor {
       replayed,
       ...(stateWrite === undefined ? {} : { stateObject: { kind: stateWrite.kind, bytes: stateWrite.body.length } }),
     };
-    const commit = buildCommit({ app, snapshot, pipeline, states, manifest: stateWrite?.manifest ?? previous, header: h, stats, nowMs: clock.nowMs(), sourceId: input.sourceId });
+    const commitStartMs = clock.nowMs();
+    const commit = buildCommit({ app, snapshot, pipeline, states, manifest: stateWrite?.manifest ?? previous, header: h, stats, nowMs: commitStartMs, sourceId: input.sourceId });
     await checkpoints.transact(commit.writes);
+    const commitMs = clock.nowMs() - commitStartMs;
     this.#reader.committed(shardId, commit.checkpoint, states);
     // A committed snapshot supersedes every older state object of the shard.
     if (stateWrite?.kind === 'snapshot' && previous?.snapshot !== undefined) {
       const sweep = sweepDue(h.batchNo, previous.snapshot.batchNo, replayed);
       await collectStateGarbage(objects, app, shardId, h.batchNo, previous, sweep).catch((error: unknown) => this.#o.onGarbageError?.(error));
     }
-    const done: BatchStats = { ...stats, processingMs: clock.nowMs() - startedMs };
+    // The processing time is the one the checkpoint keeps (what `sluice status`, the UI and the
+    // controller read); the commit's own round trip is reported beside it.
+    const done: BatchStats = { ...stats, commitMs };
     this.#o.metrics?.batchCommitted(done);
     return done;
   }

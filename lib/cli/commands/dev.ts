@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { DEFAULT_BATCH_INTERVAL_MS, DEFAULT_MAX_BATCH_ATTEMPTS } from '../../core/defaults';
-import { ensureLocalAwsResources, openLocalAwsApp } from '../../runtime/local-esm/local-aws-app';
+import { DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
+import { ensureLocalAwsResources, openLocalAwsApp, type LocalAwsApp } from '../../runtime/local-esm/local-aws-app';
 import { createLocalAwsHandler, createLocalAwsProcessor, type LocalAwsProcessorOptions } from '../../runtime/local-esm/local-aws-processor';
 import { checkAppSource } from '../../runtime/check-app-source';
 import { RateControlLoop } from '../../runtime/controller/rate-control-loop';
@@ -10,14 +11,16 @@ import { idleTickEvent } from '../../runtime/lambda/idle-tick-event';
 import { SystemClock } from '../../adapters/local/system-clock';
 import { ConfigError } from '../../core/errors';
 import { LiveView } from '../live-view';
+import { attachUi, uiPort } from '../ui/attach-ui';
+import { QUARANTINE_EXIT_CODE, quarantineSummary } from '../quarantine-summary';
 import { loadPipeline } from '../load-pipeline';
 import { numberOption } from '../number-option';
 import { parseOptions } from '../parse-options';
-import { addAwsTargetOptions, awsTargetOptions } from './aws-target-options';
+import { addAwsTargetOptions, awsTargetOptions, resolveEndpoint } from './aws-target-options';
 
 const devSchema = z.object({
   ...awsTargetOptions,
-  shards: numberOption.whole(1, 500, 'shards'),
+  shards: numberOption.whole(1, 500, 'shards').optional(),
   duration: numberOption.positive(31_536_000, 'seconds').optional(),
   drain: z.boolean(),
   pipeline: z.string().optional(),
@@ -30,7 +33,20 @@ const devSchema = z.object({
   controller: z.boolean(),
   controlInterval: numberOption.whole(1, 55, 'seconds'),
   idleTickAfter: numberOption.whole(1, 3_600, 'seconds'),
+  failOnQuarantine: z.boolean(),
+  ui: z.union([z.boolean(), z.string()]).optional(),
 });
+
+/** Open shards of `stream`, or `undefined` when it does not exist. */
+async function openShardCount(app: LocalAwsApp, stream: string): Promise<number | undefined> {
+  try {
+    const out = await app.clients.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream }));
+    return out.StreamDescriptionSummary?.OpenShardCount;
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ResourceNotFoundException') return undefined;
+    throw error;
+  }
+}
 
 /** `sluice dev`: the Lambda processor run in-process against an emulator, behind the local ESM. */
 export function registerDev(program: Command): void {
@@ -38,7 +54,7 @@ export function registerDev(program: Command): void {
     .command('dev')
     .description('Run the Lambda processor in-process against LocalStack or moto: a local event source mapping polls the Kinesis stream and invokes it as Lambda would.');
   addAwsTargetOptions(command)
-    .requiredOption('--shards <n>', 'shards of the stream, when it has to be created')
+    .option('--shards <n>', 'shards of the stream, to create it (an existing stream keeps its own; a different number is refused)')
     .option('--pipeline <path>', 'pipeline module (default: the word count)')
     .option('--duration <seconds>', 'stop after this many seconds (default: until Ctrl-C)')
     .option('--drain', 'stop once every shard is read and acknowledged', false)
@@ -51,25 +67,38 @@ export function registerDev(program: Command): void {
     .option('--no-controller', 'run no rate controller (no published rates, no idle ticks)')
     .option('--control-interval <seconds>', 'how often the controller samples the shards and publishes rates', '5')
     .option('--idle-tick-after <seconds>', 'how long a shard commits nothing before the controller ticks it, so its arrival-time windows close', '60')
+    .option('--fail-on-quarantine', `exit ${QUARANTINE_EXIT_CODE} when the run quarantined anything`, false)
+    .option('--ui [port]', 'serve the web UI (sluice ui) of this app on 127.0.0.1 (default port 4040; 0: any free port)')
     .action(async (raw: Record<string, unknown>) => {
       const o = parseOptions(devSchema, raw);
+      const port = uiPort(o.ui);
       if (o.controller && o.idleTickAfter <= o.batchingWindow) {
         throw new ConfigError('--idle-tick-after', `must be more than the batching window (${o.batchingWindow} s), or a record still on its way could arrive before the tick's idle time (given ${o.idleTickAfter})`);
       }
       const pipeline = await loadPipeline(o.pipeline);
-      const app = openLocalAwsApp({ app: o.app ?? pipeline.name, endpoint: o.endpoint, region: o.region, requireEndpoint: true });
+      const app = openLocalAwsApp({ app: o.app ?? pipeline.name, endpoint: resolveEndpoint(o.endpoint), region: o.region, requireEndpoint: true });
       const abort = new AbortController();
       let stoppedBy = 'signal';
       const stop = (): void => abort.abort();
+      let closeUi: { close(): Promise<void> } | undefined;
       const timer = o.duration === undefined ? undefined : setTimeout(() => ((stoppedBy = 'duration'), abort.abort()), o.duration * 1000);
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       try {
-        await ensureLocalAwsResources(app, { name: o.stream, shards: o.shards });
+        const say = (line: string): void => void process.stdout.write(`sluice dev: ${line}\n`);
+        const existing = await openShardCount(app, o.stream);
+        if (existing === undefined && o.shards === undefined) throw new ConfigError('--shards', `stream ${o.stream} does not exist on ${app.endpoint}: give --shards N to create it with N shards`);
+        if (existing !== undefined && o.shards !== undefined && existing !== o.shards) {
+          throw new ConfigError('--shards', `stream ${o.stream} already has ${existing} open shards, not ${o.shards}: drop --shards, or give ${existing} (resharding is UpdateShardCount's job)`);
+        }
+        say(existing === undefined ? `creating stream ${o.stream} (${o.shards} ${o.shards === 1 ? 'shard' : 'shards'}), table ${app.tableName} and bucket ${app.bucketName} on ${app.endpoint}…` : `stream ${o.stream} has ${existing} open ${existing === 1 ? 'shard' : 'shards'}; checking table ${app.tableName} and bucket ${app.bucketName} on ${app.endpoint}…`);
+        await ensureLocalAwsResources(app, { name: o.stream, shards: existing ?? o.shards! });
         // Before the mapping reads or the controller ticks: an app moved to another stream is refused.
         const sourceId = streamArn(app.region, o.stream);
         await checkAppSource(app.checkpoints, app.app, sourceId, { appSetting: '--app' });
         const view = new LiveView({ title: `${app.app}  stream ${o.stream}  table ${app.tableName}  bucket ${app.bucketName}` });
+        const ui = await attachUi(port, { app: app.app, where: `table ${app.tableName}, bucket ${app.bucketName}`, checkpoints: app.checkpoints, objects: app.objects });
+        closeUi = ui;
         let records = 0;
         let batches = 0;
         const esmOptions: LocalAwsProcessorOptions = {
@@ -88,20 +117,15 @@ export function registerDev(program: Command): void {
             records += n;
             batches += committed.length;
             if (report.outcome.kind === 'failure') process.stderr.write(`sluice: shard ${report.shardId}: invocation failed, the mapping retries it: ${report.outcome.reason}\n`);
-            if (committed.length === 0) return;
-            view.batch({
-              shardId: report.shardId,
-              scheduledMs: Date.now(),
-              batches: committed,
-              records: n,
-              schedulingDelayMs: Math.max(...committed.map((b) => b.schedulingDelayMs)),
-              rate: committed[committed.length - 1]!.rateLimit,
-              // The view shows no offsets; `sluice status` does.
-              committedSeq: null,
-            });
+            // One row per committed batch, with the numbers its checkpoint keeps (as `sluice status` shows them).
+            for (const b of committed) {
+              view.batch({ shardId: report.shardId, scheduledMs: b.batchTimeMs, batches: [b], records: b.records, schedulingDelayMs: b.schedulingDelayMs, rate: b.rateLimit, committedSeq: null });
+              ui?.record(b);
+            }
           },
         };
         const esm = createLocalAwsProcessor(esmOptions);
+        say(`ready; waiting for records on ${o.stream} (write some with: sluice push --stream ${o.stream} --file FILE)${o.controller ? `; the controller publishes rates every ${o.controlInterval} s` : ''}`);
         // The controller, as deployed: published rates, and idle ticks sent to a handler of their own
         // (another "container"), never to the one the mapping invokes.
         const controllerStop = new AbortController();
@@ -124,7 +148,13 @@ export function registerDev(program: Command): void {
         const summary = await esm.run({ signal: abort.signal, untilDrained: o.drain }).finally(() => controllerStop.abort());
         await controller;
         view.done(`stopped (${summary.stoppedBy === 'drained' ? 'drained' : stoppedBy}): ${records.toLocaleString('en-US')} records in ${batches} batches over ${summary.invocations} invocations; ${summary.discarded.length} batches discarded`);
+        const line = quarantineSummary(view.quarantined, `sluice quarantine list --app ${app.app} --endpoint ${app.endpoint ?? '<url>'}`);
+        if (line !== undefined) {
+          process.stderr.write(`sluice: ${line}\n`);
+          if (o.failOnQuarantine) process.exitCode = QUARANTINE_EXIT_CODE;
+        }
       } finally {
+        await closeUi?.close();
         clearTimeout(timer);
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);

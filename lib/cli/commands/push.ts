@@ -11,7 +11,7 @@ import { Producer } from '../../runtime/producer/producer';
 import { loadPipeline } from '../load-pipeline';
 import { numberOption } from '../number-option';
 import { parseOptions } from '../parse-options';
-import { addAwsTargetOptions, awsTargetOptions } from './aws-target-options';
+import { addAwsTargetOptions, awsTargetOptions, resolveEndpoint } from './aws-target-options';
 
 const pushSchema = z.object({
   ...awsTargetOptions,
@@ -77,7 +77,7 @@ export function registerPush(program: Command): void {
     .action(async (raw: Record<string, unknown>) => {
       const o = parseOptions(pushSchema, raw);
       const lines = await readLines(o.file);
-      const app = openLocalAwsApp({ app: o.app ?? (await loadPipeline(o.pipeline)).name, endpoint: o.endpoint, region: o.region });
+      const app = openLocalAwsApp({ app: o.app ?? (await loadPipeline(o.pipeline)).name, endpoint: resolveEndpoint(o.endpoint), region: o.region });
       const bar = new cliProgress.SingleBar({ format: 'push |{bar}| {percentage}% {value}/{total} records | {rate} records/s | eta {eta_formatted}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
       const startedMs = Date.now();
       const rate = (written: number): string => Math.round(written / Math.max(0.001, (Date.now() - startedMs) / 1000)).toLocaleString('en-US');

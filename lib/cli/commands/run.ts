@@ -15,6 +15,8 @@ import { defaultCheckpointDir, openLocalStores } from '../../runtime/open-local-
 import { StateBudget } from '../../runtime/state/state-budget';
 import { tokenBucketGate } from '../../runtime/token-bucket-gate';
 import { LiveView } from '../live-view';
+import { attachUi, uiPort } from '../ui/attach-ui';
+import { QUARANTINE_EXIT_CODE, quarantineSummary } from '../quarantine-summary';
 import { loadPipeline } from '../load-pipeline';
 import { numberOption } from '../number-option';
 import { parseOptions } from '../parse-options';
@@ -34,6 +36,8 @@ const runOptionsSchema = z.object({
   wal: z.boolean(),
   maxBatchAttempts: z.coerce.number().int().min(1).max(10_000),
   stateMemory: z.coerce.number().int().min(1).max(1_048_576).optional(),
+  failOnQuarantine: z.boolean(),
+  ui: z.union([z.boolean(), z.string()]).optional(),
 });
 
 /** `sluice run`: runs a pipeline locally on the embedded default (SQLite + a directory). */
@@ -54,8 +58,11 @@ export function registerRun(program: Command): void {
     .option('--no-wal', 'skip the write-ahead log: state stays exactly-once, outputs become at-least-once')
     .option('--max-batch-attempts <n>', "failed attempts of one batch whose sink keeps throwing before its records are quarantined and the shard moves on", String(DEFAULT_MAX_BATCH_ATTEMPTS))
     .option('--state-memory <MB>', "memory a shard's state may take before the run stops, saying so (default: half of Node's heap; raise the heap with NODE_OPTIONS=--max-old-space-size=MB)")
+    .option('--fail-on-quarantine', `exit ${QUARANTINE_EXIT_CODE} when the run quarantined anything (records your code threw on, that did not decode, or batches set aside)`, false)
+    .option('--ui [port]', "serve the web UI (sluice ui) of this run on 127.0.0.1 (default port 4040; 0: any free port)")
     .action(async (raw: Record<string, unknown>) => {
       const o = parseOptions(runOptionsSchema, raw);
+      const port = uiPort(o.ui);
       const pipeline = await loadPipeline(o.pipeline);
       const unnamed = unnamedStateWarning(pipeline);
       if (unnamed !== undefined) process.stderr.write(`warning: ${unnamed}\n`);
@@ -75,13 +82,23 @@ export function registerRun(program: Command): void {
       const stop = (): void => abort.abort();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      const ui = await attachUi(port, { app, where: dir, checkpoints, objects });
       try {
-        const driver = new LocalDriver({ app, source, processor, checkpoints, clock, batchIntervalMs: o.batchInterval, maxRatePerShard: o.maxRate, estimator, durationMs: o.duration === undefined ? undefined : o.duration * 1000, signal: abort.signal, onBatch: (e) => view.batch(e), retryFailures: true, onFailure: reportFailure });
+        const driver = new LocalDriver({ app, source, processor, checkpoints, clock, batchIntervalMs: o.batchInterval, maxRatePerShard: o.maxRate, estimator, durationMs: o.duration === undefined ? undefined : o.duration * 1000, signal: abort.signal, onBatch: (e) => {
+          view.batch(e);
+          for (const b of e.batches) ui?.record(b);
+        }, retryFailures: true, onFailure: reportFailure });
         const result = await driver.run();
         view.done(`stopped (${result.stoppedBy}): ${result.records.toLocaleString('en-US')} records in ${result.batches} batches committed to ${dir}`);
+        const line = quarantineSummary(view.quarantined, `sluice quarantine list --app ${app} --checkpoint-dir ${dir}`);
+        if (line !== undefined) {
+          process.stderr.write(`sluice: ${line}\n`);
+          if (o.failOnQuarantine) process.exitCode = QUARANTINE_EXIT_CODE;
+        }
       } finally {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
+        await ui?.close();
         await source.close?.();
         await checkpoints.close();
       }

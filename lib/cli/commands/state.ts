@@ -7,6 +7,7 @@ import { openLocalAwsApp } from '../../runtime/local-esm/local-aws-app';
 import { defaultCheckpointDir, openLocalStores } from '../../runtime/open-local-app';
 import { mergedStateEntries } from '../../runtime/read-merged-state';
 import { isStreamSource } from '../../runtime/source-mismatch-error';
+import { endpointOption, REGION_HELP, regionOption, resolveEndpoint } from './aws-target-options';
 import { writeJsonObject } from '../write-json-object';
 import { loadPipeline } from '../load-pipeline';
 import { parseOptions } from '../parse-options';
@@ -16,9 +17,9 @@ const dumpSchema = z.object({
   app: z.string().optional(),
   checkpointDir: z.string().min(1).optional(),
   operator: z.string().optional(),
-  endpoint: z.url().optional(),
+  endpoint: endpointOption.optional(),
   stream: z.string().optional(),
-  region: z.string().optional(),
+  region: regionOption,
 });
 
 /** `sluice state dump`: prints a stateful operator's state, merged across shards, as one JSON object, streamed. */
@@ -33,7 +34,7 @@ export function registerState(program: Command): void {
     .option('--operator <id>', "stateful operator to dump (default: the pipeline's last)")
     .option('--endpoint <url>', 'local AWS mode (sluice dev): read the table sluice-<app> on this emulator (default: AWS_ENDPOINT_URL with --stream)')
     .option('--stream <name>', "local AWS mode: the app's Kinesis stream")
-    .option('--region <region>', 'local AWS mode: region of the table', 'us-east-1')
+    .option('--region <region>', REGION_HELP)
     .action(async (raw: Record<string, unknown>) => {
       const o = parseOptions(dumpSchema, raw);
       const pipeline = await loadPipeline(o.pipeline);
@@ -42,7 +43,7 @@ export function registerState(program: Command): void {
       const stream = o.stream;
       const expect = stream === undefined ? {} : { expectSource: (sourceId: string) => isStreamSource(sourceId, stream), expectedSourceName: `stream ${stream}` };
       if (o.endpoint !== undefined || stream !== undefined) {
-        const aws = openLocalAwsApp({ app, endpoint: o.endpoint, region: o.region });
+        const aws = openLocalAwsApp({ app, endpoint: resolveEndpoint(o.endpoint), region: o.region });
         try {
           await writeJsonObject(process.stdout, await mergedStateEntries({ checkpoints: aws.checkpoints, objects: aws.objects, app, pipeline, operatorId: o.operator, requireCheckpoint: true, ...expect }));
         } finally {

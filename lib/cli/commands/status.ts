@@ -6,10 +6,11 @@ import { openLocalAwsApp } from '../../runtime/local-esm/local-aws-app';
 import { readShardStatuses, type ShardStatus } from '../../runtime/local-esm/shard-status';
 import { isStreamSource } from '../../runtime/source-mismatch-error';
 import { loadPipeline } from '../load-pipeline';
+import { formatAgo, formatCount, formatDuration, formatRate } from '../format-units';
 import { parseOptions } from '../parse-options';
-import { addAwsTargetOptions, awsTargetOptions } from './aws-target-options';
+import { addAwsTargetOptions, awsTargetOptions, resolveEndpoint } from './aws-target-options';
 
-const statusSchema = z.object({ ...awsTargetOptions, pipeline: z.string().optional(), json: z.boolean() });
+const statusSchema = z.object({ ...awsTargetOptions, pipeline: z.string().optional(), json: z.boolean(), verbose: z.boolean() });
 
 /**
  * `sluice status`: per shard, where the app's processor stands (from its checkpoint and control
@@ -19,10 +20,11 @@ export function registerStatus(program: Command): void {
   const command = program.command('status').description("Show each shard's committed sequence number, batch number, lag, rate and last batch.");
   addAwsTargetOptions(command)
     .option('--pipeline <path>', 'pipeline module, for the default app name (default: the word count)')
-    .option('--json', 'print one JSON object per shard instead of a table', false)
+    .option('--json', 'print one JSON object per shard instead of a table (for scripts: raw numbers, ms)', false)
+    .option('--verbose', "add the committed sequence numbers and the controller's raw PID terms", false)
     .action(async (raw: Record<string, unknown>) => {
       const o = parseOptions(statusSchema, raw);
-      const app = openLocalAwsApp({ app: o.app ?? (await loadPipeline(o.pipeline)).name, endpoint: o.endpoint, region: o.region });
+      const app = openLocalAwsApp({ app: o.app ?? (await loadPipeline(o.pipeline)).name, endpoint: resolveEndpoint(o.endpoint), region: o.region });
       try {
         const source = new KinesisSource({ client: app.clients.kinesis, streamName: o.stream });
         const shards = await source.listShards().catch((error: unknown) => {
@@ -40,8 +42,8 @@ export function registerStatus(program: Command): void {
         const nowMs = Date.now();
         const behind = await Promise.all(statuses.map((s) => behindMs(source, s, nowMs)));
         const rows = statuses.map((s, i) => ({ ...s, behindMs: behind[i] }));
-        if (o.json) for (const s of rows) process.stdout.write(`${JSON.stringify(s)}\n`);
-        else process.stdout.write(`${formatTable(app.app, o.stream, rows, nowMs)}\n`);
+        if (o.json) for (const s of rows) process.stdout.write(`${JSON.stringify({ ...s, caughtUp: s.behindMs === 0, committedRecords: (s.totals?.records ?? 0) - (s.totals?.quarantined ?? 0), quarantined: quarantinedOf(s) })}\n`);
+        else process.stdout.write(`${formatStatusTable(app.app, o.stream, rows, nowMs, o.verbose)}\n`);
       } finally {
         app.clients.destroy();
       }
@@ -58,37 +60,62 @@ async function behindMs(source: KinesisSource, status: ShardStatus, nowMs: numbe
   try {
     const next = await source.read(status.shardId, status.committedSeq ?? undefined, 1);
     const oldest = next.records[0];
-    return oldest === undefined ? (next.millisBehind ?? 0) : Math.max(0, nowMs - oldest.arrivalMs);
+    // No record after the committed one: drained, whatever the stream's own MillisBehindLatest says.
+    return oldest === undefined ? 0 : Math.max(0, nowMs - oldest.arrivalMs);
   } catch {
     return undefined;
   }
 }
 
-function formatTable(app: string, stream: string, statuses: ReadonlyArray<ShardStatus & { behindMs: number | undefined }>, nowMs: number): string {
-  const header = ['shard', 'batch', 'committed seq', 'behind ms', 'rate/s', 'pid error/s', 'pid backlog/s', 'records', 'proc ms', 'sched ms', 'updated', 'controller'];
-  const rows = statuses.map((s) => [
-    s.shardId,
-    String(s.batchNo),
-    s.committedSeq === null ? '-' : s.committedSeq.length > 16 ? `…${s.committedSeq.slice(-15)}` : s.committedSeq,
-    num(s.behindMs),
-    s.rateLimit === undefined ? '∞' : num(Math.round(s.rateLimit)),
-    s.controller?.terms === undefined ? '-' : num(Math.round(s.controller.terms.error)),
-    s.controller?.terms === undefined ? '-' : num(Math.round(s.controller.terms.historicalError)),
-    num(s.lastBatch?.records),
-    num(s.lastBatch?.processingMs),
-    num(s.lastBatch?.schedulingDelayMs),
-    s.updatedAtMs === undefined ? 'never' : `${((nowMs - s.updatedAtMs) / 1000).toFixed(1)} s ago`,
-    s.controller?.heartbeatAtMs === undefined ? 'never' : `${((nowMs - s.controller.heartbeatAtMs) / 1000).toFixed(1)} s ago`,
-  ]);
+type StatusRow = ShardStatus & { behindMs: number | undefined };
+
+/** Records a shard took in, quarantined ones included, and those it set aside. */
+function quarantinedOf(s: ShardStatus): number {
+  return (s.totals?.quarantined ?? 0) + (s.totals?.quarantinedElements ?? 0);
+}
+
+/**
+ * The table `sluice status` prints: plain words and human units. `verbose` adds the committed
+ * sequence number and the controller's raw PID terms, in Spark's names.
+ */
+export function formatStatusTable(app: string, stream: string, statuses: readonly StatusRow[], nowMs: number, verbose = false): string {
+  const columns: Array<[string, (s: StatusRow) => string]> = [
+    ['shard', (s) => s.shardId],
+    ['batches', (s) => formatCount(s.batchNo)],
+    ['behind', (s) => (s.behindMs === undefined ? '-' : s.behindMs === 0 ? 'caught up' : formatDuration(s.behindMs))],
+    ['records', (s) => formatCount((s.totals?.records ?? 0) - (s.totals?.quarantined ?? 0))],
+    ['quarantined', (s) => formatCount(quarantinedOf(s))],
+    ['last batch', (s) => (s.lastBatch?.records === undefined ? '-' : `${formatCount(s.lastBatch.records)} rec`)],
+    ['processing', (s) => formatDuration(s.lastBatch?.processingMs)],
+    ['waited', (s) => formatDuration(s.lastBatch?.schedulingDelayMs)],
+    ['rate limit', (s) => (s.rateLimit === undefined ? 'none' : formatRate(s.rateLimit))],
+    ['can process', (s) => (s.controller?.terms === undefined ? '-' : formatRate(s.controller.terms.processingRate))],
+    ['committed', (s) => formatAgo(s.updatedAtMs, nowMs)],
+    ['controller', (s) => formatAgo(s.controller?.heartbeatAtMs, nowMs, 'not running')],
+  ];
+  if (verbose) {
+    columns.splice(2, 0, ['committed seq', (s) => s.committedSeq ?? '-']);
+    columns.push(
+      ['pid error', (s) => (s.controller?.terms === undefined ? '-' : formatRate(s.controller.terms.error))],
+      ['pid historical error', (s) => (s.controller?.terms === undefined ? '-' : formatRate(s.controller.terms.historicalError))],
+      ['pid dError', (s) => (s.controller?.terms === undefined ? '-' : `${formatCount(s.controller.terms.dError)}/s²`)],
+    );
+  }
+  const header = columns.map(([name]) => name);
+  const rows = statuses.map((s) => columns.map(([, cell]) => cell(s)));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: readonly string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const failing = statuses.filter((s) => s.failing !== undefined).map((s) => `${s.shardId}: batch ${s.batchNo + 1} failed ${s.failing!.attempts} time(s): ${s.failing!.lastError}`);
-  const total = statuses.reduce((n, s) => n + (s.totals?.records ?? 0), 0);
-  return [`app ${app}  stream ${stream}  ${num(total)} records committed`, line(header), ...rows.map(line), ...failing].join('\n');
-}
-
-function num(n: number | undefined): string {
-  return n === undefined ? '-' : n.toLocaleString('en-US');
+  const taken = statuses.reduce((n, s) => n + (s.totals?.records ?? 0), 0);
+  const quarantined = statuses.reduce((n, s) => n + (s.totals?.quarantined ?? 0), 0);
+  const elements = statuses.reduce((n, s) => n + (s.totals?.quarantinedElements ?? 0), 0);
+  const drained = statuses.every((s) => s.behindMs === 0);
+  const setAside = quarantined + elements === 0 ? 'none quarantined' : `${formatCount(quarantined)} quarantined${elements === 0 ? '' : ` (+${formatCount(elements)} keys' values)`}: sluice quarantine list --app ${app}`;
+  const head = `app ${app}  stream ${stream}  ${formatCount(taken - quarantined)} records committed, ${setAside}${drained ? ', caught up' : ''}`;
+  const legend = verbose
+    ? []
+    : ['behind: age of the oldest record not yet committed. waited: how long the last batch waited for its turn (scheduling delay). can process: the records/s the last batches were processed at, as the controller measured (--verbose adds its raw terms).'];
+  return [head, line(header), ...rows.map(line), ...failing, ...legend].join('\n');
 }
 
 function notFound(error: unknown): boolean {

@@ -5,7 +5,7 @@ import type { Stream } from '../pipeline/stream';
 import { OperatorState } from '../state/operator-state';
 import { createBarrier, type Barrier, type RecordContext } from './barriers';
 import type { BatchComputation, ElementFailure, OutputEmission } from './batch-computation';
-import { fuse, type Push, type Tap } from './fuse';
+import { asPair, fuse, type Push, type Tap } from './fuse';
 import { createFoldIntoStateBarrier, type FoldableAggregate } from './update-state-barrier';
 
 /** A stateful operator as the runtime sees it: its id (which names its state) and how shards' partials merge. */
@@ -52,8 +52,12 @@ export interface CompiledPipeline {
 
 interface Segment {
   readonly chain: Array<ElementOp | Tap>;
+  /** How a quarantine entry names each step of `chain`: `flatMap #1`, or the operator's own name. */
+  readonly labels: string[];
   readonly taps: Tap[];
   readonly barrier: Barrier | undefined;
+  /** How a quarantine entry names the barrier that threw: its operator's label. */
+  readonly barrierName: string;
   push: Push;
 }
 
@@ -65,6 +69,7 @@ export function compilePipeline(stream: Stream<unknown>): CompiledPipeline {
   rejectDuplicateIds(stateful);
 
   const record: RecordContext = { arrivalMs: 0 };
+  const label = operatorLabels(ops);
   const segments: Segment[] = [];
   let current: Segment = newSegment();
   for (let i = 0; i < ops.length; i++) {
@@ -72,18 +77,20 @@ export function compilePipeline(stream: Stream<unknown>): CompiledPipeline {
     const following = ops[i + 1];
     if ((op.kind === 'countByValue' || op.kind === 'reduceByKey') && following?.kind === 'updateStateByKey') {
       // A per-batch aggregate straight into updateStateByKey: one barrier that folds into the state.
-      segments.push({ ...current, barrier: createFoldIntoStateBarrier(op as FoldableAggregate, following)});
+      segments.push({ ...current, barrier: createFoldIntoStateBarrier(op as FoldableAggregate, following), barrierName: `${label[i]!} → ${label[i + 1]!}` });
       current = newSegment();
       i++;
     } else if (ELEMENT_KINDS.has(op.kind)) {
       current.chain.push(op as ElementOp);
+      current.labels.push(label[i]!);
     } else if (OUTPUT_KINDS.has(op.kind)) {
       const tap: Tap = { op: op as OutputOp, items: [] };
       current.chain.push(tap);
+      current.labels.push(label[i]!);
       current.taps.push(tap);
     } else {
       const barrierOp = op as BarrierOp;
-      const done: Segment = { ...current, barrier: createBarrier(barrierOp, record)};
+      const done: Segment = { ...current, barrier: createBarrier(barrierOp, record), barrierName: label[i]! };
       segments.push(done);
       current = newSegment();
     }
@@ -184,7 +191,7 @@ function pushAll(
     if (found.length === 0) return;
     for (const [i, error] of found) {
       skip.add(i);
-      failures.push({ stage, index: i, operator: `stage ${stage}`, element: input[i], error });
+      failures.push({ stage, index: i, operator: failedOperator(segment, input[i]), element: input[i], error });
     }
   }
 }
@@ -201,7 +208,58 @@ function rejectDuplicateIds(stateful: readonly StatefulOp[]): void {
 }
 
 function newSegment(): Segment {
-  return { chain: [], taps: [], barrier: undefined, push: noop };
+  return { chain: [], labels: [], taps: [], barrier: undefined, barrierName: '', push: noop };
+}
+
+/**
+ * Each operator's name in quarantine entries: the name given to it (a stateful operator's `name`),
+ * else its kind and its rank among the pipeline's operators of that kind, `flatMap #1`.
+ */
+function operatorLabels(ops: Stream<unknown>['ops']): string[] {
+  const seen = new Map<string, number>();
+  return ops.map((op) => {
+    const n = (seen.get(op.kind) ?? 0) + 1;
+    seen.set(op.kind, n);
+    return 'id' in op && typeof op.id === 'string' && !/^[a-zA-Z]+-\d+$/.test(op.id) ? `${op.kind} ${JSON.stringify(op.id)}` : `${op.kind} #${n}`;
+  });
+}
+
+/**
+ * Which operator of `segment` threw on `element`: the element is run again through the chain one
+ * step at a time (the functions are pure, so it throws at the same step) without touching the
+ * barrier; when no step throws, the barrier did. Only failures pay for it, never the fused pass.
+ */
+function failedOperator(segment: Segment, element: unknown): string {
+  let values: unknown[] = [element];
+  for (let s = 0; s < segment.chain.length; s++) {
+    const step = segment.chain[s]!;
+    if ('items' in step) continue;
+    const next: unknown[] = [];
+    try {
+      for (const v of values) {
+        switch (step.kind) {
+          case 'map':
+            next.push(step.fn(v));
+            break;
+          case 'filter':
+            if (step.fn(v)) next.push(v);
+            break;
+          case 'flatMap':
+            for (const y of step.fn(v)) next.push(y);
+            break;
+          case 'mapValues': {
+            const pair = asPair(v, 'mapValues');
+            next.push([pair[0], step.fn(pair[1])]);
+            break;
+          }
+        }
+      }
+    } catch {
+      return segment.labels[s]!;
+    }
+    values = next;
+  }
+  return segment.barrierName === '' ? 'the pipeline' : segment.barrierName;
 }
 
 function noop(): void {}

@@ -10,7 +10,7 @@ export interface LocalAwsTarget {
   readonly app: string;
   /** @default `AWS_ENDPOINT_URL`; one of the two is required */
   readonly endpoint?: string;
-  /** @default us-east-1 */
+  /** @default `AWS_REGION`, else `AWS_DEFAULT_REGION`; on AWS the profile's region, on an emulator us-east-1 */
   readonly region?: string;
   /**
    * Refuse to run without an emulator endpoint. `sluice dev` sets it because it creates resources,
@@ -27,6 +27,8 @@ export interface LocalAwsTarget {
 export interface LocalAwsApp {
   readonly app: string;
   readonly region: string;
+  /** The emulator's URL, `undefined` for AWS itself. */
+  readonly endpoint: string | undefined;
   readonly tableName: string;
   readonly bucketName: string;
   readonly clients: AwsClients;
@@ -46,12 +48,15 @@ export function localAwsResourceNames(app: string): { tableName: string; bucketN
 export function openLocalAwsApp(target: LocalAwsTarget, env: NodeJS.ProcessEnv = process.env): LocalAwsApp {
   const endpoint = target.endpoint ?? (env.AWS_ENDPOINT_URL || undefined);
   if (endpoint === undefined && target.requireEndpoint === true) throw new ConfigError('--endpoint', 'required (or set AWS_ENDPOINT_URL): the emulator to use, e.g. http://localhost:4566 for LocalStack or http://localhost:5000 for moto_server');
-  const region = target.region ?? env.AWS_REGION ?? 'us-east-1';
-  const clients = createAwsClients({ endpoint, region, onSlowCall: target.onSlowCall ?? printSlowCall });
+  const region = target.region ?? (env.AWS_REGION || undefined) ?? (env.AWS_DEFAULT_REGION || undefined) ?? 'us-east-1';
+  // On AWS itself an unnamed region is the SDK's to find (AWS_REGION, the profile's region); an
+  // emulator takes any, so there it is the one the stream ARNs name.
+  const clients = createAwsClients({ endpoint, region: endpoint === undefined ? target.region : region, onSlowCall: target.onSlowCall ?? printSlowCall }, env);
   const { tableName, bucketName } = localAwsResourceNames(target.app);
   return {
     app: target.app,
     region,
+    endpoint,
     tableName,
     bucketName,
     clients,

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,10 +58,10 @@ afterAll(() => {
 describe('sluice as an installed package, in an app outside the repository', () => {
   it('packs only what a consumer needs: the build, the command and the app template', () => {
     // Assess: every file is one of these, and the entries each export names are there.
-    const allowed = [/^package\.json$/, /^README\.md$/, /^bin\/sluice\.mjs$/, /^dist\/[\w/-]+\.(js|d\.ts|js\.map)$/, /^templates\/app\/[\w./-]+$/];
+    const allowed = [/^package\.json$/, /^README\.md$/, /^bin\/sluice\.mjs$/, /^dist\/[\w/-]+\.(js|d\.ts|js\.map)$/, /^templates\/app\/[\w./-]+$/, /^web\/(index\.html|app\.js|style\.css)$/];
     expect(packedFiles.filter((f) => !allowed.some((pattern) => pattern.test(f)))).toEqual([]);
     for (const entry of ['index', 'lambda', 'cdk', 'producer', 'testing']) expect(packedFiles).toEqual(expect.arrayContaining([`dist/${entry}.js`, `dist/${entry}.d.ts`]));
-    expect(packedFiles).toEqual(expect.arrayContaining(['dist/cli.js', 'dist/functions/processor.js', 'dist/functions/controller.js', 'templates/app/src/pipeline.ts', 'templates/app/gitignore']));
+    expect(packedFiles).toEqual(expect.arrayContaining(['dist/cli.js', 'dist/functions/processor.js', 'dist/functions/controller.js', 'templates/app/src/pipeline.ts', 'templates/app/gitignore', 'web/index.html', 'web/app.js', 'web/style.css']));
     // Types only for what a user imports: not for the command or the Lambda entries.
     expect(packedFiles.filter((f) => f === 'dist/cli.d.ts' || f.startsWith('dist/functions/') && f.endsWith('.d.ts'))).toEqual([]);
   });
@@ -91,6 +91,43 @@ describe('sluice as an installed package, in an app outside the repository', () 
     // Assess
     expect(ran.stdout).toMatch(/stopped \(drained\): 1,000 records/);
     expect(JSON.parse(dump.stdout)).toEqual({ apple: 2_000, pear: 500, fig: 500 });
+  }, SLOW_MS);
+
+  it('serves sluice ui from the installed package: the page, its script and the charting libraries, offline', async () => {
+    // Act: the UI of the run above, started from the app's own node_modules.
+    const ui = spawn(join(appDir, 'node_modules', '.bin', 'sluice'), ['ui', '--pipeline', 'src/pipeline.ts', '--checkpoint-dir', '.sluice/file', '--port', '0', '--duration', '120'], { cwd: appDir, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        ui.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /sluice ui: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+          if (m !== null) resolve(m[1]!);
+        });
+        ui.on('close', (code) => reject(new Error(`sluice ui exited ${code}: ${out}`)));
+      });
+      const get = async (path: string): Promise<{ status: number; body: string }> => {
+        const res = await fetch(`${url}${path}`);
+        return { status: res.status, body: await res.text() };
+      };
+      const [page, script, vega, vegaLite] = await Promise.all([get(''), get('app.js'), get('vendor/vega.min.js'), get('vendor/vega-lite.min.js')]);
+      let snapshot = { batches: [] as unknown[], shards: [] as unknown[] };
+      for (let i = 0; i < 50 && snapshot.shards.length === 0; i++) {
+        snapshot = JSON.parse((await get('api/snapshot')).body) as typeof snapshot;
+        if (snapshot.shards.length === 0) await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      // Assess
+      expect(page.status).toBe(200);
+      expect(page.body).toContain('<script src="/vendor/vega-lite.min.js"></script>');
+      expect(script.status).toBe(200);
+      expect(vega.status).toBe(200);
+      expect(vega.body.length).toBeGreaterThan(100_000);
+      expect(vegaLite.status).toBe(200);
+      expect(snapshot.shards).toHaveLength(1);
+      expect(snapshot.batches.length).toBeGreaterThanOrEqual(1);
+    } finally {
+      ui.kill('SIGTERM');
+    }
   }, SLOW_MS);
 
   it("synthesizes with cdk synth, offline, a processor that bundles and runs the app's own pipeline", async () => {

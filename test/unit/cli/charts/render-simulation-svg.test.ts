@@ -13,7 +13,7 @@ describe('renderSimulationSvg', () => {
     // Assess
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
-    for (const name of ['none', 'static', 'spark-pid', 'sluice', 'arrivals', 'spike test', 'Scheduling delay (ms)', 'Backlog in the source (records)', 'Rate limit and arrivals (records/s)']) {
+    for (const name of ['none', 'static', 'spark-pid', 'sluice', 'arrivals', 'spike test', 'Scheduling delay (ms, log scale)', 'Backlog in the source (records, log scale)', 'Rate limit and arrivals (records/s, linear)']) {
       expect(svg).toContain(name);
     }
     expect(svg.match(/<path/g)?.length ?? 0).toBeGreaterThan(9);

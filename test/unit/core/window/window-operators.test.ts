@@ -99,7 +99,7 @@ describe('Stream', () => {
     it('quarantines an element whose eventTime is not a finite number, and windows the rest', () => {
       const stream = pipeline<number>('t').window({ windowMs: 10, eventTime: (x) => (x < 0 ? Number.NaN : x) }).print(100) as Stream<unknown>;
       const [first, second] = runTimed(stream, timed([1, -1, 2], [15]));
-      expect(first!.failures).toEqual([{ operator: 'stage 0', error: expect.stringContaining('eventTime must return a finite number') }]);
+      expect(first!.failures).toEqual([{ operator: 'window #1', error: expect.stringContaining('eventTime must return a finite number') }]);
       expect(windowsOf(second!)).toEqual([[0, 10, [1, 2]]]);
     });
 
