@@ -67,6 +67,7 @@ export function createLocalAwsProcessor(options: LocalAwsProcessorOptions): Loca
     startAfter: async (shardId) => {
       await (sourceChecked ??= checkAppSource(app.checkpoints, app.app, eventSourceArn, { appSetting: '--app' }));
       const item = await app.checkpoints.get(StorageKeys.shardPartition(app.app, shardId), StorageKeys.CHECKPOINT_SK);
+      // A user record of a KPL aggregate (`{seq}.{sub}`) makes the source start AT its aggregate.
       return item === undefined ? undefined : (parseRecord<CheckpointRecord>(item.sk, item.data).committedSeq ?? undefined);
     },
     onInvoke: (report) => {
