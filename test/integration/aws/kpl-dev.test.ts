@@ -1,5 +1,8 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { DeleteStreamCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { writeFile, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeleteStreamCommand, GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { createAwsClients } from '../../../lib/adapters/aws/aws-clients';
 import { aggregateIndependently } from '../../helpers/kpl-independent';
 import { runCli } from '../../helpers/run-cli';
@@ -64,4 +67,40 @@ describe('sluice dev with KPL-aggregated records', () => {
     expect(batches.reduce((a, b) => a + b, 0)).toBe(410);
     expect(listed.code, listed.stderr).toBe(0);
   }, 240_000);
+
+  it('reads back what sluice push --aggregate packed, record by record', async () => {
+    // Prepare
+    const stream = uniqueName('kpl-push');
+    streams.push(stream);
+    const app = uniqueName('kpl-push');
+    const target = ['--endpoint', endpoint, '--stream', stream, '--app', app];
+    const lines = sampleLines(2_000, 29);
+    const file = join(await mkdtemp(join(tmpdir(), 'sluice-kpl-')), 'words.txt');
+    await writeFile(file, `${lines.join('\n')}\n`);
+    // Act
+    const created = await runCli(['dev', ...target, '--shards', '2', '--drain']);
+    const pushed = await runCli(['push', ...target, '--file', file, '--aggregate', '--no-backpressure']);
+    const kinesisRecords = await countKinesisRecords(stream);
+    const processed = await runCli(['dev', ...target, '--shards', '2', '--drain', '--batching-window', '0', '--no-controller']);
+    const dumped = await runCli(['state', 'dump', ...target]);
+    // Assess
+    expect(created.code, created.stderr).toBe(0);
+    expect(pushed.code, pushed.stderr).toBe(0);
+    expect(pushed.stdout).toContain(`pushed 2,000 records to ${stream}`);
+    expect(kinesisRecords).toBeLessThan(20);
+    expect(processed.code, processed.stderr).toBe(0);
+    expect(processed.stdout).toContain('stopped (drained): 2,000 records in 2 batches');
+    expect(JSON.parse(dumped.stdout)).toEqual(countWords(lines));
+  }, 240_000);
 });
+
+/** Kinesis records on the stream (aggregates count once). */
+async function countKinesisRecords(streamName: string): Promise<number> {
+  const { Shards } = await aws.kinesis.send(new ListShardsCommand({ StreamName: streamName }));
+  let n = 0;
+  for (const shard of Shards ?? []) {
+    const iterator = (await aws.kinesis.send(new GetShardIteratorCommand({ StreamName: streamName, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+    n += ((await aws.kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }))).Records ?? []).length;
+  }
+  return n;
+}
