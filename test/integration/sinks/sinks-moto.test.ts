@@ -10,6 +10,7 @@ import { KinesisWriter } from '../../../lib/adapters/aws/kinesis-writer';
 import { S3ObjectStore } from '../../../lib/adapters/aws/s3-object-store';
 import { pipeline } from '../../../lib/core/pipeline/stream';
 import type { ProcessorHandler } from '../../../lib/runtime/lambda/create-processor-handler';
+import { readQuarantine } from '../../../lib/runtime/read-quarantine';
 import { dynamoDbSink, kinesisSink, s3Sink, sqsSink, SQS_ID_ATTRIBUTE } from '../../../lib/sinks';
 import { CrashInjector, InjectedCrash } from '../../helpers/crash-injector';
 import { countWords, recordsOf, sampleLines } from '../../helpers/word-records';
@@ -207,5 +208,22 @@ describe('sinks on moto', () => {
     }
     // Assess
     await expectExactlyOnceOutputs(appName, await streamRecords(), await drain(standardQueue), await drain(fifoQueue), 'duplicate invocations');
+  }, 120_000);
+
+  it('stops the shard with the service\'s own error, setting nothing aside, when a sink\'s resource does not exist', async () => {
+    const missing = [
+      ['DynamoDB', dynamoDbSink({ tableName: uniqueName('no-table'), client: app.aws.dynamodb, idAttribute: 'id', item: (line: string) => ({ line }) }), /^ResourceNotFound/],
+      ['S3', s3Sink({ bucket: uniqueName('no-bucket'), client: app.aws.s3 }), /^NoSuchBucket/],
+      ['Kinesis', kinesisSink({ streamName: uniqueName('no-stream'), client: app.aws.kinesis }), /^ResourceNotFound/],
+      ['SQS', sqsSink({ queueUrl: `${standardQueue}-missing`, client: sqs }), /^(QueueDoesNotExist|NonExistentQueue)/],
+    ] as const;
+    for (const [what, sink, name] of missing) {
+      const appName = uniqueName(`sinks-missing-${what.toLowerCase()}`);
+      const handler = app.handler(pipeline<string>(appName).foreachBatch(sink), appName, { env: { APP_NAME: appName, TABLE_NAME: app.tableName, BUCKET_NAME: app.bucketName, MAX_BATCH_ATTEMPTS: '1' } });
+      // Act: even with one attempt allowed, nothing is set aside: the sink cannot work for any batch.
+      for (let i = 0; i < 2; i++) await expect(handler(deliveries[0]!), what).rejects.toMatchObject({ name: expect.stringMatching(name) });
+      // Assess
+      expect(await readQuarantine(app.objects, app.checkpoints, appName), what).toEqual([]);
+    }
   }, 120_000);
 });
