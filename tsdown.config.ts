@@ -14,6 +14,7 @@ export default defineConfig({
     lambda: 'lib/lambda.ts',
     producer: 'lib/producer.ts',
     testing: 'lib/testing.ts',
+    sinks: 'lib/sinks.ts',
     cdk: 'cdk/index.ts',
     cli: 'lib/cli/main.ts',
     'functions/processor': 'functions/processor.ts',

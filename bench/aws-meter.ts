@@ -22,7 +22,9 @@ export interface MeteredCall {
  * List prices used by the benches (us-east-1, on-demand; the research notes have the sources):
  * DynamoDB $0.625 per million write request units and $0.125 per million read request units
  * (after the November 2024 cut); S3 $0.005 per 1,000 PUT/LIST and $0.0004 per 1,000 GET; Lambda
- * $0.20 per million requests and $0.0000166667 per GB-second (x86).
+ * $0.20 per million requests and $0.0000166667 per GB-second (x86). Kinesis Data Streams: $0.014
+ * per million PUT payload units (25 KB each, a record's data and partition key rounded up) in
+ * provisioned mode; $0.08 per GB ingested in on-demand mode, each record rounded up to 1 KB.
  */
 export const PRICES = {
   dynamoWru: 0.625 / 1e6,
@@ -31,6 +33,8 @@ export const PRICES = {
   s3Get: 0.0004 / 1e3,
   lambdaRequest: 0.2 / 1e6,
   lambdaGbSecond: 0.0000166667,
+  kinesisPutPayloadUnit: 0.014 / 1e6,
+  kinesisOnDemandGb: 0.08,
 } as const;
 
 /**

@@ -10,6 +10,8 @@
  */
 export { StreamProcessor } from './stream-processor';
 export type { StreamProcessorProps } from './stream-processor-props';
+export { ProcessorSink } from './processor-sink';
+export type { ProcessorSinkOptions, ProcessorSinkBinding } from './processor-sink';
 export { StreamProcessorMonitoring } from './stream-processor-monitoring';
 export type { StreamProcessorMonitoringProps } from './stream-processor-monitoring';
 export { SluiceFunction } from './sluice-function';

@@ -77,6 +77,7 @@ export function resolveStreamProcessorProps(props: StreamProcessorProps): Resolv
     iteratorAgeAlarmThreshold: durationChecked('iteratorAgeAlarmThreshold', props.iteratorAgeAlarmThreshold ?? Duration.minutes(5), { min: 1, max: 7 * 86_400 }),
     alarmAction: props.alarmAction,
     removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    sinks: props.sinks ?? [],
   };
 }
 

@@ -1,3 +1,4 @@
+import type { ProcessorSink } from './processor-sink';
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IStream, StreamMode } from 'aws-cdk-lib/aws-kinesis';
@@ -238,4 +239,12 @@ export interface StreamProcessorProps {
    * @default RemovalPolicy.RETAIN - checkpoints and the WAL outlive the stack
    */
   readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * The destinations of the pipeline's `sluice/sinks`: the processor is granted exactly the actions
+   * each sink calls, on that resource only, and gets its name in `environmentVariable` if asked.
+   *
+   * @default - no sink resource: a pipeline writing elsewhere gets no permission for it
+   */
+  readonly sinks?: readonly ProcessorSink[];
 }

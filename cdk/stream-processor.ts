@@ -118,6 +118,10 @@ export class StreamProcessor extends Construct {
     }));
     // Lambda writes a batch that exhausted its retries with the function's role.
     this.processor.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: [this.bucket.arnForObjects(`${ON_FAILURE_PREFIX}*`)] }));
+    // The pipeline's sinks (sluice/sinks): exactly what each calls, on its resource only.
+    for (const sink of p.sinks) {
+      for (const [name, value] of Object.entries(sink._bind(this.processor.role, app))) this.processor.function.addEnvironment(name, value);
+    }
 
     this.eventSource = new KinesisEventSource(this.stream, {
       startingPosition: p.startingPosition,

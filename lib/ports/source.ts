@@ -45,3 +45,10 @@ export interface ReadResult {
   /** How far behind the tip of the shard the last record is, when the source knows. */
   readonly millisBehind?: number;
 }
+
+/** An open shard's range of 128-bit hash keys. */
+export interface HashRange {
+  readonly shardId: string;
+  readonly start: bigint;
+  readonly end: bigint;
+}

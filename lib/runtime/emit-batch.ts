@@ -66,7 +66,7 @@ async function runSink(operatorId: string, batchId: string, sink: () => unknown)
 }
 
 /** AWS answers that no content can change: denied, unknown credentials, a table or bucket that is not there. */
-const BROKEN_SINK_ERROR = /^(AccessDenied|UnrecognizedClient|InvalidSignature|ExpiredToken|InvalidAccessKeyId|ResourceNotFound|NoSuchBucket|CredentialsProvider)/;
+const BROKEN_SINK_ERROR = /^(AccessDenied|UnrecognizedClient|InvalidSignature|ExpiredToken|InvalidAccessKeyId|ResourceNotFound|NoSuchBucket|QueueDoesNotExist|NonExistentQueue|CredentialsProvider)/;
 
 function isBrokenSinkError(error: unknown): boolean {
   return error instanceof Error && BROKEN_SINK_ERROR.test(error.name);

@@ -6,6 +6,7 @@ import { readMergedState } from '../../lib/runtime/read-merged-state';
 import { readQuarantine } from '../../lib/runtime/read-quarantine';
 import { StorageKeys } from '../../lib/runtime/storage-keys';
 import type { OutputLog } from './chaos-pipeline';
+import type { SinkTable } from './run-schedule';
 import type { ScheduleConfig } from './schedule-config';
 
 /** What the oracle found in one schedule's final stores. */
@@ -33,7 +34,7 @@ export interface OracleVerdict {
  *   emitted twice brought the same items;
  * - offsets: every shard's checkpoint stands at its last record.
  */
-export async function checkOracle(config: ScheduleConfig, stores: { checkpoints: CheckpointStore; objects: ObjectStore }, pipeline: CompiledPipeline, output: OutputLog): Promise<OracleVerdict> {
+export async function checkOracle(config: ScheduleConfig, stores: { checkpoints: CheckpointStore; objects: ObjectStore; sinkTable?: SinkTable }, pipeline: CompiledPipeline, output: OutputLog): Promise<OracleVerdict> {
   const violations: string[] = [];
   let lost = 0;
   let duplicated = 0;
@@ -53,6 +54,8 @@ export async function checkOracle(config: ScheduleConfig, stores: { checkpoints:
   const quarantined = new Map<string, number>();
   for (const e of perRecord) if (e.seq !== undefined) quarantined.set(`${e.shardId}/${e.seq}`, (quarantined.get(`${e.shardId}/${e.seq}`) ?? 0) + 1);
   const emitted = countEmitted(output, new Set(batches.map((b) => `${b.shardId}/${b.batchNo}`)));
+  // The DynamoDB sink's table: one item per marker of a batch that was not set aside (WAL on).
+  const inTable = stores.sinkTable === undefined ? undefined : countInTable(await stores.sinkTable.items(config.app), new Set(batches.map((b) => `${b.shardId}/${b.batchNo}`)));
 
   const expected = new Map<string, number>();
   const markers = new Set<string>();
@@ -65,6 +68,7 @@ export async function checkOracle(config: ScheduleConfig, stores: { checkpoints:
         tally(`${id} counted or set aside`, (state.get(r.marker) ?? 0) + aside);
         if (aside === 0) for (const w of r.words) expected.set(w, (expected.get(w) ?? 0) + 1);
         if (config.walEnabled && aside === 0) tally(`${id} in the outputs`, emitted.get(r.marker) ?? 0);
+        if (config.walEnabled && aside === 0 && inTable !== undefined) tally(`${id} in the DynamoDB sink's table`, inTable.get(r.marker) ?? 0);
       } else {
         if ((state.get(r.marker) ?? 0) > 0) tally(`${id} counted although it must be quarantined`, 2);
         // A set-aside batch's entry holds all its records, also those quarantined one by one before.
@@ -81,6 +85,16 @@ export async function checkOracle(config: ScheduleConfig, stores: { checkpoints:
   for (const [word, count] of expected) if (!markers.has(word) && !state.has(word)) violations.push(`word ${JSON.stringify(word)}: missing, expected ${count}`);
   if (config.walEnabled && output.conflicts.length > 0) violations.push(`batches emitted twice with different items: ${output.conflicts.slice(0, 5).join(', ')}`);
   return { lost, duplicated, recordQuarantines: perRecord.length, batchQuarantines: batches.length, violations };
+}
+
+/** How many items of the sink's table hold each marker, leaving out batches that were set aside. */
+function countInTable(items: ReadonlyArray<{ word: string; shardId: string; batchNo: number }>, setAside: ReadonlySet<string>): Map<string, number> {
+  const found = new Map<string, number>();
+  for (const item of items) {
+    if (setAside.has(`${item.shardId}/${item.batchNo}`) || !/^m\d+x\d+$/.test(item.word)) continue;
+    found.set(item.word, (found.get(item.word) ?? 0) + 1);
+  }
+  return found;
 }
 
 /** How many emitted batches hold each marker, leaving out batches that were set aside. */

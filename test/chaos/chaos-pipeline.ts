@@ -19,11 +19,15 @@ export class OutputLog {
   readonly batches = new Map<string, LoggedBatch>();
   readonly conflicts: string[] = [];
 
-  readonly write: ForeachBatchFn = (items: unknown[], info: BatchInfo) => {
+  /** @param table a real sink the same items go to after the log (the moto backend's DynamoDB sink). */
+  constructor(private readonly table?: ForeachBatchFn) {}
+
+  readonly write: ForeachBatchFn = async (items: unknown[], info: BatchInfo) => {
     const words = items as string[];
     const seen = this.batches.get(info.batchId);
     if (seen === undefined) this.batches.set(info.batchId, { shardId: info.shardId, batchNo: info.batchNo, items: [...words] });
     else if (seen.items.length !== words.length || seen.items.some((w, i) => w !== words[i])) this.conflicts.push(info.batchId);
+    await this.table?.(items, info);
   };
 }
 

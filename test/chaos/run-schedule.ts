@@ -4,6 +4,7 @@ import type { ObjectStore } from '../../lib/ports/object-store';
 import { FakeClock } from '../helpers/fake-clock';
 import { FAULT_KINDS, type FaultKind } from '../helpers/faults/fault-plan';
 import { seededRandom } from '../helpers/run-cli';
+import type { ForeachBatchFn } from '../../lib/core/pipeline/op-spec';
 import { chaosPipeline, OutputLog } from './chaos-pipeline';
 import { ChaosEsm } from './chaos-esm';
 import { checkOracle } from './chaos-oracle';
@@ -33,6 +34,15 @@ export interface ScheduleReport {
 export interface ScheduleStores {
   readonly checkpoints: CheckpointStore;
   readonly objects: ObjectStore;
+  /** A real sink table every batch's words also go to, which the oracle then reads (moto backend). */
+  readonly sinkTable?: SinkTable;
+}
+
+/** A DynamoDB sink (`sluice/sinks`) and how to read back what it wrote for an app. */
+export interface SinkTable {
+  readonly write: ForeachBatchFn;
+  /** Every item the sink wrote for `app`: its id, word and batch. */
+  items(app: string): Promise<Array<{ id: string; word: string; shardId: string; batchNo: number }>>;
 }
 
 /**
@@ -42,7 +52,7 @@ export interface ScheduleStores {
  */
 export async function runSchedule(config: ScheduleConfig, stores: ScheduleStores): Promise<ScheduleReport> {
   const clock = new FakeClock({ startMs: 1_700_000_000_000 });
-  const output = new OutputLog();
+  const output = new OutputLog(stores.sinkTable?.write);
   const metrics: Metrics = { batchCommitted: () => undefined, recordsQuarantined: () => undefined };
   const pool = new LambdaPool({ app: config.app, ...stores, clock, output, metrics, walEnabled: config.walEnabled, maxRatePerShard: config.maxRatePerShard, maxBatchAttempts: config.maxBatchAttempts, maxRecordBytes: config.maxRecordBytes, snapshotPolicy: config.snapshotPolicy });
   const esm = new ChaosEsm(config, pool, clock, seededRandom(config.seed ^ 0x2545f491));

@@ -65,15 +65,8 @@ export interface AwsClients {
  * const store = new DynamoDbCheckpointStore({ client: aws.dynamodb, tableName: 'checkpoints' });
  */
 export function createAwsClients(options: AwsClientOptions = {}, env: NodeJS.ProcessEnv = process.env): AwsClients {
-  const endpoint = options.endpoint ?? nonEmpty(env.AWS_ENDPOINT_URL);
-  const region =
-    options.region ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? (endpoint === undefined ? undefined : 'us-east-1');
-  const common = {
-    ...(region === undefined ? {} : { region }),
-    ...(endpoint === undefined ? {} : { endpoint }),
-    retryMode: 'standard',
-    maxAttempts: options.maxAttempts ?? 3,
-  };
+  const common = awsClientConfig(options, env);
+  const { endpoint, region } = common;
   const clients = {
     dynamodb: new DynamoDBClient(common),
     s3: new S3Client({ ...common, forcePathStyle: endpoint !== undefined }),
@@ -92,6 +85,19 @@ export function createAwsClients(options: AwsClientOptions = {}, env: NodeJS.Pro
     destroy() {
       for (const client of Object.values(clients)) client.destroy();
     },
+  };
+}
+
+/** The configuration every client gets from {@link AwsClientOptions}: region, endpoint, standard retries. */
+export function awsClientConfig(options: AwsClientOptions = {}, env: NodeJS.ProcessEnv = process.env): { region?: string; endpoint?: string; retryMode: string; maxAttempts: number } {
+  const endpoint = options.endpoint ?? nonEmpty(env.AWS_ENDPOINT_URL);
+  const region =
+    options.region ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? (endpoint === undefined ? undefined : 'us-east-1');
+  return {
+    ...(region === undefined ? {} : { region }),
+    ...(endpoint === undefined ? {} : { endpoint }),
+    retryMode: 'standard',
+    maxAttempts: options.maxAttempts ?? 3,
   };
 }
 

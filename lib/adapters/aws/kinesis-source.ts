@@ -8,7 +8,7 @@ import {
   type Shard,
 } from '@aws-sdk/client-kinesis';
 import { CorruptDataError } from '../../core/errors';
-import { compareSeq, type SourceRecord } from '../../core/source-record';
+import { compareSeq, kinesisSeqOf, type SourceRecord } from '../../core/source-record';
 import type { ReadResult, ShardInfo, Source } from '../../ports/source';
 import { translateKinesisError } from './kinesis-errors';
 import { parentsFirst } from './parents-first';
@@ -102,7 +102,10 @@ export class KinesisSource implements Source {
       ShardId: shardId,
       ...(afterSeq === undefined
         ? { ShardIteratorType: 'TRIM_HORIZON' }
-        : { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: afterSeq }),
+        : afterSeq.includes('.')
+          // A user record of a KPL aggregate: its aggregate's later user records may be unread.
+          ? { ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: kinesisSeqOf(afterSeq) }
+          : { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: afterSeq }),
     }));
     if (ShardIterator === undefined) throw new Error(`GetShardIterator returned no iterator for ${this.streamName}/${shardId}`);
     return ShardIterator;

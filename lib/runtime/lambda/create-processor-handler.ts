@@ -10,7 +10,7 @@ import { compilePipeline, type CompiledPipeline } from '../../core/engine/compil
 import { DEFAULT_BATCH_INTERVAL_MS } from '../../core/defaults';
 import { ConfigError, SluiceError, StateLimitError } from '../../core/errors';
 import { Stream } from '../../core/pipeline/stream';
-import { compareSeq, type SourceRecord } from '../../core/source-record';
+import { compareSeq, kinesisSeqOf, type SourceRecord } from '../../core/source-record';
 import type { CheckpointStore } from '../../ports/checkpoint-store';
 import type { Clock } from '../../ports/clock';
 import type { Metrics } from '../../ports/metrics';
@@ -147,7 +147,10 @@ export function createProcessorHandler<T>(pipeline: Stream<T> | CompiledPipeline
       logFailure(logger, error, shardId, records);
       throw error;
     }
-    const deferredFrom = result.deferredFromSeq ?? firstAfter(records, result.committedSeq);
+    const deferredFromRecord = result.deferredFromSeq ?? firstAfter(records, result.committedSeq);
+    // The mapping knows Kinesis records: a deferred user record of an aggregate reports its aggregate,
+    // as KCL does; the redelivery drops the user records up to the committed sub-sequence number.
+    const deferredFrom = deferredFromRecord === undefined ? undefined : kinesisSeqOf(deferredFromRecord);
     logger.info('invocation done', {
       shardId,
       records: records.length,

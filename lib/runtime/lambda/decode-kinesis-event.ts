@@ -1,13 +1,17 @@
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { CorruptDataError } from '../../core/errors';
-import type { SourceRecord } from '../../core/source-record';
+import { subSeq, type SourceRecord } from '../../core/source-record';
+import { deaggregate, isKplAggregate } from '../kpl/kpl-aggregate';
 
 /** The records of one invocation, as the micro-batch protocol takes them. */
 export interface DecodedEvent {
   readonly shardId: string;
   /** The records whose data decoded, in the order of the event, which is sequence order. */
   readonly records: SourceRecord[];
-  /** Records whose `data` is not valid base64: never given to the pipeline, set aside as received. */
+  /**
+   * Records whose `data` is not valid base64, or is a KPL aggregate that does not check (its MD5
+   * digest, its protobuf): never given to the pipeline, set aside as received, with the reason.
+   */
   readonly undecodable: UndecodableEventRecord[];
   /** The stream's ARN (`eventSourceARN`), when the event names it. */
   readonly sourceArn?: string;
@@ -40,6 +44,10 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
  * An event holds one shard (the ESM never mixes them). One that does not, or a record without its
  * fields, is refused with a `CorruptDataError`: guessing would commit records to the wrong shard. A
  * record whose `data` is not strict base64 is returned apart, in `undecodable`, for the quarantine.
+ *
+ * A record in the KPL aggregated format (docs/decisions/0020) becomes its user records, each with its
+ * partition key and the sequence number `{seq}.{sub}`, so offsets, the WAL, dedup and the rate limit
+ * work per user record; an aggregate whose digest does not match goes to `undecodable` with the reason.
  */
 export function decodeKinesisEvent(event: KinesisStreamEvent): DecodedEvent | undefined {
   const items: unknown = event?.Records ?? [];
@@ -61,8 +69,19 @@ export function decodeKinesisEvent(event: KinesisStreamEvent): DecodedEvent | un
     if (recordShard !== shardId) throw new CorruptDataError(where, `the event mixes shards ${shardId} and ${recordShard}; the ESM delivers one shard per event`);
     const seconds = Number(k.approximateArrivalTimestamp);
     const fields = { seq: k.sequenceNumber, arrivalMs: Number.isFinite(seconds) ? Math.round(seconds * 1000) : 0, partitionKey: k.partitionKey };
-    if (BASE64.test(k.data)) records.push({ ...fields, data: new Uint8Array(Buffer.from(k.data, 'base64')) });
-    else undecodable.push({ ...fields, data: k.data, reason: NOT_BASE64_REASON });
+    if (!BASE64.test(k.data)) {
+      undecodable.push({ ...fields, data: k.data, reason: NOT_BASE64_REASON });
+      continue;
+    }
+    const data = new Uint8Array(Buffer.from(k.data, 'base64'));
+    if (!isKplAggregate(data)) {
+      records.push({ ...fields, data });
+      continue;
+    }
+    // A KPL aggregate: its user records, each with its own partition key and sub-sequence number.
+    const expanded = deaggregate(data);
+    if (expanded.ok) for (const [sub, user] of expanded.records.entries()) records.push({ seq: subSeq(fields.seq, sub), arrivalMs: fields.arrivalMs, partitionKey: user.partitionKey, data: user.data });
+    else undecodable.push({ ...fields, data: k.data, reason: expanded.reason });
   }
   const sourceArn = (items[0] as { eventSourceARN?: unknown } | undefined)?.eventSourceARN;
   return { shardId: shardId!, records, undecodable, ...(typeof sourceArn === 'string' && sourceArn !== '' ? { sourceArn } : {}) };

@@ -66,6 +66,7 @@ export function createLocalAwsProcessor(options: LocalAwsProcessorOptions): Loca
     retryDelayMs: options.pollIntervalMs ?? 250,
     startAfter: async (shardId) => {
       await (sourceChecked ??= checkAppSource(app.checkpoints, app.app, eventSourceArn, { appSetting: '--app' }));
+      // A user record of a KPL aggregate (`{seq}.{sub}`) makes the source start AT its aggregate.
       return (await readCommittedSeq(app.checkpoints, app.app, shardId)) ?? undefined;
     },
     onInvoke: (report) => {
