@@ -1,3 +1,4 @@
+import type { ReceiverState } from '../core/exchange/exchange-receiver';
 import { CorruptDataError } from '../core/errors';
 import type { StateManifest } from './state/state-manifest';
 
@@ -33,6 +34,18 @@ export interface CheckpointRecord {
   /** The source the offsets are positions in (a file, a stream ARN); absent when unknown. */
   readonly sourceId?: string;
   readonly updatedAtMs: number;
+  /** A stage of a pipeline with exchanges (docs/decisions/0015); absent otherwise. */
+  readonly exchange?: CheckpointExchange;
+}
+
+/** What a stage keeps of its exchanges, committed with its state in the same fenced write. */
+export interface CheckpointExchange {
+  /** A receiving stage: per origin, the last complete batch applied and the chunks seen of the next. */
+  readonly received?: ReceiverState;
+  /** A sending stage: the time progress its last batch sent. */
+  readonly sentWatermarkMs?: number | null;
+  /** A sending stage sent its end marker: its input ended. */
+  readonly ended?: true;
 }
 
 export interface CheckpointTotals {

@@ -21,6 +21,8 @@ export interface WalHeader {
    * sequence number) run because the source had nothing at this time (see MicroBatchProcessor.tick).
    */
   readonly idleAtMs?: number;
+  /** Set on the tick that tells the stages after an exchange that this shard's input ended (docs/decisions/0015). */
+  readonly endOfInput?: true;
 }
 
 /** A batch as allocated: its header and its records, in sequence order. */
