@@ -178,7 +178,8 @@ export class MicroBatchProcessor {
     const { app, objects, clock, pipeline } = this.#o;
     // A sending stage whose exchange carries time ticks too: the stages after it wait for every origin.
     const sendsTime = pipeline.sends?.progress === true && pipeline.receives !== true;
-    if (!pipeline.usesIdleTicks && !sendsTime) return undefined;
+    const mayEnd = endOfInput && pipeline.sends !== undefined && pipeline.receives !== true;
+    if (!pipeline.usesIdleTicks && !sendsTime && !mayEnd) return undefined;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const snapshot = await this.#reader.read(shardId);
       const committed = snapshot.checkpoint?.committedSeq ?? null;
@@ -197,7 +198,7 @@ export class MicroBatchProcessor {
           throw error;
         }
         let dueAtMs = pipeline.usesIdleTicks ? pipeline.tickDueAtMs(states) : undefined;
-        const ending = pipeline.sends !== undefined && pipeline.receives !== true && endOfInput && snapshot.checkpoint?.exchange?.ended !== true;
+        const ending = mayEnd && snapshot.checkpoint?.exchange?.ended !== true;
         if (ending) dueAtMs = idleAtMs;
         else if (sendsTime && snapshot.checkpoint?.exchange?.ended !== true) {
           const sentMs = snapshot.checkpoint?.exchange?.sentWatermarkMs;
@@ -379,8 +380,10 @@ export class MicroBatchProcessor {
       const inputEnded = received?.inputWatermarkMs === Infinity;
       const sentWatermarkMs = this.#progress(previousExchange?.sentWatermarkMs ?? null, records, h.idleAtMs, inputEnded ? undefined : received?.inputWatermarkMs);
       const end = h.endOfInput === true || inputEnded;
+      // The end marker goes once; new records after it (a file appended to) take it back.
+      const ended = end || (previousExchange?.ended === true && records.length === 0);
       await this.#send(shardId, h.batchNo, sentWatermarkMs, computation.outputs, end && previousExchange?.ended !== true);
-      exchange = { ...exchange, sentWatermarkMs, ...(end || previousExchange?.ended === true ? { ended: true as const } : {}) };
+      exchange = { ...exchange, sentWatermarkMs, ...(ended ? { ended: true as const } : {}) };
     }
 
     const stats: BatchStats = {

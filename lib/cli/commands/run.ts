@@ -10,12 +10,14 @@ import { SluiceRateController } from '../../core/rate/sluice-rate-controller';
 import { BatchRetryPolicy } from '../../runtime/batch-retry-policy';
 import { CheckpointSourceLedger } from '../../runtime/checkpoint-source-ledger';
 import { LocalDriver } from '../../runtime/local-driver';
+import { StagedLocalDriver } from '../../runtime/staged-local-driver';
+import { ShardedSource } from '../../adapters/local/sources/sharded-source';
 import { MicroBatchProcessor } from '../../runtime/micro-batch-processor';
 import { defaultCheckpointDir, openLocalStores } from '../../runtime/open-local-app';
 import { StateBudget } from '../../runtime/state/state-budget';
 import { tokenBucketGate } from '../../runtime/token-bucket-gate';
 import { LiveView } from '../live-view';
-import { loadPipeline } from '../load-pipeline';
+import { loadStagedPipeline } from '../load-pipeline';
 import { numberOption } from '../number-option';
 import { parseOptions } from '../parse-options';
 
@@ -33,6 +35,7 @@ const runOptionsSchema = z.object({
   wal: z.boolean(),
   maxBatchAttempts: z.coerce.number().int().min(1).max(10_000),
   stateMemory: z.coerce.number().int().min(1).max(1_048_576).optional(),
+  shards: numberOption.whole(1, 1_024, 'shards').optional(),
 });
 
 /** `sluice run`: runs a pipeline locally on the embedded default (SQLite + a directory). */
@@ -53,15 +56,18 @@ export function registerRun(program: Command): void {
     .option('--no-wal', 'skip the write-ahead log: state stays exactly-once, outputs become at-least-once')
     .option('--max-batch-attempts <n>', "failed attempts of one batch whose sink keeps throwing before its records are quarantined and the shard moves on", String(DEFAULT_MAX_BATCH_ATTEMPTS))
     .option('--state-memory <MB>', "memory a shard's state may take before the run stops, saying so (default: half of Node's heap; raise the heap with NODE_OPTIONS=--max-old-space-size=MB)")
+    .option('--shards <n>', 'read the source as a stream of n shards, record i on shard i mod n (how a Kinesis stream spreads a key over its shards)')
     .action(async (raw: Record<string, unknown>) => {
       const o = parseOptions(runOptionsSchema, raw);
-      const pipeline = await loadPipeline(o.pipeline);
+      const staged = await loadStagedPipeline(o.pipeline);
+      const pipeline = staged.stages[0]!;
       const app = o.app ?? pipeline.name;
       const dir = o.checkpointDir ?? defaultCheckpointDir(app);
       const clock = new SystemClock();
       const { checkpoints, objects } = openLocalStores(dir);
       const ledger = new CheckpointSourceLedger({ app, checkpoints, objects });
-      const source = createSource(o.source, { clock, store: objects, app, ledger, fromStart: o.fromStart });
+      const single = createSource(o.source, { clock, store: objects, app, ledger: o.shards === undefined ? ledger : undefined, fromStart: o.fromStart });
+      const source = o.shards === undefined ? single : new ShardedSource(single, o.shards);
       const view = new LiveView({ title: `${app}  source ${o.source}  checkpoint ${dir}` });
       const failurePolicy = new BatchRetryPolicy({ app, pipeline, checkpoints, objects, clock, maxAttempts: o.maxBatchAttempts });
       const heap = getHeapStatistics().heap_size_limit;
@@ -77,6 +83,36 @@ export function registerRun(program: Command): void {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       try {
+        if (staged.stages.length > 1) {
+          // A pipeline with exchanges: every stage runs here, each an app of its own (docs/decisions/0015).
+          const driver = new StagedLocalDriver({
+            app,
+            staged,
+            source,
+            checkpoints,
+            objects,
+            clock,
+            batchIntervalMs: o.batchInterval,
+            output: view,
+            maxRatePerShard: o.maxRate,
+            estimator,
+            durationMs: o.duration === undefined ? undefined : o.duration * 1000,
+            signal: abort.signal,
+            retryFailures: true,
+            onFailure: reportFailure,
+            onBatch: (_stage, e) => view.batch(e),
+            processorOptions: (s, stageAppName) => ({
+              walEnabled: o.wal,
+              ...(s === 0 ? { maxRatePerShard: o.maxRate, rateGate: tokenBucketGate() } : {}),
+              failurePolicy: new BatchRetryPolicy({ app: stageAppName, pipeline: staged.stages[s]!, checkpoints, objects, clock, maxAttempts: o.maxBatchAttempts }),
+              stateBudget,
+              onGarbageError: reportGarbageError,
+            }),
+          });
+          const result = await driver.run();
+          view.done(`stopped (${result.stoppedBy}): ${result.records.toLocaleString('en-US')} records in ${result.batches} batches of ${staged.stages.length} stages committed to ${dir}`);
+          return;
+        }
         const driver = new LocalDriver({ app, source, processor, checkpoints, clock, batchIntervalMs: o.batchInterval, maxRatePerShard: o.maxRate, estimator, durationMs: o.duration === undefined ? undefined : o.duration * 1000, signal: abort.signal, onBatch: (e) => view.batch(e), retryFailures: true, onFailure: reportFailure });
         const result = await driver.run();
         view.done(`stopped (${result.stoppedBy}): ${result.records.toLocaleString('en-US')} records in ${result.batches} batches committed to ${dir}`);

@@ -33,7 +33,7 @@ export interface OriginMark {
   readonly watermarkMs: number | null;
   /** The batch in progress: chunks of it already applied. */
   readonly current?: { readonly batchNo: number; readonly count: number; readonly seen: readonly number[]; readonly watermarkMs: number | null; readonly end?: boolean };
-  /** The origin sent its end marker: it holds no window back any more. */
+  /** The origin's last complete batch was its end marker: it holds no window back until it sends again. */
   readonly ended?: boolean;
 }
 
@@ -120,9 +120,11 @@ function withSeen(mark: OriginMark, current: NonNullable<OriginMark['current']>,
   const seen = [...current.seen, c.index].sort((a, b) => a - b);
   if (seen.length === current.count) {
     const w = maxOrNull(mark.watermarkMs, current.watermarkMs);
-    return { complete: current.batchNo, watermarkMs: w, ...(current.end === true || mark.ended === true ? { ended: true } : {}) };
+    // Ended as long as its last batch is an end marker: a source that grows again (a file appended to
+    // between runs) starts a new batch, and holds windows back again from its first chunk.
+    return { complete: current.batchNo, watermarkMs: w, ...(current.end === true ? { ended: true } : {}) };
   }
-  return { complete: mark.complete, watermarkMs: mark.watermarkMs, ...(mark.ended === true ? { ended: true } : {}), current: { ...current, seen } };
+  return { complete: mark.complete, watermarkMs: mark.watermarkMs, current: { ...current, seen } };
 }
 
 function maxOrNull(a: number | null, b: number | null): number | null {
