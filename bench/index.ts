@@ -9,6 +9,7 @@ const BENCHES: Record<string, () => Promise<{ run(args: string[]): Promise<numbe
   'state-memory': () => import('./state-memory'),
   'checkpoint-store': () => import('./checkpoint-store'),
   cli: () => import('./cli'),
+  exchange: () => import('./exchange'),
 };
 
 export async function runBench(argv: string[]): Promise<number> {

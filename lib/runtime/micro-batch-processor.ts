@@ -79,6 +79,8 @@ export interface MicroBatchProcessorOptions extends BatchDeps {
    * close only once each of them has passed their end (docs/decisions/0015).
    */
   readonly exchangeOrigins?: readonly string[];
+  /** Bytes of elements per exchange chunk (chaos and tests use small ones to split batches into many). @default CHUNK_TARGET_BYTES */
+  readonly exchangeChunkBytes?: number;
 }
 
 /** What one call of {@link MicroBatchProcessor.process} did. */
@@ -320,7 +322,7 @@ export class MicroBatchProcessor {
     if (writer === undefined) throw new SluiceError(`stage ${this.#o.app} ends at an exchange but was given no exchange writer`);
     const emission = outputs.find((o) => o.op.kind === 'exchange') as { op: ExchangeOutput; items: unknown[] } | undefined;
     const perPartition = (emission?.items ?? Array.from({ length: sends.partitions }, () => [])) as TimedElement[][];
-    const chunks = buildChunks({ origin: shardId, batchNo, watermarkMs, perPartition, progress: sends.progress, end });
+    const chunks = buildChunks({ origin: shardId, batchNo, watermarkMs, perPartition, progress: sends.progress, end, targetBytes: this.#o.exchangeChunkBytes });
     await mapLimited(
       chunks.map((c, p) => [p, c] as const).filter(([, c]) => c.length > 0),
       8,
