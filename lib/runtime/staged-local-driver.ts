@@ -4,6 +4,7 @@ import type { CheckpointStore } from '../ports/checkpoint-store';
 import type { Clock } from '../ports/clock';
 import type { ObjectStore } from '../ports/object-store';
 import type { OutputSink } from '../ports/output-sink';
+import type { ExchangeWriter } from '../ports/exchange';
 import type { Source } from '../ports/source';
 import { ObjectStoreExchange } from './exchange/object-store-exchange';
 import { LocalDriver, type DriverBatchEvent, type StopReason } from './local-driver';
@@ -27,6 +28,11 @@ export interface StagedLocalDriverOptions {
   readonly retryFailures?: boolean;
   readonly onFailure?: (shardId: string, error: unknown) => void;
   readonly onBatch?: (stage: number, event: DriverBatchEvent) => void;
+  /**
+   * The exchange stage `stage` sends to, read by stage `stage + 1` (whose app is `receivingApp`).
+   * @default - a log per partition in `objects` ({@link ObjectStoreExchange})
+   */
+  readonly exchange?: (stage: number, receivingApp: string, partitions: number) => Promise<{ writer: ExchangeWriter; source: Source; senderDone?: () => void }>;
   /** What else each stage's processor gets (failure policy, state budget, rate gate, WAL). */
   readonly processorOptions?: (stage: number, app: string) => Partial<MicroBatchProcessorOptions>;
 }
@@ -46,17 +52,24 @@ export class StagedLocalDriver {
     this.#o = options;
   }
 
+  async #exchange(stage: number, receivingApp: string, partitions: number): Promise<{ writer: ExchangeWriter; source: Source; senderDone?: () => void }> {
+    if (this.#o.exchange !== undefined) return this.#o.exchange(stage, receivingApp, partitions);
+    const log = new ObjectStoreExchange({ objects: this.#o.objects, stageApp: receivingApp, partitions, nowMs: () => this.#o.clock.nowMs() });
+    return { writer: log, source: log, senderDone: () => log.senderDone() };
+  }
+
   async run(): Promise<{ stoppedBy: StopReason; batches: number; records: number }> {
     const { staged, clock, signal, batchIntervalMs } = this.#o;
     const drivers: LocalDriver[] = [];
-    const exchanges: ObjectStoreExchange[] = [];
+    const exchanges: Array<{ writer: ExchangeWriter; source: Source; senderDone?: () => void }> = [];
     let origins: readonly string[] = (await this.#o.source.listShards()).map((s) => s.shardId);
     for (let s = 0; s < staged.stages.length; s++) {
       const pipeline = staged.stages[s]!;
       const app = stageApp(this.#o.app, s);
-      const source = s === 0 ? this.#o.source : exchanges[s - 1]!;
-      const writer = pipeline.sends === undefined ? undefined : new ObjectStoreExchange({ objects: this.#o.objects, stageApp: stageApp(this.#o.app, s + 1), partitions: pipeline.sends.partitions, nowMs: () => clock.nowMs() });
-      if (writer !== undefined) exchanges.push(writer);
+      const source = s === 0 ? this.#o.source : exchanges[s - 1]!.source;
+      const exchange = pipeline.sends === undefined ? undefined : await this.#exchange(s, stageApp(this.#o.app, s + 1), pipeline.sends.partitions);
+      if (exchange !== undefined) exchanges.push(exchange);
+      const writer = exchange?.writer;
       const processor = new MicroBatchProcessor({
         ...this.#o.processorOptions?.(s, app),
         app,
@@ -99,7 +112,7 @@ export class StagedLocalDriver {
         if (s === 0) records += round.records;
         if (!round.drained) drained = false;
         // A stage that has sent everything it ever will lets the next one drain.
-        else if (drained && s < exchanges.length) exchanges[s]!.senderDone();
+        else if (drained && s < exchanges.length) exchanges[s]!.senderDone?.();
       }
       if (drained) return { stoppedBy: 'drained', batches, records };
       tickMs += batchIntervalMs;

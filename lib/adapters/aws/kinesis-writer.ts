@@ -12,6 +12,8 @@ import { packPutRecords } from './pack-put-records';
 export interface KinesisWriteRecord {
   readonly partitionKey: string;
   readonly data: Uint8Array;
+  /** Routes the record by this hash key instead of the partition key's MD5 (an exchange's partitions). @default - the MD5 of `partitionKey` */
+  readonly explicitHashKey?: string;
 }
 
 /** Options of {@link KinesisWriter}. */
@@ -96,7 +98,7 @@ export class KinesisWriter {
     for (const request of packPutRecords(records)) {
       let pending = request;
       for (let attempt = 1; pending.length > 0; attempt++) {
-        const entries: PutRecordsRequestEntry[] = pending.map((i) => ({ PartitionKey: records[i]!.partitionKey, Data: records[i]!.data }));
+        const entries: PutRecordsRequestEntry[] = pending.map((i) => ({ PartitionKey: records[i]!.partitionKey, Data: records[i]!.data, ...(records[i]!.explicitHashKey === undefined ? {} : { ExplicitHashKey: records[i]!.explicitHashKey }) }));
         const output = await this.client.send(new PutRecordsCommand({ StreamName: this.streamName, Records: entries })).catch((error: unknown) => {
           throw translateKinesisError(error);
         });
