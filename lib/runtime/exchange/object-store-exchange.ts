@@ -25,8 +25,6 @@ export class ObjectStoreExchange implements ExchangeWriter, Source {
   readonly #partitions: number;
   /** Next free position per partition, as far as this process knows (a create-only miss moves it on). */
   readonly #tail = new Map<number, number>();
-  /** Keys known per partition, ascending: the log only grows, so listing again is needed only past them. */
-  readonly #known = new Map<number, string[]>();
   /** When set, every record read arrives at this time (the local driver's clock); elements carry their own times. */
   readonly #nowMs: () => number;
   /** Told that the sending stage is done (a finite source, drained): reads then report the end of data. */
@@ -85,9 +83,7 @@ export class ObjectStoreExchange implements ExchangeWriter, Source {
   }
 
   async #keys(p: number): Promise<string[]> {
-    const keys = (await this.#objects.list(`${this.#prefix}${partitionShardId(p)}/`)).filter((k) => /\/\d{20}$/.test(k));
-    this.#known.set(p, keys);
-    return keys;
+    return (await this.#objects.list(`${this.#prefix}${partitionShardId(p)}/`)).filter((k) => /\/\d{20}$/.test(k));
   }
 
   async #lastPosition(p: number): Promise<number> {
