@@ -10,6 +10,7 @@ const BENCHES: Record<string, () => Promise<{ run(args: string[]): Promise<numbe
   'checkpoint-store': () => import('./checkpoint-store'),
   cli: () => import('./cli'),
   producer: () => import('./producer'),
+  exchange: () => import('./exchange'),
 };
 
 export async function runBench(argv: string[]): Promise<number> {

@@ -17,7 +17,7 @@
  * @packageDocumentation
  */
 export { pipeline, Stream } from './core/pipeline/stream';
-export type { PipelineOptions, UpdateStateOptions } from './core/pipeline/stream';
+export type { ExchangeOptions, PipelineOptions, UpdateStateOptions } from './core/pipeline/stream';
 export type { BatchInfo, InputFormat } from './core/pipeline/op-spec';
 export type { Windowed, LateRecord } from './core/window/windowed';
 export type { WindowOptions, ReduceWindowOptions } from './core/window/window-options';

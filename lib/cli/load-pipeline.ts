@@ -3,6 +3,7 @@ import { access } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { compilePipeline, type CompiledPipeline } from '../core/engine/compile-pipeline';
+import { compileStages, type StagedPipeline } from '../core/engine/compile-stages';
 import { ConfigError } from '../core/errors';
 import { Stream } from '../core/pipeline/stream';
 
@@ -19,7 +20,16 @@ let tsxRegistered = false;
  * Without a path, the word count sluice ships.
  */
 export async function loadPipeline(path?: string): Promise<CompiledPipeline> {
-  if (path === undefined) return compilePipeline((await import('../../examples/word-count')).default as Stream<unknown>);
+  return compilePipeline(await loadStream(path));
+}
+
+/** Like {@link loadPipeline}, for `sluice run`, which also runs pipelines with exchanges (`keyBy`, `global`): one compiled pipeline per stage. */
+export async function loadStagedPipeline(path?: string): Promise<StagedPipeline> {
+  return compileStages(await loadStream(path));
+}
+
+async function loadStream(path: string | undefined): Promise<Stream<unknown>> {
+  if (path === undefined) return (await import('../../examples/word-count')).default as Stream<unknown>;
   const file = resolve(path);
   try {
     await access(file);
@@ -36,5 +46,5 @@ export async function loadPipeline(path?: string): Promise<CompiledPipeline> {
   if (!(stream instanceof Stream)) {
     throw new ConfigError('--pipeline', `${path} must export a pipeline as its default export (export default pipeline('name')...), made with the pipeline() of the sluice this command runs`);
   }
-  return compilePipeline(stream as Stream<unknown>);
+  return stream as Stream<unknown>;
 }

@@ -2,7 +2,7 @@ import type { BatchStats } from '../core/batch-stats';
 import type { CompiledPipeline } from '../core/engine/compile-pipeline';
 import type { OperatorState } from '../core/state/operator-state';
 import type { TransactWrite } from '../ports/checkpoint-store';
-import type { CheckpointRecord } from './checkpoint-record';
+import type { CheckpointExchange, CheckpointRecord } from './checkpoint-record';
 import type { ShardSnapshot } from './shard-reader';
 import type { StateManifest } from './state/state-manifest';
 import { StorageKeys } from './storage-keys';
@@ -32,6 +32,8 @@ export function buildCommit(input: {
   nowMs: number;
   /** The source the batch came from; the checkpoint keeps the one it had when this is absent. */
   sourceId?: string;
+  /** A stage of a pipeline with exchanges: its marks, in the same write as its state. */
+  exchange?: CheckpointExchange;
 }): Commit {
   const { app, snapshot, pipeline, states, header, stats } = input;
   const pk = StorageKeys.shardPartition(app, snapshot.shardId);
@@ -55,6 +57,7 @@ export function buildCommit(input: {
     ...defined('recordsCommittedAtMs', stats.records > 0 ? input.nowMs : previous?.recordsCommittedAtMs),
     ...defined('sourceId', input.sourceId ?? previous?.sourceId),
     updatedAtMs: input.nowMs,
+    ...defined('exchange', input.exchange),
   };
   const writes: TransactWrite[] = [
     {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ReceiverState } from '../core/exchange/exchange-receiver';
 import { CorruptDataError } from '../core/errors';
 import type { CheckpointStore, StoredItem } from '../ports/checkpoint-store';
 import type { StateManifest } from './state/state-manifest';
@@ -60,6 +61,18 @@ export interface CheckpointRecord {
   /** The source the offsets are positions in (a file, a stream ARN); absent when unknown. */
   readonly sourceId?: string;
   readonly updatedAtMs: number;
+  /** A stage of a pipeline with exchanges (docs/decisions/0015); absent otherwise. */
+  readonly exchange?: CheckpointExchange;
+}
+
+/** What a stage keeps of its exchanges, committed with its state in the same fenced write. */
+export interface CheckpointExchange {
+  /** A receiving stage: per origin, the last complete batch applied and the chunks seen of the next. */
+  readonly received?: ReceiverState;
+  /** A sending stage: the time progress its last batch sent. */
+  readonly sentWatermarkMs?: number | null;
+  /** A sending stage sent its end marker: its input ended. */
+  readonly ended?: true;
 }
 
 export interface CheckpointTotals {
@@ -95,6 +108,21 @@ const StateManifestSchema = z.object({
   keys: z.number(),
 });
 
+const OriginMarkSchema = z.object({
+  complete: z.number().int().nonnegative(),
+  watermarkMs: z.number().nullable(),
+  current: z
+    .object({ batchNo: z.number().int(), count: z.number().int(), seen: z.array(z.number().int()), watermarkMs: z.number().nullable(), end: z.boolean().optional() })
+    .optional(),
+  ended: z.boolean().optional(),
+});
+
+const CheckpointExchangeSchema = z.object({
+  received: z.record(z.string(), OriginMarkSchema).optional(),
+  sentWatermarkMs: z.number().nullable().optional(),
+  ended: z.literal(true).optional(),
+});
+
 /** The checkpoint item as stored; fields it does not name (from a newer writer) are dropped on read. */
 const CheckpointRecordSchema: z.ZodType<CheckpointRecord> = z.object({
   batchNo: z.number().int().nonnegative(),
@@ -108,6 +136,7 @@ const CheckpointRecordSchema: z.ZodType<CheckpointRecord> = z.object({
   recordsCommittedAtMs: z.number().optional(),
   sourceId: z.string().optional(),
   updatedAtMs: z.number(),
+  exchange: CheckpointExchangeSchema.optional(),
 });
 
 /** Decodes a checkpoint item's data, checked against its schema; `key` names it in a CorruptDataError. */

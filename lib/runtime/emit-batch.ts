@@ -44,6 +44,8 @@ export async function emitBatch(input: {
   if (entries.length > 0) work.push(new Quarantine(input.objects).write(entries));
   for (const { op, items } of computation.outputs) {
     if (op.kind === 'print') input.output?.print(info, op.id, items.slice(0, op.n), items.length);
+    // The exchange is sent by the processor once the sinks are done (docs/decisions/0015).
+    else if (op.kind === 'exchange') continue;
     else work.push(runSink(op.id, info.batchId, () => op.fn(items, info)));
   }
   await Promise.all(work);

@@ -80,10 +80,8 @@ export class LocalDriver {
   }
 
   async run(): Promise<{ stoppedBy: StopReason; batches: number; records: number }> {
-    const { source, clock, batchIntervalMs, signal } = this.#o;
-    const shards = (await source.listShards()).map((s) => s.shardId);
-    const positions = new Map<string, string | null>();
-    for (const shardId of shards) positions.set(shardId, await readCommittedSeq(this.#o.checkpoints, this.#o.app, shardId));
+    const { clock, batchIntervalMs, signal } = this.#o;
+    await this.open();
     const startMs = clock.nowMs();
     const endMs = this.#o.durationMs === undefined ? Infinity : startMs + this.#o.durationMs;
     let scheduledMs = startMs;
@@ -91,6 +89,43 @@ export class LocalDriver {
     let records = 0;
     for (;;) {
       if (signal?.aborted) return { stoppedBy: 'signal', batches, records };
+      const round = await this.round(scheduledMs);
+      batches += round.batches;
+      records += round.records;
+      if (round.drained) return { stoppedBy: 'drained', batches, records };
+      scheduledMs += batchIntervalMs;
+      const now = clock.nowMs();
+      if (now >= endMs || scheduledMs >= endMs) return { stoppedBy: 'duration', batches, records };
+      // Behind schedule, the next batch starts at once and its scheduling delay shows it.
+      if (scheduledMs > now) await sleepUnlessAborted(clock, scheduledMs - now, signal);
+    }
+  }
+
+  #shards: string[] = [];
+  readonly #positions = new Map<string, string | null>();
+
+  /** Lists the source's shards and reads where each is committed; {@link run} calls it, a staged driver calls it once per stage. */
+  async open(): Promise<void> {
+    this.#shards = (await this.#o.source.listShards()).map((s) => s.shardId);
+    for (const shardId of this.#shards) this.#positions.set(shardId, await readCommittedSeq(this.#o.checkpoints, this.#o.app, shardId));
+  }
+
+  /** The shards {@link open} found. */
+  get shards(): readonly string[] {
+    return this.#shards;
+  }
+
+  /**
+   * One batch interval of every shard: read, run, commit, tick a quiet shard. `drained`: a finite
+   * source has nothing left, everything read is committed, and no window waits for a tick.
+   */
+  async round(scheduledMs: number): Promise<{ drained: boolean; batches: number; records: number }> {
+    const { source, clock } = this.#o;
+    const shards = this.#shards;
+    const positions = this.#positions;
+    let batches = 0;
+    let records = 0;
+    {
       let drained = true;
       for (const shardId of shards) {
         let read: ReadResult;
@@ -109,7 +144,8 @@ export class LocalDriver {
           if (result.batches.some(isSetAsideTick)) this.#tickSetAside.add(shardId);
           if ((read.records.length === 0 || (read.endOfData && result.deferredFromSeq === undefined)) && !this.#tickSetAside.has(shardId)) {
             // A quiet or finished source: an idle tick lets arrival-time windows close (Spark runs every interval).
-            const tick = await this.#o.processor.idleTick(shardId, readAtMs);
+            // At the end of a finite input, a stage that sends across an exchange sends its end marker.
+            const tick = await this.#o.processor.idleTick(shardId, readAtMs, read.endOfData && result.deferredFromSeq === undefined);
             if (tick !== undefined && isSetAsideTick(tick)) this.#tickSetAside.add(shardId);
             if (tick !== undefined) {
               result = { ...result, batches: [...result.batches, tick] };
@@ -144,12 +180,7 @@ export class LocalDriver {
         // Drained: a finite source has nothing left, everything read is committed, and no window waits for a tick.
         if (!(read.endOfData && result.deferredFromSeq === undefined) || ticked) drained = false;
       }
-      if (drained) return { stoppedBy: 'drained', batches, records };
-      scheduledMs += batchIntervalMs;
-      const now = clock.nowMs();
-      if (now >= endMs || scheduledMs >= endMs) return { stoppedBy: 'duration', batches, records };
-      // Behind schedule, the next batch starts at once and its scheduling delay shows it.
-      if (scheduledMs > now) await sleepUnlessAborted(clock, scheduledMs - now, signal);
+      return { drained, batches, records };
     }
   }
 

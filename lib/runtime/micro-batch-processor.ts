@@ -19,6 +19,12 @@ import { EMPTY_MANIFEST, type SnapshotPolicy } from './state/state-manifest';
 import { StorageKeys } from './storage-keys';
 import { decodeWal, encodeWal, type WalBatch, type WalHeader } from './wal-codec';
 import type { BatchDeps } from './batch-deps';
+import { decodeExchangeBatch } from '../core/exchange/decode-exchange-batch';
+import { buildChunks, encodeChunk, type TimedElement } from '../core/exchange/exchange-chunks';
+import type { ExchangeOutput } from '../core/pipeline/op-spec';
+import type { ExchangeWriter } from '../ports/exchange';
+import type { CheckpointExchange } from './checkpoint-record';
+import { mapLimited } from './map-limited';
 
 /**
  * Decides how many of `wanted` records a batch may take now, given the limiter state stored in the
@@ -67,6 +73,15 @@ export interface MicroBatchProcessorOptions extends BatchDeps {
   readonly stateBudget?: StateBudget;
   /** Told about failures to delete superseded state objects (they are retried at the next snapshot). @default - ignored */
   readonly onGarbageError?: (error: unknown) => void;
+  /** A stage that ends at an exchange (`pipeline.sends`): where its chunks go, before each commit. */
+  readonly exchangeWriter?: ExchangeWriter;
+  /**
+   * A stage fed by an exchange (`pipeline.receives`): the shards of the sending stage. Its windows
+   * close only once each of them has passed their end (docs/decisions/0015).
+   */
+  readonly exchangeOrigins?: readonly string[];
+  /** Bytes of elements per exchange chunk (chaos and tests use small ones to split batches into many). @default CHUNK_TARGET_BYTES */
+  readonly exchangeChunkBytes?: number;
 }
 
 /** What one call of {@link MicroBatchProcessor.process} did. */
@@ -176,9 +191,12 @@ export class MicroBatchProcessor {
    * — so a re-run emits the same windows. A batch n+1 an earlier attempt allocated runs instead.
    * Returns the committed batch, or undefined when nothing awaited a tick.
    */
-  async idleTick(shardId: string, idleAtMs: number): Promise<BatchStats | undefined> {
+  async idleTick(shardId: string, idleAtMs: number, endOfInput = false): Promise<BatchStats | undefined> {
     const { app, objects, clock, pipeline } = this.#o;
-    if (!pipeline.usesIdleTicks) return undefined;
+    // A sending stage whose exchange carries time ticks too: the stages after it wait for every origin.
+    const sendsTime = pipeline.sends?.progress === true && pipeline.receives !== true;
+    const mayEnd = endOfInput && pipeline.sends !== undefined && pipeline.receives !== true;
+    if (!pipeline.usesIdleTicks && !sendsTime && !mayEnd) return undefined;
     return inRounds(shardId, async () => {
       const snapshot = await this.#reader.read(shardId);
       const committed = snapshot.checkpoint?.committedSeq ?? null;
@@ -196,9 +214,16 @@ export class MicroBatchProcessor {
           if (error instanceof ReadRaceError) return AGAIN;
           throw error;
         }
-        const dueAtMs = pipeline.tickDueAtMs(states);
+        let dueAtMs = pipeline.usesIdleTicks ? pipeline.tickDueAtMs(states) : undefined;
+        const ending = mayEnd && snapshot.checkpoint?.exchange?.ended !== true;
+        if (ending) dueAtMs = idleAtMs;
+        else if (sendsTime && snapshot.checkpoint?.exchange?.ended !== true) {
+          const sentMs = snapshot.checkpoint?.exchange?.sentWatermarkMs;
+          const progressDueMs = sentMs === undefined || sentMs === null ? idleAtMs : sentMs + pipeline.sends!.tickEveryMs;
+          dueAtMs = dueAtMs === undefined ? progressDueMs : Math.min(dueAtMs, progressDueMs);
+        }
         if (dueAtMs === undefined || idleAtMs < dueAtMs) return undefined;
-        const header: WalHeader = { app, shard: shardId, batchNo, firstSeq: committed, lastSeq: committed, count: 0, createdAt: clock.nowMs(), limiter: snapshot.checkpoint?.limiter, idleAtMs };
+        const header: WalHeader = { app, shard: shardId, batchNo, firstSeq: committed, lastSeq: committed, count: 0, createdAt: clock.nowMs(), limiter: snapshot.checkpoint?.limiter, idleAtMs, ...(ending ? { endOfInput: true as const } : {}) };
         batch = { header, records: [] };
         // Lost the allocation to another attempt: re-read, and run what it allocated.
         if (this.#walEnabled && !(await objects.putIfAbsent(walKey, encodeWal(batch)))) return AGAIN;
@@ -281,6 +306,39 @@ export class MicroBatchProcessor {
     return { granted: Math.max(0, Math.min(wanted, Math.floor(out.granted))), limiter: out.limiter, rateLimit, waitMs: Math.max(0, out.waitMs ?? 0), schedulingDelayMs: out.schedulingDelayMs };
   }
 
+  /**
+   * The time a sending stage has reached after a batch: a source stage, the latest arrival it read
+   * or idled at (records read later arrive after it); a stage fed by an exchange, what its origins
+   * all reached. Never goes back.
+   */
+  #progress(previous: number | null, records: readonly SourceRecord[], idleAtMs: number | undefined, inputWatermarkMs: number | undefined): number | null {
+    let w = previous;
+    const raise = (t: number | undefined): void => {
+      if (t !== undefined && (w === null || t > w)) w = t;
+    };
+    if (this.#o.pipeline.receives === true) raise(inputWatermarkMs);
+    else {
+      for (const r of records) raise(r.arrivalMs);
+      raise(idleAtMs);
+    }
+    return w;
+  }
+
+  /** Sends the batch's exchange emission, every partition's chunks, and returns once all are durable. */
+  async #send(shardId: string, batchNo: number, watermarkMs: number | null, outputs: readonly { op: { kind: string }; items: unknown[] }[], end: boolean): Promise<void> {
+    const sends = this.#o.pipeline.sends!;
+    const writer = this.#o.exchangeWriter;
+    if (writer === undefined) throw new SluiceError(`stage ${this.#o.app} ends at an exchange but was given no exchange writer`);
+    const emission = outputs.find((o) => o.op.kind === 'exchange') as { op: ExchangeOutput; items: unknown[] } | undefined;
+    const perPartition = (emission?.items ?? Array.from({ length: sends.partitions }, () => [])) as TimedElement[][];
+    const chunks = buildChunks({ origin: shardId, batchNo, watermarkMs, perPartition, progress: sends.progress, end, targetBytes: this.#o.exchangeChunkBytes });
+    await mapLimited(
+      chunks.map((c, p) => [p, c] as const).filter(([, c]) => c.length > 0),
+      8,
+      ([p, c]) => writer.put(p, c.map(encodeChunk)),
+    );
+  }
+
   /** Runs the batch; a failure goes to the failure policy, which rethrows it or sets the batch aside. */
   async #runOrSetAside(snapshot: ShardSnapshot, batch: WalBatch, replayed: boolean, input: ProcessInput, states?: Promise<Map<string, OperatorState>>): Promise<BatchStats | 'fenced' | 'raced'> {
     try {
@@ -312,8 +370,10 @@ export class MicroBatchProcessor {
     const { header: h, records } = batch;
     const shardId = snapshot.shardId;
     const states = await (preloaded ?? this.#reader.states(snapshot));
-    const decoded = decodeRecords(records, pipeline.input, this.#o.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES);
-    const computation = pipeline.run(decoded.elements, states, h.createdAt, decoded.arrivalsMs, h.idleAtMs);
+    const previousExchange = snapshot.checkpoint?.exchange;
+    const received = pipeline.receives === true ? decodeExchangeBatch(records, previousExchange?.received ?? {}, this.#o.exchangeOrigins ?? []) : undefined;
+    const decoded = received?.decoded ?? decodeRecords(records, pipeline.input, this.#o.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES);
+    const computation = pipeline.run(decoded.elements, states, h.createdAt, decoded.arrivalsMs, h.idleAtMs, received?.inputWatermarkMs);
     const previous = snapshot.checkpoint?.state;
     const stateWrite = await prepareStateWrite({ app, shardId, batchNo: h.batchNo, manifest: previous ?? EMPTY_MANIFEST, states, tagged: !this.#walEnabled, policy: this.#o.snapshotPolicy });
     if (stateWrite !== undefined) this.#o.stateBudget?.check(shardId, stateWrite.manifest);
@@ -324,6 +384,18 @@ export class MicroBatchProcessor {
       emitBatch({ app, shardId, batchNo: h.batchNo, batchTimeMs: h.createdAt, records, decoded, computation, objects, output: this.#o.output }),
       stateWrite === undefined ? undefined : objects.putIfAbsent(stateWrite.key, stateWrite.body),
     ]);
+
+    // The exchange after the sinks: a batch a sink keeps failing on is set aside before it sent anything.
+    let exchange: CheckpointExchange | undefined = received === undefined ? undefined : { received: received.state };
+    if (pipeline.sends !== undefined) {
+      const inputEnded = received?.inputWatermarkMs === Infinity;
+      const sentWatermarkMs = this.#progress(previousExchange?.sentWatermarkMs ?? null, records, h.idleAtMs, inputEnded ? undefined : received?.inputWatermarkMs);
+      const end = h.endOfInput === true || inputEnded;
+      // The end marker goes once; new records after it (a file appended to) take it back.
+      const ended = end || (previousExchange?.ended === true && records.length === 0);
+      await this.#send(shardId, h.batchNo, sentWatermarkMs, computation.outputs, end && previousExchange?.ended !== true);
+      exchange = { ...exchange, sentWatermarkMs, ...(ended ? { ended: true as const } : {}) };
+    }
 
     const stats: BatchStats = {
       app,
@@ -341,7 +413,7 @@ export class MicroBatchProcessor {
       ...(stateWrite === undefined ? {} : { stateObject: { kind: stateWrite.kind, bytes: stateWrite.body.length } }),
     };
     const commitStartMs = clock.nowMs();
-    const commit = buildCommit({ app, snapshot, pipeline, states, manifest: stateWrite?.manifest ?? previous, header: h, stats, nowMs: commitStartMs, sourceId: input.sourceId });
+    const commit = buildCommit({ app, snapshot, pipeline, states, manifest: stateWrite?.manifest ?? previous, header: h, stats, nowMs: commitStartMs, sourceId: input.sourceId, exchange });
     await checkpoints.transact(commit.writes);
     const commitMs = clock.nowMs() - commitStartMs;
     this.#reader.committed(shardId, commit.checkpoint, states);

@@ -22,6 +22,8 @@ export interface WalHeader {
    * sequence number) run because the source had nothing at this time (see MicroBatchProcessor.idleTick).
    */
   readonly idleAtMs?: number;
+  /** Set on the tick that tells the stages after an exchange that this shard's input ended (docs/decisions/0015). */
+  readonly endOfInput?: true;
 }
 
 const WalHeaderSchema: z.ZodType<WalHeader> = z.object({
@@ -35,6 +37,7 @@ const WalHeaderSchema: z.ZodType<WalHeader> = z.object({
   limiter: LimiterStateSchema.optional(),
   rateLimit: z.number().optional(),
   idleAtMs: z.number().optional(),
+  endOfInput: z.literal(true).optional(),
 });
 
 /** A batch as allocated: its header and its records, in sequence order. */

@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { endpointBackend, memoryBackend, type ChaosBackend } from './chaos-backend';
 import { runChaos, type ChaosSummary } from './run-chaos';
+import { runExchangeChaos } from './two-stage/run-exchange-schedule';
 import { DEFAULT_SCHEDULE_SIZE, SMALL_SCHEDULE_SIZE } from './schedule-config';
 
-const USAGE = `usage: npm run chaos -- [--schedules N] [--seed S] [--endpoint URL] [--only INDEX] [--small]
+const USAGE = `usage: npm run chaos -- [--schedules N] [--seed S] [--endpoint URL] [--only INDEX] [--small] [--exchange]
 
 Runs N seeded random fault schedules over word count and checks every record against an exact
 oracle: counted exactly once, or quarantined exactly once; outputs exactly once (WAL on).
@@ -12,7 +13,9 @@ oracle: counted exactly once, or quarantined exactly once; outputs exactly once 
   --seed S         seed of the run; schedule I of seed S always replays the same (default 1)
   --endpoint URL   run on DynamoDB + S3 at an emulator (moto_server, LocalStack) instead of memory
   --only INDEX     run schedule INDEX of the seed alone (to replay a failure)
-  --small          smaller schedules (fewer shards, records and steps), as CI runs them on emulators`;
+  --small          smaller schedules (fewer shards, records and steps), as CI runs them on emulators
+  --exchange       a pipeline with exchanges (keyBy → windows → global), in memory: every record once
+                   in the global totals, windows identical to the whole input's and the fault-free run's`;
 
 /** `npm run chaos`: prints what was checked, then one summary line; exits 1 if any invariant broke. */
 async function main(argv: string[]): Promise<number> {
@@ -26,6 +29,7 @@ async function main(argv: string[]): Promise<number> {
         endpoint: { type: 'string' },
         only: { type: 'string' },
         small: { type: 'boolean', default: false },
+        exchange: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
     });
@@ -44,6 +48,13 @@ async function main(argv: string[]): Promise<number> {
   if (!Number.isInteger(schedules) || schedules < 1 || !Number.isInteger(seed) || (only !== undefined && !(Number.isInteger(only) && only >= 0))) {
     process.stderr.write(`chaos: --schedules must be an integer ≥ 1, --seed an integer and --only an index ≥ 0\n${USAGE}\n`);
     return 2;
+  }
+  if (values.exchange) {
+    const indexes = only === undefined ? Array.from({ length: schedules }, (_, i) => i) : [only];
+    const summary = await runExchangeChaos(seed, indexes, progress);
+    if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+    process.stdout.write(`${summary.describe()}\n`);
+    return summary.failed.length === 0 && summary.lost === 0 && summary.duplicated === 0 ? 0 : 1;
   }
   let backend: ChaosBackend;
   if (values.endpoint === undefined) {

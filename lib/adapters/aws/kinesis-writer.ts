@@ -12,7 +12,7 @@ import { packPutRecords } from './pack-put-records';
 export interface KinesisWriteRecord {
   readonly partitionKey: string;
   readonly data: Uint8Array;
-  /** Routes the record by this 128-bit hash (decimal) instead of the partition key's MD5. */
+  /** Routes the record by this hash key instead of the partition key's MD5 (an exchange's partitions). @default - the MD5 of `partitionKey` */
   readonly explicitHashKey?: string;
 }
 

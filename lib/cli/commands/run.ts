@@ -10,6 +10,8 @@ import { createRateEstimator } from '../../runtime/controller/create-rate-estima
 import { BatchRetryPolicy } from '../../runtime/batch-retry-policy';
 import { CheckpointSourceLedger } from '../../runtime/checkpoint-source-ledger';
 import { LocalDriver } from '../../runtime/local-driver';
+import { StagedLocalDriver } from '../../runtime/staged-local-driver';
+import { ShardedSource } from '../../adapters/local/sources/sharded-source';
 import { MicroBatchProcessor } from '../../runtime/micro-batch-processor';
 import { defaultCheckpointDir, openLocalStores } from '../../runtime/open-local-app';
 import { StateBudget } from '../../runtime/state/state-budget';
@@ -17,7 +19,7 @@ import { tokenBucketGate } from '../../runtime/token-bucket-gate';
 import { LiveView } from '../live-view';
 import { attachUi, uiPort } from '../ui/attach-ui';
 import { QUARANTINE_EXIT_CODE, quarantineSummary } from '../quarantine-summary';
-import { loadPipeline } from '../load-pipeline';
+import { loadStagedPipeline } from '../load-pipeline';
 import { numberOption } from '../number-option';
 import { parseOptions } from '../parse-options';
 import { APP_NAME_RULE, isAppName } from '../../core/app-name';
@@ -38,6 +40,7 @@ const runOptionsSchema = z.object({
   stateMemory: z.coerce.number().int().min(1).max(1_048_576).optional(),
   failOnQuarantine: z.boolean(),
   ui: z.union([z.boolean(), z.string()]).optional(),
+  shards: numberOption.whole(1, 1_024, 'shards').optional(),
 });
 
 /** `sluice run`: runs a pipeline locally on the embedded default (SQLite + a directory). */
@@ -60,18 +63,23 @@ export function registerRun(program: Command): void {
     .option('--state-memory <MB>', "memory a shard's state may take before the run stops, saying so (default: half of Node's heap; raise the heap with NODE_OPTIONS=--max-old-space-size=MB)")
     .option('--fail-on-quarantine', `exit ${QUARANTINE_EXIT_CODE} when the run quarantined anything (records your code threw on, that did not decode, or batches set aside)`, false)
     .option('--ui [port]', "serve the web UI (sluice ui) of this run on 127.0.0.1 (default port 4040; 0: any free port)")
+    .option('--shards <n>', 'read the source as a stream of n shards, record i on shard i mod n (how a Kinesis stream spreads a key over its shards)')
     .action(async (raw: Record<string, unknown>) => {
       const o = parseOptions(runOptionsSchema, raw);
       const port = uiPort(o.ui);
-      const pipeline = await loadPipeline(o.pipeline);
-      const unnamed = unnamedStateWarning(pipeline);
-      if (unnamed !== undefined) process.stderr.write(`warning: ${unnamed}\n`);
+      const staged = await loadStagedPipeline(o.pipeline);
+      const pipeline = staged.stages[0]!;
+      for (const stage of staged.stages) {
+        const unnamed = unnamedStateWarning(stage);
+        if (unnamed !== undefined) process.stderr.write(`warning: ${unnamed}\n`);
+      }
       const app = o.app ?? pipeline.name;
       const dir = o.checkpointDir ?? defaultCheckpointDir(app);
       const clock = new SystemClock();
       const { checkpoints, objects } = openLocalStores(dir);
       const ledger = new CheckpointSourceLedger({ app, checkpoints, objects });
-      const source = createSource(o.source, { clock, store: objects, app, ledger, fromStart: o.fromStart });
+      const single = createSource(o.source, { clock, store: objects, app, ledger: o.shards === undefined ? ledger : undefined, fromStart: o.fromStart });
+      const source = o.shards === undefined ? single : new ShardedSource(single, o.shards);
       const view = new LiveView({ title: `${app}  source ${o.source}  checkpoint ${dir}` });
       const failurePolicy = new BatchRetryPolicy({ app, pipeline, checkpoints, objects, clock, maxAttempts: o.maxBatchAttempts });
       const heap = getHeapStatistics().heap_size_limit;
@@ -84,12 +92,43 @@ export function registerRun(program: Command): void {
       process.once('SIGTERM', stop);
       const ui = await attachUi(port, { app, where: dir, checkpoints, objects });
       try {
-        const driver = new LocalDriver({ app, source, processor, checkpoints, clock, batchIntervalMs: o.batchInterval, maxRatePerShard: o.maxRate, estimator, durationMs: o.duration === undefined ? undefined : o.duration * 1000, signal: abort.signal, onBatch: (e) => {
-          view.batch(e);
-          for (const b of e.batches) ui?.record(b);
-        }, retryFailures: true, onFailure: reportFailure });
-        const result = await driver.run();
-        view.done(`stopped (${result.stoppedBy}): ${result.records.toLocaleString('en-US')} records in ${result.batches} batches committed to ${dir}`);
+        const durationMs = o.duration === undefined ? undefined : o.duration * 1000;
+        const result =
+          staged.stages.length > 1
+            ? // A pipeline with exchanges: every stage runs here, each an app of its own (docs/decisions/0015).
+              await new StagedLocalDriver({
+                app,
+                staged,
+                source,
+                checkpoints,
+                objects,
+                clock,
+                batchIntervalMs: o.batchInterval,
+                output: view,
+                maxRatePerShard: o.maxRate,
+                estimator,
+                durationMs,
+                signal: abort.signal,
+                retryFailures: true,
+                onFailure: reportFailure,
+                onBatch: (_stage, e) => {
+                  view.batch(e);
+                  for (const b of e.batches) ui?.record(b);
+                },
+                processorOptions: (s, stageAppName) => ({
+                  walEnabled: o.wal,
+                  ...(s === 0 ? { maxRatePerShard: o.maxRate, rateGate: tokenBucketGate() } : {}),
+                  failurePolicy: new BatchRetryPolicy({ app: stageAppName, pipeline: staged.stages[s]!, checkpoints, objects, clock, maxAttempts: o.maxBatchAttempts }),
+                  stateBudget,
+                  onGarbageError: reportGarbageError,
+                }),
+              }).run()
+            : await new LocalDriver({ app, source, processor, checkpoints, clock, batchIntervalMs: o.batchInterval, maxRatePerShard: o.maxRate, estimator, durationMs, signal: abort.signal, onBatch: (e) => {
+                view.batch(e);
+                for (const b of e.batches) ui?.record(b);
+              }, retryFailures: true, onFailure: reportFailure }).run();
+        const stages = staged.stages.length > 1 ? ` of ${staged.stages.length} stages` : '';
+        view.done(`stopped (${result.stoppedBy}): ${result.records.toLocaleString('en-US')} records in ${result.batches} batches${stages} committed to ${dir}`);
         const line = quarantineSummary(view.quarantined, `sluice quarantine list --app ${app} --checkpoint-dir ${dir}`);
         if (line !== undefined) {
           process.stderr.write(`sluice: ${line}\n`);

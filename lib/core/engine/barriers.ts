@@ -25,6 +25,8 @@ export interface FinishContext {
   readonly outputs: OutputEmission[];
   /** Set on an idle tick (see {@link CompiledPipeline.run}): no record read later arrived before this time. */
   readonly idleAtMs: number | undefined;
+  /** In a stage fed by an exchange: the time every origin has reached (docs/decisions/0015); undefined until each has some. */
+  readonly inputWatermarkMs?: number | undefined;
 }
 
 /**
@@ -70,7 +72,7 @@ export interface RecordContext {
 }
 
 /** Builds the barrier of `op`. `record` is read by time-aware barriers (windows). */
-export function createBarrier(op: BarrierOp, record: RecordContext): Barrier {
+export function createBarrier(op: BarrierOp, record: RecordContext, timeFromInput = false): Barrier {
   switch (op.kind) {
     case 'countByValue':
       return countByValue();
@@ -83,7 +85,7 @@ export function createBarrier(op: BarrierOp, record: RecordContext): Barrier {
     case 'window':
     case 'reduceByKeyAndWindow':
     case 'countByWindow':
-      return createWindowBarrier(op, record);
+      return createWindowBarrier(op, record, timeFromInput);
     case 'mapWithState':
       return createMapWithStateBarrier(op, record);
   }

@@ -1,11 +1,13 @@
 import { ConfigError } from '../errors';
-import type { BarrierOp, ElementOp, InputFormat, MapWithStateOp, OutputOp, UpdateStateByKeyOp, WindowOp } from '../pipeline/op-spec';
-import { ELEMENT_KINDS, OUTPUT_KINDS, STATEFUL_KINDS } from '../pipeline/op-spec';
+import type { BarrierOp, ElementOp, ExchangeOp, InputFormat, MapWithStateOp, OpSpec, OutputOp, UpdateStateByKeyOp, WindowOp } from '../pipeline/op-spec';
+import { ELEMENT_KINDS, OUTPUT_KINDS, STATEFUL_KINDS, WINDOW_KINDS } from '../pipeline/op-spec';
+import type { PipelineDefinition } from '../pipeline/stream';
 import type { Stream } from '../pipeline/stream';
 import { OperatorState } from '../state/operator-state';
 import { createBarrier, type Barrier, type RecordContext } from './barriers';
 import type { BatchComputation, ElementFailure, OutputEmission } from './batch-computation';
 import { asPair, fuse, type Push, type Tap } from './fuse';
+import { createExchangeBarrier } from './exchange-barrier';
 import { createFoldIntoStateBarrier, type FoldableAggregate } from './update-state-barrier';
 
 /** A stateful operator as the runtime sees it: its id (which names its state) and how shards' partials merge. */
@@ -39,7 +41,7 @@ export interface CompiledPipeline {
    * record read later can have arrived before it, so arrival-time windows advance their watermark
    * to it and close on a quiet source, as Spark's windows do at every batch interval.
    */
-  run(elements: readonly unknown[], states: ReadonlyMap<string, OperatorState>, batchTimeMs: number, arrivalsMs?: readonly number[], idleAtMs?: number): BatchComputation;
+  run(elements: readonly unknown[], states: ReadonlyMap<string, OperatorState>, batchTimeMs: number, arrivalsMs?: readonly number[], idleAtMs?: number, inputWatermarkMs?: number): BatchComputation;
   /** True when the pipeline has arrival-time windows, the only operators an idle tick moves. */
   readonly usesIdleTicks: boolean;
   /**
@@ -48,6 +50,26 @@ export interface CompiledPipeline {
    * controller knows which quiet shards to tick on Lambda.
    */
   tickDueAtMs(states: ReadonlyMap<string, OperatorState>): number | undefined;
+  /**
+   * Set for a stage that ends at an exchange (docs/decisions/0015): each batch's outputs then hold
+   * one `exchange` emission, the elements routed per partition, which the runtime sends before the
+   * commit. `progress`: every batch sends every partition at least an empty chunk, and a quiet
+   * shard ticks every `tickEveryMs`, because a window after the exchange waits for every origin.
+   */
+  readonly sends?: { readonly partitions: number; readonly progress: boolean; readonly tickEveryMs: number };
+  /**
+   * Set for a stage fed by an exchange: its input is the exchange's chunks, de-duplicated per origin,
+   * and its windows' time is the least progress of the origins (`inputWatermarkMs`), never a clock.
+   */
+  readonly receives?: boolean;
+}
+
+/** How one stage of a pipeline with exchanges is compiled (see {@link compileStages}). */
+export interface StageOptions {
+  readonly stage: number;
+  readonly receives: boolean;
+  readonly progress: boolean;
+  readonly tickEveryMs: number;
 }
 
 interface Segment {
@@ -63,7 +85,18 @@ interface Segment {
 
 /** Compiles a stream into a {@link CompiledPipeline}. */
 export function compilePipeline(stream: Stream<unknown>): CompiledPipeline {
-  const { definition, ops } = stream;
+  const stages = stream.ops.filter((op) => op.kind === 'exchange').length;
+  if (stages > 0) {
+    throw new ConfigError('pipeline', `${JSON.stringify(stream.definition.name)} has ${stages + 1} stages (keyBy/global): run it with \`sluice run\`, which runs every stage with its exchange; the Lambda processor and InMemoryRun run single-stage pipelines`);
+  }
+  return compileOps(stream.definition, stream.ops, undefined);
+}
+
+/**
+ * Compiles the operators of one stage. `stage` is undefined for a pipeline without exchanges,
+ * which compiles exactly as it always did.
+ */
+export function compileOps(definition: PipelineDefinition, ops: readonly OpSpec[], stage: StageOptions | undefined): CompiledPipeline {
   const stateful = ops.filter((op): op is StatefulOp => STATEFUL_KINDS.has(op.kind));
   const statefulOperators = stateful.map((op) => ({ id: op.id, merge: 'merge' in op ? op.merge : undefined }));
   rejectDuplicateIds(stateful);
@@ -80,6 +113,10 @@ export function compilePipeline(stream: Stream<unknown>): CompiledPipeline {
       segments.push({ ...current, barrier: createFoldIntoStateBarrier(op as FoldableAggregate, following), barrierName: `${label[i]!} → ${label[i + 1]!}` });
       current = newSegment();
       i++;
+    } else if (op.kind === 'exchange') {
+      if (i !== ops.length - 1) throw new ConfigError('keyBy', 'an exchange must end its stage');
+      segments.push({ ...current, barrier: createExchangeBarrier(op as ExchangeOp, record), barrierName: 'exchange' });
+      current = newSegment();
     } else if (ELEMENT_KINDS.has(op.kind)) {
       current.chain.push(op as ElementOp);
       current.labels.push(label[i]!);
@@ -90,7 +127,7 @@ export function compilePipeline(stream: Stream<unknown>): CompiledPipeline {
       current.taps.push(tap);
     } else {
       const barrierOp = op as BarrierOp;
-      const done: Segment = { ...current, barrier: createBarrier(barrierOp, record), barrierName: label[i]! };
+      const done: Segment = { ...current, barrier: createBarrier(barrierOp, record, stage?.receives === true), barrierName: label[i]! };
       segments.push(done);
       current = newSegment();
     }
@@ -98,6 +135,8 @@ export function compilePipeline(stream: Stream<unknown>): CompiledPipeline {
   if (current.chain.length > 0 || segments.length === 0) segments.push(current);
   for (const s of segments) s.push = fuse(s.chain, s.barrier?.push ?? noop);
 
+  const exchange = ops[ops.length - 1]?.kind === 'exchange' ? (ops[ops.length - 1] as ExchangeOp) : undefined;
+  const windowTimes = stage !== undefined;
   // A window's panes are cut by its slide: state written under another geometry cannot be resumed.
   const stateLayout = stateful.map((op) => `${op.id}${'windowMs' in op ? `@${op.windowMs}:${op.slideMs}` : ''}`).join(',');
 
@@ -108,8 +147,11 @@ export function compilePipeline(stream: Stream<unknown>): CompiledPipeline {
     statefulOperators,
     unnamedStatefulOperators: stateful.filter((op) => op.unnamed === true).map((op) => `${op.kind}(${op.id})`),
     createStates: () => new Map(statefulOperators.map((o) => [o.id, new OperatorState()])),
-    run: (elements, states, batchTimeMs, arrivalsMs, idleAtMs) => runSegments(segments, record, { elements, states, batchTimeMs, arrivalsMs, idleAtMs }),
-    usesIdleTicks: segments.some((s) => s.barrier?.tickDueAtMs !== undefined),
+    run: (elements, states, batchTimeMs, arrivalsMs, idleAtMs, inputWatermarkMs) => runSegments(segments, record, { elements, states, batchTimeMs, arrivalsMs, idleAtMs, inputWatermarkMs, windowTimes }),
+    // A stage fed by an exchange takes its time from the origins' progress, never from a tick.
+    usesIdleTicks: stage?.receives !== true && segments.some((s) => s.barrier?.tickDueAtMs !== undefined),
+    ...(exchange === undefined ? {} : { sends: { partitions: exchange.partitions, progress: stage?.progress ?? false, tickEveryMs: stage?.tickEveryMs ?? 0 } }),
+    ...(stage?.receives === true ? { receives: true } : {}),
     tickDueAtMs: (states) => {
       let due: number | undefined;
       for (const s of segments) {
@@ -127,6 +169,9 @@ interface BatchInput {
   readonly batchTimeMs: number;
   readonly arrivalsMs: readonly number[] | undefined;
   readonly idleAtMs: number | undefined;
+  readonly inputWatermarkMs: number | undefined;
+  /** Elements a window emits carry its last millisecond as their time into later segments (stages of an exchange pipeline). */
+  readonly windowTimes: boolean;
 }
 
 function runSegments(segments: readonly Segment[], record: RecordContext, batch: BatchInput): BatchComputation {
@@ -134,13 +179,16 @@ function runSegments(segments: readonly Segment[], record: RecordContext, batch:
   const failures: ElementFailure[] = [];
   const outputs: OutputEmission[] = [];
   let input: readonly unknown[] = elements;
+  let windowed = false;
   for (let stage = 0; stage < segments.length; stage++) {
     const segment = segments[stage]!;
-    // Only the input stage knows each element's arrival; later stages see the batch time.
-    const arrivals = stage === 0 ? batch.arrivalsMs : undefined;
+    // Only the input stage knows each element's arrival; later stages see the batch time, or, in a
+    // pipeline with exchanges, a window's elements its last millisecond (how a global step after the
+    // exchange files each partition's window under the same time).
+    const arrivals = stage === 0 ? batch.arrivalsMs : windowed ? (input as ReadonlyArray<{ endMs: number }>).map((w) => w.endMs - 1) : undefined;
     record.arrivalMs = batchTimeMs;
     segment.barrier?.begin?.({ states, batchTimeMs });
-    if (stage > 0 && segment.chain.length === 0 && segment.barrier?.takeAll !== undefined) {
+    if (stage > 0 && segment.chain.length === 0 && segment.barrier?.takeAll !== undefined && arrivals === undefined) {
       // Nothing to run per element: the previous barrier's output is this one's input, whole.
       segment.barrier.reset();
       segment.barrier.takeAll(input as unknown[]);
@@ -153,7 +201,8 @@ function runSegments(segments: readonly Segment[], record: RecordContext, batch:
     }
     if (segment.barrier === undefined) break;
     const next = segments[stage + 1];
-    input = segment.barrier.finish({ states, batchTimeMs, stage: stage + 1, materialize: next !== undefined, failures, outputs, idleAtMs: batch.idleAtMs });
+    input = segment.barrier.finish({ states, batchTimeMs, stage: stage + 1, materialize: next !== undefined, failures, outputs, idleAtMs: batch.idleAtMs, inputWatermarkMs: batch.inputWatermarkMs });
+    windowed = batch.windowTimes && WINDOW_KINDS.has(segment.barrierName);
     segment.barrier.reset();
   }
   // Outputs appear in pipeline order, whatever segment they tapped.

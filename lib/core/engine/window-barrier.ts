@@ -20,7 +20,7 @@ import { asPair } from './fuse';
  * batch emits the same windows (deterministic replay); panes and the watermark live in the
  * operator's state and commit with the offsets (exactly once).
  */
-export function createWindowBarrier(op: WindowOp, record: RecordContext): Barrier {
+export function createWindowBarrier(op: WindowOp, record: RecordContext, timeFromInput = false): Barrier {
   const grid = new WindowGrid(op.windowMs, op.slideMs);
   const keyed = op.kind === 'window' ? undefined : op.kind === 'countByWindow' ? new KeyedPaneStore(grid, add, subtract) : new KeyedPaneStore(grid, op.reduce, op.inverse);
   const elements = op.kind === 'window' ? new ElementPaneStore(grid) : undefined;
@@ -76,12 +76,21 @@ export function createWindowBarrier(op: WindowOp, record: RecordContext): Barrie
       };
       // An idle tick: every record still to come arrives after idleAtMs, so arrival time has reached it.
       if (ctx.idleAtMs !== undefined && op.eventTime === undefined && ctx.idleAtMs > maxTimeMs) maxTimeMs = ctx.idleAtMs;
+      // After an exchange, time is what every origin has reached, not the most any one of them sent.
+      // Every origin ended: close every window holding data (its due time is the watermark needed).
+      if (timeFromInput) maxTimeMs = ctx.inputWatermarkMs ?? -Infinity;
       const after: OperatorMeta = { ...meta };
       let filed: Iterable<number>;
-      if (keyed !== undefined) filed = keyed.merge(state, meta.lastEndMs, ctx.batchTimeMs, onError);
+      if (keyed !== undefined) filed = [...keyed.merge(state, meta.lastEndMs, ctx.batchTimeMs, onError)];
       else {
         after.seq = elements!.merge(state, meta.seq, ctx.batchTimeMs);
         filed = elements!.batchPanes();
+      }
+      if (maxTimeMs === Infinity) {
+        // Every origin of the exchange ended: time passes the end of the last window holding data.
+        let last = -Infinity;
+        for (const pane of dataPanes(state)) last = Math.max(last, grid.lastEndOf(pane));
+        maxTimeMs = last === -Infinity ? -Infinity : last + op.maxOutOfOrdernessMs + op.allowedLatenessMs;
       }
       after.watermarkMs = advanceWatermark(meta.watermarkMs, maxTimeMs, op.maxOutOfOrdernessMs);
       const windows = closeWindows(state, after, ctx.batchTimeMs, onError);

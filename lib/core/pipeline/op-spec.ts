@@ -82,7 +82,33 @@ export const WINDOW_KINDS: ReadonlySet<string> = new Set(['window', 'reduceByKey
 
 export type OutputOp =
   | { readonly kind: 'print'; readonly id: string; readonly n: number }
-  | { readonly kind: 'foreachBatch'; readonly id: string; readonly fn: ForeachBatchFn };
+  | { readonly kind: 'foreachBatch'; readonly id: string; readonly fn: ForeachBatchFn }
+  | ExchangeOutput;
+
+/**
+ * What a stage that ends at an exchange hands the runtime for one batch: `items[p]` holds the
+ * `[element, timeMs]` pairs routed to partition `p` of the exchange (docs/decisions/0015). The
+ * runtime writes them to the exchange before the batch's commit; no user function sees them.
+ */
+export interface ExchangeOutput {
+  readonly kind: 'exchange';
+  readonly id: string;
+  readonly partitions: number;
+}
+
+/**
+ * A stage boundary (`keyBy`, `global`): what comes after it runs on the partitions of an exchange,
+ * each key on one partition, so per-key state and windows after it are global (docs/decisions/0015).
+ */
+export interface ExchangeOp {
+  readonly kind: 'exchange';
+  readonly mode: 'key' | 'global';
+  /** The routing key of an element; `undefined`: the first item of a `[key, value]` pair. */
+  readonly key: ((x: unknown) => unknown) | undefined;
+  readonly partitions: number;
+  /** Pre-aggregate per batch before sending when the next operator allows it (map-side combine). */
+  readonly combine: boolean;
+}
 
 /** Called once per batch with the stream's elements; must be idempotent per `info.batchId`. */
 export type ForeachBatchFn = (items: unknown[], info: BatchInfo) => void | Promise<void>;
@@ -97,7 +123,7 @@ export interface BatchInfo {
   readonly batchId: string;
 }
 
-export type OpSpec = ElementOp | BarrierOp | OutputOp;
+export type OpSpec = ElementOp | BarrierOp | OutputOp | ExchangeOp;
 
 /** How the bytes of a source record become the pipeline's input elements. */
 export type InputFormat = 'text' | 'json' | 'bytes';

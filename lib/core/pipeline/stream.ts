@@ -195,6 +195,37 @@ export class Stream<T> {
     return this.#append({ kind: 'countByWindow', ...windowSpec('countByWindow', options as WindowOptions<never>, this.ops) });
   }
 
+  /**
+   * From here on, by key: ends the stage and sends every element to the partition of an exchange
+   * that owns its key (`key(x)`, or the first item of a `[key, value]` pair), like Flink's `keyBy`
+   * or a Kafka Streams repartition topic. What follows runs on those partitions with ordinary
+   * per-partition state, which is now global per key: one `updateStateByKey` total, one window,
+   * per key across every source shard. Exactly once across the exchange (docs/decisions/0015).
+   *
+   * When the next operator is `reduceByKey` or `countByValue`, each batch is pre-aggregated before
+   * it is sent (Spark's map-side combine): one element per key and batch crosses the exchange.
+   *
+   * @example
+   * pipeline('word-count').flatMap((l) => l.split(' ')).keyBy((w) => w).countByValue().updateStateByKey(sum)
+   */
+  keyBy(key?: (x: T) => unknown, options: ExchangeOptions = {}): Stream<T> {
+    const partitions = options.partitions ?? DEFAULT_EXCHANGE_PARTITIONS;
+    if (!Number.isInteger(partitions) || partitions < 1 || partitions > 1_024) {
+      throw new ConfigError('keyBy.partitions', `must be an integer from 1 to 1024 (given ${partitions})`);
+    }
+    if (key !== undefined && typeof key !== 'function') throw new ConfigError('keyBy.key', 'must be a function');
+    return this.#append({ kind: 'exchange', mode: 'key', key: key as ((x: unknown) => unknown) | undefined, partitions, combine: options.combine ?? true });
+  }
+
+  /**
+   * Ends the stage and sends every element to one owner: for small final steps over the whole
+   * stream, such as the top 10 of each window gathered from every partition. Map-side combine as
+   * for {@link keyBy}.
+   */
+  global(options: Pick<ExchangeOptions, 'combine'> = {}): Stream<T> {
+    return this.#append({ kind: 'exchange', mode: 'global', key: undefined, partitions: 1, combine: options.combine ?? true });
+  }
+
   /** Rewrites the whole batch at once, like Spark's `transform` (sorting, top-k, joins with tables). */
   transform<U>(fn: (items: T[]) => U[]): Stream<U> {
     return this.#append({ kind: 'transform', fn: fn as (items: unknown[]) => unknown[] });
@@ -246,6 +277,25 @@ function onPairs<T, P>(options: WindowOptions<T>, elementOf: (pair: P) => T): Wi
     ...(onLate === undefined ? {} : { onLate: (records: Array<LateRecord<P>>, info: BatchInfo) => onLate(records.map((r) => ({ ...r, value: elementOf(r.value) })), info) }),
   };
 }
+
+/** Options of {@link Stream.keyBy} and {@link Stream.global}. */
+export interface ExchangeOptions {
+  /**
+   * Partitions of the exchange: how many owners the keys are spread over (on AWS, the shards of the
+   * exchange stream).
+   * @default 4
+   */
+  readonly partitions?: number;
+  /**
+   * Pre-aggregate each batch before sending when the next operator is `reduceByKey` or
+   * `countByValue` (map-side combine). Off, every element crosses the exchange.
+   * @default true
+   */
+  readonly combine?: boolean;
+}
+
+/** Partitions of an exchange when `keyBy` is not told. */
+export const DEFAULT_EXCHANGE_PARTITIONS = 4;
 
 /** The pipeline's identity and input settings, shared by every stream derived from it. */
 export interface PipelineDefinition {

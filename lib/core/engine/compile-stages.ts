@@ -1,0 +1,75 @@
+import { ConfigError } from '../errors';
+import type { ExchangeOp, OpSpec, WindowOp } from '../pipeline/op-spec';
+import { STATEFUL_KINDS, WINDOW_KINDS } from '../pipeline/op-spec';
+import type { Stream } from '../pipeline/stream';
+import { compileOps, type CompiledPipeline } from './compile-pipeline';
+
+/** A pipeline cut at its exchanges: stage 0 reads the source, stage i+1 reads the exchange stage i sends to. */
+export interface StagedPipeline {
+  readonly name: string;
+  readonly stages: readonly CompiledPipeline[];
+}
+
+/** The app name of stage `index` of app `app`: stage 0 keeps the app's own, so a single-stage app is unchanged. */
+export function stageApp(app: string, index: number): string {
+  return index === 0 ? app : `${app}.s${index}`;
+}
+
+const add = (a: unknown, b: unknown): unknown => (a as number) + (b as number);
+
+/**
+ * Cuts a pipeline at each `keyBy` / `global` into stages (docs/decisions/0015). Where the operator
+ * after an exchange allows it, the stage before it pre-aggregates each batch (map-side combine):
+ * `countByValue` becomes a count before the exchange and a sum of counts after it; `reduceByKey`
+ * runs on both sides. A pipeline without exchanges is one stage compiled as it always was.
+ */
+export function compileStages(stream: Stream<unknown>): StagedPipeline {
+  const { definition, ops } = stream;
+  const ids = new Set<string>();
+  for (const op of ops) {
+    if (!STATEFUL_KINDS.has(op.kind) || !('id' in op)) continue;
+    if (ids.has(op.id)) throw new ConfigError(`${op.kind}.name`, `${JSON.stringify(op.id)} names two stateful operators of this pipeline; give each a distinct name`);
+    ids.add(op.id);
+  }
+  const groups: OpSpec[][] = [[]];
+  for (const op of ops) {
+    if (op.kind === 'exchange') {
+      groups[groups.length - 1]!.push(op);
+      groups.push([]);
+    } else groups[groups.length - 1]!.push(op);
+  }
+  if (groups.length === 1) return { name: definition.name, stages: [compileOps(definition, ops, undefined)] };
+
+  // Map-side combine: rewrite each boundary where the next operator is a per-batch aggregate.
+  for (let s = 0; s < groups.length - 1; s++) {
+    const before = groups[s]!;
+    const after = groups[s + 1]!;
+    const exchange = before[before.length - 1] as ExchangeOp;
+    const next = after[0];
+    if (!exchange.combine || next === undefined) continue;
+    if (next.kind === 'countByValue') {
+      const key = exchange.key;
+      before.splice(before.length - 1, 1, next, { ...exchange, key: key === undefined ? undefined : (pair: unknown) => key((pair as [unknown, number])[0]) });
+      after[0] = { kind: 'reduceByKey', fn: add };
+    } else if (next.kind === 'reduceByKey' && (exchange.key === undefined || exchange.mode === 'global')) {
+      before.splice(before.length - 1, 0, next);
+    }
+  }
+
+  const stages: CompiledPipeline[] = [];
+  for (let s = 0; s < groups.length; s++) {
+    const receives = s > 0;
+    const later = groups.slice(s + 1).flat();
+    for (const op of receives ? groups[s]! : []) {
+      if (WINDOW_KINDS.has(op.kind) && (op as WindowOp).eventTime !== undefined) {
+        throw new ConfigError(`${op.kind}.eventTime`, `windows after keyBy/global follow the arrival time their records carry across the exchange; event-time windows there are not supported yet (put the event-time window before the exchange)`);
+      }
+    }
+    // Time must flow through the exchange only when a window after it waits for every origin.
+    const windows = later.filter((op): op is WindowOp => WINDOW_KINDS.has(op.kind));
+    const tickEveryMs = windows.length === 0 ? 0 : Math.min(...windows.map((w) => w.slideMs));
+    const name = s === 0 ? definition.name : `${definition.name}.s${s}`;
+    stages.push(compileOps({ ...definition, name }, groups[s]!, { stage: s, receives, progress: windows.length > 0, tickEveryMs }));
+  }
+  return { name: definition.name, stages };
+}

@@ -1,0 +1,44 @@
+import type { DecodedBatch, UndecodableRecord } from '../engine/decode-records';
+import type { SourceRecord } from '../source-record';
+import { decodeChunk, type ExchangeChunk } from './exchange-chunks';
+import { inputWatermark, receiveChunks, type ReceiverState } from './exchange-receiver';
+
+/** A receiving stage's batch: the elements of its new chunks, the marks to commit, and its time. */
+export interface ExchangeBatch {
+  readonly decoded: DecodedBatch;
+  readonly state: ReceiverState;
+  /** The least progress over `origins`; undefined while one of them has none. */
+  readonly inputWatermarkMs: number | undefined;
+  readonly duplicates: number;
+}
+
+/**
+ * Decodes a receiving stage's records (exchange chunks) into the pipeline's input: each chunk applied
+ * before is dropped ({@link receiveChunks}); a record that is not a chunk is set aside as
+ * undecodable. Elements keep the time they carried across the exchange as their arrival time.
+ */
+export function decodeExchangeBatch(records: readonly SourceRecord[], state: ReceiverState, origins: readonly string[]): ExchangeBatch {
+  const undecodable: UndecodableRecord[] = [];
+  const chunks: Array<{ record: number; chunk: ExchangeChunk }> = [];
+  for (let i = 0; i < records.length; i++) {
+    const chunk = decodeChunk(records[i]!.data);
+    if (typeof chunk === 'string') undecodable.push({ index: i, reason: chunk });
+    else chunks.push({ record: i, chunk });
+  }
+  const received = receiveChunks(
+    state,
+    chunks.map((c) => c.chunk),
+  );
+  const elements: unknown[] = [];
+  const arrivalsMs: number[] = [];
+  const recordIndex: number[] = [];
+  chunks.forEach(({ record, chunk }, j) => {
+    if (!received.accept[j]) return;
+    for (const [element, timeMs] of chunk.elements) {
+      elements.push(element);
+      arrivalsMs.push(timeMs);
+      recordIndex.push(record);
+    }
+  });
+  return { decoded: { elements, arrivalsMs, recordIndex, undecodable }, state: received.state, inputWatermarkMs: inputWatermark(received.state, origins), duplicates: received.duplicates };
+}

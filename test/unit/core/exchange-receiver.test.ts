@@ -1,0 +1,139 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { buildChunks, decodeChunk, encodeChunk, type ExchangeChunk } from '../../../lib/core/exchange/exchange-chunks';
+import { inputWatermark, receiveChunks, type ReceiverState } from '../../../lib/core/exchange/exchange-receiver';
+
+/**
+ * Senders per the protocol (docs/decisions/0015): origin o's batch k puts its chunks (retries land
+ * them in any order, with duplicates), and only once all are in the log does batch k+1 start. A
+ * crash re-runs batch k: a prefix of its chunks, then all of them again. A zombie re-puts any
+ * already-committed batch at any later point. The receiver cuts the log into batches anywhere and
+ * may crash before its commit (the batch re-runs from the committed marks).
+ */
+const scenario = fc.record({
+  origins: fc.array(fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 3 }),
+  seed: fc.array(fc.nat(1_000), { minLength: 60, maxLength: 60 }),
+});
+
+interface Sent {
+  readonly chunk: ExchangeChunk;
+  /** The element id a chunk carries, to check exactly once. */
+  readonly id: string;
+}
+
+function logOf(origins: number[][], seed: number[]): { log: Sent[]; expected: string[] } {
+  let r = 0;
+  const rand = (n: number): number => (seed[r++ % seed.length]! + r * 7) % n;
+  const expected: string[] = [];
+  const cursor = origins.map(() => 0);
+  const committed: ExchangeChunk[][][] = origins.map(() => []);
+  const log: Sent[] = [];
+  const put = (chunks: ExchangeChunk[]): void => {
+    // Retried puts: any order, some twice.
+    const order = [...chunks].sort(() => rand(3) - 1);
+    for (const c of order) {
+      log.push({ chunk: c, id: idOf(c) });
+      if (rand(4) === 0) log.push({ chunk: c, id: idOf(c) });
+    }
+  };
+  for (;;) {
+    const live = origins.map((o, i) => (cursor[i]! < o.length ? i : -1)).filter((i) => i >= 0);
+    if (live.length === 0) break;
+    const o = live[rand(live.length)]!;
+    const batchNo = cursor[o]! + 1;
+    const count = origins[o]![cursor[o]!]!;
+    const elements = Array.from({ length: count }, (_, j) => [`o${o}b${batchNo}e${j}`, batchNo * 100] as const);
+    const chunks = buildChunks({ origin: `o${o}`, batchNo, watermarkMs: batchNo * 100, perPartition: [elements], progress: true, targetBytes: 20 })[0]!;
+    for (const e of elements) expected.push(e[0]);
+    if (rand(3) === 0) put(chunks.slice(0, rand(chunks.length + 1))); // a crashed attempt
+    put(chunks);
+    committed[o]!.push(chunks);
+    if (rand(3) === 0) {
+      // A zombie of an older batch of some origin re-puts it, whole or part.
+      const z = rand(origins.length);
+      const old = committed[z]!;
+      if (old.length > 0) {
+        const batch = old[rand(old.length)]!;
+        put(batch.slice(rand(batch.length)));
+      }
+    }
+    cursor[o]!++;
+  }
+  return { log, expected };
+}
+
+function idOf(c: ExchangeChunk): string {
+  return `${c.origin}/${c.batchNo}/${c.index}`;
+}
+
+describe('receiveChunks', () => {
+  it('applies every element exactly once, whatever the duplicates, retry order, zombies, cuts and receiver crashes', () => {
+    fc.assert(
+      fc.property(scenario, fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 20 }), ({ origins, seed }, cuts) => {
+        const { log, expected } = logOf(origins, seed);
+        let state: ReceiverState = {};
+        const applied: string[] = [];
+        let at = 0;
+        let k = 0;
+        while (at < log.length) {
+          const size = cuts[k++ % cuts.length]!;
+          const batch = log.slice(at, at + size).map((s) => decodeChunk(encodeChunk(s.chunk)) as ExchangeChunk);
+          // A receiver crash before its commit: the batch runs again from the committed marks, deciding the same.
+          const first = receiveChunks(state, batch);
+          const again = receiveChunks(state, batch);
+          expect(again).toEqual(first);
+          batch.forEach((c, i) => {
+            if (first.accept[i]) for (const [e] of c.elements) applied.push(e as string);
+          });
+          state = first.state;
+          at += size;
+        }
+        expect([...applied].sort()).toEqual([...expected].sort());
+        // Every origin's last batch is complete: the marks hold no chunk list any more.
+        for (const mark of Object.values(state)) expect(mark.current).toBeUndefined();
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('would drop good chunks with a plain highest-index mark: retries land a batch out of order', () => {
+    const chunks = buildChunks({ origin: 'a', batchNo: 1, watermarkMs: 1, perPartition: [[['x', 1], ['y', 1], ['z', 1]]], progress: true, targetBytes: 5 })[0]!;
+    expect(chunks).toHaveLength(3);
+    const landed = [chunks[2]!, chunks[0]!, chunks[1]!, chunks[0]!];
+    const r = receiveChunks({}, landed);
+    expect(r.accept).toEqual([true, true, true, false]);
+    expect(r.state.a).toEqual({ complete: 1, watermarkMs: 1 });
+  });
+
+  it('drops a zombie re-put of an old batch after newer ones', () => {
+    const batch = (b: number): ExchangeChunk[] => buildChunks({ origin: 'a', batchNo: b, watermarkMs: b, perPartition: [[[`e${b}`, b]]], progress: true })[0]!;
+    let r = receiveChunks({}, [...batch(1), ...batch(2)]);
+    r = receiveChunks(r.state, [...batch(1), ...batch(3), ...batch(2)]);
+    expect(r.accept).toEqual([false, true, false]);
+  });
+
+  it('refuses a newer batch while one is incomplete: chunks were lost', () => {
+    const one = buildChunks({ origin: 'a', batchNo: 1, watermarkMs: 1, perPartition: [[['x', 1], ['y', 1]]], progress: true, targetBytes: 5 })[0]!;
+    const two = buildChunks({ origin: 'a', batchNo: 2, watermarkMs: 2, perPartition: [[]], progress: true })[0]!;
+    expect(() => receiveChunks({}, [one[0]!, two[0]!])).toThrow(/batch 2 arrived while batch 1 had 1 of 2 chunks/);
+  });
+});
+
+describe('inputWatermark', () => {
+  it('is the least progress of the origins, undefined until each has one, and ended origins leave the minimum', () => {
+    const c = (origin: string, batchNo: number, w: number, end?: boolean): ExchangeChunk => ({ origin, batchNo, index: 0, count: 1, watermarkMs: w, ...(end ? { end } : {}), elements: [] });
+    let s = receiveChunks({}, [c('a', 1, 500)]).state;
+    expect(inputWatermark(s, ['a', 'b'])).toBeUndefined();
+    s = receiveChunks(s, [c('b', 1, 300)]).state;
+    expect(inputWatermark(s, ['a', 'b'])).toBe(300);
+    s = receiveChunks(s, [c('b', 2, 900, true)]).state;
+    expect(inputWatermark(s, ['a', 'b'])).toBe(500);
+    s = receiveChunks(s, [c('a', 2, 600, true)]).state;
+    expect(inputWatermark(s, ['a', 'b'])).toBe(Infinity);
+  });
+
+  it('a chunk that is not one is reported, not thrown', () => {
+    expect(decodeChunk(new TextEncoder().encode('{"v":1}'))).toMatch(/not an exchange chunk/);
+    expect(decodeChunk(new Uint8Array([0xff]))).toMatch(/not an exchange chunk/);
+  });
+});
