@@ -9,6 +9,7 @@ import type { Source } from '../ports/source';
 import { ObjectStoreExchange } from './exchange/object-store-exchange';
 import { LocalDriver, type DriverBatchEvent, type StopReason } from './local-driver';
 import { MicroBatchProcessor, type MicroBatchProcessorOptions } from './micro-batch-processor';
+import { sleepUnlessAborted } from './sleep-unless-aborted';
 
 /** Options of {@link StagedLocalDriver}. */
 export interface StagedLocalDriverOptions {
@@ -100,14 +101,14 @@ export class StagedLocalDriver {
     }
     const startMs = clock.nowMs();
     const endMs = this.#o.durationMs === undefined ? Infinity : startMs + this.#o.durationMs;
-    let tickMs = startMs;
+    let scheduledMs = startMs;
     let batches = 0;
     let records = 0;
     for (;;) {
       if (signal?.aborted) return { stoppedBy: 'signal', batches, records };
       let drained = true;
       for (let s = 0; s < drivers.length; s++) {
-        const round = await drivers[s]!.round(tickMs);
+        const round = await drivers[s]!.round(scheduledMs);
         batches += round.batches;
         if (s === 0) records += round.records;
         if (!round.drained) drained = false;
@@ -115,10 +116,11 @@ export class StagedLocalDriver {
         else if (drained && s < exchanges.length) exchanges[s]!.senderDone?.();
       }
       if (drained) return { stoppedBy: 'drained', batches, records };
-      tickMs += batchIntervalMs;
+      scheduledMs += batchIntervalMs;
       const now = clock.nowMs();
-      if (now >= endMs || tickMs >= endMs) return { stoppedBy: 'duration', batches, records };
-      if (tickMs > now) await clock.sleep(tickMs - now);
+      if (now >= endMs || scheduledMs >= endMs) return { stoppedBy: 'duration', batches, records };
+      // Behind schedule, the next round starts at once; Ctrl-C ends the wait.
+      if (scheduledMs > now) await sleepUnlessAborted(clock, scheduledMs - now, signal);
     }
   }
 }
