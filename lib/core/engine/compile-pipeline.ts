@@ -80,6 +80,8 @@ interface Segment {
   readonly barrier: Barrier | undefined;
   /** How a quarantine entry names the barrier that threw: its operator's label. */
   readonly barrierName: string;
+  /** The barrier's operator kind (`reduceByKeyAndWindow`, `exchange`...); '' without a barrier. */
+  readonly barrierKind: string;
   push: Push;
 }
 
@@ -110,12 +112,12 @@ export function compileOps(definition: PipelineDefinition, ops: readonly OpSpec[
     const following = ops[i + 1];
     if ((op.kind === 'countByValue' || op.kind === 'reduceByKey') && following?.kind === 'updateStateByKey') {
       // A per-batch aggregate straight into updateStateByKey: one barrier that folds into the state.
-      segments.push({ ...current, barrier: createFoldIntoStateBarrier(op as FoldableAggregate, following), barrierName: `${label[i]!} → ${label[i + 1]!}` });
+      segments.push({ ...current, barrier: createFoldIntoStateBarrier(op as FoldableAggregate, following), barrierName: `${label[i]!} → ${label[i + 1]!}`, barrierKind: following.kind });
       current = newSegment();
       i++;
     } else if (op.kind === 'exchange') {
       if (i !== ops.length - 1) throw new ConfigError('keyBy', 'an exchange must end its stage');
-      segments.push({ ...current, barrier: createExchangeBarrier(op as ExchangeOp, record), barrierName: 'exchange' });
+      segments.push({ ...current, barrier: createExchangeBarrier(op as ExchangeOp, record), barrierName: 'exchange', barrierKind: 'exchange' });
       current = newSegment();
     } else if (ELEMENT_KINDS.has(op.kind)) {
       current.chain.push(op as ElementOp);
@@ -127,7 +129,7 @@ export function compileOps(definition: PipelineDefinition, ops: readonly OpSpec[
       current.taps.push(tap);
     } else {
       const barrierOp = op as BarrierOp;
-      const done: Segment = { ...current, barrier: createBarrier(barrierOp, record, stage?.receives === true), barrierName: label[i]! };
+      const done: Segment = { ...current, barrier: createBarrier(barrierOp, record, stage?.receives === true), barrierName: label[i]!, barrierKind: barrierOp.kind };
       segments.push(done);
       current = newSegment();
     }
@@ -202,7 +204,7 @@ function runSegments(segments: readonly Segment[], record: RecordContext, batch:
     if (segment.barrier === undefined) break;
     const next = segments[stage + 1];
     input = segment.barrier.finish({ states, batchTimeMs, stage: stage + 1, materialize: next !== undefined, failures, outputs, idleAtMs: batch.idleAtMs, inputWatermarkMs: batch.inputWatermarkMs });
-    windowed = batch.windowTimes && WINDOW_KINDS.has(segment.barrierName);
+    windowed = batch.windowTimes && WINDOW_KINDS.has(segment.barrierKind);
     segment.barrier.reset();
   }
   // Outputs appear in pipeline order, whatever segment they tapped.
@@ -257,7 +259,7 @@ function rejectDuplicateIds(stateful: readonly StatefulOp[]): void {
 }
 
 function newSegment(): Segment {
-  return { chain: [], labels: [], taps: [], barrier: undefined, barrierName: '', push: noop };
+  return { chain: [], labels: [], taps: [], barrier: undefined, barrierName: '', barrierKind: '', push: noop };
 }
 
 /**
