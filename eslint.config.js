@@ -59,41 +59,161 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [NO_TEST] }],
     },
   },
-  // regroup:runtime-boundaries:start — /work/tools/regroup-runtime.mjs replaces this region after the move.
+  // regroup:runtime-boundaries:start (written by regroup-runtime.mjs from regroup-map.json)
   {
-    // Adapters implement ports; they never reach up into the runtime or the CLI (docs/architecture.md §2).
+    // Adapters implement ports; they never reach up into the runtime, the composition roots or the CLI.
     files: ['lib/adapters/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [NO_TEST, { group: ['**/runtime/**', '**/cli/**'], message: 'lib/adapters implements lib/ports: it may import lib/core and lib/ports only.' }] }],
+      'no-restricted-imports': ['error', { patterns: [NO_TEST, { group: ['**/runtime/**', '**/compose/**', '**/cli/**'], message: 'lib/adapters implements lib/ports: it may import lib/core and lib/ports only.' }] }],
     },
   },
   {
-    // The runtime (the protocol, failures, rate gates, drivers, controller) sees stores only through
-    // lib/ports; only the composition roots build from real adapters (docs/architecture.md §2, §11).
-    files: ['lib/runtime/**/*.ts'],
-    // Composition roots (they build from real adapters), then three SDK adapters still in lib/runtime (§11 moves them).
-    ignores: [
-      'lib/runtime/open-local-app.ts',
-      'lib/runtime/print-slow-call.ts',
-      'lib/runtime/lambda/create-processor-handler.ts',
-      'lib/runtime/controller/create-lambda-controller-handler.ts',
-      'lib/runtime/local-esm/local-aws-app.ts',
-      'lib/runtime/local-esm/local-aws-processor.ts',
-      'lib/runtime/producer/producer.ts',
-      'lib/runtime/testing/in-memory-run.ts',
-      'lib/runtime/controller/lambda-event-source-mappings.ts',
-      'lib/runtime/controller/lambda-idle-ticker.ts',
-      'lib/runtime/lambda/logger-output-sink.ts',
-    ],
+    // lib/runtime/protocol/ may import lib/core, lib/ports, runtime/failures (docs/architecture.md §2).
+    files: ['lib/runtime/protocol/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [
           NO_TEST,
-          { group: ['**/adapters/**'], message: 'lib/runtime uses lib/ports; only a composition root imports lib/adapters.' },
-          { group: ['@aws-sdk/*', '@smithy/*', '@aws-lambda-powertools/*', 'better-sqlite3', 'node:sqlite'], message: 'lib/runtime is SDK-free: put the call in an adapter behind a port.' },
+          { group: ['**/adapters/**', '**/compose/**'], message: 'lib/runtime uses lib/ports; only lib/compose builds from adapters.' },
+          { group: ["@aws-sdk/*","@smithy/*","@aws-lambda-powertools/*","better-sqlite3","node:sqlite"], message: 'lib/runtime is SDK-free: put the call in an adapter behind a port.' },
           { group: ['**/cli/**'], message: 'lib/runtime never imports the CLI.' },
+          { group: ["../rate-gates/*","../../rate-gates/*","../rate-gates","../../rate-gates","../local-driver/*","../../local-driver/*","../local-driver","../../local-driver","../tools/*","../../tools/*","../tools","../../tools","../controller/*","../../controller/*","../controller","../../controller","../lambda/*","../../lambda/*","../lambda","../../lambda","../local-esm/*","../../local-esm/*","../local-esm","../../local-esm","../producer/*","../../producer/*","../producer","../../producer"], message: 'lib/runtime/protocol may not import runtime/rate-gates, runtime/local-driver, runtime/tools, runtime/controller, runtime/lambda, runtime/local-esm, runtime/producer (docs/architecture.md §2).' },
         ],
       }],
+    },
+  },
+  {
+    // lib/runtime/failures/ may import lib/core, lib/ports, runtime/protocol (docs/architecture.md §2).
+    files: ['lib/runtime/failures/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          NO_TEST,
+          { group: ['**/adapters/**', '**/compose/**'], message: 'lib/runtime uses lib/ports; only lib/compose builds from adapters.' },
+          { group: ["@aws-sdk/*","@smithy/*","@aws-lambda-powertools/*","better-sqlite3","node:sqlite"], message: 'lib/runtime is SDK-free: put the call in an adapter behind a port.' },
+          { group: ['**/cli/**'], message: 'lib/runtime never imports the CLI.' },
+          { group: ["../rate-gates/*","../../rate-gates/*","../rate-gates","../../rate-gates","../local-driver/*","../../local-driver/*","../local-driver","../../local-driver","../tools/*","../../tools/*","../tools","../../tools","../controller/*","../../controller/*","../controller","../../controller","../lambda/*","../../lambda/*","../lambda","../../lambda","../local-esm/*","../../local-esm/*","../local-esm","../../local-esm","../producer/*","../../producer/*","../producer","../../producer"], message: 'lib/runtime/failures may not import runtime/rate-gates, runtime/local-driver, runtime/tools, runtime/controller, runtime/lambda, runtime/local-esm, runtime/producer (docs/architecture.md §2).' },
+        ],
+      }],
+    },
+  },
+  {
+    // lib/runtime/rate-gates/ may import lib/core, lib/ports, runtime/protocol (docs/architecture.md §2).
+    files: ['lib/runtime/rate-gates/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          NO_TEST,
+          { group: ['**/adapters/**', '**/compose/**'], message: 'lib/runtime uses lib/ports; only lib/compose builds from adapters.' },
+          { group: ["@aws-sdk/*","@smithy/*","@aws-lambda-powertools/*","better-sqlite3","node:sqlite"], message: 'lib/runtime is SDK-free: put the call in an adapter behind a port.' },
+          { group: ['**/cli/**'], message: 'lib/runtime never imports the CLI.' },
+          { group: ["../failures/*","../../failures/*","../failures","../../failures","../local-driver/*","../../local-driver/*","../local-driver","../../local-driver","../tools/*","../../tools/*","../tools","../../tools","../controller/*","../../controller/*","../controller","../../controller","../lambda/*","../../lambda/*","../lambda","../../lambda","../local-esm/*","../../local-esm/*","../local-esm","../../local-esm","../producer/*","../../producer/*","../producer","../../producer"], message: 'lib/runtime/rate-gates may not import runtime/failures, runtime/local-driver, runtime/tools, runtime/controller, runtime/lambda, runtime/local-esm, runtime/producer (docs/architecture.md §2).' },
+        ],
+      }],
+    },
+  },
+  {
+    // lib/runtime/local-driver/ may import lib/core, lib/ports, runtime/protocol, runtime/failures (docs/architecture.md §2).
+    files: ['lib/runtime/local-driver/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          NO_TEST,
+          { group: ['**/adapters/**', '**/compose/**'], message: 'lib/runtime uses lib/ports; only lib/compose builds from adapters.' },
+          { group: ["@aws-sdk/*","@smithy/*","@aws-lambda-powertools/*","better-sqlite3","node:sqlite"], message: 'lib/runtime is SDK-free: put the call in an adapter behind a port.' },
+          { group: ['**/cli/**'], message: 'lib/runtime never imports the CLI.' },
+          { group: ["../rate-gates/*","../../rate-gates/*","../rate-gates","../../rate-gates","../tools/*","../../tools/*","../tools","../../tools","../controller/*","../../controller/*","../controller","../../controller","../lambda/*","../../lambda/*","../lambda","../../lambda","../local-esm/*","../../local-esm/*","../local-esm","../../local-esm","../producer/*","../../producer/*","../producer","../../producer"], message: 'lib/runtime/local-driver may not import runtime/rate-gates, runtime/tools, runtime/controller, runtime/lambda, runtime/local-esm, runtime/producer (docs/architecture.md §2).' },
+        ],
+      }],
+    },
+  },
+  {
+    // lib/runtime/tools/ may import lib/core, lib/ports, runtime/protocol, runtime/failures, runtime/rate-gates, runtime/local-driver (docs/architecture.md §2).
+    files: ['lib/runtime/tools/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          NO_TEST,
+          { group: ['**/adapters/**', '**/compose/**'], message: 'lib/runtime uses lib/ports; only lib/compose builds from adapters.' },
+          { group: ["@aws-sdk/*","@smithy/*","@aws-lambda-powertools/*","better-sqlite3","node:sqlite"], message: 'lib/runtime is SDK-free: put the call in an adapter behind a port.' },
+          { group: ['**/cli/**'], message: 'lib/runtime never imports the CLI.' },
+          { group: ["../controller/*","../../controller/*","../controller","../../controller","../lambda/*","../../lambda/*","../lambda","../../lambda","../local-esm/*","../../local-esm/*","../local-esm","../../local-esm","../producer/*","../../producer/*","../producer","../../producer"], message: 'lib/runtime/tools may not import runtime/controller, runtime/lambda, runtime/local-esm, runtime/producer (docs/architecture.md §2).' },
+        ],
+      }],
+    },
+  },
+  {
+    // lib/runtime/controller/ may import lib/core, lib/ports, runtime/protocol, runtime/lambda, runtime/local-driver (docs/architecture.md §2).
+    files: ['lib/runtime/controller/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          NO_TEST,
+          { group: ['**/adapters/**', '**/compose/**'], message: 'lib/runtime uses lib/ports; only lib/compose builds from adapters.' },
+          { group: ["@aws-sdk/*","@smithy/*","@aws-lambda-powertools/*","better-sqlite3","node:sqlite"], message: 'lib/runtime is SDK-free: put the call in an adapter behind a port.' },
+          { group: ['**/cli/**'], message: 'lib/runtime never imports the CLI.' },
+          { group: ["../failures/*","../../failures/*","../failures","../../failures","../rate-gates/*","../../rate-gates/*","../rate-gates","../../rate-gates","../tools/*","../../tools/*","../tools","../../tools","../local-esm/*","../../local-esm/*","../local-esm","../../local-esm","../producer/*","../../producer/*","../producer","../../producer"], message: 'lib/runtime/controller may not import runtime/failures, runtime/rate-gates, runtime/tools, runtime/local-esm, runtime/producer (docs/architecture.md §2).' },
+        ],
+      }],
+    },
+  },
+  {
+    // lib/runtime/lambda/ may import lib/core, lib/ports, runtime/protocol, runtime/failures, runtime/rate-gates, runtime/controller (docs/architecture.md §2).
+    files: ['lib/runtime/lambda/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          NO_TEST,
+          { group: ['**/adapters/**', '**/compose/**'], message: 'lib/runtime uses lib/ports; only lib/compose builds from adapters.' },
+          { group: ["@aws-sdk/*","@smithy/*","@aws-lambda-powertools/*","better-sqlite3","node:sqlite"], message: 'lib/runtime is SDK-free: put the call in an adapter behind a port.' },
+          { group: ['**/cli/**'], message: 'lib/runtime never imports the CLI.' },
+          { group: ["../local-driver/*","../../local-driver/*","../local-driver","../../local-driver","../tools/*","../../tools/*","../tools","../../tools","../local-esm/*","../../local-esm/*","../local-esm","../../local-esm","../producer/*","../../producer/*","../producer","../../producer"], message: 'lib/runtime/lambda may not import runtime/local-driver, runtime/tools, runtime/local-esm, runtime/producer (docs/architecture.md §2).' },
+        ],
+      }],
+    },
+  },
+  {
+    // lib/runtime/local-esm/ may import lib/core, lib/ports, runtime/protocol, runtime/lambda, runtime/local-driver, runtime/failures (docs/architecture.md §2).
+    files: ['lib/runtime/local-esm/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          NO_TEST,
+          { group: ['**/adapters/**', '**/compose/**'], message: 'lib/runtime uses lib/ports; only lib/compose builds from adapters.' },
+          { group: ["@aws-sdk/*","@smithy/*","@aws-lambda-powertools/*","better-sqlite3","node:sqlite"], message: 'lib/runtime is SDK-free: put the call in an adapter behind a port.' },
+          { group: ['**/cli/**'], message: 'lib/runtime never imports the CLI.' },
+          { group: ["../rate-gates/*","../../rate-gates/*","../rate-gates","../../rate-gates","../tools/*","../../tools/*","../tools","../../tools","../controller/*","../../controller/*","../controller","../../controller","../producer/*","../../producer/*","../producer","../../producer"], message: 'lib/runtime/local-esm may not import runtime/rate-gates, runtime/tools, runtime/controller, runtime/producer (docs/architecture.md §2).' },
+        ],
+      }],
+    },
+  },
+  {
+    // lib/runtime/producer/ may import lib/core, lib/ports, runtime/protocol, runtime/controller (docs/architecture.md §2).
+    files: ['lib/runtime/producer/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          NO_TEST,
+          { group: ['**/adapters/**', '**/compose/**'], message: 'lib/runtime uses lib/ports; only lib/compose builds from adapters.' },
+          { group: ["@aws-sdk/*","@smithy/*","@aws-lambda-powertools/*","better-sqlite3","node:sqlite"], message: 'lib/runtime is SDK-free: put the call in an adapter behind a port.' },
+          { group: ['**/cli/**'], message: 'lib/runtime never imports the CLI.' },
+          { group: ["../failures/*","../../failures/*","../failures","../../failures","../rate-gates/*","../../rate-gates/*","../rate-gates","../../rate-gates","../local-driver/*","../../local-driver/*","../local-driver","../../local-driver","../tools/*","../../tools/*","../tools","../../tools","../lambda/*","../../lambda/*","../lambda","../../lambda","../local-esm/*","../../local-esm/*","../local-esm","../../local-esm"], message: 'lib/runtime/producer may not import runtime/failures, runtime/rate-gates, runtime/local-driver, runtime/tools, runtime/lambda, runtime/local-esm (docs/architecture.md §2).' },
+        ],
+      }],
+    },
+  },
+  {
+    // They call the Lambda API and implement interfaces of the controller (EventSourceMappings, with EsmSnapshot/EsmTuning from plan-esm-update): moving them to lib/adapters/aws needs those types in lib/ports first.
+    files: ["lib/runtime/controller/lambda-event-source-mappings.ts","lib/runtime/controller/lambda-idle-ticker.ts"],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [NO_TEST, { group: ['**/adapters/**', '**/compose/**', '**/cli/**'], message: 'lib/runtime uses lib/ports; only lib/compose builds from adapters.' }] }],
+    },
+  },
+  {
+    // Composition roots: the only place that builds from real adapters; never imported by the runtime or adapters.
+    files: ['lib/compose/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [NO_TEST, { group: ['**/cli/**'], message: 'lib/compose never imports the CLI.' }] }],
     },
   },
   // regroup:runtime-boundaries:end

@@ -8,10 +8,10 @@ import { topK } from '../lib/core/util/top-k';
 import type { CheckpointStore } from '../lib/ports/checkpoint-store';
 import type { ExchangeWriter } from '../lib/ports/exchange';
 import type { ObjectStore } from '../lib/ports/object-store';
-import { parseRecord, type CheckpointRecord } from '../lib/runtime/checkpoint-record';
-import { ObjectStoreExchange } from '../lib/runtime/exchange/object-store-exchange';
-import { MicroBatchProcessor } from '../lib/runtime/micro-batch-processor';
-import { StorageKeys } from '../lib/runtime/storage-keys';
+import { parseRecord, type CheckpointRecord } from '../lib/runtime/protocol/checkpoint-record';
+import { ObjectStoreExchange } from '../lib/runtime/local-driver/object-store-exchange';
+import { MicroBatchProcessor } from '../lib/runtime/protocol/micro-batch-processor';
+import { StorageKeys } from '../lib/runtime/protocol/storage-keys';
 import { PRICES } from './aws-meter';
 
 /**

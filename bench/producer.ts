@@ -7,7 +7,7 @@ import { MemoryCheckpointStore } from '../lib/adapters/local/memory-checkpoint-s
 import { decodeKinesisEvent } from '../lib/runtime/lambda/decode-kinesis-event';
 import { toKinesisStreamEvent } from '../lib/runtime/local-esm/kinesis-event';
 import { PAYLOAD_UNIT_BYTES } from '../lib/runtime/producer/kpl-packer';
-import { Producer } from '../lib/runtime/producer/producer';
+import { Producer } from '../lib/compose/producer';
 import { startMotoServer } from '../test/helpers/moto';
 import { PRICES } from './aws-meter';
 

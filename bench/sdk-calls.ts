@@ -6,7 +6,7 @@ import { createAwsClients } from '../lib/adapters/aws/aws-clients';
 import { DynamoDbCheckpointStore } from '../lib/adapters/aws/dynamodb-checkpoint-store';
 import { S3ObjectStore } from '../lib/adapters/aws/s3-object-store';
 import type { SourceRecord } from '../lib/core/source-record';
-import { createProcessorHandler } from '../lib/runtime/lambda/create-processor-handler';
+import { createProcessorHandler } from '../lib/compose/create-processor-handler';
 import { toKinesisStreamEvent } from '../lib/runtime/local-esm/kinesis-event';
 import wordCount from '../examples/word-count';
 import { startMotoServer } from '../test/helpers/moto';

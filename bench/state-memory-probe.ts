@@ -1,7 +1,7 @@
 import { getHeapStatistics } from 'node:v8';
 import { OperatorState } from '../lib/core/state/operator-state';
-import { StateBudget } from '../lib/runtime/state/state-budget';
-import { StateFileWriter } from '../lib/runtime/state/state-file';
+import { StateBudget } from '../lib/runtime/protocol/state/state-budget';
+import { StateFileWriter } from '../lib/runtime/protocol/state/state-file';
 
 /**
  * One probe of `npm run bench -- state-memory`, run in a child process with the heap limit under

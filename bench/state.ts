@@ -16,11 +16,11 @@ import type { SourceRecord } from '../lib/core/source-record';
 import { fnv1a } from '../lib/core/util/fnv1a';
 import type { CheckpointStore } from '../lib/ports/checkpoint-store';
 import type { ObjectStore } from '../lib/ports/object-store';
-import { createProcessorHandler } from '../lib/runtime/lambda/create-processor-handler';
+import { createProcessorHandler } from '../lib/compose/create-processor-handler';
 import { toKinesisStreamEvent } from '../lib/runtime/local-esm/kinesis-event';
-import { MicroBatchProcessor } from '../lib/runtime/micro-batch-processor';
-import { ShardReader } from '../lib/runtime/shard-reader';
-import { StorageKeys } from '../lib/runtime/storage-keys';
+import { MicroBatchProcessor } from '../lib/runtime/protocol/micro-batch-processor';
+import { ShardReader } from '../lib/runtime/protocol/shard-reader';
+import { StorageKeys } from '../lib/runtime/protocol/storage-keys';
 import { startMotoServer } from '../test/helpers/moto';
 import { meter, PRICES, totals, waitedMs, type MeteredCall } from './aws-meter';
 

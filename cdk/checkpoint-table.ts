@@ -4,7 +4,7 @@ import type { Construct } from 'constructs';
 
 /**
  * The checkpoint table: offsets, state buckets, control and stats of every shard, in the layout of
- * `DynamoDbCheckpointStore` (`pk` S hash key, `sk` S range key, see lib/runtime/storage-keys.ts).
+ * `DynamoDbCheckpointStore` (`pk` S hash key, `sk` S range key, see lib/runtime/protocol/storage-keys.ts).
  *
  * Named, so the CLI (`sluice push`, `sluice status`) finds it from the app name. On-demand capacity,
  * since load follows the stream and a commit is one short transaction; point-in-time recovery,

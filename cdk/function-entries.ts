@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SluiceError } from '../lib/core/errors';
-import { sluicePackage } from '../lib/runtime/package-root';
+import { sluicePackage } from '../lib/compose/package-root';
 
 /**
  * The compiled entries of sluice's two Lambda functions, as the package ships them:

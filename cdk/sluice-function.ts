@@ -24,7 +24,7 @@ export interface SluiceFunctionProps {
   /** MiB; CPU follows. */
   readonly memorySize: number;
   readonly timeout: Duration;
-  /** Variables the entry reads at cold start (see lib/runtime/function-environment.ts). */
+  /** Variables the entry reads at cold start (see lib/runtime/lambda/function-environment.ts). */
   readonly environment: Record<string, string>;
   /** What happens to the log group when the stack is deleted. */
   readonly removalPolicy: RemovalPolicy;

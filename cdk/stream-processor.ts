@@ -7,10 +7,10 @@ import { KinesisEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { StorageKeys } from '../lib/runtime/storage-keys';
+import { StorageKeys } from '../lib/runtime/protocol/storage-keys';
 import { checkpointTable } from './checkpoint-table';
 import { FunctionEntries } from './function-entries';
-import { ControllerEnvironment, ProcessorEnvironment } from '../lib/runtime/function-environment';
+import { ControllerEnvironment, ProcessorEnvironment } from '../lib/runtime/lambda/function-environment';
 import { bucketOnFailure, ON_FAILURE_PREFIX } from './bucket-on-failure';
 import { resolveStreamProcessorProps } from './resolve-stream-processor-props';
 import { SluiceFunction } from './sluice-function';
@@ -107,7 +107,7 @@ export class StreamProcessor extends Construct {
     this.processor.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn] }));
     this.processor.role.addToPrincipalPolicy(new PolicyStatement({
       actions: ['s3:GetObject', 's3:PutObject'],
-      // Only this app's WAL and quarantine keys (lib/runtime/storage-keys.ts).
+      // Only this app's WAL and quarantine keys (lib/runtime/protocol/storage-keys.ts).
       resources: [this.bucket.arnForObjects(`${WAL_PREFIX}${app}/*`), this.bucket.arnForObjects(`${StorageKeys.quarantinePrefix(app)}*`)],
     }));
     // The state's snapshots and deltas (docs/decisions/0008): written create-only, read by new

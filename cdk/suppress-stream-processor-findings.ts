@@ -1,5 +1,5 @@
 import { Stack, Validations, type CfnResource } from 'aws-cdk-lib';
-import { StorageKeys } from '../lib/runtime/storage-keys';
+import { StorageKeys } from '../lib/runtime/protocol/storage-keys';
 import { ON_FAILURE_PREFIX } from './bucket-on-failure';
 import type { StreamProcessor } from './stream-processor';
 import { WAL_PREFIX } from './wal-bucket';

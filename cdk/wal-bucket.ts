@@ -11,7 +11,7 @@ export interface WalBucketOptions {
   readonly removalPolicy: RemovalPolicy;
 }
 
-/** The key prefix the lifecycle rule expires: every WAL object, of every app (lib/runtime/storage-keys.ts). */
+/** The key prefix the lifecycle rule expires: every WAL object, of every app (lib/runtime/protocol/storage-keys.ts). */
 export const WAL_PREFIX = 'wal/';
 
 /**

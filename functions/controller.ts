@@ -1,4 +1,4 @@
-import { createLambdaControllerHandler } from '../lib/runtime/controller/create-lambda-controller-handler';
+import { createLambdaControllerHandler } from '../lib/compose/create-lambda-controller-handler';
 
 /**
  * The controller Lambda, started every minute by EventBridge: loops for about 55 s, publishing each

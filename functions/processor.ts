@@ -1,5 +1,5 @@
 import pipeline from 'sluice-pipeline';
-import { createProcessorHandler } from '../lib/runtime/lambda/create-processor-handler';
+import { createProcessorHandler } from '../lib/compose/create-processor-handler';
 
 /**
  * The processor Lambda: Kinesis event in, `KinesisStreamBatchResponse` out, one micro-batch of one

@@ -11,10 +11,10 @@
  *
  * @packageDocumentation
  */
-export { createProcessorHandler } from './runtime/lambda/create-processor-handler';
-export type { ProcessorHandler, ProcessorHandlerDeps } from './runtime/lambda/create-processor-handler';
+export { createProcessorHandler } from './compose/create-processor-handler';
+export type { ProcessorHandler, ProcessorHandlerDeps } from './compose/create-processor-handler';
 export type { ProcessorConfig } from './runtime/lambda/processor-config';
 export type { IdleTickEvent } from './runtime/lambda/idle-tick-event';
-export { createLambdaControllerHandler } from './runtime/controller/create-lambda-controller-handler';
-export type { LambdaControllerHandler, LambdaControllerDeps } from './runtime/controller/create-lambda-controller-handler';
+export { createLambdaControllerHandler } from './compose/create-lambda-controller-handler';
+export type { LambdaControllerHandler, LambdaControllerDeps } from './compose/create-lambda-controller-handler';
 export type { ControllerRunSummary } from './runtime/controller/create-controller-handler';

@@ -9,8 +9,8 @@
  *
  * @packageDocumentation
  */
-export { Producer } from './runtime/producer/producer';
-export type { ProducerOptions } from './runtime/producer/producer';
+export { Producer } from './compose/producer';
+export type { ProducerOptions } from './compose/producer';
 export type { KinesisWriteRecord, PutAllResult } from './adapters/aws/kinesis-writer';
 export { DynamoDbCheckpointStore } from './adapters/aws/dynamodb-checkpoint-store';
 export type { DynamoDbCheckpointStoreOptions } from './adapters/aws/dynamodb-checkpoint-store';

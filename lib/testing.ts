@@ -10,5 +10,5 @@
  *
  * @packageDocumentation
  */
-export { InMemoryRun } from './runtime/testing/in-memory-run';
-export type { InMemoryRunOptions, InMemoryBatch, PrintedItems } from './runtime/testing/in-memory-run';
+export { InMemoryRun } from './compose/in-memory-run';
+export type { InMemoryRunOptions, InMemoryBatch, PrintedItems } from './compose/in-memory-run';

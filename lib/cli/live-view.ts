@@ -2,7 +2,7 @@ import logUpdate from 'log-update';
 import pc from 'picocolors';
 import type { BatchInfo } from '../core/pipeline/op-spec';
 import type { OutputSink } from '../ports/output-sink';
-import type { DriverBatchEvent } from '../runtime/local-driver';
+import type { DriverBatchEvent } from '../runtime/local-driver/local-driver';
 
 /** Options of {@link LiveView}. */
 export interface LiveViewOptions {

@@ -8,10 +8,10 @@ import { S3ObjectStore } from '../adapters/aws/s3-object-store';
 import { ConfigError } from '../core/errors';
 import type { CheckpointStore } from '../ports/checkpoint-store';
 import type { ObjectStore } from '../ports/object-store';
-import { localAwsResourceNames } from '../runtime/local-esm/local-aws-app';
+import { localAwsResourceNames } from '../compose/local-aws-app';
 import { endpointOption, regionOption, resolveEndpoint } from './commands/aws-target-options';
-import { printSlowCall } from '../runtime/print-slow-call';
-import { defaultCheckpointDir, openLocalStores } from '../runtime/open-local-app';
+import { printSlowCall } from '../compose/print-slow-call';
+import { defaultCheckpointDir, openLocalStores } from '../compose/open-local-app';
 
 /** The options that say where an app's checkpoint and objects are: a local directory, or a table and a bucket. */
 export const appStoresOptions = {

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { jsonKey } from '../runtime/read-merged-state';
+import { jsonKey } from '../runtime/protocol/read-merged-state';
 
 /** Bytes gathered before a write: few writes, and never the whole object in one string. */
 const CHUNK_CHARS = 64 * 1024;

@@ -1,10 +1,10 @@
 import type { CompiledPipeline } from '../../lib/core/engine/compile-pipeline';
 import type { CheckpointStore } from '../../lib/ports/checkpoint-store';
 import type { ObjectStore } from '../../lib/ports/object-store';
-import { parseRecord, type CheckpointRecord } from '../../lib/runtime/checkpoint-record';
-import { readMergedState } from '../../lib/runtime/read-merged-state';
-import { readQuarantine } from '../../lib/runtime/read-quarantine';
-import { StorageKeys } from '../../lib/runtime/storage-keys';
+import { parseRecord, type CheckpointRecord } from '../../lib/runtime/protocol/checkpoint-record';
+import { readMergedState } from '../../lib/runtime/protocol/read-merged-state';
+import { readQuarantine } from '../../lib/runtime/failures/read-quarantine';
+import { StorageKeys } from '../../lib/runtime/protocol/storage-keys';
 import type { OutputLog } from './chaos-pipeline';
 import type { SinkTable } from './run-schedule';
 import type { ScheduleConfig } from './schedule-config';

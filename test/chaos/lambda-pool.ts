@@ -1,5 +1,5 @@
 import type { SourceRecord } from '../../lib/core/source-record';
-import type { ProcessResult } from '../../lib/runtime/micro-batch-processor';
+import type { ProcessResult } from '../../lib/runtime/protocol/micro-batch-processor';
 import type { FaultInjector } from '../helpers/faults/fault-injector';
 import type { FaultPlan } from '../helpers/faults/fault-plan';
 import { LambdaInstance, type PoolOptions } from './lambda-instance';

@@ -1,4 +1,4 @@
-import type { SnapshotPolicy } from '../../lib/runtime/state/state-manifest';
+import type { SnapshotPolicy } from '../../lib/runtime/protocol/state/state-manifest';
 import type { FaultKind } from '../helpers/faults/fault-plan';
 import { seededRandom } from '../helpers/run-cli';
 import { drawShardLog, type ChaosRecord } from './chaos-records';

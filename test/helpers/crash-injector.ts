@@ -1,6 +1,6 @@
 import { crashAt as planCrashAt } from './faults/fault-plan';
 import type { SourceRecord } from '../../lib/core/source-record';
-import type { MicroBatchProcessor } from '../../lib/runtime/micro-batch-processor';
+import type { MicroBatchProcessor } from '../../lib/runtime/protocol/micro-batch-processor';
 import { FaultInjector } from './faults/fault-injector';
 import { InjectedCrash } from './faults/injected-errors';
 

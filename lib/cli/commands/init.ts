@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { ConfigError } from '../../core/errors';
-import { sluicePackage } from '../../runtime/package-root';
+import { sluicePackage } from '../../compose/package-root';
 import { APP_NAME_RULE, isAppName } from '../../core/app-name';
 
 /** Template files npm would not ship under their real name, and the name they get in the app. */

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { ConfigError } from '../../core/errors';
-import { readQuarantine, type QuarantineItem } from '../../runtime/read-quarantine';
-import { StorageKeys } from '../../runtime/storage-keys';
+import { readQuarantine, type QuarantineItem } from '../../runtime/failures/read-quarantine';
+import { StorageKeys } from '../../runtime/protocol/storage-keys';
 import { loadPipeline } from '../load-pipeline';
 import { addAppStoresOptions, appStoresOptions, openAppStores } from '../open-app-stores';
 import { parseOptions } from '../parse-options';

@@ -2,7 +2,7 @@ import type { BatchStats } from '../../core/batch-stats';
 import type { CheckpointStore } from '../../ports/checkpoint-store';
 import type { ObjectStore } from '../../ports/object-store';
 import { readShardStatuses, type ShardStatus } from '../../runtime/local-esm/shard-status';
-import { readQuarantine, type QuarantineItem } from '../../runtime/read-quarantine';
+import { readQuarantine, type QuarantineItem } from '../../runtime/failures/read-quarantine';
 
 /** One committed batch as the web UI shows it. */
 export interface UiBatch {

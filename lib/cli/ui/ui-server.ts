@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { sluicePackage } from '../../runtime/package-root';
+import { sluicePackage } from '../../compose/package-root';
 import type { BatchHistory } from './batch-history';
 
 /** Options of {@link startUiServer}. */

@@ -3,8 +3,8 @@ import { INITIAL_PID_STATE, parsePidState } from '../../core/rate/pid-state';
 import type { PidTerms } from '../../core/rate/pid-terms';
 import type { PidState } from '../../core/rate/rate-estimator';
 import type { StoredItem, TransactWrite } from '../../ports/checkpoint-store';
-import { parseRecord, type CheckpointTotals, type ControlRecord } from '../checkpoint-record';
-import { StorageKeys } from '../storage-keys';
+import { parseRecord, type CheckpointTotals, type ControlRecord } from '../protocol/checkpoint-record';
+import { StorageKeys } from '../protocol/storage-keys';
 
 /** The estimators the controller can run: sluice's guarded PID, or Spark's exact one. */
 export const RATE_ESTIMATOR_KINDS = ['sluice', 'pid'] as const;

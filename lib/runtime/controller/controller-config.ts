@@ -4,8 +4,8 @@ import { ConfigError } from '../../core/errors';
 import { INITIAL_PID_STATE } from '../../core/rate/pid-state';
 import { RATE_ESTIMATOR_KINDS } from './control-item';
 import { createRateEstimator, type EstimatorConfig } from './create-rate-estimator';
-import { blank, envProblems } from '../env-problems';
-import { ControllerEnvironment as E } from '../function-environment';
+import { blank, envProblems } from '../lambda/env-problems';
+import { ControllerEnvironment as E } from '../lambda/function-environment';
 import { APP_NAME_RULE, isAppName } from '../../core/app-name';
 
 /** The controller function's configuration, read from its environment once per container. */

@@ -1,6 +1,6 @@
 import { INITIAL_PID_STATE } from '../../core/rate/pid-state';
 import { isValidBatch, pidTerms } from '../../core/rate/pid-terms';
-import type { CheckpointRecord } from '../checkpoint-record';
+import type { CheckpointRecord } from '../protocol/checkpoint-record';
 import type { ControlItem, ControlSample } from './control-item';
 import { createRateEstimator, type EstimatorConfig } from './create-rate-estimator';
 

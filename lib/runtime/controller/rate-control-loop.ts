@@ -1,16 +1,16 @@
 import { FencedError } from '../../core/errors';
 import type { CheckpointStore } from '../../ports/checkpoint-store';
 import type { Clock } from '../../ports/clock';
-import { parseCheckpoint, type CheckpointRecord } from '../checkpoint-record';
-import { describeError } from '../quarantine';
-import { mapLimited } from '../map-limited';
-import { sourceMismatchError } from '../source-mismatch-error';
-import { StorageKeys } from '../storage-keys';
+import { parseCheckpoint, type CheckpointRecord } from '../protocol/checkpoint-record';
+import { describeError } from '../protocol/quarantine';
+import { mapLimited } from '../protocol/map-limited';
+import { sourceMismatchError } from '../protocol/source-mismatch-error';
+import { StorageKeys } from '../protocol/storage-keys';
 import { controlWrite, readControlItem } from './control-item';
 import type { EstimatorConfig } from './create-rate-estimator';
 import { nextControlItem } from './next-control-item';
-import { ControllerEnvironment, ProcessorEnvironment } from '../function-environment';
-import { sleepUnlessAborted } from '../sleep-unless-aborted';
+import { ControllerEnvironment, ProcessorEnvironment } from '../lambda/function-environment';
+import { sleepUnlessAborted } from '../local-driver/sleep-unless-aborted';
 
 /** Where the controller logs; Powertools' `Logger` fits, tests pass a recorder. */
 export interface ControllerLog {

@@ -1,7 +1,7 @@
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { CorruptDataError } from '../../core/errors';
 import { subSeq, type SourceRecord } from '../../core/source-record';
-import { deaggregate, isKplAggregate } from '../kpl/kpl-aggregate';
+import { deaggregate, isKplAggregate } from '../protocol/kpl-aggregate';
 
 /** The records of one invocation, as the micro-batch protocol takes them. */
 export interface DecodedEvent {

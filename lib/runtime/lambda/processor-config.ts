@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { DEFAULT_MAX_BATCH_ATTEMPTS } from '../../core/defaults';
 import { ConfigError } from '../../core/errors';
-import { blank, envProblems } from '../env-problems';
-import { ProcessorEnvironment as E } from '../function-environment';
+import { blank, envProblems } from './env-problems';
+import { ProcessorEnvironment as E } from './function-environment';
 import { APP_NAME_RULE, isAppName } from '../../core/app-name';
 
 /** The processor function's configuration, read from its environment once per container. */

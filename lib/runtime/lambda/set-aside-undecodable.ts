@@ -1,6 +1,6 @@
 import type { Metrics } from '../../ports/metrics';
 import type { ObjectStore } from '../../ports/object-store';
-import { Quarantine } from '../quarantine';
+import { Quarantine } from '../protocol/quarantine';
 import type { UndecodableEventRecord } from './decode-kinesis-event';
 
 /**

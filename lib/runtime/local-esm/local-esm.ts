@@ -1,13 +1,13 @@
 import { SluiceError } from '../../core/errors';
 import type { Clock } from '../../ports/clock';
 import type { ShardInfo, Source } from '../../ports/source';
-import { isTransientError } from '../is-transient-error';
+import { isTransientError } from '../failures/is-transient-error';
 import { describeDiscarded, type DiscardedBatch } from './discarded-batch';
 import { resolveEsmSettings, type EsmSettings, type ResolvedEsmSettings } from './esm-settings';
 import { invokeBatch, type EsmHandler, type InvocationReport } from './invoke-batch';
 import { eventRecordBytes, type EventSourceInfo } from './kinesis-event';
 import { ShardFeed } from './shard-feed';
-import { sleepUnlessAborted } from '../sleep-unless-aborted';
+import { sleepUnlessAborted } from '../local-driver/sleep-unless-aborted';
 
 export type { EsmHandler, InvocationReport };
 

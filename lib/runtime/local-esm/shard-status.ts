@@ -1,8 +1,8 @@
 import type { PidTerms } from '../../core/rate/pid-terms';
 import type { CheckpointStore } from '../../ports/checkpoint-store';
-import type { AttemptsRecord } from '../batch-attempts';
-import { parseCheckpoint, parseRecord, type CheckpointRecord, type ControlRecord, type LastBatch } from '../checkpoint-record';
-import { StorageKeys } from '../storage-keys';
+import type { AttemptsRecord } from '../failures/batch-attempts';
+import { parseCheckpoint, parseRecord, type CheckpointRecord, type ControlRecord, type LastBatch } from '../protocol/checkpoint-record';
+import { StorageKeys } from '../protocol/storage-keys';
 
 /** One shard of an app as its checkpoint, control and attempts items describe it. */
 export interface ShardStatus {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { HashRange } from '../../ports/source';
-import { aggregate, KplAggregateSize } from '../kpl/kpl-aggregate';
+import { aggregate, KplAggregateSize } from '../protocol/kpl-aggregate';
 
 export type { HashRange };
 

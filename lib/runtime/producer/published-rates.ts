@@ -1,7 +1,7 @@
 import type { CheckpointStore } from '../../ports/checkpoint-store';
 import type { ShardInfo } from '../../ports/source';
-import { parseRecord, type ControlRecord } from '../checkpoint-record';
-import { StorageKeys } from '../storage-keys';
+import { parseRecord, type ControlRecord } from '../protocol/checkpoint-record';
+import { StorageKeys } from '../protocol/storage-keys';
 import { totalRate } from './total-rate';
 
 /** The rates in force for a stream's open shards at one reading. */

@@ -9,11 +9,11 @@ import type { CheckpointStore } from '../../../lib/ports/checkpoint-store';
 import type { ExchangeWriter } from '../../../lib/ports/exchange';
 import type { ObjectStore } from '../../../lib/ports/object-store';
 import type { Source } from '../../../lib/ports/source';
-import { parseRecord, type CheckpointRecord } from '../../../lib/runtime/checkpoint-record';
-import { ObjectStoreExchange } from '../../../lib/runtime/exchange/object-store-exchange';
-import { MicroBatchProcessor } from '../../../lib/runtime/micro-batch-processor';
-import { readMergedState } from '../../../lib/runtime/read-merged-state';
-import { StorageKeys } from '../../../lib/runtime/storage-keys';
+import { parseRecord, type CheckpointRecord } from '../../../lib/runtime/protocol/checkpoint-record';
+import { ObjectStoreExchange } from '../../../lib/runtime/local-driver/object-store-exchange';
+import { MicroBatchProcessor } from '../../../lib/runtime/protocol/micro-batch-processor';
+import { readMergedState } from '../../../lib/runtime/protocol/read-merged-state';
+import { StorageKeys } from '../../../lib/runtime/protocol/storage-keys';
 import { FakeClock } from '../../helpers/fake-clock';
 import { seededRandom } from '../../helpers/run-cli';
 

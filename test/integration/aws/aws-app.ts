@@ -5,8 +5,8 @@ import { KinesisWriter } from '../../../lib/adapters/aws/kinesis-writer';
 import { S3ObjectStore } from '../../../lib/adapters/aws/s3-object-store';
 import { compilePipeline } from '../../../lib/core/engine/compile-pipeline';
 import type { Stream } from '../../../lib/core/pipeline/stream';
-import { createProcessorHandler, type ProcessorHandler, type ProcessorHandlerDeps } from '../../../lib/runtime/lambda/create-processor-handler';
-import { readMergedState, stateToJson } from '../../../lib/runtime/read-merged-state';
+import { createProcessorHandler, type ProcessorHandler, type ProcessorHandlerDeps } from '../../../lib/compose/create-processor-handler';
+import { readMergedState, stateToJson } from '../../../lib/runtime/protocol/read-merged-state';
 import { recordingMetrics, silentLogger } from '../../unit/functions/fixtures';
 import { createTestAwsClients, uniqueName } from '../../helpers/moto';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import wordCount from '../../../examples/word-count';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import type { ProcessorHandler } from '../../../lib/runtime/lambda/create-processor-handler';
+import type { ProcessorHandler } from '../../../lib/compose/create-processor-handler';
 import { CrashInjector, InjectedCrash } from '../../helpers/crash-injector';
 import { countWords, recordsOf, sampleLines } from '../../helpers/word-records';
 import { eventOf } from '../../unit/functions/fixtures';

@@ -8,8 +8,8 @@ import { MemoryObjectStore } from '../../../lib/adapters/local/memory-object-sto
 import { compileStages, stageApp } from '../../../lib/core/engine/compile-stages';
 import { partitionOf } from '../../../lib/core/exchange/exchange-chunks';
 import type { Stream } from '../../../lib/core/pipeline/stream';
-import { readMergedState } from '../../../lib/runtime/read-merged-state';
-import { StagedLocalDriver } from '../../../lib/runtime/staged-local-driver';
+import { readMergedState } from '../../../lib/runtime/protocol/read-merged-state';
+import { StagedLocalDriver } from '../../../lib/runtime/local-driver/staged-local-driver';
 import wordCountGlobal from '../../../examples/word-count-global';
 import { FakeClock } from '../../helpers/fake-clock';
 import { createTestAwsClients, uniqueName } from '../../helpers/moto';
@@ -75,7 +75,7 @@ describe('the exchange as a Kinesis stream (moto)', () => {
     expect(new Map([...totals].map(([k, v]) => [k as string, v as number]))).toEqual(reference);
     // Each word's total is on the shard its hash names.
     const shards = await KinesisExchangeWriter.partitionShards(aws.kinesis, keyed);
-    const reader = await import('../../../lib/runtime/shard-reader');
+    const reader = await import('../../../lib/runtime/protocol/shard-reader');
     const shardReader = new reader.ShardReader(stageApp(staged.name, 1), staged.stages[1]!, checkpoints, objects);
     for (let p = 0; p < 4; p++) {
       const snapshot = await shardReader.read(shards[p]!.ShardId!);

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { pipeline } from '../../../lib/core/pipeline/stream';
-import { parseRecord, type CheckpointRecord } from '../../../lib/runtime/checkpoint-record';
+import { parseRecord, type CheckpointRecord } from '../../../lib/runtime/protocol/checkpoint-record';
 import { loadControllerConfig } from '../../../lib/runtime/controller/controller-config';
 import { createControllerHandler, type ControllerContext } from '../../../lib/runtime/controller/create-controller-handler';
 import { idleTickEvent } from '../../../lib/runtime/lambda/idle-tick-event';
-import { StorageKeys } from '../../../lib/runtime/storage-keys';
-import { decodeWal } from '../../../lib/runtime/wal-codec';
+import { StorageKeys } from '../../../lib/runtime/protocol/storage-keys';
+import { decodeWal } from '../../../lib/runtime/protocol/wal-codec';
 import { FakeClock } from '../../helpers/fake-clock';
 import { recordsOf } from '../../helpers/word-records';
 import { eventOf } from '../../unit/functions/fixtures';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { describeUnwritten, pushLines } from '../../../lib/cli/commands/push';
 import { KinesisSource } from '../../../lib/adapters/aws/kinesis-source';
-import { openLocalAwsApp } from '../../../lib/runtime/local-esm/local-aws-app';
+import { openLocalAwsApp } from '../../../lib/compose/local-aws-app';
 import { interceptSend } from '../adapters/aws/intercept-send';
 import { TestAwsApp, uniqueName } from './aws-app';
 

@@ -3,7 +3,7 @@ import { MemoryCheckpointStore } from '../../../lib/adapters/local/memory-checkp
 import { MemoryObjectStore } from '../../../lib/adapters/local/memory-object-store';
 import { compileStages } from '../../../lib/core/engine/compile-stages';
 import type { Stream } from '../../../lib/core/pipeline/stream';
-import { StagedLocalDriver } from '../../../lib/runtime/staged-local-driver';
+import { StagedLocalDriver } from '../../../lib/runtime/local-driver/staged-local-driver';
 import topKGlobal from '../../../examples/top-k-global';
 import wordCountGlobal from '../../../examples/word-count-global';
 import { FakeClock } from '../../helpers/fake-clock';

@@ -8,11 +8,11 @@ import { DynamoDbCheckpointStore } from '../../../lib/adapters/aws/dynamodb-chec
 import { S3ObjectStore } from '../../../lib/adapters/aws/s3-object-store';
 import { SqliteCheckpointStore } from '../../../lib/adapters/local/sqlite-checkpoint-store';
 import type { BatchStats } from '../../../lib/core/batch-stats';
-import { parseRecord, type CheckpointRecord } from '../../../lib/runtime/checkpoint-record';
-import { createProcessorHandler } from '../../../lib/runtime/lambda/create-processor-handler';
+import { parseRecord, type CheckpointRecord } from '../../../lib/runtime/protocol/checkpoint-record';
+import { createProcessorHandler } from '../../../lib/compose/create-processor-handler';
 import { toKinesisStreamEvent } from '../../../lib/runtime/local-esm/kinesis-event';
-import { readMergedState, stateToJson } from '../../../lib/runtime/read-merged-state';
-import { StorageKeys } from '../../../lib/runtime/storage-keys';
+import { readMergedState, stateToJson } from '../../../lib/runtime/protocol/read-merged-state';
+import { StorageKeys } from '../../../lib/runtime/protocol/storage-keys';
 import { compilePipeline } from '../../../lib/core/engine/compile-pipeline';
 import { createTestAwsClients, uniqueName } from '../../helpers/moto';
 import { runCli } from '../../helpers/run-cli';

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import wordCount from '../../../examples/word-count';
 import { compilePipeline } from '../../../lib/core/engine/compile-pipeline';
-import { openLocalStores } from '../../../lib/runtime/open-local-app';
-import { readMergedState } from '../../../lib/runtime/read-merged-state';
+import { openLocalStores } from '../../../lib/compose/open-local-app';
+import { readMergedState } from '../../../lib/runtime/protocol/read-merged-state';
 import { seededRandom, startCli } from '../../helpers/run-cli';
 import { AckingProducer } from './acking-producer';
 

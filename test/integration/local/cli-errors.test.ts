@@ -2,7 +2,7 @@ import { mkdtempSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openLocalStores } from '../../../lib/runtime/open-local-app';
+import { openLocalStores } from '../../../lib/compose/open-local-app';
 import { runCli } from '../../helpers/run-cli';
 
 /** A directory with `words.txt` (three lines), and the checkpoint directory next to it. */

@@ -7,11 +7,11 @@ import { MemoryObjectStore } from '../../../lib/adapters/local/memory-object-sto
 import { ConfigError } from '../../../lib/core/errors';
 import { compilePipeline } from '../../../lib/core/engine/compile-pipeline';
 import type { Clock } from '../../../lib/ports/clock';
-import { parseRecord, type CheckpointRecord } from '../../../lib/runtime/checkpoint-record';
+import { parseRecord, type CheckpointRecord } from '../../../lib/runtime/protocol/checkpoint-record';
 import { readControlItem } from '../../../lib/runtime/controller/control-item';
 import { readShardStatuses } from '../../../lib/runtime/local-esm/shard-status';
-import { MicroBatchProcessor } from '../../../lib/runtime/micro-batch-processor';
-import { StorageKeys } from '../../../lib/runtime/storage-keys';
+import { MicroBatchProcessor } from '../../../lib/runtime/protocol/micro-batch-processor';
+import { StorageKeys } from '../../../lib/runtime/protocol/storage-keys';
 import { createTestAwsClients, uniqueName } from '../../helpers/moto';
 import { recordsOf, sampleLines } from '../../helpers/word-records';
 

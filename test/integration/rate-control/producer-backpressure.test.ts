@@ -6,8 +6,8 @@ import { KinesisSource } from '../../../lib/adapters/aws/kinesis-source';
 import { KinesisWriter, type KinesisWriteRecord } from '../../../lib/adapters/aws/kinesis-writer';
 import type { SourceRecord } from '../../../lib/core/source-record';
 import { controlWrite, readControlItem } from '../../../lib/runtime/controller/control-item';
-import { Producer } from '../../../lib/runtime/producer/producer';
-import { StorageKeys } from '../../../lib/runtime/storage-keys';
+import { Producer } from '../../../lib/compose/producer';
+import { StorageKeys } from '../../../lib/runtime/protocol/storage-keys';
 import { FakeClock } from '../../helpers/fake-clock';
 import { createTestAwsClients, uniqueName } from '../../helpers/moto';
 

@@ -6,8 +6,8 @@ import { KinesisSource } from '../../../lib/adapters/aws/kinesis-source';
 import { KinesisWriter } from '../../../lib/adapters/aws/kinesis-writer';
 import { pushLines } from '../../../lib/cli/commands/push';
 import { controlWrite, readControlItem } from '../../../lib/runtime/controller/control-item';
-import { openLocalAwsApp, type LocalAwsApp } from '../../../lib/runtime/local-esm/local-aws-app';
-import { StorageKeys } from '../../../lib/runtime/storage-keys';
+import { openLocalAwsApp, type LocalAwsApp } from '../../../lib/compose/local-aws-app';
+import { StorageKeys } from '../../../lib/runtime/protocol/storage-keys';
 import { FakeClock } from '../../helpers/fake-clock';
 import { uniqueName } from '../../helpers/moto';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openLocalStores } from '../../../lib/runtime/open-local-app';
+import { openLocalStores } from '../../../lib/compose/open-local-app';
 import { readShardStatuses } from '../../../lib/runtime/local-esm/shard-status';
 import { startCli } from '../../helpers/run-cli';
 

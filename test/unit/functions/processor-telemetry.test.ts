@@ -4,7 +4,7 @@ import { EmfMetrics } from '../../../lib/adapters/aws/emf-metrics';
 import { MemoryCheckpointStore } from '../../../lib/adapters/local/memory-checkpoint-store';
 import { MemoryObjectStore } from '../../../lib/adapters/local/memory-object-store';
 import { pipeline } from '../../../lib/core/pipeline/stream';
-import { createProcessorHandler } from '../../../lib/runtime/lambda/create-processor-handler';
+import { createProcessorHandler } from '../../../lib/compose/create-processor-handler';
 import { FakeClock } from '../../helpers/fake-clock';
 import { recordsOf } from '../../helpers/word-records';
 import { eventOf } from './fixtures';

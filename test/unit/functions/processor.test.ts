@@ -4,10 +4,10 @@ import { MemoryCheckpointStore } from '../../../lib/adapters/local/memory-checkp
 import { MemoryObjectStore } from '../../../lib/adapters/local/memory-object-store';
 import { compilePipeline } from '../../../lib/core/engine/compile-pipeline';
 import { ConfigError, CorruptDataError, StateLimitError } from '../../../lib/core/errors';
-import { StateBudget } from '../../../lib/runtime/state/state-budget';
+import { StateBudget } from '../../../lib/runtime/protocol/state/state-budget';
 import { pipeline } from '../../../lib/core/pipeline/stream';
-import { createProcessorHandler, type ProcessorHandlerDeps } from '../../../lib/runtime/lambda/create-processor-handler';
-import { readMergedState, stateToJson } from '../../../lib/runtime/read-merged-state';
+import { createProcessorHandler, type ProcessorHandlerDeps } from '../../../lib/compose/create-processor-handler';
+import { readMergedState, stateToJson } from '../../../lib/runtime/protocol/read-merged-state';
 import { FakeClock } from '../../helpers/fake-clock';
 import { countWords, recordsOf, sampleLines } from '../../helpers/word-records';
 import { DOCS_SAMPLE_EVENT, eventOf, recordingMetrics, silentLogger } from './fixtures';

@@ -3,8 +3,8 @@ import wordCount from '../../../examples/word-count';
 import { MemoryCheckpointStore } from '../../../lib/adapters/local/memory-checkpoint-store';
 import { MemoryObjectStore } from '../../../lib/adapters/local/memory-object-store';
 import { compilePipeline } from '../../../lib/core/engine/compile-pipeline';
-import { allowanceScheduleGate } from '../../../lib/runtime/allowance-schedule-gate';
-import { MicroBatchProcessor } from '../../../lib/runtime/micro-batch-processor';
+import { allowanceScheduleGate } from '../../../lib/runtime/rate-gates/allowance-schedule-gate';
+import { MicroBatchProcessor } from '../../../lib/runtime/protocol/micro-batch-processor';
 import { FakeClock } from '../../helpers/fake-clock';
 import { recordsOf, sampleLines } from '../../helpers/word-records';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryCheckpointStore } from '../../../lib/adapters/local/memory-checkpoint-store';
-import { BatchAttempts } from '../../../lib/runtime/batch-attempts';
+import { BatchAttempts } from '../../../lib/runtime/failures/batch-attempts';
 
 describe('BatchAttempts', () => {
   describe('recordFailure', () => {

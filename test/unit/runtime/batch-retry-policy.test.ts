@@ -6,10 +6,10 @@ import { ConfigError, ThrottledError } from '../../../lib/core/errors';
 import { pipeline } from '../../../lib/core/pipeline/stream';
 import type { BatchStats } from '../../../lib/core/batch-stats';
 import type { CheckpointStore } from '../../../lib/ports/checkpoint-store';
-import { BatchRetryPolicy } from '../../../lib/runtime/batch-retry-policy';
-import { MicroBatchProcessor } from '../../../lib/runtime/micro-batch-processor';
-import { readMergedState, stateToJson } from '../../../lib/runtime/read-merged-state';
-import { readQuarantine } from '../../../lib/runtime/read-quarantine';
+import { BatchRetryPolicy } from '../../../lib/runtime/failures/batch-retry-policy';
+import { MicroBatchProcessor } from '../../../lib/runtime/protocol/micro-batch-processor';
+import { readMergedState, stateToJson } from '../../../lib/runtime/protocol/read-merged-state';
+import { readQuarantine } from '../../../lib/runtime/failures/read-quarantine';
 import { FakeClock } from '../../helpers/fake-clock';
 import { recordsOf } from '../../helpers/word-records';
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryCheckpointStore } from '../../../lib/adapters/local/memory-checkpoint-store';
 import { CorruptDataError } from '../../../lib/core/errors';
-import { readCheckpoint, readCommittedSeq } from '../../../lib/runtime/checkpoint-record';
-import { StorageKeys } from '../../../lib/runtime/storage-keys';
-import { decodeWal, encodeWal, type WalHeader } from '../../../lib/runtime/wal-codec';
+import { readCheckpoint, readCommittedSeq } from '../../../lib/runtime/protocol/checkpoint-record';
+import { StorageKeys } from '../../../lib/runtime/protocol/storage-keys';
+import { decodeWal, encodeWal, type WalHeader } from '../../../lib/runtime/protocol/wal-codec';
 
 const GOOD = {
   batchNo: 2,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import topK from '../../../examples/top-k';
 import wordCount from '../../../examples/word-count';
 import { pipeline } from '../../../lib/core/pipeline/stream';
-import { InMemoryRun } from '../../../lib/runtime/testing/in-memory-run';
+import { InMemoryRun } from '../../../lib/compose/in-memory-run';
 
 describe('InMemoryRun', () => {
   it('carries state from batch to batch and reports what print() printed', async () => {

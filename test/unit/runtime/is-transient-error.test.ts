@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, FencedError, SluiceError, ThrottledError } from '../../../lib/core/errors';
-import { isTransientError } from '../../../lib/runtime/is-transient-error';
+import { isTransientError } from '../../../lib/runtime/failures/is-transient-error';
 
 const sdkError = (name: string, extra: Record<string, unknown>): Error => Object.assign(Object.assign(new Error(name), { name }), extra);
 

@@ -7,8 +7,8 @@ import { MemoryCheckpointStore } from '../../../lib/adapters/local/memory-checkp
 import { MemoryObjectStore } from '../../../lib/adapters/local/memory-object-store';
 import { compilePipeline } from '../../../lib/core/engine/compile-pipeline';
 import type { Source } from '../../../lib/ports/source';
-import { LocalDriver } from '../../../lib/runtime/local-driver';
-import { MicroBatchProcessor } from '../../../lib/runtime/micro-batch-processor';
+import { LocalDriver } from '../../../lib/runtime/local-driver/local-driver';
+import { MicroBatchProcessor } from '../../../lib/runtime/protocol/micro-batch-processor';
 import { FakeClock } from '../../helpers/fake-clock';
 
 /** Ticks before the first measurement: caches, JIT and the stores settle. */

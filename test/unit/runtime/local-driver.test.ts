@@ -8,12 +8,12 @@ import { pipeline } from '../../../lib/core/pipeline/stream';
 import { PidRateEstimator } from '../../../lib/core/rate/pid-rate-estimator';
 import type { SourceRecord } from '../../../lib/core/source-record';
 import type { Source } from '../../../lib/ports/source';
-import { BatchRetryPolicy } from '../../../lib/runtime/batch-retry-policy';
-import { LocalDriver, type DriverBatchEvent } from '../../../lib/runtime/local-driver';
-import { MicroBatchProcessor } from '../../../lib/runtime/micro-batch-processor';
-import { readMergedState, stateToJson } from '../../../lib/runtime/read-merged-state';
-import { readQuarantine } from '../../../lib/runtime/read-quarantine';
-import { tokenBucketGate } from '../../../lib/runtime/token-bucket-gate';
+import { BatchRetryPolicy } from '../../../lib/runtime/failures/batch-retry-policy';
+import { LocalDriver, type DriverBatchEvent } from '../../../lib/runtime/local-driver/local-driver';
+import { MicroBatchProcessor } from '../../../lib/runtime/protocol/micro-batch-processor';
+import { readMergedState, stateToJson } from '../../../lib/runtime/protocol/read-merged-state';
+import { readQuarantine } from '../../../lib/runtime/failures/read-quarantine';
+import { tokenBucketGate } from '../../../lib/runtime/rate-gates/token-bucket-gate';
 import { FakeClock } from '../../helpers/fake-clock';
 import { countWords, recordsOf, sampleLines } from '../../helpers/word-records';
 

@@ -6,12 +6,12 @@ import { MemoryObjectStore } from '../../../lib/adapters/local/memory-object-sto
 import { compilePipeline } from '../../../lib/core/engine/compile-pipeline';
 import { pipeline } from '../../../lib/core/pipeline/stream';
 import { CorruptDataError } from '../../../lib/core/errors';
-import { MicroBatchProcessor } from '../../../lib/runtime/micro-batch-processor';
-import { readMergedState, stateToJson } from '../../../lib/runtime/read-merged-state';
-import { replayWal } from '../../../lib/runtime/replay';
-import { readReplayStatus } from '../../../lib/runtime/replay-status';
-import { StorageKeys } from '../../../lib/runtime/storage-keys';
-import { encodeWal } from '../../../lib/runtime/wal-codec';
+import { MicroBatchProcessor } from '../../../lib/runtime/protocol/micro-batch-processor';
+import { readMergedState, stateToJson } from '../../../lib/runtime/protocol/read-merged-state';
+import { replayWal } from '../../../lib/runtime/tools/replay';
+import { readReplayStatus } from '../../../lib/runtime/tools/replay-status';
+import { StorageKeys } from '../../../lib/runtime/protocol/storage-keys';
+import { encodeWal } from '../../../lib/runtime/protocol/wal-codec';
 import { CrashInjector, InjectedCrash } from '../../helpers/crash-injector';
 import { FakeClock } from '../../helpers/fake-clock';
 import { countWords, recordsOf, sampleLines } from '../../helpers/word-records';

@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { S3ObjectStore } from '../../../../lib/adapters/aws/s3-object-store';
 import { OperatorState } from '../../../../lib/core/state/operator-state';
-import { loadState } from '../../../../lib/runtime/state/load-state';
-import { prepareStateWrite } from '../../../../lib/runtime/state/prepare-state-write';
-import { EMPTY_MANIFEST } from '../../../../lib/runtime/state/state-manifest';
+import { loadState } from '../../../../lib/runtime/protocol/state/load-state';
+import { prepareStateWrite } from '../../../../lib/runtime/protocol/state/prepare-state-write';
+import { EMPTY_MANIFEST } from '../../../../lib/runtime/protocol/state/state-manifest';
 import { createTestAwsClients, uniqueName } from '../../../helpers/moto';
 
 describe('state objects on S3 (moto)', () => {

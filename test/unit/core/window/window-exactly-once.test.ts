@@ -6,12 +6,12 @@ import { pipeline } from '../../../../lib/core/pipeline/stream';
 import type { SourceRecord } from '../../../../lib/core/source-record';
 import type { CheckpointStore } from '../../../../lib/ports/checkpoint-store';
 import type { ObjectStore } from '../../../../lib/ports/object-store';
-import { MicroBatchProcessor } from '../../../../lib/runtime/micro-batch-processor';
-import { readMergedState } from '../../../../lib/runtime/read-merged-state';
+import { MicroBatchProcessor } from '../../../../lib/runtime/protocol/micro-batch-processor';
+import { readMergedState } from '../../../../lib/runtime/protocol/read-merged-state';
 import { CrashInjector, InjectedCrash } from '../../../helpers/crash-injector';
 import { FakeClock } from '../../../helpers/fake-clock';
 import { seededRandom } from '../../../../lib/core/util/seeded-random';
-import { StorageKeys } from '../../../../lib/runtime/storage-keys';
+import { StorageKeys } from '../../../../lib/runtime/protocol/storage-keys';
 
 const encoder = new TextEncoder();
 

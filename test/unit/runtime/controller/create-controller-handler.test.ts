@@ -6,7 +6,7 @@ import { loadControllerConfig } from '../../../../lib/runtime/controller/control
 import { createControllerHandler } from '../../../../lib/runtime/controller/create-controller-handler';
 import type { EventSourceMappings } from '../../../../lib/runtime/controller/event-source-mappings';
 import type { EsmSnapshot, EsmTuning } from '../../../../lib/runtime/controller/plan-esm-update';
-import { StorageKeys } from '../../../../lib/runtime/storage-keys';
+import { StorageKeys } from '../../../../lib/runtime/protocol/storage-keys';
 import { FakeClock } from '../../../helpers/fake-clock';
 import { ShardPlant } from './shard-plant';
 import { SwitchableStore } from './switchable-store';

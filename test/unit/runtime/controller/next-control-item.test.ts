@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { INITIAL_PID_STATE } from '../../../../lib/core/rate/pid-state';
-import type { CheckpointRecord, CheckpointTotals } from '../../../../lib/runtime/checkpoint-record';
+import type { CheckpointRecord, CheckpointTotals } from '../../../../lib/runtime/protocol/checkpoint-record';
 import type { ControlItem } from '../../../../lib/runtime/controller/control-item';
 import type { EstimatorConfig } from '../../../../lib/runtime/controller/create-rate-estimator';
 import { nextControlItem, type ShardControlInput } from '../../../../lib/runtime/controller/next-control-item';

@@ -3,12 +3,12 @@ import { MemoryCheckpointStore } from '../../../../lib/adapters/local/memory-che
 import { MemoryObjectStore } from '../../../../lib/adapters/local/memory-object-store';
 import { compilePipeline } from '../../../../lib/core/engine/compile-pipeline';
 import { pipeline } from '../../../../lib/core/pipeline/stream';
-import { MicroBatchProcessor } from '../../../../lib/runtime/micro-batch-processor';
+import { MicroBatchProcessor } from '../../../../lib/runtime/protocol/micro-batch-processor';
 import { ThrottledError } from '../../../../lib/core/errors';
 import { readControlItem } from '../../../../lib/runtime/controller/control-item';
 import type { EstimatorConfig } from '../../../../lib/runtime/controller/create-rate-estimator';
 import { RateControlLoop } from '../../../../lib/runtime/controller/rate-control-loop';
-import { StorageKeys } from '../../../../lib/runtime/storage-keys';
+import { StorageKeys } from '../../../../lib/runtime/protocol/storage-keys';
 import { FakeClock } from '../../../helpers/fake-clock';
 import { recordsOf } from '../../../helpers/word-records';
 import { ShardPlant } from './shard-plant';

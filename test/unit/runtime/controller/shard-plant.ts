@@ -1,6 +1,6 @@
 import type { CheckpointStore } from '../../../../lib/ports/checkpoint-store';
-import type { CheckpointRecord } from '../../../../lib/runtime/checkpoint-record';
-import { StorageKeys } from '../../../../lib/runtime/storage-keys';
+import type { CheckpointRecord } from '../../../../lib/runtime/protocol/checkpoint-record';
+import { StorageKeys } from '../../../../lib/runtime/protocol/storage-keys';
 
 /** A shard's processing cost: `overheadMs + costPerRecordMs × records` per batch. */
 export interface PlantCost {

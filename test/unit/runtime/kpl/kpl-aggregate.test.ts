@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aggregate, deaggregate, isKplAggregate, KplAggregateSize } from '../../../../lib/runtime/kpl/kpl-aggregate';
+import { aggregate, deaggregate, isKplAggregate, KplAggregateSize } from '../../../../lib/runtime/protocol/kpl-aggregate';
 import { aggregateIndependently, deaggregateIndependently } from '../../../helpers/kpl-independent';
 
 const encoder = new TextEncoder();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compareSeq, kinesisSeqOf, padSeq, subSeq } from '../../../../lib/core/source-record';
 import { decodeKinesisEvent } from '../../../../lib/runtime/lambda/decode-kinesis-event';
-import { aggregate } from '../../../../lib/runtime/kpl/kpl-aggregate';
+import { aggregate } from '../../../../lib/runtime/protocol/kpl-aggregate';
 import { eventOf } from '../../functions/fixtures';
 
 const encoder = new TextEncoder();

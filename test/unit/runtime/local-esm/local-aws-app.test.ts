@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../../lib/core/errors';
-import { openLocalAwsApp } from '../../../../lib/runtime/local-esm/local-aws-app';
+import { openLocalAwsApp } from '../../../../lib/compose/local-aws-app';
 
 describe('openLocalAwsApp', () => {
   it('rejects a missing endpoint where resources would be created (sluice dev)', () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { KinesisWriteRecord, PutAllResult } from '../../../../lib/adapters/aws/kinesis-writer';
 import { MemoryCheckpointStore } from '../../../../lib/adapters/local/memory-checkpoint-store';
-import { deaggregate, isKplAggregate } from '../../../../lib/runtime/kpl/kpl-aggregate';
+import { deaggregate, isKplAggregate } from '../../../../lib/runtime/protocol/kpl-aggregate';
 import { hashKeyOf, PAYLOAD_UNIT_BYTES, type HashRange } from '../../../../lib/runtime/producer/kpl-packer';
-import { Producer } from '../../../../lib/runtime/producer/producer';
+import { Producer } from '../../../../lib/compose/producer';
 import { FakeClock } from '../../../helpers/fake-clock';
 import { deaggregateIndependently } from '../../../helpers/kpl-independent';
 

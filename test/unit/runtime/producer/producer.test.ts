@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { MemoryCheckpointStore } from '../../../../lib/adapters/local/memory-checkpoint-store';
 import type { KinesisWriteRecord, PutAllResult } from '../../../../lib/adapters/aws/kinesis-writer';
 import { ThrottledError } from '../../../../lib/core/errors';
-import { Producer, type ProducerOptions } from '../../../../lib/runtime/producer/producer';
-import { StorageKeys } from '../../../../lib/runtime/storage-keys';
+import { Producer, type ProducerOptions } from '../../../../lib/compose/producer';
+import { StorageKeys } from '../../../../lib/runtime/protocol/storage-keys';
 import { FakeClock } from '../../../helpers/fake-clock';
 import { SwitchableStore } from '../controller/switchable-store';
 

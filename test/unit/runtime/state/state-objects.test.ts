@@ -3,11 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { MemoryObjectStore } from '../../../../lib/adapters/local/memory-object-store';
 import { CorruptDataError } from '../../../../lib/core/errors';
 import { OperatorState } from '../../../../lib/core/state/operator-state';
-import { loadState, MissingStateObjectError } from '../../../../lib/runtime/state/load-state';
-import { prepareStateWrite } from '../../../../lib/runtime/state/prepare-state-write';
-import { indexOf } from '../../../../lib/runtime/state/state-file';
-import { deltaCount, EMPTY_MANIFEST, type SnapshotPolicy, type StateManifest } from '../../../../lib/runtime/state/state-manifest';
-import { StorageKeys } from '../../../../lib/runtime/storage-keys';
+import { loadState, MissingStateObjectError } from '../../../../lib/runtime/protocol/state/load-state';
+import { prepareStateWrite } from '../../../../lib/runtime/protocol/state/prepare-state-write';
+import { indexOf } from '../../../../lib/runtime/protocol/state/state-file';
+import { deltaCount, EMPTY_MANIFEST, type SnapshotPolicy, type StateManifest } from '../../../../lib/runtime/protocol/state/state-manifest';
+import { StorageKeys } from '../../../../lib/runtime/protocol/storage-keys';
 
 const where = (objects: MemoryObjectStore) => ({ objects, app: 'app', shardId: 's1' });
 

@@ -8,11 +8,11 @@ import { FILE_SHARD_ID, FileSource } from '../../../../../lib/adapters/local/sou
 import { compilePipeline } from '../../../../../lib/core/engine/compile-pipeline';
 import { ConfigError } from '../../../../../lib/core/errors';
 import { pipeline } from '../../../../../lib/core/pipeline/stream';
-import { CheckpointSourceLedger } from '../../../../../lib/runtime/checkpoint-source-ledger';
-import { LocalDriver } from '../../../../../lib/runtime/local-driver';
-import { MicroBatchProcessor } from '../../../../../lib/runtime/micro-batch-processor';
-import { StorageKeys } from '../../../../../lib/runtime/storage-keys';
-import { encodeWal } from '../../../../../lib/runtime/wal-codec';
+import { CheckpointSourceLedger } from '../../../../../lib/runtime/protocol/checkpoint-source-ledger';
+import { LocalDriver } from '../../../../../lib/runtime/local-driver/local-driver';
+import { MicroBatchProcessor } from '../../../../../lib/runtime/protocol/micro-batch-processor';
+import { StorageKeys } from '../../../../../lib/runtime/protocol/storage-keys';
+import { encodeWal } from '../../../../../lib/runtime/protocol/wal-codec';
 import { FakeClock } from '../../../../helpers/fake-clock';
 import { recordsOf } from '../../../../helpers/word-records';
 

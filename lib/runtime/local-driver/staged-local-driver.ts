@@ -1,0 +1,126 @@
+import { stageApp, type StagedPipeline } from '../../core/engine/compile-stages';
+import type { RateEstimator } from '../../core/rate/rate-estimator';
+import type { CheckpointStore } from '../../ports/checkpoint-store';
+import type { Clock } from '../../ports/clock';
+import type { ObjectStore } from '../../ports/object-store';
+import type { OutputSink } from '../../ports/output-sink';
+import type { ExchangeWriter } from '../../ports/exchange';
+import type { Source } from '../../ports/source';
+import { ObjectStoreExchange } from './object-store-exchange';
+import { LocalDriver, type DriverBatchEvent, type StopReason } from './local-driver';
+import { MicroBatchProcessor, type MicroBatchProcessorOptions } from '../protocol/micro-batch-processor';
+import { sleepUnlessAborted } from './sleep-unless-aborted';
+
+/** Options of {@link StagedLocalDriver}. */
+export interface StagedLocalDriverOptions {
+  readonly app: string;
+  readonly staged: StagedPipeline;
+  readonly source: Source;
+  readonly checkpoints: CheckpointStore;
+  readonly objects: ObjectStore;
+  readonly clock: Clock;
+  readonly batchIntervalMs: number;
+  readonly output?: OutputSink;
+  /** Applies to the first stage, which reads the source. */
+  readonly maxRatePerShard?: number;
+  readonly estimator?: RateEstimator;
+  readonly durationMs?: number;
+  readonly signal?: AbortSignal;
+  readonly retryFailures?: boolean;
+  readonly onFailure?: (shardId: string, error: unknown) => void;
+  readonly onBatch?: (stage: number, event: DriverBatchEvent) => void;
+  /**
+   * The exchange stage `stage` sends to, read by stage `stage + 1` (whose app is `receivingApp`).
+   * @default - a log per partition in `objects` ({@link ObjectStoreExchange})
+   */
+  readonly exchange?: (stage: number, receivingApp: string, partitions: number) => Promise<{ writer: ExchangeWriter; source: Source; senderDone?: () => void }>;
+  /** What else each stage's processor gets (failure policy, state budget, rate gate, WAL). */
+  readonly processorOptions?: (stage: number, app: string) => Partial<MicroBatchProcessorOptions>;
+}
+
+/**
+ * Local mode for a pipeline with exchanges (docs/decisions/0015): every stage is an ordinary app —
+ * its own checkpoint rows, WAL prefix and state under `{app}.s{i}` — run by its own
+ * {@link LocalDriver}; stage i+1's source is the exchange stage i sends to, a log per partition in
+ * the same object store. Each batch interval runs one round of every stage, in order. A `kill -9`
+ * at any moment resumes exactly: each stage re-runs its WAL batch, re-sends identical chunks, and
+ * the receiving stage drops those it applied.
+ */
+export class StagedLocalDriver {
+  readonly #o: StagedLocalDriverOptions;
+
+  constructor(options: StagedLocalDriverOptions) {
+    this.#o = options;
+  }
+
+  async #exchange(stage: number, receivingApp: string, partitions: number): Promise<{ writer: ExchangeWriter; source: Source; senderDone?: () => void }> {
+    if (this.#o.exchange !== undefined) return this.#o.exchange(stage, receivingApp, partitions);
+    const log = new ObjectStoreExchange({ objects: this.#o.objects, stageApp: receivingApp, partitions, nowMs: () => this.#o.clock.nowMs() });
+    return { writer: log, source: log, senderDone: () => log.senderDone() };
+  }
+
+  async run(): Promise<{ stoppedBy: StopReason; batches: number; records: number }> {
+    const { staged, clock, signal, batchIntervalMs } = this.#o;
+    const drivers: LocalDriver[] = [];
+    const exchanges: Array<{ writer: ExchangeWriter; source: Source; senderDone?: () => void }> = [];
+    let origins: readonly string[] = (await this.#o.source.listShards()).map((s) => s.shardId);
+    for (let s = 0; s < staged.stages.length; s++) {
+      const pipeline = staged.stages[s]!;
+      const app = stageApp(this.#o.app, s);
+      const source = s === 0 ? this.#o.source : exchanges[s - 1]!.source;
+      const exchange = pipeline.sends === undefined ? undefined : await this.#exchange(s, stageApp(this.#o.app, s + 1), pipeline.sends.partitions);
+      if (exchange !== undefined) exchanges.push(exchange);
+      const writer = exchange?.writer;
+      const processor = new MicroBatchProcessor({
+        ...this.#o.processorOptions?.(s, app),
+        app,
+        pipeline,
+        checkpoints: this.#o.checkpoints,
+        objects: this.#o.objects,
+        clock,
+        output: this.#o.output,
+        exchangeWriter: writer,
+        exchangeOrigins: s === 0 ? undefined : origins,
+        ...(s === 0 ? {} : { maxRatePerShard: undefined }),
+      });
+      const driver = new LocalDriver({
+        app,
+        source,
+        processor,
+        checkpoints: this.#o.checkpoints,
+        clock,
+        batchIntervalMs,
+        ...(s === 0 ? { maxRatePerShard: this.#o.maxRatePerShard, estimator: this.#o.estimator } : {}),
+        retryFailures: this.#o.retryFailures,
+        onFailure: this.#o.onFailure,
+        onBatch: (e) => this.#o.onBatch?.(s, e),
+      });
+      await driver.open();
+      origins = driver.shards;
+      drivers.push(driver);
+    }
+    const startMs = clock.nowMs();
+    const endMs = this.#o.durationMs === undefined ? Infinity : startMs + this.#o.durationMs;
+    let scheduledMs = startMs;
+    let batches = 0;
+    let records = 0;
+    for (;;) {
+      if (signal?.aborted) return { stoppedBy: 'signal', batches, records };
+      let drained = true;
+      for (let s = 0; s < drivers.length; s++) {
+        const round = await drivers[s]!.round(scheduledMs);
+        batches += round.batches;
+        if (s === 0) records += round.records;
+        if (!round.drained) drained = false;
+        // A stage that has sent everything it ever will lets the next one drain.
+        else if (drained && s < exchanges.length) exchanges[s]!.senderDone?.();
+      }
+      if (drained) return { stoppedBy: 'drained', batches, records };
+      scheduledMs += batchIntervalMs;
+      const now = clock.nowMs();
+      if (now >= endMs || scheduledMs >= endMs) return { stoppedBy: 'duration', batches, records };
+      // Behind schedule, the next round starts at once; Ctrl-C ends the wait.
+      if (scheduledMs > now) await sleepUnlessAborted(clock, scheduledMs - now, signal);
+    }
+  }
+}
