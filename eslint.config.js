@@ -203,13 +203,6 @@ export default tseslint.config(
     },
   },
   {
-    // They call the Lambda API and implement interfaces of the controller (EventSourceMappings, with EsmSnapshot/EsmTuning from plan-esm-update): moving them to lib/adapters/aws needs those types in lib/ports first.
-    files: ["lib/runtime/controller/lambda-event-source-mappings.ts","lib/runtime/controller/lambda-idle-ticker.ts"],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: [NO_TEST, { group: ['**/adapters/**', '**/compose/**', '**/cli/**'], message: 'lib/runtime uses lib/ports; only lib/compose builds from adapters.' }] }],
-    },
-  },
-  {
     // Composition roots: the only place that builds from real adapters; never imported by the runtime or adapters.
     files: ['lib/compose/**/*.ts'],
     rules: {

@@ -14,7 +14,7 @@
 export { createProcessorHandler } from './compose/create-processor-handler';
 export type { ProcessorHandler, ProcessorHandlerDeps } from './compose/create-processor-handler';
 export type { ProcessorConfig } from './runtime/lambda/processor-config';
-export type { IdleTickEvent } from './runtime/lambda/idle-tick-event';
+export type { IdleTickEvent } from './core/idle-tick-event';
 export { createLambdaControllerHandler } from './compose/create-lambda-controller-handler';
 export type { LambdaControllerHandler, LambdaControllerDeps } from './compose/create-lambda-controller-handler';
 export type { ControllerRunSummary } from './runtime/controller/create-controller-handler';

@@ -6,8 +6,8 @@ import { SystemClock } from '../adapters/local/system-clock';
 import type { Clock } from '../ports/clock';
 import { loadControllerConfig } from '../runtime/controller/controller-config';
 import { createControllerHandler, type ControllerRunSummary } from '../runtime/controller/create-controller-handler';
-import { LambdaEventSourceMappings } from '../runtime/controller/lambda-event-source-mappings';
-import { LambdaIdleTicker } from '../runtime/controller/lambda-idle-ticker';
+import { LambdaEventSourceMappings } from '../adapters/aws/lambda-event-source-mappings';
+import { LambdaIdleTicker } from '../adapters/aws/lambda-idle-ticker';
 
 /** What {@link createLambdaControllerHandler} builds the controller from; each default is what Lambda uses. */
 export interface LambdaControllerDeps {

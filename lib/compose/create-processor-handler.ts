@@ -22,7 +22,7 @@ import { checkAppSource } from '../runtime/protocol/check-app-source';
 import { MicroBatchProcessor } from '../runtime/protocol/micro-batch-processor';
 import { StateBudget } from '../runtime/protocol/state/state-budget';
 import { decodeKinesisEvent } from '../runtime/lambda/decode-kinesis-event';
-import { decodeIdleTickEvent, type IdleTickEvent } from '../runtime/lambda/idle-tick-event';
+import { decodeIdleTickEvent, type IdleTickEvent } from '../core/idle-tick-event';
 import { invocationDelays } from '../runtime/lambda/invocation-delays';
 import { LoggerOutputSink } from '../adapters/aws/logger-output-sink';
 import { setAsideUndecodable } from '../runtime/lambda/set-aside-undecodable';

@@ -7,7 +7,7 @@ import { createLocalAwsHandler, createLocalAwsProcessor, type LocalAwsProcessorO
 import { checkAppSource } from '../../runtime/protocol/check-app-source';
 import { RateControlLoop } from '../../runtime/controller/rate-control-loop';
 import { streamArn } from '../../runtime/local-esm/kinesis-event';
-import { idleTickEvent } from '../../runtime/lambda/idle-tick-event';
+import { idleTickEvent } from '../../core/idle-tick-event';
 import { SystemClock } from '../../adapters/local/system-clock';
 import { ConfigError } from '../../core/errors';
 import { LiveView } from '../live-view';

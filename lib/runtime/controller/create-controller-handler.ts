@@ -2,7 +2,7 @@ import { SluiceError } from '../../core/errors';
 import type { CheckpointStore } from '../../ports/checkpoint-store';
 import type { Clock } from '../../ports/clock';
 import type { ControllerConfig } from './controller-config';
-import type { EventSourceMappings } from './event-source-mappings';
+import type { EventSourceMappings } from '../../ports/event-source-mappings';
 import type { EsmPlan } from './plan-esm-update';
 import { RateControlLoop, type ControlError, type ControllerLog } from './rate-control-loop';
 import { tuneEventSourceMapping } from './tune-event-source-mapping';

@@ -1,20 +1,5 @@
-/** An event source mapping as the controller reads it (GetEventSourceMapping). */
-export interface EsmSnapshot {
-  /** `Enabled`, `Updating`, `Creating`, `Disabled`, ...: only an `Enabled` mapping is retuned. */
-  readonly state: string;
-  readonly batchSize: number;
-  readonly maximumBatchingWindowInSeconds: number;
-  /** When the mapping last changed (any update or deploy), ms since the epoch; `undefined` when unknown. */
-  readonly lastModifiedMs: number | undefined;
-  /** The stream the mapping reads (its ARN), when known. */
-  readonly eventSourceArn?: string;
-}
-
-/** The two settings the controller moves. */
-export interface EsmTuning {
-  readonly batchSize: number;
-  readonly maximumBatchingWindowInSeconds: number;
-}
+import type { EsmSnapshot, EsmTuning } from '../../ports/event-source-mappings';
+export type { EsmSnapshot, EsmTuning };
 
 /** Inputs of {@link planEsmUpdate}. */
 export interface EsmPlanInput {

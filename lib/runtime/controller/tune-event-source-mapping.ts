@@ -1,4 +1,4 @@
-import type { EventSourceMappings } from './event-source-mappings';
+import type { EventSourceMappings } from '../../ports/event-source-mappings';
 import { planEsmUpdate, type EsmPlan, type EsmPlanInput } from './plan-esm-update';
 
 /**

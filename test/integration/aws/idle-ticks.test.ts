@@ -3,7 +3,7 @@ import { pipeline } from '../../../lib/core/pipeline/stream';
 import { parseRecord, type CheckpointRecord } from '../../../lib/runtime/protocol/checkpoint-record';
 import { loadControllerConfig } from '../../../lib/runtime/controller/controller-config';
 import { createControllerHandler, type ControllerContext } from '../../../lib/runtime/controller/create-controller-handler';
-import { idleTickEvent } from '../../../lib/runtime/lambda/idle-tick-event';
+import { idleTickEvent } from '../../../lib/core/idle-tick-event';
 import { StorageKeys } from '../../../lib/runtime/protocol/storage-keys';
 import { decodeWal } from '../../../lib/runtime/protocol/wal-codec';
 import { FakeClock } from '../../helpers/fake-clock';

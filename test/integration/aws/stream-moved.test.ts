@@ -10,7 +10,7 @@ import { parseRecord, type CheckpointRecord } from '../../../lib/runtime/protoco
 import { readControlItem } from '../../../lib/runtime/controller/control-item';
 import { loadControllerConfig } from '../../../lib/runtime/controller/controller-config';
 import { createControllerHandler } from '../../../lib/runtime/controller/create-controller-handler';
-import { LambdaEventSourceMappings } from '../../../lib/runtime/controller/lambda-event-source-mappings';
+import { LambdaEventSourceMappings } from '../../../lib/adapters/aws/lambda-event-source-mappings';
 import { streamArn } from '../../../lib/runtime/local-esm/kinesis-event';
 import { openLocalAwsApp } from '../../../lib/compose/local-aws-app';
 import { createLocalAwsProcessor } from '../../../lib/compose/local-aws-processor';

@@ -2,7 +2,7 @@ import { CreateEventSourceMappingCommand, CreateFunctionCommand, DeleteFunctionC
 import { DeleteStreamCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KinesisWriter } from '../../../lib/adapters/aws/kinesis-writer';
-import { LambdaEventSourceMappings } from '../../../lib/runtime/controller/lambda-event-source-mappings';
+import { LambdaEventSourceMappings } from '../../../lib/adapters/aws/lambda-event-source-mappings';
 import { tuneEventSourceMapping } from '../../../lib/runtime/controller/tune-event-source-mapping';
 import { createTestAwsClients, uniqueName, createMotoRole } from '../../helpers/moto';
 

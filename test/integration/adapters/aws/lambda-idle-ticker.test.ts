@@ -1,6 +1,6 @@
 import { CreateFunctionCommand, ResourceNotFoundException } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { LambdaIdleTicker } from '../../../../lib/runtime/controller/lambda-idle-ticker';
+import { LambdaIdleTicker } from '../../../../lib/adapters/aws/lambda-idle-ticker';
 import { createTestAwsClients, uniqueName } from '../../../helpers/moto';
 import { interceptSend } from './intercept-send';
 

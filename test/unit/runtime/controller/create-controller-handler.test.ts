@@ -4,7 +4,7 @@ import { SluiceError } from '../../../../lib/core/errors';
 import { controlWrite, readControlItem } from '../../../../lib/runtime/controller/control-item';
 import { loadControllerConfig } from '../../../../lib/runtime/controller/controller-config';
 import { createControllerHandler } from '../../../../lib/runtime/controller/create-controller-handler';
-import type { EventSourceMappings } from '../../../../lib/runtime/controller/event-source-mappings';
+import type { EventSourceMappings } from '../../../../lib/ports/event-source-mappings';
 import type { EsmSnapshot, EsmTuning } from '../../../../lib/runtime/controller/plan-esm-update';
 import { StorageKeys } from '../../../../lib/runtime/protocol/storage-keys';
 import { FakeClock } from '../../../helpers/fake-clock';

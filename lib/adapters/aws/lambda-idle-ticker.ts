@@ -1,5 +1,5 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { idleTickEvent } from '../lambda/idle-tick-event';
+import { idleTickEvent } from '../../core/idle-tick-event';
 
 const ENCODER = new TextEncoder();
 

@@ -1,7 +1,6 @@
 import { GetEventSourceMappingCommand, UpdateEventSourceMappingCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { SluiceError, ThrottledError } from '../../core/errors';
-import type { EventSourceMappings } from './event-source-mappings';
-import type { EsmSnapshot, EsmTuning } from './plan-esm-update';
+import type { EsmSnapshot, EsmTuning, EventSourceMappings } from '../../ports/event-source-mappings';
 
 /** Lambda's answers that mean "slow down". */
 const THROTTLE_ERRORS = new Set(['TooManyRequestsException', 'ThrottlingException']);

@@ -1,4 +1,4 @@
-import { CorruptDataError } from '../../core/errors';
+import { CorruptDataError } from './errors';
 
 /**
  * The event the controller sends the processor function to tick a quiet shard (docs/decisions/0007):
