@@ -2,6 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import eslintConfigPrettier from 'eslint-config-prettier/flat';
 
 const NO_TEST = { group: ['**/test/**'], message: 'lib never imports test/.' };
 
@@ -210,4 +211,5 @@ export default tseslint.config(
     },
   },
   // regroup:runtime-boundaries:end
+  eslintConfigPrettier,
 );
