@@ -45,16 +45,36 @@ export const PRICES = {
  */
 export function meter(client: DynamoDBClient | S3Client, service: MeteredCall['service'], calls: MeteredCall[]): void {
   (client.middlewareStack as { add: (mw: unknown, options: { step: string; name: string; priority?: string }) => void }).add(
-    (next: (args: { request: { body?: unknown; headers: Record<string, string> }; input: Record<string, unknown> }) => Promise<{ response?: { headers?: Record<string, string>; body?: unknown } }>, context: { commandName?: string }) =>
+    (
+      next: (args: {
+        request: { body?: unknown; headers: Record<string, string> };
+        input: Record<string, unknown>;
+      }) => Promise<{ response?: { headers?: Record<string, string>; body?: unknown } }>,
+      context: { commandName?: string },
+    ) =>
       async (args: { request: { body?: unknown; headers: Record<string, string> }; input: Record<string, unknown> }) => {
         const command = (context.commandName ?? '?').replace(/Command$/, '');
         const body = args.request.body;
-        const requestBytes = typeof body === 'string' ? Buffer.byteLength(body) : body instanceof Uint8Array ? body.byteLength : Number(args.request.headers['content-length'] ?? 0);
+        const requestBytes =
+          typeof body === 'string'
+            ? Buffer.byteLength(body)
+            : body instanceof Uint8Array
+              ? body.byteLength
+              : Number(args.request.headers['content-length'] ?? 0);
         const startMs = performance.now();
         const out = await next(args);
         const endMs = performance.now();
         const responseBytes = Number(out.response?.headers?.['content-length'] ?? 0);
-        calls.push({ service, command, requestBytes, responseBytes, wru: service === 'dynamodb' ? writeUnits(command, args.input) : 0, rru: service === 'dynamodb' ? readUnits(command, responseBytes) : 0, startMs, endMs });
+        calls.push({
+          service,
+          command,
+          requestBytes,
+          responseBytes,
+          wru: service === 'dynamodb' ? writeUnits(command, args.input) : 0,
+          rru: service === 'dynamodb' ? readUnits(command, responseBytes) : 0,
+          startMs,
+          endMs,
+        });
         return out;
       },
     { step: 'finalizeRequest', name: 'sluiceBenchMeter', priority: 'low' },
@@ -102,7 +122,18 @@ function readUnits(command: string, responseBytes: number): number {
 }
 
 /** Sums of a set of calls. */
-export function totals(calls: readonly MeteredCall[]): { dynamoCalls: number; dynamoBytes: number; wru: number; rru: number; s3Puts: number; s3Gets: number; s3Lists: number; s3Deletes: number; s3PutBytes: number; s3GetBytes: number } {
+export function totals(calls: readonly MeteredCall[]): {
+  dynamoCalls: number;
+  dynamoBytes: number;
+  wru: number;
+  rru: number;
+  s3Puts: number;
+  s3Gets: number;
+  s3Lists: number;
+  s3Deletes: number;
+  s3PutBytes: number;
+  s3GetBytes: number;
+} {
   const t = { dynamoCalls: 0, dynamoBytes: 0, wru: 0, rru: 0, s3Puts: 0, s3Gets: 0, s3Lists: 0, s3Deletes: 0, s3PutBytes: 0, s3GetBytes: 0 };
   for (const c of calls) {
     if (c.service === 'dynamodb') {

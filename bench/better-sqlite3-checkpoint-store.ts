@@ -46,7 +46,9 @@ export class BetterSqlite3CheckpointStore implements CheckpointStore {
     // Prefix queries are primary-key ranges, never LIKE (whose wildcards and case folding differ from DynamoDB's begins_with).
     this.#selectRange = db.prepare('SELECT sk, version, data FROM items WHERE pk = ? AND sk >= ? AND sk < ? ORDER BY sk');
     this.#selectFrom = db.prepare('SELECT sk, version, data FROM items WHERE pk = ? AND sk >= ? ORDER BY sk');
-    this.#upsert = db.prepare('INSERT INTO items (pk, sk, version, data) VALUES (?, ?, ?, ?) ON CONFLICT (pk, sk) DO UPDATE SET version = excluded.version, data = excluded.data');
+    this.#upsert = db.prepare(
+      'INSERT INTO items (pk, sk, version, data) VALUES (?, ?, ?, ?) ON CONFLICT (pk, sk) DO UPDATE SET version = excluded.version, data = excluded.data',
+    );
     this.#delete = db.prepare('DELETE FROM items WHERE pk = ? AND sk = ?');
     this.#commit = db.transaction((writes: readonly TransactWrite[]) => {
       // Inside the write lock: conditions first, so a throw rolls back before any row changed.

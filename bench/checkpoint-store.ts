@@ -22,7 +22,10 @@ type Opener = (file: string) => CheckpointStore & { close(): Promise<void> };
  * Without it, the bench measures node:sqlite alone.
  */
 export async function run(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { commits: { type: 'string', default: '300' }, buckets: { type: 'string', default: '8' }, rounds: { type: 'string', default: '5' } } });
+  const { values } = parseArgs({
+    args,
+    options: { commits: { type: 'string', default: '300' }, buckets: { type: 'string', default: '8' }, rounds: { type: 'string', default: '5' } },
+  });
   const commits = Number(values.commits);
   const buckets = Number(values.buckets);
   const rounds = Number(values.rounds);
@@ -39,14 +42,19 @@ export async function run(args: string[]): Promise<number> {
       results.get(store.name)!.readsPerSec.push(r.readsPerSec);
     }
   }
-  console.log(`checkpoint-store bench: ${commits} commits of 1 checkpoint + ${buckets} buckets (~4 KB each), then ${READS} cold reads; ${rounds} rounds, ${process.version}`);
+  console.log(
+    `checkpoint-store bench: ${commits} commits of 1 checkpoint + ${buckets} buckets (~4 KB each), then ${READS} cold reads; ${rounds} rounds, ${process.version}`,
+  );
   const imports = importCosts(stores.map((s) => s.name));
   for (const s of stores) {
     const r = results.get(s.name)!;
-    console.log(`  ${s.name.padEnd(15)} ${fmt(median(r.commitsPerSec))} commits/s   ${fmt(median(r.readsPerSec))} reads/s   load ${imports.get(s.name)!.toFixed(1)} ms (median of 15 new processes, minus node -e 0's)`);
+    console.log(
+      `  ${s.name.padEnd(15)} ${fmt(median(r.commitsPerSec))} commits/s   ${fmt(median(r.readsPerSec))} reads/s   load ${imports.get(s.name)!.toFixed(1)} ms (median of 15 new processes, minus node -e 0's)`,
+    );
   }
   if (baseline !== undefined) {
-    const ratio = (key: 'commitsPerSec' | 'readsPerSec'): string => median(results.get('node:sqlite')![key].map((v, i) => v / results.get('better-sqlite3')![key][i]!)).toFixed(3);
+    const ratio = (key: 'commitsPerSec' | 'readsPerSec'): string =>
+      median(results.get('node:sqlite')![key].map((v, i) => v / results.get('better-sqlite3')![key][i]!)).toFixed(3);
     console.log(`ratio commits ${ratio('commitsPerSec')}, reads ${ratio('readsPerSec')} (node:sqlite / better-sqlite3 throughput, median of ${rounds} rounds)`);
   }
   return 0;
@@ -60,12 +68,20 @@ async function measure(open: Opener, commits: number, buckets: number): Promise<
     const file = join(dir, 'checkpoint.sqlite');
     const store = open(file);
     const pk = 'word-count#shard-0';
-    const bucket = (n: number, batch: number): string => JSON.stringify(Array.from({ length: 120 }, (_, i) => [`word-${n}-${i}`, batch * i, 1_767_225_600_000 + batch]));
+    const bucket = (n: number, batch: number): string =>
+      JSON.stringify(Array.from({ length: 120 }, (_, i) => [`word-${n}-${i}`, batch * i, 1_767_225_600_000 + batch]));
     let start = process.hrtime.bigint();
     for (let batch = 1; batch <= commits; batch++) {
       const cond = batch === 1 ? { absent: true as const } : { version: batch - 1 };
-      const writes: TransactWrite[] = [{ kind: 'put', item: { pk, sk: 'meta#checkpoint', version: batch, data: JSON.stringify({ batchNo: batch, committedSeq: String(batch * 100) }) }, condition: cond }];
-      for (let b = 0; b < buckets; b++) writes.push({ kind: 'put', item: { pk, sk: `state#totals#${String(b).padStart(3, '0')}`, version: batch, data: bucket(b, batch) }, condition: cond });
+      const writes: TransactWrite[] = [
+        {
+          kind: 'put',
+          item: { pk, sk: 'meta#checkpoint', version: batch, data: JSON.stringify({ batchNo: batch, committedSeq: String(batch * 100) }) },
+          condition: cond,
+        },
+      ];
+      for (let b = 0; b < buckets; b++)
+        writes.push({ kind: 'put', item: { pk, sk: `state#totals#${String(b).padStart(3, '0')}`, version: batch, data: bucket(b, batch) }, condition: cond });
       await store.transact(writes);
     }
     const commitSeconds = seconds(start);
@@ -99,7 +115,10 @@ async function loadBaseline(): Promise<Opener | undefined> {
  * bare `node -e 0`: runs interleave the bare start and every module, so load falls on all alike.
  */
 function importCosts(modules: readonly string[]): Map<string, number> {
-  const code = (module: string): string => (module === 'node:sqlite' ? "new (require('node:sqlite').DatabaseSync)(':memory:')" : `new (require(${JSON.stringify(createRequire(import.meta.url).resolve(module))}))(':memory:')`);
+  const code = (module: string): string =>
+    module === 'node:sqlite'
+      ? "new (require('node:sqlite').DatabaseSync)(':memory:')"
+      : `new (require(${JSON.stringify(createRequire(import.meta.url).resolve(module))}))(':memory:')`;
   const commands = [['bare', '0'] as const, ...modules.map((m) => [m, code(m)] as const)];
   const times = new Map<string, number[]>(commands.map(([name]) => [name, []]));
   for (let i = 0; i < 15; i++) {

@@ -32,7 +32,9 @@ export async function run(args: string[]): Promise<number> {
   const medians = times.map(median);
   console.log(`cli bench: ${runs} runs of each command, interleaved, ${process.version}`);
   COMMANDS.forEach((command, c) => console.log(`  ${command.name.padEnd(18)} ${medians[c]!.toFixed(0).padStart(5)} ms median`));
-  console.log(`ratio sluice --help ${(medians[1]! / medians[0]!).toFixed(2)}, sluice run --help ${(medians[2]! / medians[0]!).toFixed(2)} (median wall time / node -e 0's; goal: under 5)`);
+  console.log(
+    `ratio sluice --help ${(medians[1]! / medians[0]!).toFixed(2)}, sluice run --help ${(medians[2]! / medians[0]!).toFixed(2)} (median wall time / node -e 0's; goal: under 5)`,
+  );
   return 0;
 }
 

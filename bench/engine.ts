@@ -10,7 +10,10 @@ import { wordLines } from './word-lines';
  * the reported ratio is the median over rounds of (engine throughput / hand-loop throughput).
  */
 export async function run(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { lines: { type: 'string', default: '200000' }, batch: { type: 'string', default: '20000' }, rounds: { type: 'string', default: '7' } } });
+  const { values } = parseArgs({
+    args,
+    options: { lines: { type: 'string', default: '200000' }, batch: { type: 'string', default: '20000' }, rounds: { type: 'string', default: '7' } },
+  });
   const totalLines = Number(values.lines);
   const batchSize = Number(values.batch);
   const rounds = Number(values.rounds);

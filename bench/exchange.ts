@@ -79,7 +79,18 @@ function corpus(records: number, shards: number): SourceRecord[][] {
 }
 
 async function measure(staged: StagedPipeline, input: SourceRecord[][]): Promise<Meter> {
-  const m: Meter = { invocations: 0, transactions: 0, wru: 0, s3Put: 0, s3Get: 0, s3List: 0, kinesisRecords: 0, kinesisPutUnits: 0, kinesisBytes: 0, kinesisBilledBytes: 0 };
+  const m: Meter = {
+    invocations: 0,
+    transactions: 0,
+    wru: 0,
+    s3Put: 0,
+    s3Get: 0,
+    s3List: 0,
+    kinesisRecords: 0,
+    kinesisPutUnits: 0,
+    kinesisBytes: 0,
+    kinesisBilledBytes: 0,
+  };
   const checkpointsInner = new MemoryCheckpointStore();
   const objectsInner = new MemoryObjectStore();
   const checkpoints: CheckpointStore = {
@@ -102,7 +113,12 @@ async function measure(staged: StagedPipeline, input: SourceRecord[][]): Promise
   // The exchange log lives apart: on AWS it is the Kinesis stream, metered by its PUT payload units.
   const exchangeObjects = new MemoryObjectStore();
   const clock = { nowMs: () => 1_700_000_000_000, sleep: async () => undefined };
-  const exchanges = staged.stages.slice(0, -1).map((stage, s) => new ObjectStoreExchange({ objects: exchangeObjects, stageApp: stageApp(staged.name, s + 1), partitions: stage.sends!.partitions, nowMs: clock.nowMs }));
+  const exchanges = staged.stages
+    .slice(0, -1)
+    .map(
+      (stage, s) =>
+        new ObjectStoreExchange({ objects: exchangeObjects, stageApp: stageApp(staged.name, s + 1), partitions: stage.sends!.partitions, nowMs: clock.nowMs }),
+    );
   const shardIds: string[][] = [input.map((_, i) => `shard-${i}`)];
   for (const e of exchanges) shardIds.push((await e.listShards()).map((x) => x.shardId));
   const processors = staged.stages.map((stage, s) => {
@@ -120,7 +136,15 @@ async function measure(staged: StagedPipeline, input: SourceRecord[][]): Promise
               await exchanges[s]!.put(p, records);
             },
           };
-    return new MicroBatchProcessor({ app: stageApp(staged.name, s), pipeline: stage, checkpoints, objects, clock, exchangeWriter: writer, exchangeOrigins: s === 0 ? undefined : shardIds[s - 1] });
+    return new MicroBatchProcessor({
+      app: stageApp(staged.name, s),
+      pipeline: stage,
+      checkpoints,
+      objects,
+      clock,
+      exchangeWriter: writer,
+      exchangeOrigins: s === 0 ? undefined : shardIds[s - 1],
+    });
   });
   for (let round = 0; ; round++) {
     let moved = false;
@@ -128,7 +152,10 @@ async function measure(staged: StagedPipeline, input: SourceRecord[][]): Promise
       for (const shardId of shardIds[s]!) {
         const item = await checkpointsInner.get(StorageKeys.shardPartition(stageApp(staged.name, s), shardId), StorageKeys.CHECKPOINT_SK);
         const committed = item === undefined ? 0 : Number(parseRecord<CheckpointRecord>(item.sk, item.data).committedSeq);
-        const records = s === 0 ? input[Number(shardId.slice(6))]!.slice(committed, committed + RECORDS_PER_BATCH) : (await exchanges[s - 1]!.read(shardId, committed === 0 ? undefined : String(committed), RECORDS_PER_BATCH)).records;
+        const records =
+          s === 0
+            ? input[Number(shardId.slice(6))]!.slice(committed, committed + RECORDS_PER_BATCH)
+            : (await exchanges[s - 1]!.read(shardId, committed === 0 ? undefined : String(committed), RECORDS_PER_BATCH)).records;
         if (records.length === 0) continue;
         const result = await processors[s]!.process({ shardId, records });
         m.invocations++;
@@ -145,21 +172,35 @@ export async function run(argv: string[]): Promise<number> {
   const records = Number(values.records);
   const shards = Number(values.shards);
   const input = corpus(records, shards);
-  console.log(`exchange bench: ${records.toLocaleString('en-US')} lines of ${WORDS_PER_LINE} words (Zipf over 50,000) on ${shards} shards, ${RECORDS_PER_BATCH} records per batch, exchange of 4 partitions then global; per million records:`);
+  console.log(
+    `exchange bench: ${records.toLocaleString('en-US')} lines of ${WORDS_PER_LINE} words (Zipf over 50,000) on ${shards} shards, ${RECORDS_PER_BATCH} records per batch, exchange of 4 partitions then global; per million records:`,
+  );
   const scale = 1e6 / records;
   const rows: Array<[string, Meter]> = [];
   for (const [name, stream] of Object.entries(pipelines())) rows.push([name, await measure(compileStages(stream), input)]);
-  const dollars = (m: Meter): number => m.kinesisPutUnits * KINESIS_PUT_UNIT + m.invocations * PRICES.lambdaRequest + m.wru * PRICES.dynamoWru + m.s3Put * PRICES.s3Put + (m.s3Get) * PRICES.s3Get + m.s3List * PRICES.s3Put;
+  const dollars = (m: Meter): number =>
+    m.kinesisPutUnits * KINESIS_PUT_UNIT +
+    m.invocations * PRICES.lambdaRequest +
+    m.wru * PRICES.dynamoWru +
+    m.s3Put * PRICES.s3Put +
+    m.s3Get * PRICES.s3Get +
+    m.s3List * PRICES.s3Put;
   const kinesisOnDemand = (m: Meter): number => m.kinesisBilledBytes * KINESIS_ON_DEMAND_GB - m.kinesisPutUnits * KINESIS_PUT_UNIT;
   const f = (x: number): string => Math.round(x * scale).toLocaleString('en-US');
-  console.log(`${'pipeline'.padEnd(26)} ${'Kinesis recs'.padStart(12)} ${'PUT units'.padStart(10)} ${'MB sent'.padStart(8)} ${'invocations'.padStart(11)} ${'DDB txns'.padStart(9)} ${'DDB WRU'.padStart(8)} ${'S3 PUT'.padStart(7)} ${'S3 GET'.padStart(7)} ${'S3 LIST'.padStart(7)} ${'$ / M rec'.padStart(10)} ${'(on-demand)'.padStart(11)}`);
+  console.log(
+    `${'pipeline'.padEnd(26)} ${'Kinesis recs'.padStart(12)} ${'PUT units'.padStart(10)} ${'MB sent'.padStart(8)} ${'invocations'.padStart(11)} ${'DDB txns'.padStart(9)} ${'DDB WRU'.padStart(8)} ${'S3 PUT'.padStart(7)} ${'S3 GET'.padStart(7)} ${'S3 LIST'.padStart(7)} ${'$ / M rec'.padStart(10)} ${'(on-demand)'.padStart(11)}`,
+  );
   for (const [name, m] of rows) {
-    console.log(`${name.padEnd(26)} ${f(m.kinesisRecords).padStart(12)} ${f(m.kinesisPutUnits).padStart(10)} ${((m.kinesisBytes * scale) / 1e6).toFixed(1).padStart(8)} ${f(m.invocations).padStart(11)} ${f(m.transactions).padStart(9)} ${f(m.wru).padStart(8)} ${f(m.s3Put).padStart(7)} ${f(m.s3Get).padStart(7)} ${f(m.s3List).padStart(7)} ${('$' + (dollars(m) * scale).toFixed(4)).padStart(10)} ${('$' + ((dollars(m) + kinesisOnDemand(m)) * scale).toFixed(4)).padStart(11)}`);
+    console.log(
+      `${name.padEnd(26)} ${f(m.kinesisRecords).padStart(12)} ${f(m.kinesisPutUnits).padStart(10)} ${((m.kinesisBytes * scale) / 1e6).toFixed(1).padStart(8)} ${f(m.invocations).padStart(11)} ${f(m.transactions).padStart(9)} ${f(m.wru).padStart(8)} ${f(m.s3Put).padStart(7)} ${f(m.s3Get).padStart(7)} ${f(m.s3List).padStart(7)} ${('$' + (dollars(m) * scale).toFixed(4)).padStart(10)} ${('$' + ((dollars(m) + kinesisOnDemand(m)) * scale).toFixed(4)).padStart(11)}`,
+    );
   }
   const base = dollars(rows[0]![1]);
   const combine = dollars(rows[1]![1]);
   const plain = dollars(rows[2]![1]);
   const od = (m: Meter): number => dollars(m) + kinesisOnDemand(m);
-  console.log(`ratio: the exchange adds $${((combine - base) * scale).toFixed(4)} per million records with the map-side combine, $${((plain - base) * scale).toFixed(4)} without (provisioned Kinesis); on-demand Kinesis $${((od(rows[1]![1]) - od(rows[0]![1])) * scale).toFixed(4)} and $${((od(rows[2]![1]) - od(rows[0]![1])) * scale).toFixed(4)}; the combine sends ${(rows[2]![1].kinesisBytes / rows[1]![1].kinesisBytes).toFixed(2)}x fewer bytes`);
+  console.log(
+    `ratio: the exchange adds $${((combine - base) * scale).toFixed(4)} per million records with the map-side combine, $${((plain - base) * scale).toFixed(4)} without (provisioned Kinesis); on-demand Kinesis $${((od(rows[1]![1]) - od(rows[0]![1])) * scale).toFixed(4)} and $${((od(rows[2]![1]) - od(rows[0]![1])) * scale).toFixed(4)}; the combine sends ${(rows[2]![1].kinesisBytes / rows[1]![1].kinesisBytes).toFixed(2)}x fewer bytes`,
+  );
   return 0;
 }

@@ -45,12 +45,15 @@ async function countUserRecords(client: KinesisClient, streamName: string): Prom
   const { Shards } = await client.send(new ListShardsCommand({ StreamName: streamName }));
   let n = 0;
   for (const shard of Shards ?? []) {
-    let iterator = (await client.send(new GetShardIteratorCommand({ StreamName: streamName, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+    let iterator = (await client.send(new GetShardIteratorCommand({ StreamName: streamName, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' })))
+      .ShardIterator;
     for (;;) {
       const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
       const records = (page.Records ?? []).map((r) => ({ seq: r.SequenceNumber!, arrivalMs: 0, partitionKey: r.PartitionKey!, data: r.Data! }));
       if (records.length === 0) break;
-      const decoded = decodeKinesisEvent(toKinesisStreamEvent(records, { shardId: shard.ShardId!, eventSourceArn: 'arn:aws:kinesis:us-east-1:000000000000:stream/bench' }))!;
+      const decoded = decodeKinesisEvent(
+        toKinesisStreamEvent(records, { shardId: shard.ShardId!, eventSourceArn: 'arn:aws:kinesis:us-east-1:000000000000:stream/bench' }),
+      )!;
       if (decoded.undecodable.length > 0) throw new Error(`${decoded.undecodable.length} records did not decode: ${decoded.undecodable[0]!.reason}`);
       n += decoded.records.length;
       iterator = page.NextShardIterator;
@@ -66,7 +69,10 @@ async function countUserRecords(client: KinesisClient, streamName: string): Prom
  * decoder, which must find every user record.
  */
 export async function run(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { records: { type: 'string', default: '20000' }, bytes: { type: 'string', default: '100' }, shards: { type: 'string', default: '2' } } });
+  const { values } = parseArgs({
+    args,
+    options: { records: { type: 'string', default: '20000' }, bytes: { type: 'string', default: '100' }, shards: { type: 'string', default: '2' } },
+  });
   const count = Number(values.records);
   const size = Number(values.bytes);
   const shards = Number(values.shards);
@@ -76,11 +82,24 @@ export async function run(args: string[]): Promise<number> {
   process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
   const aws = createAwsClients({ endpoint: moto?.url, region: 'us-east-1' });
   try {
-    console.log(`producer bench: ${count.toLocaleString('en-US')} records of ${size} bytes (random keys) over ${shards} shards, against ${moto ? 'moto (started for this run)' : process.env.AWS_ENDPOINT_URL}`);
-    const records = Array.from({ length: count }, (_, i) => ({ partitionKey: `user-${i}`, data: new Uint8Array(randomBytes(size / 2).toString('hex').slice(0, size).split('').map((c) => c.charCodeAt(0))) }));
+    console.log(
+      `producer bench: ${count.toLocaleString('en-US')} records of ${size} bytes (random keys) over ${shards} shards, against ${moto ? 'moto (started for this run)' : process.env.AWS_ENDPOINT_URL}`,
+    );
+    const records = Array.from({ length: count }, (_, i) => ({
+      partitionKey: `user-${i}`,
+      data: new Uint8Array(
+        randomBytes(size / 2)
+          .toString('hex')
+          .slice(0, size)
+          .split('')
+          .map((c) => c.charCodeAt(0)),
+      ),
+    }));
     const per = (n: number): number => (n / count) * 1e6;
     const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-    console.log(`${'mode'.padEnd(11)} ${'PutRecords'.padStart(10)} ${'Kinesis records'.padStart(15)} ${'payload units / M'.padStart(18)} ${'$ / M (provisioned)'.padStart(20)} ${'$ / M (on-demand)'.padStart(18)} ${'read back'.padStart(10)}`);
+    console.log(
+      `${'mode'.padEnd(11)} ${'PutRecords'.padStart(10)} ${'Kinesis records'.padStart(15)} ${'payload units / M'.padStart(18)} ${'$ / M (provisioned)'.padStart(20)} ${'$ / M (on-demand)'.padStart(18)} ${'read back'.padStart(10)}`,
+    );
     const units: Record<string, number> = {};
     for (const aggregate of [false, true]) {
       const streamName = `bench-producer-${aggregate ? 'agg' : 'plain'}-${randomBytes(3).toString('hex')}`;
@@ -97,7 +116,9 @@ export async function run(args: string[]): Promise<number> {
       units[label] = per(meter.payloadUnits);
       const provisioned = per(meter.payloadUnits) * PRICES.kinesisPutPayloadUnit;
       const onDemand = (per(meter.onDemandBytes) / 1024 ** 3) * PRICES.kinesisOnDemandGb;
-      console.log(`${label.padEnd(11)} ${fmt(meter.requests).padStart(10)} ${fmt(meter.kinesisRecords).padStart(15)} ${fmt(per(meter.payloadUnits)).padStart(18)} ${`$${fmt(provisioned, 4)}`.padStart(20)} ${`$${fmt(onDemand, 4)}`.padStart(18)} ${fmt(readBack).padStart(10)}`);
+      console.log(
+        `${label.padEnd(11)} ${fmt(meter.requests).padStart(10)} ${fmt(meter.kinesisRecords).padStart(15)} ${fmt(per(meter.payloadUnits)).padStart(18)} ${`$${fmt(provisioned, 4)}`.padStart(20)} ${`$${fmt(onDemand, 4)}`.padStart(18)} ${fmt(readBack).padStart(10)}`,
+      );
     }
     console.log(`ratio ${fmt(units.plain! / units.aggregated!, 1)} (PUT payload units per million records, plain / aggregated)`);
     return 0;

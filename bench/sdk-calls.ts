@@ -62,14 +62,28 @@ export async function run(args: string[]): Promise<number> {
     await DynamoDbCheckpointStore.createTable(aws.dynamodb, tableName);
     await S3ObjectStore.createBucket(aws.s3, bucket);
     console.log(`sdk-calls bench: word count through the processor handler, against ${moto ? 'moto (started for this run)' : endpoint}`);
-    console.log(`${'records'.padStart(8)} ${'batch'.padEnd(24)} ${'keys'.padStart(6)} ${'DynamoDB'.padStart(9)} ${'S3'.padStart(4)} ${'sequential'.padStart(11)} ${'commit items'.padStart(13)}  calls in order`);
+    console.log(
+      `${'records'.padStart(8)} ${'batch'.padEnd(24)} ${'keys'.padStart(6)} ${'DynamoDB'.padStart(9)} ${'S3'.padStart(4)} ${'sequential'.padStart(11)} ${'commit items'.padStart(13)}  calls in order`,
+    );
     const warmDynamo: number[] = [];
     const baselineDynamo: number[] = [];
     for (const size of sizes) {
       const lines = wordLines(size, size * 3);
-      const records = lines.map((line, i): SourceRecord => ({ seq: String(1_000_000 + i), arrivalMs: Date.now(), partitionKey: `k${i}`, data: new TextEncoder().encode(line) }));
+      const records = lines.map((line, i): SourceRecord => ({
+        seq: String(1_000_000 + i),
+        arrivalMs: Date.now(),
+        partitionKey: `k${i}`,
+        data: new TextEncoder().encode(line),
+      }));
       const env = { APP_NAME: `bench-${size}-${suffix}`, TABLE_NAME: tableName, BUCKET_NAME: bucket };
-      const container = () => createProcessorHandler(wordCount, { env, clients: aws, logger: new Logger({ logLevel: 'SILENT' }), metrics: { batchCommitted: () => undefined }, output: { print: () => undefined } });
+      const container = () =>
+        createProcessorHandler(wordCount, {
+          env,
+          clients: aws,
+          logger: new Logger({ logLevel: 'SILENT' }),
+          metrics: { batchCommitted: () => undefined },
+          output: { print: () => undefined },
+        });
       const first = container();
       const batches: Array<[string, SourceRecord[], typeof first]> = [
         ['first (cold, no state)', records.slice(0, size), first],
@@ -82,19 +96,28 @@ export async function run(args: string[]): Promise<number> {
         if (response.batchItemFailures.length > 0) throw new Error(`batch of ${size} deferred records: ${JSON.stringify(response)}`);
         const summary = summarize(calls);
         const keys = distinctWords(batch);
-        console.log(`${fmt(size).padStart(8)} ${label.padEnd(24)} ${fmt(keys).padStart(6)} ${String(summary.dynamodb).padStart(9)} ${String(summary.s3).padStart(4)} ${String(summary.sequential).padStart(11)} ${String(summary.commitItems).padStart(13)}  ${summary.commands}`);
+        console.log(
+          `${fmt(size).padStart(8)} ${label.padEnd(24)} ${fmt(keys).padStart(6)} ${String(summary.dynamodb).padStart(9)} ${String(summary.s3).padStart(4)} ${String(summary.sequential).padStart(11)} ${String(summary.commitItems).padStart(13)}  ${summary.commands}`,
+        );
         if (label !== 'next (warm)') continue;
         warmDynamo.push(summary.dynamodb);
         if (!withBaseline) continue;
         // The same warm batch, counted by a hand-written word count: one UpdateItem per distinct word.
         const baseline = await perKeyBaseline(aws.dynamodb, tableName, `${env.APP_NAME}-baseline`, batch, calls);
         baselineDynamo.push(baseline);
-        console.log(`${fmt(size).padStart(8)} ${'baseline (warm batch)'.padEnd(24)} ${fmt(keys).padStart(6)} ${fmt(baseline).padStart(9)} ${'0'.padStart(4)} ${'-'.padStart(11)} ${'-'.padStart(13)}  UpdateItem ADD per word, 16 in flight`);
+        console.log(
+          `${fmt(size).padStart(8)} ${'baseline (warm batch)'.padEnd(24)} ${fmt(keys).padStart(6)} ${fmt(baseline).padStart(9)} ${'0'.padStart(4)} ${'-'.padStart(11)} ${'-'.padStart(13)}  UpdateItem ADD per word, 16 in flight`,
+        );
       }
     }
     const last = sizes.length - 1;
-    console.log(`growth: a warm batch of ${fmt(sizes[last]!)} records makes ${warmDynamo[last]} DynamoDB calls, one of ${fmt(sizes[0]!)} makes ${warmDynamo[0]} (×${(warmDynamo[last]! / warmDynamo[0]!).toFixed(2)})`);
-    if (withBaseline) console.log(`ratio ${(baselineDynamo[last]! / warmDynamo[last]!).toFixed(0)} (DynamoDB calls of the per-key baseline / sluice's, warm batch of ${fmt(sizes[last]!)} records)`);
+    console.log(
+      `growth: a warm batch of ${fmt(sizes[last]!)} records makes ${warmDynamo[last]} DynamoDB calls, one of ${fmt(sizes[0]!)} makes ${warmDynamo[0]} (×${(warmDynamo[last]! / warmDynamo[0]!).toFixed(2)})`,
+    );
+    if (withBaseline)
+      console.log(
+        `ratio ${(baselineDynamo[last]! / warmDynamo[last]!).toFixed(0)} (DynamoDB calls of the per-key baseline / sluice's, warm batch of ${fmt(sizes[last]!)} records)`,
+      );
     return 0;
   } finally {
     aws.destroy();
@@ -105,15 +128,16 @@ export async function run(args: string[]): Promise<number> {
 /** Adds a middleware that records every call of `client` with its time span. */
 function count(client: DynamoDBClient | S3Client, service: Call['service'], calls: Call[]): void {
   (client.middlewareStack as { add: (mw: unknown, options: { step: string; name: string }) => void }).add(
-    (next: (args: { input: Record<string, unknown> }) => Promise<unknown>, context: { commandName?: string }) => async (args: { input: Record<string, unknown> }) => {
-      const startMs = performance.now();
-      try {
-        return await next(args);
-      } finally {
-        const items = Array.isArray(args.input.TransactItems) ? args.input.TransactItems.length : undefined;
-        calls.push({ service, command: (context.commandName ?? '?').replace(/Command$/, ''), startMs, endMs: performance.now(), items });
-      }
-    },
+    (next: (args: { input: Record<string, unknown> }) => Promise<unknown>, context: { commandName?: string }) =>
+      async (args: { input: Record<string, unknown> }) => {
+        const startMs = performance.now();
+        try {
+          return await next(args);
+        } finally {
+          const items = Array.isArray(args.input.TransactItems) ? args.input.TransactItems.length : undefined;
+          calls.push({ service, command: (context.commandName ?? '?').replace(/Command$/, ''), startMs, endMs: performance.now(), items });
+        }
+      },
     { step: 'initialize', name: 'sluiceBenchCallCounter' },
   );
 }
@@ -141,12 +165,22 @@ async function perKeyBaseline(client: DynamoDBClient, tableName: string, app: st
   const counts = new Map<string, number>();
   for (const r of batch) for (const w of new TextDecoder().decode(r.data).split(/\s+/)) if (w) counts.set(w, (counts.get(w) ?? 0) + 1);
   const entries = [...counts];
-  await Promise.all(Array.from({ length: 16 }, async (_, lane) => {
-    for (let i = lane; i < entries.length; i += 16) {
-      const [word, n] = entries[i]!;
-      await client.send(new UpdateItemCommand({ TableName: tableName, Key: { pk: { S: app }, sk: { S: word } }, UpdateExpression: 'ADD #c :n', ExpressionAttributeNames: { '#c': 'count' }, ExpressionAttributeValues: { ':n': { N: String(n) } } }));
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 16 }, async (_, lane) => {
+      for (let i = lane; i < entries.length; i += 16) {
+        const [word, n] = entries[i]!;
+        await client.send(
+          new UpdateItemCommand({
+            TableName: tableName,
+            Key: { pk: { S: app }, sk: { S: word } },
+            UpdateExpression: 'ADD #c :n',
+            ExpressionAttributeNames: { '#c': 'count' },
+            ExpressionAttributeValues: { ':n': { N: String(n) } },
+          }),
+        );
+      }
+    }),
+  );
   return summarize(calls).dynamodb;
 }
 
@@ -159,4 +193,3 @@ function distinctWords(batch: readonly SourceRecord[]): number {
 function fmt(n: number): string {
   return n.toLocaleString('en-US');
 }
-

@@ -34,7 +34,12 @@ for (;;) {
   }
   // What a commit of the grown state would meet: refused means this many keys never load.
   try {
-    budget.check('probe', { snapshot: { batchNo: 1, bytes: 0, keys: keys + step, rawBytes: rawBytes + stepBytes }, deltas: [], deltaBytes: 0, keys: keys + step });
+    budget.check('probe', {
+      snapshot: { batchNo: 1, bytes: 0, keys: keys + step, rawBytes: rawBytes + stepBytes },
+      deltas: [],
+      deltaBytes: 0,
+      keys: keys + step,
+    });
   } catch {
     break;
   }
@@ -48,4 +53,15 @@ const heapUsed = process.memoryUsage().heapUsed - baseHeap;
 const writer = new StateFileWriter({ kind: 'snapshot', app: 'probe', shard: 'probe', batchNo: 1 });
 await writer.addEntries('state', state.entries());
 const { body } = await writer.finish();
-console.log(JSON.stringify({ kind, heapLimitMb: heapLimit / 1_048_576, budgetMb: budget.budgetBytes / 1_048_576, keys, rawMb: rawBytes / 1_048_576, heapUsedMb: heapUsed / 1_048_576, bytesPerKey: heapUsed / keys, snapshotMb: body.length / 1_048_576 }));
+console.log(
+  JSON.stringify({
+    kind,
+    heapLimitMb: heapLimit / 1_048_576,
+    budgetMb: budget.budgetBytes / 1_048_576,
+    keys,
+    rawMb: rawBytes / 1_048_576,
+    heapUsedMb: heapUsed / 1_048_576,
+    bytesPerKey: heapUsed / keys,
+    snapshotMb: body.length / 1_048_576,
+  }),
+);

@@ -25,7 +25,9 @@ export async function run(args: string[]): Promise<number> {
     for (const kind of ['counts', 'objects']) {
       const out = await probe(heap, kind);
       const r = JSON.parse(out) as { keys: number; rawMb: number; heapUsedMb: number; bytesPerKey: number; snapshotMb: number; heapLimitMb: number };
-      console.log(`| ${Math.round(r.heapLimitMb).toLocaleString('en-US')} MB | ${kind === 'counts' ? 'word counts' : '~90-byte objects'} | ${r.keys.toLocaleString('en-US')} | ${r.rawMb.toFixed(0)} MB | ${r.heapUsedMb.toFixed(0)} MB (${((r.heapUsedMb / r.heapLimitMb) * 100).toFixed(0)} %) | ${r.bytesPerKey.toFixed(0)} | ${r.snapshotMb.toFixed(0)} MB compressed |`);
+      console.log(
+        `| ${Math.round(r.heapLimitMb).toLocaleString('en-US')} MB | ${kind === 'counts' ? 'word counts' : '~90-byte objects'} | ${r.keys.toLocaleString('en-US')} | ${r.rawMb.toFixed(0)} MB | ${r.heapUsedMb.toFixed(0)} MB (${((r.heapUsedMb / r.heapLimitMb) * 100).toFixed(0)} %) | ${r.bytesPerKey.toFixed(0)} | ${r.snapshotMb.toFixed(0)} MB compressed |`,
+      );
     }
   }
   return 0;
@@ -33,11 +35,15 @@ export async function run(args: string[]): Promise<number> {
 
 function probe(heapMb: number, kind: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [`--max-old-space-size=${heapMb}`, '--expose-gc', '--import', 'tsx', PROBE, kind], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [`--max-old-space-size=${heapMb}`, '--expose-gc', '--import', 'tsx', PROBE, kind], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('close', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`probe of a ${heapMb} MB heap (${kind}) failed with ${code}: ${err.slice(-2000)}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(out.trim()) : reject(new Error(`probe of a ${heapMb} MB heap (${kind}) failed with ${code}: ${err.slice(-2000)}`)),
+    );
   });
 }

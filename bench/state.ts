@@ -52,7 +52,14 @@ const counts = pipeline('state-bench')
  * `UpdateItem ADD` per key.
  */
 export async function run(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { sizes: { type: 'string', default: '10000,100000,1000000' }, batches: { type: 'string', default: '100' }, 'memory-mb': { type: 'string', default: '1024' } } });
+  const { values } = parseArgs({
+    args,
+    options: {
+      sizes: { type: 'string', default: '10000,100000,1000000' },
+      batches: { type: 'string', default: '100' },
+      'memory-mb': { type: 'string', default: '1024' },
+    },
+  });
   const sizes = values.sizes.split(',').map(Number);
   const batches = Number(values.batches);
   const memoryGb = Number(values['memory-mb']) / 1024;
@@ -72,7 +79,9 @@ export async function run(args: string[]): Promise<number> {
   const rows: Row[] = [];
   try {
     await DynamoDbCheckpointStore.createTable(aws.dynamodb, otherTable);
-    console.log(`state bench: ${RECORDS_PER_BATCH.toLocaleString('en-US')}-record batches of ${RECORD_BYTES}-byte records on ${HOT_KEYS.toLocaleString('en-US')} hot keys, ${batches} warm batches per state size, through the processor handler against ${moto ? 'moto (started for this run)' : endpoint}`);
+    console.log(
+      `state bench: ${RECORDS_PER_BATCH.toLocaleString('en-US')}-record batches of ${RECORD_BYTES}-byte records on ${HOT_KEYS.toLocaleString('en-US')} hot keys, ${batches} warm batches per state size, through the processor handler against ${moto ? 'moto (started for this run)' : endpoint}`,
+    );
     for (const size of sizes) {
       const app = `sb-${size}-${suffix}`;
       const tableName = `sluice-${app}`;
@@ -84,12 +93,19 @@ export async function run(args: string[]): Promise<number> {
       process.stderr.write(`  ${size.toLocaleString('en-US')} keys: seeding...`);
       const nextSeq = await seed(app, size, compiled, checkpoints, objects);
       process.stderr.write(' warm batches...');
-      const handler = createProcessorHandler(compiled, { env: { APP_NAME: app, TABLE_NAME: tableName, BUCKET_NAME: bucket }, clients: aws, logger: new Logger({ logLevel: 'SILENT' }), metrics: { batchCommitted: () => undefined }, output: { print: () => undefined } });
+      const handler = createProcessorHandler(compiled, {
+        env: { APP_NAME: app, TABLE_NAME: tableName, BUCKET_NAME: bucket },
+        clients: aws,
+        logger: new Logger({ logLevel: 'SILENT' }),
+        metrics: { batchCommitted: () => undefined },
+        output: { print: () => undefined },
+      });
       // The container's first batch loads the state; the warm ones are measured.
       await handler(toKinesisStreamEvent(hotBatch(nextSeq, 0), { shardId: SHARD, eventSourceArn: ARN }));
       calls.length = 0;
       const startedMs = performance.now();
-      for (let b = 1; b <= batches; b++) await handler(toKinesisStreamEvent(hotBatch(nextSeq + BigInt(b * RECORDS_PER_BATCH), b), { shardId: SHARD, eventSourceArn: ARN }));
+      for (let b = 1; b <= batches; b++)
+        await handler(toKinesisStreamEvent(hotBatch(nextSeq + BigInt(b * RECORDS_PER_BATCH), b), { shardId: SHARD, eventSourceArn: ARN }));
       const handlerMs = (performance.now() - startedMs) / batches;
       const warm = totals(calls);
       const waited = waitedMs(calls) / batches;
@@ -152,7 +168,12 @@ function record(seq: bigint, key: string): SourceRecord {
 }
 
 /** A new container's load of the state: checkpoint read, snapshot and deltas. */
-async function timeColdLoad(app: string, compiled: CompiledPipeline, checkpoints: CheckpointStore, objects: ObjectStore): Promise<{ ms: number; gets: number }> {
+async function timeColdLoad(
+  app: string,
+  compiled: CompiledPipeline,
+  checkpoints: CheckpointStore,
+  objects: ObjectStore,
+): Promise<{ ms: number; gets: number }> {
   let gets = 0;
   const counting: ObjectStore = { ...bind(objects), get: (k) => (gets++, objects.get(k)), getRange: (k, s, e) => (gets++, objects.getRange(k, s, e)) };
   const reader = new ShardReader(app, compiled, checkpoints, counting);
@@ -185,7 +206,15 @@ async function timeColdLoadFromDisk(app: string, compiled: CompiledPipeline, che
  * touched bucket serialized whole (`[[key, value, updatedAtMs], ...]`) and written in the commit's
  * transaction with the checkpoint. Sent to the endpoint when it fits DynamoDB's limits.
  */
-async function oldLayoutCommit(aws: AwsClients, tableName: string, app: string, compiled: CompiledPipeline, checkpoints: CheckpointStore, objects: ObjectStore, calls: MeteredCall[]): Promise<Row['old']> {
+async function oldLayoutCommit(
+  aws: AwsClients,
+  tableName: string,
+  app: string,
+  compiled: CompiledPipeline,
+  checkpoints: CheckpointStore,
+  objects: ObjectStore,
+  calls: MeteredCall[],
+): Promise<Row['old']> {
   const reader = new ShardReader(app, compiled, checkpoints, objects);
   const state = (await reader.states(await reader.read(SHARD))).get('counts')!;
   const buckets = Array.from({ length: OLD_BUCKETS }, () => [] as Array<[string, unknown, number]>);
@@ -199,7 +228,14 @@ async function oldLayoutCommit(aws: AwsClients, tableName: string, app: string, 
   calls.length = 0;
   const pk = `${app}-old#${SHARD}`;
   const checkpoint = { pk: { S: pk }, sk: { S: 'meta#checkpoint' }, version: { N: '2' }, data: { S: 'x'.repeat(700) } };
-  await aws.dynamodb.send(new TransactWriteItemsCommand({ TransactItems: [{ Put: { TableName: tableName, Item: checkpoint } }, ...items.map((i) => ({ Put: { TableName: tableName, Item: { pk: { S: pk }, sk: { S: i.sk }, version: { N: '2' }, data: { S: i.data } } } }))] }));
+  await aws.dynamodb.send(
+    new TransactWriteItemsCommand({
+      TransactItems: [
+        { Put: { TableName: tableName, Item: checkpoint } },
+        ...items.map((i) => ({ Put: { TableName: tableName, Item: { pk: { S: pk }, sk: { S: i.sk }, version: { N: '2' }, data: { S: i.data } } } })),
+      ],
+    }),
+  );
   const t = totals(calls);
   return { fits: true, bytes: t.dynamoBytes, wru: t.wru, items: items.length + 1 };
 }
@@ -208,11 +244,21 @@ async function oldLayoutCommit(aws: AwsClients, tableName: string, app: string, 
 async function perKeyBaseline(aws: AwsClients, tableName: string, app: string, calls: MeteredCall[]): Promise<Row['baseline']> {
   calls.length = 0;
   const started = performance.now();
-  await Promise.all(Array.from({ length: 32 }, async (_, lane) => {
-    for (let k = lane; k < HOT_KEYS; k += 32) {
-      await aws.dynamodb.send(new UpdateItemCommand({ TableName: tableName, Key: { pk: { S: app }, sk: { S: keyOf(k) } }, UpdateExpression: 'ADD #c :n', ExpressionAttributeNames: { '#c': 'count' }, ExpressionAttributeValues: { ':n': { N: '1' } } }));
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 32 }, async (_, lane) => {
+      for (let k = lane; k < HOT_KEYS; k += 32) {
+        await aws.dynamodb.send(
+          new UpdateItemCommand({
+            TableName: tableName,
+            Key: { pk: { S: app }, sk: { S: keyOf(k) } },
+            UpdateExpression: 'ADD #c :n',
+            ExpressionAttributeNames: { '#c': 'count' },
+            ExpressionAttributeValues: { ':n': { N: '1' } },
+          }),
+        );
+      }
+    }),
+  );
   const t = totals(calls);
   return { ms: performance.now() - started, bytes: t.dynamoBytes, wru: t.wru, calls: t.dynamoCalls };
 }
@@ -220,32 +266,54 @@ async function perKeyBaseline(aws: AwsClients, tableName: string, app: string, c
 function print(rows: readonly Row[]): void {
   const perMillion = 1e6 / RECORDS_PER_BATCH;
   console.log('\nper warm batch of 1,000 records (averages over the batches run, snapshots included)');
-  console.log('| state keys | layout | DynamoDB request bytes | WRU | RRU | S3 PUT | S3 GET | batch ms on moto (waiting on it) | cold load, moto | cold load, local disk | $ per million records |');
+  console.log(
+    '| state keys | layout | DynamoDB request bytes | WRU | RRU | S3 PUT | S3 GET | batch ms on moto (waiting on it) | cold load, moto | cold load, local disk | $ per million records |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const w = r.warm;
     const n = r.batches;
-    const lambda = PRICES.lambdaRequest + PRICES.lambdaGbSecond * r.memoryGb * Math.ceil(r.handlerMs) / 1000;
-    const sluice = ((w.wru / n) * PRICES.dynamoWru + (w.rru / n) * PRICES.dynamoRru + ((w.s3Puts + w.s3Lists) / n) * PRICES.s3Put + (w.s3Gets / n) * PRICES.s3Get + lambda) * perMillion;
-    console.log(`| ${fmt(r.size)} | sluice (state in objects) | ${fmt(Math.round(w.dynamoBytes / n))} | ${(w.wru / n).toFixed(1)} | ${(w.rru / n).toFixed(1)} | ${((w.s3Puts + w.s3Lists) / n).toFixed(2)} | ${(w.s3Gets / n).toFixed(2)} | ${r.handlerMs.toFixed(0)} (${r.waitedMs.toFixed(0)}) | ${fmtMs(r.coldMoto.ms)} (${r.coldMoto.gets} GETs) | ${fmtMs(r.coldDisk.ms)} | $${sluice.toFixed(4)} |`);
+    const lambda = PRICES.lambdaRequest + (PRICES.lambdaGbSecond * r.memoryGb * Math.ceil(r.handlerMs)) / 1000;
+    const sluice =
+      ((w.wru / n) * PRICES.dynamoWru + (w.rru / n) * PRICES.dynamoRru + ((w.s3Puts + w.s3Lists) / n) * PRICES.s3Put + (w.s3Gets / n) * PRICES.s3Get + lambda) *
+      perMillion;
+    console.log(
+      `| ${fmt(r.size)} | sluice (state in objects) | ${fmt(Math.round(w.dynamoBytes / n))} | ${(w.wru / n).toFixed(1)} | ${(w.rru / n).toFixed(1)} | ${((w.s3Puts + w.s3Lists) / n).toFixed(2)} | ${(w.s3Gets / n).toFixed(2)} | ${r.handlerMs.toFixed(0)} (${r.waitedMs.toFixed(0)}) | ${fmtMs(r.coldMoto.ms)} (${r.coldMoto.gets} GETs) | ${fmtMs(r.coldDisk.ms)} | $${sluice.toFixed(4)} |`,
+    );
     if (r.old.fits) {
       // 0.1 made the same Query and WAL PUT; its Lambda time is left out (favouring it).
       const old = (r.old.wru * PRICES.dynamoWru + (w.rru / n) * PRICES.dynamoRru + PRICES.s3Put + PRICES.lambdaRequest) * perMillion;
-      console.log(`| ${fmt(r.size)} | 0.1 (64 bucket items in the commit) | ${fmt(r.old.bytes)} | ${r.old.wru} | ${(w.rru / n).toFixed(1)} | 1 | 0 | - | - | - | ≥ $${old.toFixed(4)} |`);
+      console.log(
+        `| ${fmt(r.size)} | 0.1 (64 bucket items in the commit) | ${fmt(r.old.bytes)} | ${r.old.wru} | ${(w.rru / n).toFixed(1)} | 1 | 0 | - | - | - | ≥ $${old.toFixed(4)} |`,
+      );
     } else {
-      console.log(`| ${fmt(r.size)} | 0.1 (64 bucket items in the commit) | ${fmt(r.old.bytes)} (state rewritten) | - | - | - | - | cannot commit: ${r.old.why} | - | - | - |`);
+      console.log(
+        `| ${fmt(r.size)} | 0.1 (64 bucket items in the commit) | ${fmt(r.old.bytes)} (state rewritten) | - | - | - | - | cannot commit: ${r.old.why} | - | - | - |`,
+      );
     }
     // Its Lambda time is left out too: moto serves one request at a time, which 1,000 calls pay for.
     const base = (r.baseline.wru * PRICES.dynamoWru + PRICES.lambdaRequest) * perMillion;
-    console.log(`| ${fmt(r.size)} | one UpdateItem per key | ${fmt(r.baseline.bytes)} | ${r.baseline.wru} | 0 | 0 | 0 | ${r.baseline.ms.toFixed(0)} | - | - | ≥ $${base.toFixed(4)} |`);
+    console.log(
+      `| ${fmt(r.size)} | one UpdateItem per key | ${fmt(r.baseline.bytes)} | ${r.baseline.wru} | 0 | 0 | 0 | ${r.baseline.ms.toFixed(0)} | - | - | ≥ $${base.toFixed(4)} |`,
+    );
   }
   const worst = Math.max(...rows.map((r) => r.warm.dynamoBytes / r.batches));
-  console.log(`\nDynamoDB request bytes per 1,000 records: at most ${fmt(Math.round(worst))} over state sizes ${rows.map((r) => fmt(r.size)).join(' / ')} (goal ≤ 10,240, whatever the state's size)`);
-  console.log(`$ per million records at one batch a second: sluice's Lambda at ${rows[0]?.memoryGb ?? 1} GB billed for the batch's measured time on moto; "≥": DynamoDB, S3 and Lambda requests only; S3 LIST priced as PUT, DELETE free; Kinesis excluded`);
+  console.log(
+    `\nDynamoDB request bytes per 1,000 records: at most ${fmt(Math.round(worst))} over state sizes ${rows.map((r) => fmt(r.size)).join(' / ')} (goal ≤ 10,240, whatever the state's size)`,
+  );
+  console.log(
+    `$ per million records at one batch a second: sluice's Lambda at ${rows[0]?.memoryGb ?? 1} GB billed for the batch's measured time on moto; "≥": DynamoDB, S3 and Lambda requests only; S3 LIST priced as PUT, DELETE free; Kinesis excluded`,
+  );
 }
 
 function bind(o: ObjectStore): ObjectStore {
-  return { putIfAbsent: (k, b) => o.putIfAbsent(k, b), get: (k) => o.get(k), getRange: (k, s, e) => o.getRange(k, s, e), list: (p) => o.list(p), delete: (k) => o.delete(k) };
+  return {
+    putIfAbsent: (k, b) => o.putIfAbsent(k, b),
+    get: (k) => o.get(k),
+    getRange: (k, s, e) => o.getRange(k, s, e),
+    list: (p) => o.list(p),
+    delete: (k) => o.delete(k),
+  };
 }
 
 function kb(bytes: number): string {

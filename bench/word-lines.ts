@@ -7,7 +7,9 @@ import { seededRandom } from '../lib/core/util/seeded-random';
 export function wordLines(seed: number, count: number, vocabularySize = 5_000): string[] {
   const rand = seededRandom(seed);
   const letters = 'abcdefghijklmnopqrstuvwxyz';
-  const vocabulary = Array.from({ length: vocabularySize }, () => Array.from({ length: 2 + Math.floor(rand() * 8) }, () => letters[Math.floor(rand() * 26)]).join(''));
+  const vocabulary = Array.from({ length: vocabularySize }, () =>
+    Array.from({ length: 2 + Math.floor(rand() * 8) }, () => letters[Math.floor(rand() * 26)]).join(''),
+  );
   const lines: string[] = [];
   for (let i = 0; i < count; i++) {
     let line = '';

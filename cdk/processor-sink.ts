@@ -38,7 +38,9 @@ export class ProcessorSink {
     return new ProcessorSink(() => ({
       statements: [
         new PolicyStatement({ actions: [options.mode === 'upsert' ? 'dynamodb:UpdateItem' : 'dynamodb:BatchWriteItem'], resources: [table.tableArn] }),
-        ...(table.encryptionKey === undefined ? [] : [new PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [table.encryptionKey.keyArn] })]),
+        ...(table.encryptionKey === undefined
+          ? []
+          : [new PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [table.encryptionKey.keyArn] })]),
       ],
       environment: env(options, table.tableName),
     }));
@@ -77,7 +79,9 @@ export class ProcessorSink {
     return new ProcessorSink(() => ({
       statements: [
         new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }),
-        ...(queue.encryptionMasterKey === undefined ? [] : [new PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [queue.encryptionMasterKey.keyArn] })]),
+        ...(queue.encryptionMasterKey === undefined
+          ? []
+          : [new PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [queue.encryptionMasterKey.keyArn] })]),
       ],
       environment: env(options, queue.queueUrl),
     }));
@@ -96,6 +100,7 @@ export class ProcessorSink {
 function env(options: ProcessorSinkOptions, value: string): Record<string, string> {
   const name = options.environmentVariable;
   if (name === undefined) return {};
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`ProcessorSink.environmentVariable must be a variable name (letters, digits, '_'; given ${JSON.stringify(name)})`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+    throw new Error(`ProcessorSink.environmentVariable must be a variable name (letters, digits, '_'; given ${JSON.stringify(name)})`);
   return { [name]: value };
 }

@@ -17,7 +17,9 @@ export const KINESIS_SHARD_RECORDS_PER_SECOND = 1_000;
 const BATCH_SIZE_RANGE = { min: 1, max: 10_000 } as const;
 
 /** {@link StreamProcessorProps} with every default applied and every range checked. */
-export type ResolvedStreamProcessorProps = Required<Omit<StreamProcessorProps, 'stream' | 'maxRatePerShard' | 'alarmAction' | 'pipeline' | 'processorEntry' | 'depsLockFilePath'>> &
+export type ResolvedStreamProcessorProps = Required<
+  Omit<StreamProcessorProps, 'stream' | 'maxRatePerShard' | 'alarmAction' | 'pipeline' | 'processorEntry' | 'depsLockFilePath'>
+> &
   Pick<StreamProcessorProps, 'stream' | 'maxRatePerShard' | 'alarmAction'> & {
     /** Records per batch: one interval's allowance, clamped to what the mapping accepts. */
     readonly batchSize: number;
@@ -54,7 +56,10 @@ export function resolveStreamProcessorProps(props: StreamProcessorProps): Resolv
   return {
     appName: props.appName,
     processorCode: processorCode(props),
-    depsLockFilePath: props.depsLockFilePath === undefined ? undefined : existingFile('depsLockFilePath', props.depsLockFilePath, 'your lock file (package-lock.json, yarn.lock, pnpm-lock.yaml)'),
+    depsLockFilePath:
+      props.depsLockFilePath === undefined
+        ? undefined
+        : existingFile('depsLockFilePath', props.depsLockFilePath, 'your lock file (package-lock.json, yarn.lock, pnpm-lock.yaml)'),
     stream: props.stream,
     streamName: name('streamName', props.streamName ?? `sluice-${props.appName}`, /^[A-Za-z0-9_.-]{1,128}$/, "1-128 letters, digits, '_', '-' or '.'"),
     tableName: name('tableName', props.tableName ?? `sluice-${props.appName}`, /^[A-Za-z0-9_.-]{3,255}$/, "3-255 letters, digits, '_', '-' or '.'"),
@@ -72,9 +77,20 @@ export function resolveStreamProcessorProps(props: StreamProcessorProps): Resolv
     processorMemorySize: number('processorMemorySize', props.processorMemorySize ?? 1_024, { min: 128, max: 10_240, integer: true }),
     processorTimeout: durationChecked('processorTimeout', props.processorTimeout ?? Duration.seconds(60), { min: 1, max: 900 }),
     idleTicks: props.idleTicks ?? true,
-    idleTickAfter: durationChecked('idleTickAfter', props.idleTickAfter ?? Duration.minutes(1), { min: (intervalSeconds ?? 300) + 10, max: 3_600, integer: true }),
-    controlInterval: durationChecked('controlInterval', props.controlInterval ?? Duration.millis(DEFAULT_CONTROL_INTERVAL_MS), { min: 1, max: 55, integer: true }),
-    iteratorAgeAlarmThreshold: durationChecked('iteratorAgeAlarmThreshold', props.iteratorAgeAlarmThreshold ?? Duration.minutes(5), { min: 1, max: 7 * 86_400 }),
+    idleTickAfter: durationChecked('idleTickAfter', props.idleTickAfter ?? Duration.minutes(1), {
+      min: (intervalSeconds ?? 300) + 10,
+      max: 3_600,
+      integer: true,
+    }),
+    controlInterval: durationChecked('controlInterval', props.controlInterval ?? Duration.millis(DEFAULT_CONTROL_INTERVAL_MS), {
+      min: 1,
+      max: 55,
+      integer: true,
+    }),
+    iteratorAgeAlarmThreshold: durationChecked('iteratorAgeAlarmThreshold', props.iteratorAgeAlarmThreshold ?? Duration.minutes(5), {
+      min: 1,
+      max: 7 * 86_400,
+    }),
     alarmAction: props.alarmAction,
     removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     sinks: props.sinks ?? [],
@@ -87,9 +103,16 @@ export function resolveStreamProcessorProps(props: StreamProcessorProps): Resolv
  */
 function processorCode(props: StreamProcessorProps): ProcessorCode {
   if (props.pipeline !== undefined && props.processorEntry !== undefined) {
-    throw new ConfigError('processorEntry', 'is not allowed with `pipeline`: give your pipeline module, or an entry of your own that exports `handler`, not both');
+    throw new ConfigError(
+      'processorEntry',
+      'is not allowed with `pipeline`: give your pipeline module, or an entry of your own that exports `handler`, not both',
+    );
   }
-  if (props.processorEntry !== undefined) return { kind: 'entry', path: existingFile('processorEntry', props.processorEntry, 'an entry file that exports `handler = createProcessorHandler(yourPipeline)`') };
+  if (props.processorEntry !== undefined)
+    return {
+      kind: 'entry',
+      path: existingFile('processorEntry', props.processorEntry, 'an entry file that exports `handler = createProcessorHandler(yourPipeline)`'),
+    };
   if (props.pipeline === undefined) {
     throw new ConfigError('pipeline', "is required: the path of your pipeline module, relative to the folder cdk runs in (e.g. pipeline: 'src/pipeline.ts')");
   }
@@ -98,7 +121,8 @@ function processorCode(props: StreamProcessorProps): ProcessorCode {
 
 function existingFile(field: string, path: string, what: string): string {
   const absolute = resolve(path);
-  if (!existsSync(absolute)) throw new ConfigError(field, `no such file: ${path} (resolved against ${process.cwd()}); give the path of ${what} relative to the folder cdk runs in`);
+  if (!existsSync(absolute))
+    throw new ConfigError(field, `no such file: ${path} (resolved against ${process.cwd()}); give the path of ${what} relative to the folder cdk runs in`);
   return absolute;
 }
 

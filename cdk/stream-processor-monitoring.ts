@@ -71,14 +71,22 @@ export class StreamProcessorMonitoring extends Construct {
       // No data means no batch: an idle stream is not a late one.
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    this.processorErrorsAlarm = this.atLeastOne('ProcessorErrorsAlarm', props.processor.metricErrors({ period: ALARM_WINDOW }),
-      `${app}: processor invocations failed; the event source mapping retries the batch, and committed records are dropped as redeliveries.`);
-    this.controllerErrorsAlarm = this.atLeastOne('ControllerErrorsAlarm', props.controller.metricErrors({ period: ALARM_WINDOW }),
-      `${app}: controller invocations failed; the pipeline keeps running at the last published rate.`);
+    this.processorErrorsAlarm = this.atLeastOne(
+      'ProcessorErrorsAlarm',
+      props.processor.metricErrors({ period: ALARM_WINDOW }),
+      `${app}: processor invocations failed; the event source mapping retries the batch, and committed records are dropped as redeliveries.`,
+    );
+    this.controllerErrorsAlarm = this.atLeastOne(
+      'ControllerErrorsAlarm',
+      props.controller.metricErrors({ period: ALARM_WINDOW }),
+      `${app}: controller invocations failed; the pipeline keeps running at the last published rate.`,
+    );
     // The metric has a series per shard; Metrics Insights sums them into the one series an alarm needs.
-    this.quarantineAlarm = this.atLeastOne('QuarantineAlarm',
+    this.quarantineAlarm = this.atLeastOne(
+      'QuarantineAlarm',
       new MathExpression({ expression: insightsQuery(app, SluiceMetrics.quarantined, 'SUM'), usingMetrics: {}, period: ALARM_WINDOW }),
-      `${app}: records were quarantined (see quarantine/${app}/ in the bucket).`);
+      `${app}: records were quarantined (see quarantine/${app}/ in the bucket).`,
+    );
     this.controllerNotRunningAlarm = new Alarm(this, 'ControllerNotRunningAlarm', {
       alarmDescription: `${app}: the controller did not run for ${ALARM_WINDOW.toHumanString()}; rates stay as last published.`,
       metric: props.controller.metricInvocations({ period: ALARM_WINDOW }),
@@ -102,7 +110,10 @@ export class StreamProcessorMonitoring extends Construct {
     };
     this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
     this.dashboard.addWidgets(
-      graph('Records per minute', [shards(SluiceMetrics.records, 'Sum', 'processed', true), props.stream.metricIncomingRecords({ statistic: 'Sum', period: PERIOD, label: 'pushed to the stream' })]),
+      graph('Records per minute', [
+        shards(SluiceMetrics.records, 'Sum', 'processed', true),
+        props.stream.metricIncomingRecords({ statistic: 'Sum', period: PERIOD, label: 'pushed to the stream' }),
+      ]),
       graph('Processing and scheduling delay per shard (ms, max)', [
         shards(SluiceMetrics.processingMs, 'Maximum', 'processing'),
         shards(SluiceMetrics.schedulingDelayMs, 'Maximum', 'scheduling'),

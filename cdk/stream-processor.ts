@@ -65,14 +65,16 @@ export class StreamProcessor extends Construct {
     const app = p.appName;
     this.appName = app;
 
-    this.stream = p.stream ?? new Stream(this, 'Stream', {
-      streamName: p.streamName,
-      streamMode: p.streamMode,
-      ...(p.streamMode === 'PROVISIONED' ? { shardCount: p.shardCount } : {}),
-      retentionPeriod: p.streamRetention,
-      encryption: StreamEncryption.MANAGED,
-      removalPolicy: p.removalPolicy,
-    });
+    this.stream =
+      p.stream ??
+      new Stream(this, 'Stream', {
+        streamName: p.streamName,
+        streamMode: p.streamMode,
+        ...(p.streamMode === 'PROVISIONED' ? { shardCount: p.shardCount } : {}),
+        retentionPeriod: p.streamRetention,
+        encryption: StreamEncryption.MANAGED,
+        removalPolicy: p.removalPolicy,
+      });
     this.table = checkpointTable(this, 'Checkpoints', p.tableName, p.removalPolicy);
     this.bucket = walBucket(this, 'Bucket', { walRetentionDays: p.walRetentionDays, versioned: p.bucketVersioned, removalPolicy: p.removalPolicy });
 
@@ -100,24 +102,32 @@ export class StreamProcessor extends Construct {
     // The checkpoint store's calls: get → GetItem, query → Query, and the fenced commit, one
     // TransactWriteItems of conditional Puts and ConditionChecks, which IAM authorizes item by item
     // (there is no TransactWriteItems action). The state's bytes are objects in the bucket (below).
-    this.processor.role.addToPrincipalPolicy(new PolicyStatement({
-      actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
-      resources: [this.table.tableArn],
-    }));
+    this.processor.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
+        resources: [this.table.tableArn],
+      }),
+    );
     this.processor.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn] }));
-    this.processor.role.addToPrincipalPolicy(new PolicyStatement({
-      actions: ['s3:GetObject', 's3:PutObject'],
-      // Only this app's WAL and quarantine keys (lib/runtime/protocol/storage-keys.ts).
-      resources: [this.bucket.arnForObjects(`${WAL_PREFIX}${app}/*`), this.bucket.arnForObjects(`${StorageKeys.quarantinePrefix(app)}*`)],
-    }));
+    this.processor.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['s3:GetObject', 's3:PutObject'],
+        // Only this app's WAL and quarantine keys (lib/runtime/protocol/storage-keys.ts).
+        resources: [this.bucket.arnForObjects(`${WAL_PREFIX}${app}/*`), this.bucket.arnForObjects(`${StorageKeys.quarantinePrefix(app)}*`)],
+      }),
+    );
     // The state's snapshots and deltas (docs/decisions/0008): written create-only, read by new
     // containers, and deleted once a newer snapshot's commit supersedes them.
-    this.processor.role.addToPrincipalPolicy(new PolicyStatement({
-      actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
-      resources: [this.bucket.arnForObjects(`${StorageKeys.statePrefix(app)}*`)],
-    }));
+    this.processor.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+        resources: [this.bucket.arnForObjects(`${StorageKeys.statePrefix(app)}*`)],
+      }),
+    );
     // Lambda writes a batch that exhausted its retries with the function's role.
-    this.processor.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: [this.bucket.arnForObjects(`${ON_FAILURE_PREFIX}*`)] }));
+    this.processor.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['s3:PutObject'], resources: [this.bucket.arnForObjects(`${ON_FAILURE_PREFIX}*`)] }),
+    );
     // The pipeline's sinks (sluice/sinks): exactly what each calls, on its resource only.
     for (const sink of p.sinks) {
       for (const [name, value] of Object.entries(sink._bind(this.processor.role, app))) this.processor.function.addEnvironment(name, value);
@@ -150,20 +160,27 @@ export class StreamProcessor extends Construct {
         [ControllerEnvironment.BATCH_INTERVAL_MS]: String(p.batchInterval.toMilliseconds()),
         ...(p.maxRatePerShard === undefined ? {} : { [ControllerEnvironment.MAX_RATE_PER_SHARD]: String(p.maxRatePerShard) }),
         ...(p.idleTicks
-          ? { [ControllerEnvironment.PROCESSOR_FUNCTION_NAME]: this.processor.function.functionName, [ControllerEnvironment.IDLE_TICK_AFTER_MS]: String(p.idleTickAfter.toMilliseconds()) }
+          ? {
+              [ControllerEnvironment.PROCESSOR_FUNCTION_NAME]: this.processor.function.functionName,
+              [ControllerEnvironment.IDLE_TICK_AFTER_MS]: String(p.idleTickAfter.toMilliseconds()),
+            }
           : {}),
       },
     });
     // Reads shard stats (Query, GetItem) and writes its own control items with conditional Puts;
     // the checkpoint store never sends UpdateItem.
-    this.controller.role.addToPrincipalPolicy(new PolicyStatement({
-      actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem'],
-      resources: [this.table.tableArn],
-    }));
-    this.controller.role.addToPrincipalPolicy(new PolicyStatement({
-      actions: ['lambda:GetEventSourceMapping', 'lambda:UpdateEventSourceMapping'],
-      resources: [this.eventSource.eventSourceMappingArn],
-    }));
+    this.controller.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+        resources: [this.table.tableArn],
+      }),
+    );
+    this.controller.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['lambda:GetEventSourceMapping', 'lambda:UpdateEventSourceMapping'],
+        resources: [this.eventSource.eventSourceMappingArn],
+      }),
+    );
     if (p.idleTicks) {
       // Idle ticks: an asynchronous Invoke of this processor only (not grantInvoke, whose `:*` would be a wildcard).
       this.controller.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.processor.function.functionArn] }));

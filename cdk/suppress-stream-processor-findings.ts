@@ -22,8 +22,14 @@ export function suppressStreamProcessorFindings(processor: StreamProcessor): voi
     });
   objectWildcard(`${WAL_PREFIX}${app}/*`, 'one create-only WAL object per shard and batch, wal/{app}/{shard}/{batchNo}, read back on a retry');
   objectWildcard(`${StorageKeys.quarantinePrefix(app)}*`, 'one create-only object per quarantined record, keyed by shard, batch and position');
-  objectWildcard(`${StorageKeys.statePrefix(app)}*`, 'one create-only state delta or snapshot per shard and batch, state/{app}/{shard}/{batchNo}.{delta|snapshot}, deleted once a newer snapshot supersedes it');
-  objectWildcard(`${ON_FAILURE_PREFIX}*`, 'Lambda itself names the on-failure objects aws/lambda/{mapping UUID}/{shard}/{date}/..., and the mapping UUID cannot appear in the role it depends on');
+  objectWildcard(
+    `${StorageKeys.statePrefix(app)}*`,
+    'one create-only state delta or snapshot per shard and batch, state/{app}/{shard}/{batchNo}.{delta|snapshot}, deleted once a newer snapshot supersedes it',
+  );
+  objectWildcard(
+    `${ON_FAILURE_PREFIX}*`,
+    'Lambda itself names the on-failure objects aws/lambda/{mapping UUID}/{shard}/{date}/..., and the mapping UUID cannot appear in the role it depends on',
+  );
   Validations.of(processor.bucket).acknowledge({
     id: 'AwsSolutions-S1',
     reason:

@@ -52,7 +52,13 @@ function sessionize(user: string, click: Click | undefined, state: KeyState<Sess
   const at = state.timestampMs();
   const open = state.getOption();
   if (open !== undefined && at - open.endMs < IDLE_TIMEOUT_MS) {
-    state.update({ ...open, startMs: Math.min(open.startMs, at), endMs: Math.max(open.endMs, at), clicks: open.clicks + 1, pages: open.pages.includes(click!.page) ? open.pages : [...open.pages, click!.page] });
+    state.update({
+      ...open,
+      startMs: Math.min(open.startMs, at),
+      endMs: Math.max(open.endMs, at),
+      clicks: open.clicks + 1,
+      pages: open.pages.includes(click!.page) ? open.pages : [...open.pages, click!.page],
+    });
     return undefined;
   }
   state.update({ user, startMs: at, endMs: at, clicks: 1, pages: [click!.page] });
@@ -62,7 +68,8 @@ function sessionize(user: string, click: Click | undefined, state: KeyState<Sess
 function parseClick(line: string): Click {
   if (line.startsWith('{')) {
     const c = JSON.parse(line) as Click;
-    if (typeof c.user !== 'string' || typeof c.page !== 'string' || (c.ts !== undefined && typeof c.ts !== 'number')) throw new TypeError(`not a click: ${line}`);
+    if (typeof c.user !== 'string' || typeof c.page !== 'string' || (c.ts !== undefined && typeof c.ts !== 'number'))
+      throw new TypeError(`not a click: ${line}`);
     return c;
   }
   const [user = '', page = '/'] = line.split(/\s+/);

@@ -29,5 +29,13 @@ export default pipeline('top-k-global')
 
 /** The top 10 of one window, from the parts every partition sent of it. */
 function top10(gathered: Windowed<Array<Windowed<Array<[string, number]>>>>): { startMs: number; endMs: number; top: Array<[string, number]> } {
-  return { startMs: gathered.endMs - WINDOW_MS, endMs: gathered.endMs, top: topK(gathered.value.flatMap((part) => part.value), 10, ([, count]) => count) };
+  return {
+    startMs: gathered.endMs - WINDOW_MS,
+    endMs: gathered.endMs,
+    top: topK(
+      gathered.value.flatMap((part) => part.value),
+      10,
+      ([, count]) => count,
+    ),
+  };
 }

@@ -23,7 +23,9 @@ export default pipeline('top-k')
     inverse: (a, b) => a - b,
   })
   .flatMap((window) =>
-    topK(window.value, 10, ([, count]) => count).map(([word, count], i) => `${clock(window.startMs)}-${clock(window.endMs)}  #${String(i + 1).padEnd(2)} ${word.padEnd(12)} ${count}`),
+    topK(window.value, 10, ([, count]) => count).map(
+      ([word, count], i) => `${clock(window.startMs)}-${clock(window.endMs)}  #${String(i + 1).padEnd(2)} ${word.padEnd(12)} ${count}`,
+    ),
   )
   .print(10);
 

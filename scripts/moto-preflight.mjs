@@ -34,14 +34,22 @@ const dynamodb = new DynamoDBClient(config);
 // HTTP/1.1: emulators do not speak the SDK's default HTTP/2 to Kinesis.
 const kinesis = new KinesisClient({ ...config, requestHandler: new NodeHttpHandler() });
 const name = `sluice-${app}`;
-const exists = (promise) => promise.then(() => true, (error) => (error.name === 'ResourceNotFoundException' ? false : Promise.reject(error)));
+const exists = (promise) =>
+  promise.then(
+    () => true,
+    (error) => (error.name === 'ResourceNotFoundException' ? false : Promise.reject(error)),
+  );
 const found = [];
-if (await exists(dynamodb.send(new DescribeTableCommand({ TableName: name })))) found.push(['table', () => dynamodb.send(new DeleteTableCommand({ TableName: name }))]);
-if (await exists(kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name })))) found.push(['stream', () => kinesis.send(new DeleteStreamCommand({ StreamName: name, EnforceConsumerDeletion: true }))]);
+if (await exists(dynamodb.send(new DescribeTableCommand({ TableName: name }))))
+  found.push(['table', () => dynamodb.send(new DeleteTableCommand({ TableName: name }))]);
+if (await exists(kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }))))
+  found.push(['stream', () => kinesis.send(new DeleteStreamCommand({ StreamName: name, EnforceConsumerDeletion: true }))]);
 if (found.length > 0) {
   const what = found.map(([kind]) => `${kind} ${name}`).join(' and ');
   if (!replace) {
-    process.stderr.write(`deploy-moto: ${what} already exist${found.length === 1 ? 's' : ''} on ${endpoint}, outside stack ${stack} (made by sluice dev?), and the stack creates its own: rerun with --replace to delete ${found.length === 1 ? 'it (its' : 'them (their'} checkpoints and records go), or use a fresh moto_server (MOTO_PORT=5001)\n`);
+    process.stderr.write(
+      `deploy-moto: ${what} already exist${found.length === 1 ? 's' : ''} on ${endpoint}, outside stack ${stack} (made by sluice dev?), and the stack creates its own: rerun with --replace to delete ${found.length === 1 ? 'it (its' : 'them (their'} checkpoints and records go), or use a fresh moto_server (MOTO_PORT=5001)\n`,
+    );
     process.exit(3);
   }
   for (const [, remove] of found) await remove();

@@ -68,7 +68,10 @@ function histogram(title, field, unit) {
 
 const SPECS = {
   'chart-input': timeline('Input rate (records/s) and the rate limit in force', 'inputRate', 'records/s', [
-    { mark: { type: 'line', strokeDash: [6, 4], strokeWidth: 1.5, color: '#c62828' }, encoding: { y: { field: 'rateLimit', type: 'quantitative' }, color: { value: '#c62828' }, strokeDash: { value: [6, 4] } } },
+    {
+      mark: { type: 'line', strokeDash: [6, 4], strokeWidth: 1.5, color: '#c62828' },
+      encoding: { y: { field: 'rateLimit', type: 'quantitative' }, color: { value: '#c62828' }, strokeDash: { value: [6, 4] } },
+    },
   ]),
   'chart-sched': timeline('Scheduling delay: how long a batch waited for its turn', 'schedulingDelayMs', 'ms'),
   'chart-proc': timeline('Processing time', 'processingMs', 'ms'),
@@ -135,15 +138,17 @@ function render(s) {
     ['last scheduling delay', duration(last?.schedulingDelayMs), 'scheduling-delay', (last?.schedulingDelayMs ?? 0) > 1000],
     ['last processing', duration(last?.processingMs), 'processing'],
   ];
-  document.getElementById('summary').replaceChildren(...cards.map(([label, value, key, bad]) => {
-    const div = document.createElement('div');
-    div.className = `card${bad ? ' bad' : ''}`;
-    div.dataset.key = key;
-    div.innerHTML = '<b></b><span></span>';
-    div.querySelector('b').textContent = value;
-    div.querySelector('span').textContent = label;
-    return div;
-  }));
+  document.getElementById('summary').replaceChildren(
+    ...cards.map(([label, value, key, bad]) => {
+      const div = document.createElement('div');
+      div.className = `card${bad ? ' bad' : ''}`;
+      div.dataset.key = key;
+      div.innerHTML = '<b></b><span></span>';
+      div.querySelector('b').textContent = value;
+      div.querySelector('span').textContent = label;
+      return div;
+    }),
+  );
   for (const view of Object.values(views)) view.data('rows', recent);
   Promise.all(Object.values(views).map((v) => v.runAsync())).then(() => (document.body.dataset.rendered = String(recent.length)));
 
@@ -167,8 +172,13 @@ function render(s) {
     cell(ago(x.controller?.rateUpdatedAtMs, s.nowMs, '-')),
     cell(ago(x.controller?.heartbeatAtMs, s.nowMs, 'not running')),
   ]);
-  document.getElementById('quarantine-count').textContent = `(${count(s.quarantineTotal)}${s.quarantineTotal > s.quarantine.length ? `, newest ${s.quarantine.length} shown` : ''})`;
-  fillTable('quarantine', s.quarantine.filter((q) => selected === '' || q.shardId === selected), (q) => [cell(q.shardId), cell(count(q.batchNo)), cell(q.seq), cell(q.stage), cell(q.reason)]);
+  document.getElementById('quarantine-count').textContent =
+    `(${count(s.quarantineTotal)}${s.quarantineTotal > s.quarantine.length ? `, newest ${s.quarantine.length} shown` : ''})`;
+  fillTable(
+    'quarantine',
+    s.quarantine.filter((q) => selected === '' || q.shardId === selected),
+    (q) => [cell(q.shardId), cell(count(q.batchNo)), cell(q.seq), cell(q.stage), cell(q.reason)],
+  );
   document.getElementById('updated').textContent = `updated ${new Date(s.nowMs).toISOString().slice(11, 19)} UTC`;
 }
 

@@ -54,7 +54,9 @@ export class LiveView implements OutputSink {
     if (!this.#interactive) {
       // Spark's DStream.print format, so logs read the same as a Spark job's.
       const rule = '-------------------------------------------';
-      this.#write(`${rule}\nTime: ${Math.round(info.batchTimeMs)} ms (batch ${info.batchNo}, shard ${info.shardId})\n${rule}\n${items.map(formatItem).join('\n')}${total > items.length ? '\n...' : ''}\n\n`);
+      this.#write(
+        `${rule}\nTime: ${Math.round(info.batchTimeMs)} ms (batch ${info.batchNo}, shard ${info.shardId})\n${rule}\n${items.map(formatItem).join('\n')}${total > items.length ? '\n...' : ''}\n\n`,
+      );
     }
   }
 
@@ -99,7 +101,9 @@ export class LiveView implements OutputSink {
     const elapsed = ((Date.now() - this.#startedMs) / 1000).toFixed(1);
     const lines = [
       `${pc.bold('sluice')} ${this.#o.title}  ${pc.dim(`${elapsed} s`)}`,
-      pc.dim(`${'shard'.padEnd(shardWidth)} ${'batch'.padStart(7)} ${'time'.padEnd(8)} ${'records'.padStart(9)} ${'proc ms'.padStart(8)} ${'sched ms'.padStart(9)} ${'limit/s'.padStart(9)}`),
+      pc.dim(
+        `${'shard'.padEnd(shardWidth)} ${'batch'.padStart(7)} ${'time'.padEnd(8)} ${'records'.padStart(9)} ${'proc ms'.padStart(8)} ${'sched ms'.padStart(9)} ${'limit/s'.padStart(9)}`,
+      ),
       ...this.#rows.map((r) => `${r.shardId.padEnd(shardWidth)} ${formatRow(r)}`),
       `${pc.dim('total')} ${this.#records.toLocaleString('en-US')} records in ${this.#batches} batches, ${setAside(this.#quarantined, this.#quarantinedElements)}`,
     ];
@@ -131,5 +135,5 @@ function formatScalar(x: unknown): string {
 /** What a batch set aside: whole records, and one key's values that an operator after a barrier threw on (ADR 0014). */
 function setAside(records: number, elements: number): string {
   const r = `${records.toLocaleString('en-US')} ${records === 1 ? 'record' : 'records'} quarantined`;
-  return elements === 0 ? r : `${r}, ${elements.toLocaleString('en-US')} ${elements === 1 ? 'key\'s values' : 'keys\' values'} quarantined`;
+  return elements === 0 ? r : `${r}, ${elements.toLocaleString('en-US')} ${elements === 1 ? "key's values" : "keys' values"} quarantined`;
 }

@@ -41,10 +41,16 @@ async function loadStream(path: string | undefined): Promise<Stream<unknown>> {
     register();
     tsxRegistered = true;
   }
-  const mod = (await import(pathToFileURL(file).href).catch(async (error: unknown) => Promise.reject(await describeLoadFailure(path, file, error)))) as Record<string, unknown>;
+  const mod = (await import(pathToFileURL(file).href).catch(async (error: unknown) => Promise.reject(await describeLoadFailure(path, file, error)))) as Record<
+    string,
+    unknown
+  >;
   const stream = mod.default ?? mod.pipeline;
   if (!(stream instanceof Stream)) {
-    throw new ConfigError('--pipeline', `${path} must export a pipeline as its default export (export default pipeline('name')...), made with the pipeline() of the sluice this command runs`);
+    throw new ConfigError(
+      '--pipeline',
+      `${path} must export a pipeline as its default export (export default pipeline('name')...), made with the pipeline() of the sluice this command runs`,
+    );
   }
   return stream as Stream<unknown>;
 }

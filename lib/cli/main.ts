@@ -18,16 +18,54 @@ export interface CommandEntry {
  * the commands' own declarations.
  */
 export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
-  init: { description: 'Create a new sluice app: a pipeline, its in-memory test, and a CDK app that deploys it with StreamProcessor.', term: '[options] [dir]', load: async () => (await import('./commands/init')).registerInit },
-  run: { description: 'Run a pipeline locally: micro-batches over a local source, checkpointed on disk (kill -9 safe).', term: '[options]', load: async () => (await import('./commands/run')).registerRun },
+  init: {
+    description: 'Create a new sluice app: a pipeline, its in-memory test, and a CDK app that deploys it with StreamProcessor.',
+    term: '[options] [dir]',
+    load: async () => (await import('./commands/init')).registerInit,
+  },
+  run: {
+    description: 'Run a pipeline locally: micro-batches over a local source, checkpointed on disk (kill -9 safe).',
+    term: '[options]',
+    load: async () => (await import('./commands/run')).registerRun,
+  },
   state: { description: 'Read the checkpointed state of a pipeline.', term: '', load: async () => (await import('./commands/state')).registerState },
-  simulate: { description: 'Simulate rate control (none, static, Spark PID, sluice) under a load profile; print the summary and draw it.', term: '[options]', load: async () => (await import('./commands/simulate')).registerSimulate },
-  dev: { description: 'Run the Lambda processor in-process against LocalStack or moto: a local event source mapping polls the Kinesis stream and invokes it as Lambda would.', term: '[options]', load: async () => (await import('./commands/dev')).registerDev },
-  push: { description: 'Write a file to a Kinesis stream, one record per line (empty lines skipped), following the published rates.', term: '[options]', load: async () => (await import('./commands/push')).registerPush },
-  status: { description: "Show each shard's committed sequence number, batch number, lag, rate and last batch.", term: '[options]', load: async () => (await import('./commands/status')).registerStatus },
-  quarantine: { description: 'Read the records and batches an app set aside (poison pills), with the reason of each.', term: '', load: async () => (await import('./commands/quarantine')).registerQuarantine },
-  ui: { description: "Serve a web page on localhost with an app's live timelines, delay histograms, recent batches, quarantine and rate controller, read from its checkpoint.", term: '[options]', load: async () => (await import('./commands/ui')).registerUi },
-  replay: { description: "Re-run the WAL batches of an app whose batch time is in [--from, --to) into a fresh app's state: reprocessing beyond the stream's retention.", term: '[options]', load: async () => (await import('./commands/replay')).registerReplay },
+  simulate: {
+    description: 'Simulate rate control (none, static, Spark PID, sluice) under a load profile; print the summary and draw it.',
+    term: '[options]',
+    load: async () => (await import('./commands/simulate')).registerSimulate,
+  },
+  dev: {
+    description:
+      'Run the Lambda processor in-process against LocalStack or moto: a local event source mapping polls the Kinesis stream and invokes it as Lambda would.',
+    term: '[options]',
+    load: async () => (await import('./commands/dev')).registerDev,
+  },
+  push: {
+    description: 'Write a file to a Kinesis stream, one record per line (empty lines skipped), following the published rates.',
+    term: '[options]',
+    load: async () => (await import('./commands/push')).registerPush,
+  },
+  status: {
+    description: "Show each shard's committed sequence number, batch number, lag, rate and last batch.",
+    term: '[options]',
+    load: async () => (await import('./commands/status')).registerStatus,
+  },
+  quarantine: {
+    description: 'Read the records and batches an app set aside (poison pills), with the reason of each.',
+    term: '',
+    load: async () => (await import('./commands/quarantine')).registerQuarantine,
+  },
+  ui: {
+    description:
+      "Serve a web page on localhost with an app's live timelines, delay histograms, recent batches, quarantine and rate controller, read from its checkpoint.",
+    term: '[options]',
+    load: async () => (await import('./commands/ui')).registerUi,
+  },
+  replay: {
+    description: "Re-run the WAL batches of an app whose batch time is in [--from, --to) into a fresh app's state: reprocessing beyond the stream's retention.",
+    term: '[options]',
+    load: async () => (await import('./commands/replay')).registerReplay,
+  },
 };
 
 /**
@@ -110,6 +148,11 @@ function describeAwsError(error: unknown): string | undefined {
     return `the endpoint's answer is not an AWS API response (HTTP ${status ?? '?'}, ${error.message.split('\n')[0]!.slice(0, 60)}): check that --endpoint or AWS_ENDPOINT_URL points at moto_server, LocalStack or AWS`;
   }
   if (!('$metadata' in error)) return undefined;
-  const hint = error.name === 'ResourceNotFoundException' ? ' (is the app deployed, or its name given with --app?)' : error.name === 'AccessDeniedException' ? ' (check the IAM permissions of these credentials)' : '';
+  const hint =
+    error.name === 'ResourceNotFoundException'
+      ? ' (is the app deployed, or its name given with --app?)'
+      : error.name === 'AccessDeniedException'
+        ? ' (check the IAM permissions of these credentials)'
+        : '';
   return `AWS ${error.name}: ${error.message}${hint}`;
 }

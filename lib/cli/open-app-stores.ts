@@ -18,15 +18,24 @@ export const appStoresOptions = {
   checkpointDir: z.string().min(1).optional(),
   endpoint: endpointOption.optional(),
   region: regionOption,
-  table: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name').optional(),
-  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name').optional(),
+  table: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name')
+    .optional(),
+  bucket: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name')
+    .optional(),
 };
 
 /** Declares {@link appStoresOptions} on `command`. */
 export function addAppStoresOptions(command: Command): Command {
   return command
-    .option('--checkpoint-dir <dir>', 'local mode: the app\'s checkpoint directory (default: .sluice/<app>)')
-    .option('--endpoint <url>', 'AWS mode on an emulator (LocalStack, moto_server): table and bucket sluice-<app> unless named (default: AWS_ENDPOINT_URL, unless --checkpoint-dir is given)')
+    .option('--checkpoint-dir <dir>', "local mode: the app's checkpoint directory (default: .sluice/<app>)")
+    .option(
+      '--endpoint <url>',
+      'AWS mode on an emulator (LocalStack, moto_server): table and bucket sluice-<app> unless named (default: AWS_ENDPOINT_URL, unless --checkpoint-dir is given)',
+    )
     .option('--region <region>', "AWS mode: region of the table and bucket (default: AWS_REGION, else the profile's region; us-east-1 on an emulator)")
     .option('--table <name>', 'AWS mode: the checkpoint table (DynamoDB)')
     .option('--bucket <name>', 'AWS mode: the WAL and quarantine bucket (S3)');
@@ -46,7 +55,12 @@ export interface AppStores {
  * bucket default to `sluice-<app>`, as `sluice dev` names them), else the local checkpoint directory,
  * which must exist unless `create` is set.
  */
-export function openAppStores(app: string, o: { checkpointDir?: string; endpoint?: string; region?: string; table?: string; bucket?: string }, create = false, env: NodeJS.ProcessEnv = process.env): AppStores {
+export function openAppStores(
+  app: string,
+  o: { checkpointDir?: string; endpoint?: string; region?: string; table?: string; bucket?: string },
+  create = false,
+  env: NodeJS.ProcessEnv = process.env,
+): AppStores {
   // AWS_ENDPOINT_URL means AWS mode, as in `status` and `state dump`, unless a local directory is named.
   const endpoint = o.checkpointDir === undefined ? resolveEndpoint(o.endpoint, env) : o.endpoint;
   if (endpoint !== undefined || o.table !== undefined || o.bucket !== undefined) {
@@ -62,7 +76,8 @@ export function openAppStores(app: string, o: { checkpointDir?: string; endpoint
     };
   }
   const dir = o.checkpointDir ?? defaultCheckpointDir(app);
-  if (!create && !existsSync(join(dir, 'checkpoint.sqlite'))) throw new ConfigError('--checkpoint-dir', `no checkpoint in ${dir} (run the pipeline first, or point at its directory)`);
+  if (!create && !existsSync(join(dir, 'checkpoint.sqlite')))
+    throw new ConfigError('--checkpoint-dir', `no checkpoint in ${dir} (run the pipeline first, or point at its directory)`);
   const { checkpoints, objects } = openLocalStores(dir);
   return { checkpoints, objects, where: dir, close: () => checkpoints.close() };
 }

@@ -13,6 +13,7 @@ export function parseTime(flag: string, value: string, nowMs: number): number {
   const relative = /^-(\d+(?:\.\d+)?)([smhd])$/.exec(value);
   if (relative) return nowMs - Number(relative[1]) * UNIT_MS[relative[2]!]!;
   const ms = /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(ms)) throw new ConfigError(flag, `not a time (given ${JSON.stringify(value)}): use ISO 8601 (2026-05-01T12:00:00Z), epoch ms, or -15m / -2h / -1d`);
+  if (Number.isNaN(ms))
+    throw new ConfigError(flag, `not a time (given ${JSON.stringify(value)}): use ISO 8601 (2026-05-01T12:00:00Z), epoch ms, or -15m / -2h / -1d`);
   return ms;
 }

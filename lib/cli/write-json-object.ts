@@ -23,17 +23,18 @@ export async function writeJsonObject(out: Writable, entries: Iterable<[unknown,
     const flush = async (): Promise<void> => {
       const ok = out.write(chunk);
       chunk = '';
-      if (!ok && !closed) await new Promise<void>((resolve) => {
-        const done = (): void => {
-          out.off('drain', done);
-          out.off('close', done);
-          out.off('error', done);
-          resolve();
-        };
-        out.once('drain', done);
-        out.once('close', done);
-        out.once('error', done);
-      });
+      if (!ok && !closed)
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            out.off('drain', done);
+            out.off('close', done);
+            out.off('error', done);
+            resolve();
+          };
+          out.once('drain', done);
+          out.once('close', done);
+          out.once('error', done);
+        });
     };
     for (const [key, value] of entries) {
       if (failure !== undefined) throw failure;

@@ -103,7 +103,10 @@ export function createProcessorHandler<T>(pipeline: Stream<T> | CompiledPipeline
     // Always present: the controller may publish a rate even when no static limit is set. Lambda has
     // no batch timer, so admission is paced by the allowance schedule (docs/decisions/0003); the
     // batching window is the batch interval, or Spark's usual second when the mapping has none.
-    rateGate: allowanceScheduleGate({ batchIntervalMs: config.batchingWindowMs > 0 ? config.batchingWindowMs : DEFAULT_BATCH_INTERVAL_MS, batchingWindowMs: config.batchingWindowMs }),
+    rateGate: allowanceScheduleGate({
+      batchIntervalMs: config.batchingWindowMs > 0 ? config.batchingWindowMs : DEFAULT_BATCH_INTERVAL_MS,
+      batchingWindowMs: config.batchingWindowMs,
+    }),
     // A poison batch is quarantined after a bounded number of attempts, counted durably across
     // containers: the shard moves on in seconds, not when the record leaves the stream's retention.
     failurePolicy: new BatchRetryPolicy({ app, pipeline: compiled, checkpoints, objects, clock, metrics, maxAttempts: config.maxBatchAttempts }),
@@ -139,7 +142,8 @@ export function createProcessorHandler<T>(pipeline: Stream<T> | CompiledPipeline
     let result;
     try {
       // A shard the app never committed is not checked by the processor: check the app's other shards.
-      if (sourceArn !== undefined && !checkedSources.has(sourceArn)) await checkAppSource(checkpoints, app, sourceArn, { appSetting: ProcessorEnvironment.APP_NAME, forShard: shardId });
+      if (sourceArn !== undefined && !checkedSources.has(sourceArn))
+        await checkAppSource(checkpoints, app, sourceArn, { appSetting: ProcessorEnvironment.APP_NAME, forShard: shardId });
       result = await processor.process({ shardId, records, ...delays, sourceId: sourceArn });
       if (sourceArn !== undefined) checkedSources.add(sourceArn);
       await setAsideUndecodable({ app, shardId, records: undecodable, objects, metrics });
@@ -177,7 +181,10 @@ function firstAfter(records: readonly SourceRecord[], committedSeq: string | nul
 function logFailure(logger: Logger, error: unknown, shardId: string, records: readonly SourceRecord[]): void {
   const context = { shardId, records: records.length, firstSeq: records[0]?.seq, lastSeq: records[records.length - 1]?.seq };
   if (error instanceof StateLimitError) {
-    logger.error("the shard's state does not fit this function's memory: the shard stops here, retried by the ESM, until the function gets more memory or the keys spread over more shards; no record is set aside", { ...context, estimatedBytes: error.estimatedBytes, budgetBytes: error.budgetBytes, error });
+    logger.error(
+      "the shard's state does not fit this function's memory: the shard stops here, retried by the ESM, until the function gets more memory or the keys spread over more shards; no record is set aside",
+      { ...context, estimatedBytes: error.estimatedBytes, budgetBytes: error.budgetBytes, error },
+    );
   } else if (error instanceof SluiceError && error.retryable) {
     logger.warn('retryable failure: the ESM retries the batch', { ...context, error });
   } else if (error instanceof ConfigError) {

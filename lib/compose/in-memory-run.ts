@@ -85,7 +85,10 @@ export class InMemoryRun<T = unknown> {
       checkpoints: this.#checkpoints,
       objects: this.#objects,
       clock: this.#clock,
-      output: { print: (_info: BatchInfo, operatorId: string, items: readonly unknown[], total: number) => void this.#printed.push({ operatorId, items: [...items], total }) },
+      output: {
+        print: (_info: BatchInfo, operatorId: string, items: readonly unknown[], total: number) =>
+          void this.#printed.push({ operatorId, items: [...items], total }),
+      },
     });
   }
 

@@ -47,7 +47,11 @@ export function localAwsResourceNames(app: string): { tableName: string; bucketN
  */
 export function openLocalAwsApp(target: LocalAwsTarget, env: NodeJS.ProcessEnv = process.env): LocalAwsApp {
   const endpoint = target.endpoint ?? (env.AWS_ENDPOINT_URL || undefined);
-  if (endpoint === undefined && target.requireEndpoint === true) throw new ConfigError('--endpoint', 'required (or set AWS_ENDPOINT_URL): the emulator to use, e.g. http://localhost:4566 for LocalStack or http://localhost:5000 for moto_server');
+  if (endpoint === undefined && target.requireEndpoint === true)
+    throw new ConfigError(
+      '--endpoint',
+      'required (or set AWS_ENDPOINT_URL): the emulator to use, e.g. http://localhost:4566 for LocalStack or http://localhost:5000 for moto_server',
+    );
   const region = target.region ?? (env.AWS_REGION || undefined) ?? (env.AWS_DEFAULT_REGION || undefined) ?? 'us-east-1';
   // On AWS itself an unnamed region is the SDK's to find (AWS_REGION, the profile's region); an
   // emulator takes any, so there it is the one the stream ARNs name.

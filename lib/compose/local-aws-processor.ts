@@ -48,7 +48,9 @@ export function createLocalAwsProcessor(options: LocalAwsProcessorOptions): Loca
   const { app, streamName } = options;
   // Invocations of different shards overlap: keep each shard's committed batches apart.
   const committed = new Map<string, BatchStats[]>();
-  const handler = createLocalAwsHandler(options, { batchCommitted: (stats) => void committed.set(stats.shardId, [...(committed.get(stats.shardId) ?? []), stats]) });
+  const handler = createLocalAwsHandler(options, {
+    batchCommitted: (stats) => void committed.set(stats.shardId, [...(committed.get(stats.shardId) ?? []), stats]),
+  });
   const eventSourceArn = streamArn(app.region, streamName);
   // Before any shard reads: positions of another stream would be read in this one, and its records skipped.
   let sourceChecked: Promise<void> | undefined;

@@ -26,7 +26,13 @@ export function sluicePackage(from: string = import.meta.url): SluicePackage {
     if (existsSync(file)) {
       const json = JSON.parse(readFileSync(file, 'utf8')) as Partial<SluicePackage> & { name?: string };
       if (json.name === 'sluice') {
-        cached = { root: dir, version: json.version ?? '0.0.0', dependencies: json.dependencies ?? {}, peerDependencies: json.peerDependencies ?? {}, devDependencies: json.devDependencies ?? {} };
+        cached = {
+          root: dir,
+          version: json.version ?? '0.0.0',
+          dependencies: json.dependencies ?? {},
+          peerDependencies: json.peerDependencies ?? {},
+          devDependencies: json.devDependencies ?? {},
+        };
         return cached;
       }
     }

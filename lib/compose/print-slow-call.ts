@@ -6,5 +6,7 @@ import type { SlowCall } from '../adapters/aws/aws-clients';
  */
 export function printSlowCall(call: SlowCall): void {
   const where = call.endpoint ?? `AWS${call.region === undefined ? '' : ` (${call.region})`}`;
-  process.stderr.write(`sluice: waiting for ${call.service} ${call.operation} at ${where}: no answer for ${Math.round(call.waitedMs / 1000)} s; still trying (Ctrl-C to stop)\n`);
+  process.stderr.write(
+    `sluice: waiting for ${call.service} ${call.operation} at ${where}: no answer for ${Math.round(call.waitedMs / 1000)} s; still trying (Ctrl-C to stop)\n`,
+  );
 }

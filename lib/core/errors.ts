@@ -93,7 +93,10 @@ export class SinkError extends SluiceError {
   readonly batchId: string;
 
   constructor(operatorId: string, batchId: string, cause: unknown, options: { retryable: boolean }) {
-    super(`sink ${operatorId} failed on batch ${batchId}: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}`, { cause, retryable: options.retryable });
+    super(`sink ${operatorId} failed on batch ${batchId}: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}`, {
+      cause,
+      retryable: options.retryable,
+    });
     this.operatorId = operatorId;
     this.batchId = batchId;
   }

@@ -24,8 +24,18 @@ export function idleTickEvent(shardId: string, idleAtMs: number): IdleTickEvent 
 export function decodeIdleTickEvent(event: unknown): IdleTickEvent['sluiceIdleTick'] | undefined {
   if (event === null || typeof event !== 'object' || !('sluiceIdleTick' in event)) return undefined;
   const tick = (event as { sluiceIdleTick: unknown }).sluiceIdleTick as Partial<IdleTickEvent['sluiceIdleTick']> | null;
-  if (tick === null || typeof tick !== 'object' || typeof tick.shardId !== 'string' || tick.shardId === '' || typeof tick.idleAtMs !== 'number' || !Number.isFinite(tick.idleAtMs)) {
-    throw new CorruptDataError('idle tick event', `needs sluiceIdleTick.shardId (a shard id) and sluiceIdleTick.idleAtMs (ms since the epoch), got ${JSON.stringify(tick)}`);
+  if (
+    tick === null ||
+    typeof tick !== 'object' ||
+    typeof tick.shardId !== 'string' ||
+    tick.shardId === '' ||
+    typeof tick.idleAtMs !== 'number' ||
+    !Number.isFinite(tick.idleAtMs)
+  ) {
+    throw new CorruptDataError(
+      'idle tick event',
+      `needs sluiceIdleTick.shardId (a shard id) and sluiceIdleTick.idleAtMs (ms since the epoch), got ${JSON.stringify(tick)}`,
+    );
   }
   return { shardId: tick.shardId, idleAtMs: tick.idleAtMs };
 }

@@ -61,5 +61,7 @@ const SUB_PAD_WIDTH = 10;
 export function padSeq(seq: string): string {
   const dot = seq.indexOf('.');
   if (dot < 0) return BigInt(seq).toString().padStart(SEQ_PAD_WIDTH, '0');
-  return `${BigInt(seq.slice(0, dot)).toString().padStart(SEQ_PAD_WIDTH, '0')}.${Number(seq.slice(dot + 1)).toString().padStart(SUB_PAD_WIDTH, '0')}`;
+  return `${BigInt(seq.slice(0, dot)).toString().padStart(SEQ_PAD_WIDTH, '0')}.${Number(seq.slice(dot + 1))
+    .toString()
+    .padStart(SUB_PAD_WIDTH, '0')}`;
 }

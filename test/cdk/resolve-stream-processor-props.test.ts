@@ -16,7 +16,11 @@ describe('resolveStreamProcessorProps', () => {
     ['tableName is too short', { tableName: 'ab' }, /^tableName: must be 3-255 letters, digits, '_', '-' or '\.' \(given "ab"\)$/],
     ['shardCount is 0', { shardCount: 0 }, rangeMessage('shardCount', 'an integer', 1, 500, '0')],
     ['shardCount is not whole', { shardCount: 1.5 }, rangeMessage('shardCount', 'an integer', 1, 500, '1.5')],
-    ['shardCount is given for an on-demand stream', { streamMode: StreamMode.ON_DEMAND, shardCount: 2 }, /shardCount: is not allowed with an on-demand stream \(given 2\)/],
+    [
+      'shardCount is given for an on-demand stream',
+      { streamMode: StreamMode.ON_DEMAND, shardCount: 2 },
+      /shardCount: is not allowed with an on-demand stream \(given 2\)/,
+    ],
     ['streamRetention is under 24 hours', { streamRetention: Duration.hours(12) }, rangeMessage('streamRetention (hours)', 'an integer', 24, 8760, '12')],
     ['batchInterval is over 300 seconds', { batchInterval: Duration.seconds(301) }, rangeMessage('batchInterval (seconds)', 'an integer', 0, 300, '301')],
     ['batchInterval is not whole seconds', { batchInterval: Duration.millis(1_500) }, rangeMessage('batchInterval (seconds)', 'an integer', 0, 300, '1.5')],
@@ -26,9 +30,17 @@ describe('resolveStreamProcessorProps', () => {
     ['processorMemorySize is under 128 MiB', { processorMemorySize: 64 }, rangeMessage('processorMemorySize', 'an integer', 128, 10240, '64')],
     ['processorTimeout is over 15 minutes', { processorTimeout: Duration.minutes(16) }, rangeMessage('processorTimeout (seconds)', 'a number', 1, 900, '960')],
     ['controlInterval is over 55 seconds', { controlInterval: Duration.minutes(1) }, rangeMessage('controlInterval (seconds)', 'an integer', 1, 55, '60')],
-    ['idleTickAfter is within 10 seconds of the batch interval', { batchInterval: Duration.seconds(30), idleTickAfter: Duration.seconds(35) }, rangeMessage('idleTickAfter (seconds)', 'an integer', 40, 3600, '35')],
+    [
+      'idleTickAfter is within 10 seconds of the batch interval',
+      { batchInterval: Duration.seconds(30), idleTickAfter: Duration.seconds(35) },
+      rangeMessage('idleTickAfter (seconds)', 'an integer', 40, 3600, '35'),
+    ],
     ['idleTickAfter is over an hour', { idleTickAfter: Duration.hours(2) }, rangeMessage('idleTickAfter (seconds)', 'an integer', 11, 3600, '7200')],
-    ['iteratorAgeAlarmThreshold is under a second', { iteratorAgeAlarmThreshold: Duration.millis(500) }, rangeMessage('iteratorAgeAlarmThreshold (seconds)', 'a number', 1, 604800, '0.5')],
+    [
+      'iteratorAgeAlarmThreshold is under a second',
+      { iteratorAgeAlarmThreshold: Duration.millis(500) },
+      rangeMessage('iteratorAgeAlarmThreshold (seconds)', 'a number', 1, 604800, '0.5'),
+    ],
   ] as Array<[string, Partial<StreamProcessorProps>, RegExp]>)('rejects when %s', (_case, overrides, message) => {
     expect(() => resolveStreamProcessorProps({ ...WORD_COUNT_PROPS, ...overrides })).toThrow(message);
   });
@@ -97,7 +109,7 @@ describe('resolveStreamProcessorProps', () => {
       expect(resolved.processorCode).toEqual({ kind: 'pipeline', path: join(process.cwd(), 'examples/word-count.ts') });
     });
 
-    it('takes an entry of the user\'s own instead of the pipeline', () => {
+    it("takes an entry of the user's own instead of the pipeline", () => {
       // Act
       const resolved = resolveStreamProcessorProps({ appName: 'word-count', processorEntry: 'functions/processor.ts' });
       // Assess
@@ -105,10 +117,26 @@ describe('resolveStreamProcessorProps', () => {
     });
 
     it.each([
-      ['neither pipeline nor processorEntry is given', { appName: 'word-count' }, "pipeline: is required: the path of your pipeline module, relative to the folder cdk runs in (e.g. pipeline: 'src/pipeline.ts')"],
-      ['both are given', { appName: 'word-count', pipeline: 'examples/word-count.ts', processorEntry: 'functions/processor.ts' }, 'processorEntry: is not allowed with `pipeline`: give your pipeline module, or an entry of your own that exports `handler`, not both'],
-      ['the pipeline file does not exist', { appName: 'word-count', pipeline: 'src/missing.ts' }, `pipeline: no such file: src/missing.ts (resolved against ${process.cwd()}); give the path of your pipeline module (export default pipeline(...)) relative to the folder cdk runs in`],
-      ['the lock file does not exist', { ...WORD_COUNT_PROPS, depsLockFilePath: 'missing.lock' }, `depsLockFilePath: no such file: missing.lock (resolved against ${process.cwd()}); give the path of your lock file (package-lock.json, yarn.lock, pnpm-lock.yaml) relative to the folder cdk runs in`],
+      [
+        'neither pipeline nor processorEntry is given',
+        { appName: 'word-count' },
+        "pipeline: is required: the path of your pipeline module, relative to the folder cdk runs in (e.g. pipeline: 'src/pipeline.ts')",
+      ],
+      [
+        'both are given',
+        { appName: 'word-count', pipeline: 'examples/word-count.ts', processorEntry: 'functions/processor.ts' },
+        'processorEntry: is not allowed with `pipeline`: give your pipeline module, or an entry of your own that exports `handler`, not both',
+      ],
+      [
+        'the pipeline file does not exist',
+        { appName: 'word-count', pipeline: 'src/missing.ts' },
+        `pipeline: no such file: src/missing.ts (resolved against ${process.cwd()}); give the path of your pipeline module (export default pipeline(...)) relative to the folder cdk runs in`,
+      ],
+      [
+        'the lock file does not exist',
+        { ...WORD_COUNT_PROPS, depsLockFilePath: 'missing.lock' },
+        `depsLockFilePath: no such file: missing.lock (resolved against ${process.cwd()}); give the path of your lock file (package-lock.json, yarn.lock, pnpm-lock.yaml) relative to the folder cdk runs in`,
+      ],
     ] as Array<[string, StreamProcessorProps, string]>)('rejects when %s, in one line naming the prop', (_case, props, message) => {
       const error = (() => {
         try {

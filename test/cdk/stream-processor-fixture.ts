@@ -57,7 +57,9 @@ export interface Statement {
 
 /** Every statement of the inline policies attached to the role with logical id `roleId`. */
 export function statementsOfRole(template: Template, roleId: string): Statement[] {
-  const policies = Object.values(template.findResources('AWS::IAM::Policy')) as Array<{ Properties: { Roles: unknown[]; PolicyDocument: { Statement: Statement[] } } }>;
+  const policies = Object.values(template.findResources('AWS::IAM::Policy')) as Array<{
+    Properties: { Roles: unknown[]; PolicyDocument: { Statement: Statement[] } };
+  }>;
   return policies
     .filter((policy) => policy.Properties.Roles.some((role) => JSON.stringify(role) === JSON.stringify({ Ref: roleId })))
     .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
@@ -74,7 +76,9 @@ export function actionsOn(statements: readonly Statement[], resourceId: string):
 /** The actions of `statements` whose resources mention `resourceId` and end with `suffix`, e.g. `/wal/word-count/*`. */
 export function actionsOnObjects(statements: readonly Statement[], resourceId: string, suffix: string): string[] {
   return statements
-    .filter((statement) => [statement.Resource].flat().some((resource) => JSON.stringify(resource).includes(`"${resourceId}"`) && JSON.stringify(resource).includes(`"${suffix}"`)))
+    .filter((statement) =>
+      [statement.Resource].flat().some((resource) => JSON.stringify(resource).includes(`"${resourceId}"`) && JSON.stringify(resource).includes(`"${suffix}"`)),
+    )
     .flatMap((statement) => [statement.Action].flat())
     .sort();
 }

@@ -30,7 +30,9 @@ describe('StreamProcessorMonitoring', () => {
       // Prepare / Act
       const metrics = dashboardWidgets(base).flatMap((widget) => widget.properties.metrics ?? []);
       // Assess
-      expect(metrics).toContainEqual(expect.arrayContaining(['AWS/Lambda', 'IteratorAge', 'FunctionName', { Ref: logicalIdOf(base.processor.processor.function) }]));
+      expect(metrics).toContainEqual(
+        expect.arrayContaining(['AWS/Lambda', 'IteratorAge', 'FunctionName', { Ref: logicalIdOf(base.processor.processor.function) }]),
+      );
     });
 
     it('charts the rates the controller publishes, from its log group', () => {

@@ -40,7 +40,9 @@ describe('StreamProcessor sinks', () => {
     expect(actionsOn(statements, id('out'))).toEqual(['kinesis:PutRecords']);
     expect(actionsOn(statements, id('queue'))).toEqual(['sqs:SendMessage']);
     expect(actionsOn(statements, id('key'))).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
-    const fn = Object.values(template.findResources('AWS::Lambda::Function')).find((f) => JSON.stringify(f).includes('ITEMS_TABLE')) as { Properties: { Environment: { Variables: Record<string, unknown> } } };
+    const fn = Object.values(template.findResources('AWS::Lambda::Function')).find((f) => JSON.stringify(f).includes('ITEMS_TABLE')) as {
+      Properties: { Environment: { Variables: Record<string, unknown> } };
+    };
     expect(fn.Properties.Environment.Variables.ITEMS_TABLE).toEqual({ Ref: id('items') });
     expect(fn.Properties.Environment.Variables.EXPORT_BUCKET).toEqual({ Ref: id('bucket') });
     expect(fn.Properties.Environment.Variables.QUEUE_URL).toEqual({ Ref: id('queue') });

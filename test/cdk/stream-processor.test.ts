@@ -53,8 +53,14 @@ describe('StreamProcessor', () => {
   describe('table', () => {
     it('keys items by pk (S, hash) and sk (S, range), as DynamoDbCheckpointStore expects', () => {
       base.template.hasResourceProperties('AWS::DynamoDB::Table', {
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
-        AttributeDefinitions: Match.arrayWith([{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }]),
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: Match.arrayWith([
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ]),
       });
     });
 
@@ -135,16 +141,24 @@ describe('StreamProcessor', () => {
 
   describe('processor', () => {
     it.each([
-      ['processor', () => base.processor.processor.function, { APP_NAME: 'word-count', PIPELINE: 'word-count', TABLE_NAME: 'checkpoints', BUCKET_NAME: 'wal-bucket' }],
+      [
+        'processor',
+        () => base.processor.processor.function,
+        { APP_NAME: 'word-count', PIPELINE: 'word-count', TABLE_NAME: 'checkpoints', BUCKET_NAME: 'wal-bucket' },
+      ],
       ['controller', () => base.processor.controller.function, { SLUICE_APP: 'word-count', SLUICE_TABLE_NAME: 'checkpoints' }],
     ] as const)('bundles the %s into an ES module whose handler loads in Node', async (_name, fn, env) => {
       // Prepare
       const asset = String(propertiesOf(base, fn(), 'Metadata')['aws:asset:path']);
       const bundle = pathToFileURL(join(assemblyDir(base), asset, 'index.mjs')).href;
       // Act: a fresh Node, as Lambda's runtime would load it (cold start included).
-      const { stdout } = await execFileAsync(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(bundle)}); process.stdout.write(typeof m.handler);`], {
-        env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', ...env },
-      });
+      const { stdout } = await execFileAsync(
+        process.execPath,
+        ['--input-type=module', '-e', `const m = await import(${JSON.stringify(bundle)}); process.stdout.write(typeof m.handler);`],
+        {
+          env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', ...env },
+        },
+      );
       // Assess
       expect(stdout).toBe('function');
     });
@@ -246,7 +260,10 @@ describe('StreamProcessor', () => {
       // Act
       const { Environment } = propertiesOf(base, base.processor.controller.function) as { Environment: { Variables: Record<string, unknown> } };
       // Assess
-      expect(Environment.Variables).toMatchObject({ SLUICE_PROCESSOR_FUNCTION_NAME: { Ref: logicalIdOf(base.processor.processor.function) }, SLUICE_IDLE_TICK_AFTER_MS: '60000' });
+      expect(Environment.Variables).toMatchObject({
+        SLUICE_PROCESSOR_FUNCTION_NAME: { Ref: logicalIdOf(base.processor.processor.function) },
+        SLUICE_IDLE_TICK_AFTER_MS: '60000',
+      });
     });
 
     it('is told no processor function when idle ticks are off', () => {

@@ -42,7 +42,11 @@ async function cdk(args: string[]): Promise<void> {
   };
   // Dummy credentials only: a profile would win over them and could reach a real account.
   delete env.AWS_PROFILE;
-  const child = spawn('npx', ['cdk', ...args, '--output', outdir, '--no-notices', '-c', `stackName=${stackName}`, '-c', 'destroyData=true'], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('npx', ['cdk', ...args, '--output', outdir, '--no-notices', '-c', `stackName=${stackName}`, '-c', 'destroyData=true'], {
+    cwd: PROJECT_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output = (output + chunk).slice(-8_000)));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output = (output + chunk).slice(-8_000)));
@@ -122,7 +126,10 @@ describe('WordCountStack', () => {
       // Act
       const { Table } = await aws.dynamodb.send(new DescribeTableCommand({ TableName: deployed(stack.processor.table) }));
       // Assess
-      expect(Table?.KeySchema).toEqual([{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }]);
+      expect(Table?.KeySchema).toEqual([
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ]);
     });
 
     // moto's CloudFormation applies a bucket's encryption and tags only (no lifecycle, no policy):

@@ -29,7 +29,12 @@ export interface ChaosBackend {
 
 /** Maps and arrays in this process: fast, for the thousand-schedule run. */
 export function memoryBackend(): ChaosBackend {
-  return { name: 'memory', stores: () => ({ checkpoints: new MemoryCheckpointStore(), objects: new MemoryObjectStore() }), faults: () => ({}), close: async () => undefined };
+  return {
+    name: 'memory',
+    stores: () => ({ checkpoints: new MemoryCheckpointStore(), objects: new MemoryObjectStore() }),
+    faults: () => ({}),
+    close: async () => undefined,
+  };
 }
 
 /**
@@ -52,9 +57,21 @@ export async function endpointBackend(endpoint: string, runId: string, seed: num
   const objects = new S3ObjectStore({ client: aws.s3, bucket });
   // The pipeline's words also go to a DynamoDB sink (sluice/sinks), one item per word keyed by its id.
   const sinkTableName = `sluice-chaos-sink-${runId}`;
-  await aws.dynamodb.send(new CreateTableCommand({ TableName: sinkTableName, BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }] }));
+  await aws.dynamodb.send(
+    new CreateTableCommand({
+      TableName: sinkTableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+    }),
+  );
   const sinkTable = {
-    write: dynamoDbSink<string>({ tableName: sinkTableName, client: aws.dynamodb, idAttribute: 'id', item: (word, info) => ({ word, shardId: info.shardId, batchNo: info.batchNo }) }) as ForeachBatchFn,
+    write: dynamoDbSink<string>({
+      tableName: sinkTableName,
+      client: aws.dynamodb,
+      idAttribute: 'id',
+      item: (word, info) => ({ word, shardId: info.shardId, batchNo: info.batchNo }),
+    }) as ForeachBatchFn,
     async items(app: string) {
       const out: Array<{ id: string; word: string; shardId: string; batchNo: number }> = [];
       let start: Record<string, AttributeValue> | undefined;

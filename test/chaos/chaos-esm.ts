@@ -47,7 +47,9 @@ export class ChaosEsm {
       const limit = shard.records.length * 2 + 100;
       for (let round = 0; this.#positions.get(shard.shardId)! < shard.records.length; round++) {
         if (round >= limit) {
-          this.violations.push(`${shard.shardId}: stuck at record ${this.#positions.get(shard.shardId)} of ${shard.records.length} after ${limit} fault-free deliveries`);
+          this.violations.push(
+            `${shard.shardId}: stuck at record ${this.#positions.get(shard.shardId)} of ${shard.records.length} after ${limit} fault-free deliveries`,
+          );
           break;
         }
         await this.clock.advance(1_000);
@@ -82,7 +84,9 @@ export class ChaosEsm {
         const others = 1 + Math.floor(this.random() * 2);
         const live = this.#deliver(shard, position, size(), this.#plan(), this.#warm());
         // The others' answers go nowhere: only one invocation is the one the ESM waits for.
-        const extra = Array.from({ length: others }, () => this.pool.invoke(shard.shardId, shard.records.slice(position, position + size()), this.#plan(), this.#warm()));
+        const extra = Array.from({ length: others }, () =>
+          this.pool.invoke(shard.shardId, shard.records.slice(position, position + size()), this.#plan(), this.#warm()),
+        );
         await Promise.all([live, ...extra]);
         break;
       }

@@ -12,7 +12,10 @@ describe('chaos schedules, a pipeline with exchanges (memory)', () => {
       Array.from({ length: SCHEDULES }, (_, i) => i),
     );
     const report = summary.describe();
-    expect(summary.failed.map((f) => f.violations), report).toEqual([]);
+    expect(
+      summary.failed.map((f) => f.violations),
+      report,
+    ).toEqual([]);
     expect([summary.lost, summary.duplicated], report).toEqual([0, 0]);
     // The run proves something only if every kind of fault happened, many times.
     expect(summary.crashes, report).toBeGreaterThan(500);

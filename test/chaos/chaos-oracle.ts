@@ -34,7 +34,12 @@ export interface OracleVerdict {
  *   emitted twice brought the same items;
  * - offsets: every shard's checkpoint stands at its last record.
  */
-export async function checkOracle(config: ScheduleConfig, stores: { checkpoints: CheckpointStore; objects: ObjectStore; sinkTable?: SinkTable }, pipeline: CompiledPipeline, output: OutputLog): Promise<OracleVerdict> {
+export async function checkOracle(
+  config: ScheduleConfig,
+  stores: { checkpoints: CheckpointStore; objects: ObjectStore; sinkTable?: SinkTable },
+  pipeline: CompiledPipeline,
+  output: OutputLog,
+): Promise<OracleVerdict> {
   const violations: string[] = [];
   let lost = 0;
   let duplicated = 0;
@@ -55,7 +60,10 @@ export async function checkOracle(config: ScheduleConfig, stores: { checkpoints:
   for (const e of perRecord) if (e.seq !== undefined) quarantined.set(`${e.shardId}/${e.seq}`, (quarantined.get(`${e.shardId}/${e.seq}`) ?? 0) + 1);
   const emitted = countEmitted(output, new Set(batches.map((b) => `${b.shardId}/${b.batchNo}`)));
   // The DynamoDB sink's table: one item per marker of a batch that was not set aside (WAL on).
-  const inTable = stores.sinkTable === undefined ? undefined : countInTable(await stores.sinkTable.items(config.app), new Set(batches.map((b) => `${b.shardId}/${b.batchNo}`)));
+  const inTable =
+    stores.sinkTable === undefined
+      ? undefined
+      : countInTable(await stores.sinkTable.items(config.app), new Set(batches.map((b) => `${b.shardId}/${b.batchNo}`)));
 
   const expected = new Map<string, number>();
   const markers = new Set<string>();
@@ -80,10 +88,12 @@ export async function checkOracle(config: ScheduleConfig, stores: { checkpoints:
     if (checkpoint?.committedSeq !== last) violations.push(`${shardId}: committed up to ${checkpoint?.committedSeq} instead of ${last}`);
   }
   for (const [word, count] of state) {
-    if (!markers.has(word) && count !== (expected.get(word) ?? 0)) violations.push(`word ${JSON.stringify(word)}: counted ${count}, expected ${expected.get(word) ?? 0}`);
+    if (!markers.has(word) && count !== (expected.get(word) ?? 0))
+      violations.push(`word ${JSON.stringify(word)}: counted ${count}, expected ${expected.get(word) ?? 0}`);
   }
   for (const [word, count] of expected) if (!markers.has(word) && !state.has(word)) violations.push(`word ${JSON.stringify(word)}: missing, expected ${count}`);
-  if (config.walEnabled && output.conflicts.length > 0) violations.push(`batches emitted twice with different items: ${output.conflicts.slice(0, 5).join(', ')}`);
+  if (config.walEnabled && output.conflicts.length > 0)
+    violations.push(`batches emitted twice with different items: ${output.conflicts.slice(0, 5).join(', ')}`);
   return { lost, duplicated, recordQuarantines: perRecord.length, batchQuarantines: batches.length, violations };
 }
 

@@ -47,6 +47,9 @@ export function chaosPipeline(sink: ForeachBatchFn): CompiledPipeline {
       .filter((word) => word.length > 0)
       .foreachBatch(sink)
       .countByValue()
-      .updateStateByKey<string, number, number>((counts, total = 0) => counts.reduce((sum, n) => sum + n, total), { name: 'totals', merge: (a, b) => a + b }) as never,
+      .updateStateByKey<string, number, number>((counts, total = 0) => counts.reduce((sum, n) => sum + n, total), {
+        name: 'totals',
+        merge: (a, b) => a + b,
+      }) as never,
   );
 }

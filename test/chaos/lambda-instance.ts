@@ -36,7 +36,10 @@ export class LambdaInstance {
   #injector = new FaultInjector(noFaults);
   #ports: Ports;
 
-  constructor(readonly id: number, private readonly o: PoolOptions) {
+  constructor(
+    readonly id: number,
+    private readonly o: PoolOptions,
+  ) {
     this.#ports = this.#wrap(this.#injector);
     // Every port goes through the current invocation's injector, the sink included.
     const checkpoints: CheckpointStore = {
@@ -56,7 +59,10 @@ export class LambdaInstance {
       recordsQuarantined: (shardId, count) => this.#ports.metrics.recordsQuarantined?.(shardId, count),
     };
     const pipeline = chaosPipeline((items, info) => this.#ports.sink(items, info));
-    const failurePolicy = o.maxBatchAttempts === undefined ? undefined : new BatchRetryPolicy({ app: o.app, pipeline, checkpoints, objects, clock: o.clock, metrics, maxAttempts: o.maxBatchAttempts });
+    const failurePolicy =
+      o.maxBatchAttempts === undefined
+        ? undefined
+        : new BatchRetryPolicy({ app: o.app, pipeline, checkpoints, objects, clock: o.clock, metrics, maxAttempts: o.maxBatchAttempts });
     this.processor = new MicroBatchProcessor({
       app: o.app,
       pipeline,
@@ -86,6 +92,11 @@ export class LambdaInstance {
   }
 
   #wrap(injector: FaultInjector): Ports {
-    return { checkpoints: injector.checkpoints(this.o.checkpoints), objects: injector.objects(this.o.objects), sink: injector.sink(this.o.output.write), metrics: injector.metrics(this.o.metrics) };
+    return {
+      checkpoints: injector.checkpoints(this.o.checkpoints),
+      objects: injector.objects(this.o.objects),
+      sink: injector.sink(this.o.output.write),
+      metrics: injector.metrics(this.o.metrics),
+    };
   }
 }

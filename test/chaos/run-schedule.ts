@@ -54,7 +54,18 @@ export async function runSchedule(config: ScheduleConfig, stores: ScheduleStores
   const clock = new FakeClock({ startMs: 1_700_000_000_000 });
   const output = new OutputLog(stores.sinkTable?.write);
   const metrics: Metrics = { batchCommitted: () => undefined, recordsQuarantined: () => undefined };
-  const pool = new LambdaPool({ app: config.app, ...stores, clock, output, metrics, walEnabled: config.walEnabled, maxRatePerShard: config.maxRatePerShard, maxBatchAttempts: config.maxBatchAttempts, maxRecordBytes: config.maxRecordBytes, snapshotPolicy: config.snapshotPolicy });
+  const pool = new LambdaPool({
+    app: config.app,
+    ...stores,
+    clock,
+    output,
+    metrics,
+    walEnabled: config.walEnabled,
+    maxRatePerShard: config.maxRatePerShard,
+    maxBatchAttempts: config.maxBatchAttempts,
+    maxRecordBytes: config.maxRecordBytes,
+    snapshotPolicy: config.snapshotPolicy,
+  });
   const esm = new ChaosEsm(config, pool, clock, seededRandom(config.seed ^ 0x2545f491));
   const violations: string[] = [];
   try {

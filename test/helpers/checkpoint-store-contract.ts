@@ -40,7 +40,10 @@ export function describeCheckpointStoreContract(name: string, create: () => Prom
     const put = (it: StoredItem, condition?: WriteCondition): TransactWrite =>
       condition === undefined ? { kind: 'put', item: it } : { kind: 'put', item: it, condition };
     const fenced = async (writes: TransactWrite[]): Promise<FencedError> => {
-      const error = await store.transact(writes).then(() => undefined, (e: unknown) => e);
+      const error = await store.transact(writes).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(FencedError);
       return error as FencedError;
     };
@@ -173,10 +176,7 @@ export function describeCheckpointStoreContract(name: string, create: () => Prom
         // Prepare
         await store.transact([put(item('control', 2, 'rate=100'))]);
         // Act
-        await store.transact([
-          { kind: 'check', pk, sk: 'control', condition: { version: 2 } },
-          put(item('checkpoint', 1), { absent: true }),
-        ]);
+        await store.transact([{ kind: 'check', pk, sk: 'control', condition: { version: 2 } }, put(item('checkpoint', 1), { absent: true })]);
         // Assess
         expect(await store.get(pk, 'control')).toEqual(item('control', 2, 'rate=100'));
         expect(await store.get(pk, 'checkpoint')).toEqual(item('checkpoint', 1));
@@ -186,10 +186,7 @@ export function describeCheckpointStoreContract(name: string, create: () => Prom
         // Prepare
         await store.transact([put(item('control', 2))]);
         // Act
-        const error = await fenced([
-          put(item('checkpoint', 1), { absent: true }),
-          { kind: 'check', pk, sk: 'control', condition: { absent: true } },
-        ]);
+        const error = await fenced([put(item('checkpoint', 1), { absent: true }), { kind: 'check', pk, sk: 'control', condition: { absent: true } }]);
         // Assess
         expect(error.reasons).toEqual([{ index: 1, pk, sk: 'control', actualVersion: 2 }]);
         expect(await store.get(pk, 'checkpoint')).toBeUndefined();
@@ -260,7 +257,10 @@ export function describeCheckpointStoreContract(name: string, create: () => Prom
         // Prepare
         const writes = Array.from({ length: MAX_TRANSACT_ITEMS + 1 }, (_, i) => put(item(`bucket#${i}`, 1)));
         // Act
-        const error = await store.transact(writes).then(() => undefined, (e: unknown) => e);
+        const error = await store.transact(writes).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         // Assess
         expect(error).toBeInstanceOf(Error);
         expect(error).not.toBeInstanceOf(FencedError);
@@ -274,7 +274,10 @@ export function describeCheckpointStoreContract(name: string, create: () => Prom
         // Act
         const error = await store
           .transact([put(item('other', 1)), put(item('checkpoint', 2), { version: 1 }), { kind: 'check', pk, sk: 'checkpoint', condition: { version: 1 } }])
-          .then(() => undefined, (e: unknown) => e);
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
         // Assess
         expect(error).toBeInstanceOf(Error);
         expect(error).not.toBeInstanceOf(FencedError);
@@ -283,8 +286,14 @@ export function describeCheckpointStoreContract(name: string, create: () => Prom
 
       it('rejects an empty partition or sort key', async () => {
         // Act: one at a time, so neither rejection is ever left without a handler.
-        const emptySk = await store.transact([{ kind: 'put', item: { pk, sk: '', version: 1, data: 'x' } }]).then(() => undefined, (e: unknown) => e);
-        const emptyPk = await store.transact([{ kind: 'put', item: { pk: '', sk: 'x', version: 1, data: 'x' } }]).then(() => undefined, (e: unknown) => e);
+        const emptySk = await store.transact([{ kind: 'put', item: { pk, sk: '', version: 1, data: 'x' } }]).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        const emptyPk = await store.transact([{ kind: 'put', item: { pk: '', sk: 'x', version: 1, data: 'x' } }]).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         // Assess
         expect(emptySk).toBeInstanceOf(Error);
         expect(emptyPk).toBeInstanceOf(Error);

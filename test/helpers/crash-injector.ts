@@ -12,7 +12,10 @@ export { InjectedCrash } from './faults/injected-errors';
  * {@link FaultInjector} with a single planned crash. After it, the invocation is dead.
  */
 export class CrashInjector extends FaultInjector {
-  constructor(readonly crashAt: number, readonly when: 'before' | 'after') {
+  constructor(
+    readonly crashAt: number,
+    readonly when: 'before' | 'after',
+  ) {
     super(planCrashAt(crashAt, when));
   }
 
@@ -25,7 +28,11 @@ export class CrashInjector extends FaultInjector {
  * Delivers each of `deliveries` to shard `s1` the way the ESM does: the same delivery again until it
  * succeeds, on a fresh instance (`make()`) after an injected crash. Any other error fails the test.
  */
-export async function deliverUntilCommitted(faulty: MicroBatchProcessor, make: () => MicroBatchProcessor, deliveries: ReadonlyArray<readonly SourceRecord[]>): Promise<void> {
+export async function deliverUntilCommitted(
+  faulty: MicroBatchProcessor,
+  make: () => MicroBatchProcessor,
+  deliveries: ReadonlyArray<readonly SourceRecord[]>,
+): Promise<void> {
   for (const records of deliveries) {
     let processor = faulty;
     for (;;) {

@@ -11,13 +11,19 @@ interface KinesisAgg {
     afterAll: () => void,
     onError: (error: Error) => void,
   ): void;
-  deaggregateSync(record: { data: string; sequenceNumber: string; partitionKey: string }, computeChecksums: boolean, callback: (error: Error | null, records?: Array<{ partitionKey: string; data: string; subSequenceNumber: number }>) => void): void;
+  deaggregateSync(
+    record: { data: string; sequenceNumber: string; partitionKey: string },
+    computeChecksums: boolean,
+    callback: (error: Error | null, records?: Array<{ partitionKey: string; data: string; subSequenceNumber: number }>) => void,
+  ): void;
 }
 
 const agg = createRequire(import.meta.url)('aws-kinesis-agg') as KinesisAgg;
 
 /** Aggregates `records` with aws-kinesis-agg: the encoded Kinesis records, in order. */
-export async function aggregateIndependently(records: ReadonlyArray<{ partitionKey: string; data: Uint8Array }>): Promise<Array<{ partitionKey: string; data: Uint8Array }>> {
+export async function aggregateIndependently(
+  records: ReadonlyArray<{ partitionKey: string; data: Uint8Array }>,
+): Promise<Array<{ partitionKey: string; data: Uint8Array }>> {
   const out: Array<{ partitionKey: string; data: Uint8Array }> = [];
   await new Promise<void>((resolve, reject) => {
     agg.aggregate(

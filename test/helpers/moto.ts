@@ -54,11 +54,15 @@ export async function startMotoServer(options: StartMotoOptions = {}): Promise<M
   });
   const exited = new Promise<Error>((resolve) => {
     child.once('error', (error: NodeJS.ErrnoException) =>
-      resolve(error.code === 'ENOENT'
-        ? new Error(`${command} not found on PATH. Install moto 5.2.1 (pip install "moto[server]==5.2.1") or set AWS_ENDPOINT_URL to a running emulator (LocalStack, moto).`)
-        : error));
-    child.once('exit', (code, signal) =>
-      resolve(new Error(`${command} exited (code ${code}, signal ${signal}) before answering on ${url}:\n${stderrTail}`)));
+      resolve(
+        error.code === 'ENOENT'
+          ? new Error(
+              `${command} not found on PATH. Install moto 5.2.1 (pip install "moto[server]==5.2.1") or set AWS_ENDPOINT_URL to a running emulator (LocalStack, moto).`,
+            )
+          : error,
+      ),
+    );
+    child.once('exit', (code, signal) => resolve(new Error(`${command} exited (code ${code}, signal ${signal}) before answering on ${url}:\n${stderrTail}`)));
   });
   const killOnExit = (): void => void child.kill('SIGKILL');
   process.once('exit', killOnExit);
@@ -135,7 +139,10 @@ export async function createMotoRole(endpoint: string, name: string): Promise<st
   const response = await fetch(`${endpoint}/`, {
     method: 'POST',
     body,
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: 'AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0' },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: 'AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0',
+    },
   });
   const arn = /<Arn>(.*?)<\/Arn>/.exec(await response.text())?.[1];
   if (arn === undefined) throw new Error(`moto CreateRole failed with HTTP ${response.status}`);

@@ -48,7 +48,11 @@ export function offlineLockfile(repoLockPath: string, app: AppManifest, sluice: 
   const packages: Record<string, LockEntry> = {
     '': { name: app.name, version: app.version, ...pick(app as unknown as LockEntry, ['dependencies', 'devDependencies']) },
   };
-  const queue: Array<{ name: string; from: string; optional: boolean }> = Object.keys({ ...app.dependencies, ...app.devDependencies }).map((name) => ({ name, from: '', optional: false }));
+  const queue: Array<{ name: string; from: string; optional: boolean }> = Object.keys({ ...app.dependencies, ...app.devDependencies }).map((name) => ({
+    name,
+    from: '',
+    optional: false,
+  }));
   while (queue.length > 0) {
     const { name, from, optional } = queue.shift()!;
     const location = resolveFrom(from, name, entryAt);
@@ -61,7 +65,8 @@ export function offlineLockfile(repoLockPath: string, app: AppManifest, sluice: 
     packages[location] = strip(entry);
     for (const dep of Object.keys(entry.dependencies ?? {})) queue.push({ name: dep, from: location, optional: false });
     for (const dep of Object.keys(entry.optionalDependencies ?? {})) queue.push({ name: dep, from: location, optional: true });
-    for (const dep of Object.keys(entry.peerDependencies ?? {})) queue.push({ name: dep, from: location, optional: entry.peerDependenciesMeta?.[dep]?.optional === true });
+    for (const dep of Object.keys(entry.peerDependencies ?? {}))
+      queue.push({ name: dep, from: location, optional: entry.peerDependenciesMeta?.[dep]?.optional === true });
   }
   // Bundled dependencies ship inside their parent's tarball; the lock lists them all the same.
   for (const [location, entry] of Object.entries(repo)) {
@@ -94,4 +99,3 @@ function strip(entry: LockEntry): LockEntry {
 function pick(source: LockEntry, fields: readonly string[]): LockEntry {
   return Object.fromEntries(fields.filter((f) => source[f] !== undefined).map((f) => [f, source[f]]));
 }
-

@@ -24,7 +24,13 @@ interface NaiveWindowState {
  * engine keeps its state order: compare those outputs sorted). `arrivalsMs[i]` is the arrival of
  * `elements[i]` (default: the batch time); past a barrier, elements arrive at the batch time.
  */
-export function evaluateNaively(stream: Stream<unknown>, elements: readonly unknown[], state: ReferenceState, batchTimeMs: number, arrivalsMs?: readonly number[]): { outputs: Array<{ id: string; items: unknown[] }> } {
+export function evaluateNaively(
+  stream: Stream<unknown>,
+  elements: readonly unknown[],
+  state: ReferenceState,
+  batchTimeMs: number,
+  arrivalsMs?: readonly number[],
+): { outputs: Array<{ id: string; items: unknown[] }> } {
   let data: unknown[] = [...elements];
   let arrivals: number[] = elements.map((_, i) => arrivalsMs?.[i] ?? batchTimeMs);
   const outputs: Array<{ id: string; items: unknown[] }> = [];
@@ -49,7 +55,10 @@ export function evaluateNaively(stream: Stream<unknown>, elements: readonly unkn
         data = data.map((x) => [(x as unknown[])[0], op.fn((x as unknown[])[1])]);
         break;
       case 'countByValue':
-        data = groupBy(data.map((x) => [x, 1]), (a, b) => (a as number) + (b as number));
+        data = groupBy(
+          data.map((x) => [x, 1]),
+          (a, b) => (a as number) + (b as number),
+        );
         break;
       case 'reduceByKey':
         data = groupBy(data as unknown[], op.fn);
@@ -116,7 +125,9 @@ function windowed(op: WindowOp, data: unknown[], arrivals: number[], st: NaiveWi
   const all: number[] = [];
   for (let e = from; e <= close && all.length <= EMPTY_WINDOWS_LIMIT; e += slide) all.push(e);
   const emitEmpty = all.length <= EMPTY_WINDOWS_LIMIT;
-  const ends = emitEmpty ? all : [...new Set([...st.records.flatMap((r) => endsHolding(r.t, w, slide)).filter((e) => e >= from && e <= close), close])].sort((a, b) => a - b);
+  const ends = emitEmpty
+    ? all
+    : [...new Set([...st.records.flatMap((r) => endsHolding(r.t, w, slide)).filter((e) => e >= from && e <= close), close])].sort((a, b) => a - b);
   st.lastEndMs = close;
   const out: unknown[] = [];
   for (const end of ends) {
@@ -124,7 +135,15 @@ function windowed(op: WindowOp, data: unknown[], arrivals: number[], st: NaiveWi
     if (inside.length === 0 && !emitEmpty) continue;
     // Oldest slide first, arrival order within a slide (sort is stable).
     const ordered = [...inside].sort((a, b) => Math.floor(a.t / slide) - Math.floor(b.t / slide));
-    const value = op.kind === 'window' ? ordered.map((r) => r.x) : op.kind === 'countByWindow' ? inside.length : groupBy(ordered.map((r) => r.x), op.reduce).sort((a, b) => compare(encodeKey((a as unknown[])[0]), encodeKey((b as unknown[])[0])));
+    const value =
+      op.kind === 'window'
+        ? ordered.map((r) => r.x)
+        : op.kind === 'countByWindow'
+          ? inside.length
+          : groupBy(
+              ordered.map((r) => r.x),
+              op.reduce,
+            ).sort((a, b) => compare(encodeKey((a as unknown[])[0]), encodeKey((b as unknown[])[0])));
     out.push({ startMs: end - w, endMs: end, value });
   }
   return out;
@@ -137,7 +156,13 @@ function endsHolding(t: number, w: number, slide: number): number[] {
 }
 
 /** Spark's mapWithState by definition: one call per value, then one per idle key. */
-function mapWithState(op: MapWithStateOp, pairs: Array<[unknown, unknown]>, arrivals: number[], st: Map<string, [unknown, number]>, batchTimeMs: number): unknown[] {
+function mapWithState(
+  op: MapWithStateOp,
+  pairs: Array<[unknown, unknown]>,
+  arrivals: number[],
+  st: Map<string, [unknown, number]>,
+  batchTimeMs: number,
+): unknown[] {
   const out: unknown[] = [];
   const grouped = new Map<string, Array<{ v: unknown; t: number }>>();
   pairs.forEach((pair, i) => {
@@ -162,7 +187,8 @@ function mapWithState(op: MapWithStateOp, pairs: Array<[unknown, unknown]>, arri
   let clock: number | null = batchTimeMs;
   if (op.eventTime !== undefined) {
     const prev = st.get('\u0001wm')?.[0] as number | null | undefined;
-    const next = maxT === -Infinity ? (prev ?? null) : prev === undefined || prev === null ? maxT - op.maxOutOfOrdernessMs : Math.max(prev, maxT - op.maxOutOfOrdernessMs);
+    const next =
+      maxT === -Infinity ? (prev ?? null) : prev === undefined || prev === null ? maxT - op.maxOutOfOrdernessMs : Math.max(prev, maxT - op.maxOutOfOrdernessMs);
     st.delete('\u0001wm');
     clock = next;
     if (op.idleTimeoutMs !== undefined && clock !== null) timeOut(op, st, clock, out);

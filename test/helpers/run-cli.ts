@@ -6,14 +6,21 @@ export const SLUICE_BIN = fileURLToPath(new URL('../../bin/sluice.mjs', import.m
 
 /** Starts `sluice ARGS` as a real child process. */
 export function startCli(args: readonly string[], options: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {}): ChildProcess {
-  const child = spawn(process.execPath, [SLUICE_BIN, ...args], { cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'], env: options.env === undefined ? undefined : { ...process.env, ...options.env } });
+  const child = spawn(process.execPath, [SLUICE_BIN, ...args], {
+    cwd: options.cwd,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: options.env === undefined ? undefined : { ...process.env, ...options.env },
+  });
   if (options.input !== undefined) child.stdin!.end(options.input);
   else child.stdin!.end();
   return child;
 }
 
 /** Runs `sluice ARGS` to completion and returns its exit code and output. */
-export async function runCli(args: readonly string[], options: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runCli(
+  args: readonly string[],
+  options: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = startCli(args, options);
   let stdout = '';
   let stderr = '';

@@ -89,10 +89,12 @@ export function createAwsClients(options: AwsClientOptions = {}, env: NodeJS.Pro
 }
 
 /** The configuration every client gets from {@link AwsClientOptions}: region, endpoint, standard retries. */
-export function awsClientConfig(options: AwsClientOptions = {}, env: NodeJS.ProcessEnv = process.env): { region?: string; endpoint?: string; retryMode: string; maxAttempts: number } {
+export function awsClientConfig(
+  options: AwsClientOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+): { region?: string; endpoint?: string; retryMode: string; maxAttempts: number } {
   const endpoint = options.endpoint ?? nonEmpty(env.AWS_ENDPOINT_URL);
-  const region =
-    options.region ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? (endpoint === undefined ? undefined : 'us-east-1');
+  const region = options.region ?? nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? (endpoint === undefined ? undefined : 'us-east-1');
   return {
     ...(region === undefined ? {} : { region }),
     ...(endpoint === undefined ? {} : { endpoint }),

@@ -49,12 +49,20 @@ export class DynamoDbCheckpointStore implements CheckpointStore {
    */
   static async createTable(client: DynamoDBClient, tableName: string): Promise<void> {
     try {
-      await client.send(new CreateTableCommand({
-        TableName: tableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }, { AttributeName: 'sk', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }],
-      }));
+      await client.send(
+        new CreateTableCommand({
+          TableName: tableName,
+          BillingMode: 'PAY_PER_REQUEST',
+          AttributeDefinitions: [
+            { AttributeName: 'pk', AttributeType: 'S' },
+            { AttributeName: 'sk', AttributeType: 'S' },
+          ],
+          KeySchema: [
+            { AttributeName: 'pk', KeyType: 'HASH' },
+            { AttributeName: 'sk', KeyType: 'RANGE' },
+          ],
+        }),
+      );
     } catch (error) {
       if (!(error instanceof Error && error.name === 'ResourceInUseException')) throw error;
     }
@@ -77,13 +85,15 @@ export class DynamoDbCheckpointStore implements CheckpointStore {
     try {
       // DynamoDB returns at most 1 MB per page: follow LastEvaluatedKey to the end.
       do {
-        const page = await this.client.send(new QueryCommand({
-          TableName: this.tableName,
-          ConsistentRead: true,
-          KeyConditionExpression: hasPrefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': { S: pk }, ...(hasPrefix ? { ':prefix': { S: skPrefix } } : {}) },
-          ExclusiveStartKey: startKey,
-        }));
+        const page = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            ConsistentRead: true,
+            KeyConditionExpression: hasPrefix ? 'pk = :pk AND begins_with(sk, :prefix)' : 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': { S: pk }, ...(hasPrefix ? { ':prefix': { S: skPrefix } } : {}) },
+            ExclusiveStartKey: startKey,
+          }),
+        );
         for (const item of page.Items ?? []) items.push(this.decode(item));
         startKey = page.LastEvaluatedKey;
       } while (startKey !== undefined);

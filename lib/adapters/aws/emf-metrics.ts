@@ -35,7 +35,9 @@ export class EmfMetrics implements Metrics {
   readonly #metrics: PowertoolsMetrics;
 
   constructor(options: EmfMetricsOptions) {
-    this.#metrics = options.metrics ?? new PowertoolsMetrics({ namespace: options.namespace ?? (process.env.POWERTOOLS_METRICS_NAMESPACE || 'sluice'), serviceName: options.app });
+    this.#metrics =
+      options.metrics ??
+      new PowertoolsMetrics({ namespace: options.namespace ?? (process.env.POWERTOOLS_METRICS_NAMESPACE || 'sluice'), serviceName: options.app });
   }
 
   batchCommitted(stats: BatchStats): void {

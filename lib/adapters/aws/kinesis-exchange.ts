@@ -43,7 +43,9 @@ export class KinesisExchangeWriter implements ExchangeWriter {
       shards.push(...(page.Shards ?? []));
       token = page.NextToken;
     } while (token !== undefined);
-    return shards.filter((s) => s.SequenceNumberRange?.EndingSequenceNumber === undefined).sort((a, b) => compareHash(a.HashKeyRange!.StartingHashKey!, b.HashKeyRange!.StartingHashKey!));
+    return shards
+      .filter((s) => s.SequenceNumberRange?.EndingSequenceNumber === undefined)
+      .sort((a, b) => compareHash(a.HashKeyRange!.StartingHashKey!, b.HashKeyRange!.StartingHashKey!));
   }
 
   async put(partition: number, records: readonly Uint8Array[]): Promise<void> {
@@ -52,14 +54,20 @@ export class KinesisExchangeWriter implements ExchangeWriter {
     if (hashKey === undefined) throw new SluiceError(`exchange stream ${this.#o.streamName} has no partition ${partition}`);
     const result = await this.#writer.putAll(records.map((data) => ({ partitionKey: `p${partition}`, explicitHashKey: hashKey, data })));
     if (result.failed > 0) {
-      throw new SluiceError(`exchange stream ${this.#o.streamName}: ${result.failed} of ${records.length} chunks for partition ${partition} not written (${result.failures[0]!.errorCode}); the batch is re-run`, { retryable: true });
+      throw new SluiceError(
+        `exchange stream ${this.#o.streamName}: ${result.failed} of ${records.length} chunks for partition ${partition} not written (${result.failures[0]!.errorCode}); the batch is re-run`,
+        { retryable: true },
+      );
     }
   }
 
   #keys(): Promise<string[]> {
     this.#hashKeys ??= KinesisExchangeWriter.partitionShards(this.#o.client, this.#o.streamName).then((shards) => {
       if (shards.length !== this.#o.partitions) {
-        throw new ConfigError('exchange stream', `${this.#o.streamName} has ${shards.length} open shards; the pipeline's exchange has ${this.#o.partitions} partitions (keyBy({ partitions }))`);
+        throw new ConfigError(
+          'exchange stream',
+          `${this.#o.streamName} has ${shards.length} open shards; the pipeline's exchange has ${this.#o.partitions} partitions (keyBy({ partitions }))`,
+        );
       }
       return shards.map((s) => s.HashKeyRange!.StartingHashKey!);
     });

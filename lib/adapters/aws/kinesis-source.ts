@@ -58,7 +58,9 @@ export class KinesisSource implements Source {
       // emulators alike, whereas a NextToken must be sent without StreamName on AWS only.
       while (more) {
         const last = shards.at(-1)?.ShardId;
-        const page = await this.client.send(new ListShardsCommand({ StreamName: this.streamName, ...(last === undefined ? {} : { ExclusiveStartShardId: last }) }));
+        const page = await this.client.send(
+          new ListShardsCommand({ StreamName: this.streamName, ...(last === undefined ? {} : { ExclusiveStartShardId: last }) }),
+        );
         shards.push(...(page.Shards ?? []));
         more = page.NextToken !== undefined && (page.Shards ?? []).length > 0;
       }
@@ -92,21 +94,23 @@ export class KinesisSource implements Source {
     const records = (output.Records ?? []).map((record) => toSourceRecord(shardId, record));
     const position = records.at(-1)?.seq ?? afterSeq;
     const endOfShard = output.NextShardIterator == null || this.readPastEnd(shardId, position);
-    this.cursors.set(shardId, { afterSeq: position, iterator: endOfShard ? null : output.NextShardIterator ?? null });
+    this.cursors.set(shardId, { afterSeq: position, iterator: endOfShard ? null : (output.NextShardIterator ?? null) });
     return { records, endOfShard, endOfData: false, ...(output.MillisBehindLatest === undefined ? {} : { millisBehind: output.MillisBehindLatest }) };
   }
 
   private async iteratorAfter(shardId: string, afterSeq: string | undefined): Promise<string> {
-    const { ShardIterator } = await this.client.send(new GetShardIteratorCommand({
-      StreamName: this.streamName,
-      ShardId: shardId,
-      ...(afterSeq === undefined
-        ? { ShardIteratorType: 'TRIM_HORIZON' }
-        : afterSeq.includes('.')
-          // A user record of a KPL aggregate: its aggregate's later user records may be unread.
-          ? { ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: kinesisSeqOf(afterSeq) }
-          : { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: afterSeq }),
-    }));
+    const { ShardIterator } = await this.client.send(
+      new GetShardIteratorCommand({
+        StreamName: this.streamName,
+        ShardId: shardId,
+        ...(afterSeq === undefined
+          ? { ShardIteratorType: 'TRIM_HORIZON' }
+          : afterSeq.includes('.')
+            ? // A user record of a KPL aggregate: its aggregate's later user records may be unread.
+              { ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: kinesisSeqOf(afterSeq) }
+            : { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', StartingSequenceNumber: afterSeq }),
+      }),
+    );
     if (ShardIterator === undefined) throw new Error(`GetShardIterator returned no iterator for ${this.streamName}/${shardId}`);
     return ShardIterator;
   }

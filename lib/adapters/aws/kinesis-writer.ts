@@ -1,10 +1,4 @@
-import {
-  CreateStreamCommand,
-  PutRecordsCommand,
-  waitUntilStreamExists,
-  type KinesisClient,
-  type PutRecordsRequestEntry,
-} from '@aws-sdk/client-kinesis';
+import { CreateStreamCommand, PutRecordsCommand, waitUntilStreamExists, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { translateKinesisError } from './kinesis-errors';
 import { packPutRecords } from './pack-put-records';
 
@@ -98,7 +92,11 @@ export class KinesisWriter {
     for (const request of packPutRecords(records)) {
       let pending = request;
       for (let attempt = 1; pending.length > 0; attempt++) {
-        const entries: PutRecordsRequestEntry[] = pending.map((i) => ({ PartitionKey: records[i]!.partitionKey, Data: records[i]!.data, ...(records[i]!.explicitHashKey === undefined ? {} : { ExplicitHashKey: records[i]!.explicitHashKey }) }));
+        const entries: PutRecordsRequestEntry[] = pending.map((i) => ({
+          PartitionKey: records[i]!.partitionKey,
+          Data: records[i]!.data,
+          ...(records[i]!.explicitHashKey === undefined ? {} : { ExplicitHashKey: records[i]!.explicitHashKey }),
+        }));
         const output = await this.client.send(new PutRecordsCommand({ StreamName: this.streamName, Records: entries })).catch((error: unknown) => {
           throw translateKinesisError(error);
         });

@@ -35,7 +35,9 @@ export class LambdaEventSourceMappings implements EventSourceMappings {
 
   async update(uuid: string, tuning: EsmTuning): Promise<void> {
     await this.#client
-      .send(new UpdateEventSourceMappingCommand({ UUID: uuid, BatchSize: tuning.batchSize, MaximumBatchingWindowInSeconds: tuning.maximumBatchingWindowInSeconds }))
+      .send(
+        new UpdateEventSourceMappingCommand({ UUID: uuid, BatchSize: tuning.batchSize, MaximumBatchingWindowInSeconds: tuning.maximumBatchingWindowInSeconds }),
+      )
       .catch((error: unknown) => {
         throw translate(error);
       });

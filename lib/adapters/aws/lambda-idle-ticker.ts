@@ -18,6 +18,12 @@ export class LambdaIdleTicker {
   }
 
   async request(shardId: string, idleAtMs: number): Promise<void> {
-    await this.#client.send(new InvokeCommand({ FunctionName: this.#functionName, InvocationType: 'Event', Payload: ENCODER.encode(JSON.stringify(idleTickEvent(shardId, idleAtMs))) }));
+    await this.#client.send(
+      new InvokeCommand({
+        FunctionName: this.#functionName,
+        InvocationType: 'Event',
+        Payload: ENCODER.encode(JSON.stringify(idleTickEvent(shardId, idleAtMs))),
+      }),
+    );
   }
 }

@@ -14,6 +14,14 @@ export class LoggerOutputSink implements OutputSink {
   }
 
   print(info: BatchInfo, operatorId: string, items: readonly unknown[], total: number): void {
-    this.#logger.info('print', { operatorId, batchId: info.batchId, batchNo: info.batchNo, shardId: info.shardId, batchTimeMs: info.batchTimeMs, total, items: [...items] });
+    this.#logger.info('print', {
+      operatorId,
+      batchId: info.batchId,
+      batchNo: info.batchNo,
+      shardId: info.shardId,
+      batchTimeMs: info.batchTimeMs,
+      total,
+      items: [...items],
+    });
   }
 }

@@ -10,10 +10,16 @@ import type { ShardInfo } from '../../ports/source';
  */
 export function parentsFirst(shards: readonly Shard[]): ShardInfo[] {
   const listed = new Set(shards.map((s) => s.ShardId));
-  const infos = shards.flatMap((s): ShardInfo[] => s.ShardId === undefined ? [] : [{
-    shardId: s.ShardId,
-    parentShardIds: [s.ParentShardId, s.AdjacentParentShardId].filter((p): p is string => p !== undefined && listed.has(p)),
-  }]);
+  const infos = shards.flatMap((s): ShardInfo[] =>
+    s.ShardId === undefined
+      ? []
+      : [
+          {
+            shardId: s.ShardId,
+            parentShardIds: [s.ParentShardId, s.AdjacentParentShardId].filter((p): p is string => p !== undefined && listed.has(p)),
+          },
+        ],
+  );
   const ordered: ShardInfo[] = [];
   const placed = new Set<string>();
   while (ordered.length < infos.length) {

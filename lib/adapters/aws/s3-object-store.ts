@@ -63,10 +63,12 @@ export class S3ObjectStore implements ObjectStore {
     const region = await client.config.region();
     try {
       // us-east-1 is the one region that rejects an explicit LocationConstraint.
-      await client.send(new CreateBucketCommand({
-        Bucket: bucket,
-        ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }),
-      }));
+      await client.send(
+        new CreateBucketCommand({
+          Bucket: bucket,
+          ...(region === 'us-east-1' ? {} : { CreateBucketConfiguration: { LocationConstraint: region as BucketLocationConstraint } }),
+        }),
+      );
     } catch (error) {
       if (!(error instanceof Error && error.name === 'BucketAlreadyOwnedByYou')) throw error;
     }

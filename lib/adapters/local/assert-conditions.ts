@@ -19,7 +19,10 @@ export function assertConditions(writes: readonly TransactWrite[], readVersion: 
     if (!holds(write.condition, actualVersion)) failures.push({ index, pk, sk, actualVersion });
   });
   if (failures.length > 0) {
-    const details = failures.map((f) => `#${f.index} ${f.pk} / ${f.sk} expected ${describe(writes[f.index]!.condition!)}, found ${f.actualVersion === undefined ? 'no item' : `version ${f.actualVersion}`}`);
+    const details = failures.map(
+      (f) =>
+        `#${f.index} ${f.pk} / ${f.sk} expected ${describe(writes[f.index]!.condition!)}, found ${f.actualVersion === undefined ? 'no item' : `version ${f.actualVersion}`}`,
+    );
     throw new FencedError(`transaction cancelled: ${failures.length} condition(s) failed: ${details.join('; ')}`, { reasons: failures });
   }
 }

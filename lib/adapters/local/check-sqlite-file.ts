@@ -35,7 +35,8 @@ export function checkSqliteFile(filePath: string): void {
     const header = Buffer.alloc(100);
     const damaged = (what: string): CorruptDataError =>
       new CorruptDataError(filePath, `the checkpoint database is damaged (${what}); restore it from a copy, or start over with a new --checkpoint-dir`);
-    if (readSync(fd, header, 0, 100, 0) < 100 || header.toString('latin1', 0, 16) !== MAGIC) throw damaged(`not a SQLite database: ${size} bytes without its header`);
+    if (readSync(fd, header, 0, 100, 0) < 100 || header.toString('latin1', 0, 16) !== MAGIC)
+      throw damaged(`not a SQLite database: ${size} bytes without its header`);
     const raw = header.readUInt16BE(16);
     const pageSize = raw === 1 ? 65_536 : raw;
     const pages = header.readUInt32BE(28);

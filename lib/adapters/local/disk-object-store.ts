@@ -41,10 +41,13 @@ export class DiskObjectStore implements ObjectStore {
     let created: boolean;
     try {
       await writeSynced(tmp, body);
-      created = await link(tmp, path).then(() => true, (error: NodeJS.ErrnoException) => {
-        if (error.code === 'EEXIST') return false;
-        throw error;
-      });
+      created = await link(tmp, path).then(
+        () => true,
+        (error: NodeJS.ErrnoException) => {
+          if (error.code === 'EEXIST') return false;
+          throw error;
+        },
+      );
     } finally {
       await rm(tmp, { force: true });
     }
@@ -173,5 +176,7 @@ function isMissing(error: unknown): boolean {
 }
 
 function conflict(key: string): SluiceError {
-  return new SluiceError(`object key ${JSON.stringify(key)} conflicts with an existing key: on disk a key cannot also be a prefix directory of other keys (as "a" and "a/b")`);
+  return new SluiceError(
+    `object key ${JSON.stringify(key)} conflicts with an existing key: on disk a key cannot also be a prefix directory of other keys (as "a" and "a/b")`,
+  );
 }

@@ -60,7 +60,9 @@ export class SqliteCheckpointStore implements CheckpointStore {
     // Prefix queries are primary-key ranges, never LIKE (whose wildcards and case folding differ from DynamoDB's begins_with).
     this.#selectRange = db.prepare('SELECT sk, version, data FROM items WHERE pk = ? AND sk >= ? AND sk < ? ORDER BY sk');
     this.#selectFrom = db.prepare('SELECT sk, version, data FROM items WHERE pk = ? AND sk >= ? ORDER BY sk');
-    this.#upsert = db.prepare('INSERT INTO items (pk, sk, version, data) VALUES (?, ?, ?, ?) ON CONFLICT (pk, sk) DO UPDATE SET version = excluded.version, data = excluded.data');
+    this.#upsert = db.prepare(
+      'INSERT INTO items (pk, sk, version, data) VALUES (?, ?, ?, ?) ON CONFLICT (pk, sk) DO UPDATE SET version = excluded.version, data = excluded.data',
+    );
     this.#delete = db.prepare('DELETE FROM items WHERE pk = ? AND sk = ?');
   }
 
@@ -153,7 +155,11 @@ function translate(error: unknown, path: string): unknown {
   const code = error.errcode & 0xff;
   if (code === SQLITE_BUSY) return new ThrottledError(`SQLite checkpoint is locked by another process (${error.errstr})`, { cause: error });
   if (code === SQLITE_CORRUPT || code === SQLITE_NOTADB) {
-    return new CorruptDataError(path, `the checkpoint database is damaged (SQLite: ${error.errstr}); restore it from a copy, or start over with a new --checkpoint-dir`, { cause: error });
+    return new CorruptDataError(
+      path,
+      `the checkpoint database is damaged (SQLite: ${error.errstr}); restore it from a copy, or start over with a new --checkpoint-dir`,
+      { cause: error },
+    );
   }
   return error;
 }

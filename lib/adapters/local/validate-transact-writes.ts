@@ -10,7 +10,9 @@ import { MAX_TRANSACT_ITEMS, type TransactWrite } from '../../ports/checkpoint-s
  */
 export function validateTransactWrites(writes: readonly TransactWrite[]): void {
   if (writes.length > MAX_TRANSACT_ITEMS) {
-    throw new SluiceError(`transaction has ${writes.length} writes; at most ${MAX_TRANSACT_ITEMS} are allowed in one transaction (DynamoDB TransactWriteItems limit)`);
+    throw new SluiceError(
+      `transaction has ${writes.length} writes; at most ${MAX_TRANSACT_ITEMS} are allowed in one transaction (DynamoDB TransactWriteItems limit)`,
+    );
   }
   const seen = new Map<string, number>();
   writes.forEach((write, index) => {

@@ -46,7 +46,10 @@ export async function renderSimulationSvg(result: SimulationResult, title = 'slu
   const domain = [...SERIES.filter((n) => names.has(n)), ...[...names].filter((n) => !SERIES.includes(n))];
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: title, subtitle: `${result.config.profile.kind} profile, ${result.config.mode} mode, ${shards} shard(s); each controller has its own colour and dash; labels: each controller's peak` },
+    title: {
+      text: title,
+      subtitle: `${result.config.profile.kind} profile, ${result.config.mode} mode, ${shards} shard(s); each controller has its own colour and dash; labels: each controller's peak`,
+    },
     config: { font: 'sans-serif', view: { stroke: null }, axis: { labelFontSize: 11, titleFontSize: 11 } },
     vconcat: [
       panel('Rate limit and arrivals (records/s, linear)', rates, domain, duration, {
@@ -57,7 +60,11 @@ export async function renderSimulationSvg(result: SimulationResult, title = 'slu
         offScale: arrivalsPeak > rateTop ? `arrivals peak at ${formatCount(arrivalsPeak)}/s, above this scale` : undefined,
       }),
       panel('Backlog in the source (records, log scale)', backlog, domain, duration, { scale: 'symlog', peakUnit: 'records' }),
-      panel('Scheduling delay (ms, log scale)', delay, domain, duration, { scale: 'symlog', peakUnit: 'ms', rule: { value: intervalMs, label: `one batch interval: ${formatCount(intervalMs)} ms` } }),
+      panel('Scheduling delay (ms, log scale)', delay, domain, duration, {
+        scale: 'symlog',
+        peakUnit: 'ms',
+        rule: { value: intervalMs, label: `one batch interval: ${formatCount(intervalMs)} ms` },
+      }),
     ],
     resolve: { scale: { color: 'shared', strokeDash: 'shared' } },
   };
@@ -73,7 +80,13 @@ export async function renderSimulationSvg(result: SimulationResult, title = 'slu
 const WIDTH = 720;
 const SERIES = ['arrivals', 'none', 'static', 'spark-pid', 'sluice'];
 const COLOURS = ['#9e9e9e', '#d62728', '#ff7f0e', '#1f77b4', '#2ca02c'];
-const DASHES = [[2, 2], [1, 0], [8, 4], [2, 3], [12, 3, 3, 3]];
+const DASHES = [
+  [2, 2],
+  [1, 0],
+  [8, 4],
+  [2, 3],
+  [12, 3, 3, 3],
+];
 
 function formatCount(n: number): string {
   return Math.round(n).toLocaleString('en-US');
@@ -97,14 +110,28 @@ interface PanelOptions {
   readonly offScale?: string;
 }
 
-function panel(title: string, values: Row[], domain: readonly string[], durationSeconds: number, o: PanelOptions): NonNullable<Extract<TopLevelSpec, { vconcat: unknown }>['vconcat']>[number] {
+function panel(
+  title: string,
+  values: Row[],
+  domain: readonly string[],
+  durationSeconds: number,
+  o: PanelOptions,
+): NonNullable<Extract<TopLevelSpec, { vconcat: unknown }>['vconcat']>[number] {
   const max = Math.max(1, ...values.map((v) => v.value), o.rule?.value ?? 0);
-  const colour = { field: 'series', type: 'nominal' as const, title: 'controller', scale: { domain, range: domain.map((d) => COLOURS[SERIES.indexOf(d)] ?? '#8c564b') } };
+  const colour = {
+    field: 'series',
+    type: 'nominal' as const,
+    title: 'controller',
+    scale: { domain, range: domain.map((d) => COLOURS[SERIES.indexOf(d)] ?? '#8c564b') },
+  };
   const y = {
     field: 'value',
     type: 'quantitative' as const,
     title: null,
-    scale: o.scale === 'symlog' ? { type: 'symlog' as const, domain: [0, logTicks(max).at(-1)!], nice: false } : { type: 'linear' as const, nice: true, ...(o.yMax === undefined ? {} : { domain: [0, o.yMax] }) },
+    scale:
+      o.scale === 'symlog'
+        ? { type: 'symlog' as const, domain: [0, logTicks(max).at(-1)!], nice: false }
+        : { type: 'linear' as const, nice: true, ...(o.yMax === undefined ? {} : { domain: [0, o.yMax] }) },
     // tickCount above the number of values: vega thins explicit ticks down to it otherwise.
     axis: o.scale === 'symlog' ? { values: logTicks(max), tickCount: 20, format: ',d', labelOverlap: false } : { format: ',d', tickCount: 6 },
   };
@@ -116,32 +143,59 @@ function panel(title: string, values: Row[], domain: readonly string[], duration
         x: { field: 't', type: 'quantitative' as const, title: 'time (s)', scale: { domain: [0, durationSeconds], nice: false } },
         y,
         color: colour,
-        strokeDash: { field: 'series', type: 'nominal' as const, title: 'controller', scale: { domain, range: domain.map((d) => DASHES[SERIES.indexOf(d)] ?? [1, 0]) } },
+        strokeDash: {
+          field: 'series',
+          type: 'nominal' as const,
+          title: 'controller',
+          scale: { domain, range: domain.map((d) => DASHES[SERIES.indexOf(d)] ?? [1, 0]) },
+        },
       },
     },
   ];
   if (o.rule !== undefined) {
     layers.push(
-      { data: { values: [{ y: o.rule.value }] }, mark: { type: 'rule' as const, strokeDash: [4, 4], color: '#555' }, encoding: { y: { field: 'y', type: 'quantitative' as const } } },
-      { data: { values: [{ y: o.rule.value, x: durationSeconds, label: o.rule.label }] }, mark: { type: 'text' as const, align: 'right' as const, baseline: 'bottom' as const, dy: -3, fontSize: 11, color: '#333' }, encoding: { x: { field: 'x', type: 'quantitative' as const }, y: { field: 'y', type: 'quantitative' as const }, text: { field: 'label' } } },
+      {
+        data: { values: [{ y: o.rule.value }] },
+        mark: { type: 'rule' as const, strokeDash: [4, 4], color: '#555' },
+        encoding: { y: { field: 'y', type: 'quantitative' as const } },
+      },
+      {
+        data: { values: [{ y: o.rule.value, x: durationSeconds, label: o.rule.label }] },
+        mark: { type: 'text' as const, align: 'right' as const, baseline: 'bottom' as const, dy: -3, fontSize: 11, color: '#333' },
+        encoding: { x: { field: 'x', type: 'quantitative' as const }, y: { field: 'y', type: 'quantitative' as const }, text: { field: 'label' } },
+      },
     );
   }
   if (o.offScale !== undefined) {
-    layers.push({ data: { values: [{ label: o.offScale }] }, mark: { type: 'text' as const, align: 'left' as const, baseline: 'top' as const, fontSize: 11, color: '#555' }, encoding: { x: { value: 6 }, y: { value: 4 }, text: { field: 'label' } } });
+    layers.push({
+      data: { values: [{ label: o.offScale }] },
+      mark: { type: 'text' as const, align: 'left' as const, baseline: 'top' as const, fontSize: 11, color: '#555' },
+      encoding: { x: { value: 6 }, y: { value: 4 }, text: { field: 'label' } },
+    });
   }
   if (o.peakUnit !== undefined) {
     // The headline figure of each controller: its peak, where it happened.
     const peaks = domain
       .filter((series) => series !== 'arrivals')
-      .map((series) => values.filter((v) => v.series === series).reduce<Row | undefined>((best, v) => (best === undefined || v.value > best.value ? v : best), undefined))
+      .map((series) =>
+        values.filter((v) => v.series === series).reduce<Row | undefined>((best, v) => (best === undefined || v.value > best.value ? v : best), undefined),
+      )
       .filter((p): p is Row => p !== undefined)
       .sort((a, b) => b.value - a.value)
       .map((p, i) => ({ ...p, label: `${p.series}: max ${formatCount(p.value)} ${o.peakUnit}${p.value > 0 ? ` at ${formatCount(p.t)} s` : ''}`, row: i }));
     for (const p of peaks) {
       layers.push(
-        { data: { values: [p] }, mark: { type: 'point' as const, filled: true, size: 50, opacity: 1 }, encoding: { x: { field: 't', type: 'quantitative' as const }, y: { field: 'value', type: 'quantitative' as const }, color: colour } },
+        {
+          data: { values: [p] },
+          mark: { type: 'point' as const, filled: true, size: 50, opacity: 1 },
+          encoding: { x: { field: 't', type: 'quantitative' as const }, y: { field: 'value', type: 'quantitative' as const }, color: colour },
+        },
         // Listed right of the panel, highest first, so no label sits on a line or on another label.
-        { data: { values: [p] }, mark: { type: 'text' as const, align: 'left' as const, baseline: 'top' as const, fontSize: 12, fontWeight: 'bold' as const }, encoding: { x: { value: WIDTH + 12 }, y: { value: 30 + 15 * p.row }, text: { field: 'label' }, color: colour } },
+        {
+          data: { values: [p] },
+          mark: { type: 'text' as const, align: 'left' as const, baseline: 'top' as const, fontSize: 12, fontWeight: 'bold' as const },
+          encoding: { x: { value: WIDTH + 12 }, y: { value: 30 + 15 * p.row }, text: { field: 'label' }, color: colour },
+        },
       );
     }
   }

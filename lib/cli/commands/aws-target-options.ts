@@ -10,7 +10,10 @@ export const endpointOption = z
   .refine((s) => URL.canParse(s), 'must be a URL with its scheme, such as http://localhost:4566');
 
 /** A region name; absent = the SDK's own chain (`AWS_REGION`, the profile's region), us-east-1 on an emulator. */
-export const regionOption = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as us-east-1').optional();
+export const regionOption = z
+  .string()
+  .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as us-east-1')
+  .optional();
 
 /** The options `dev`, `push` and `status` share to find an app's stream, table and bucket. */
 export const awsTargetOptions = {

@@ -52,7 +52,9 @@ async function openShardCount(app: LocalAwsApp, stream: string): Promise<number 
 export function registerDev(program: Command): void {
   const command = program
     .command('dev')
-    .description('Run the Lambda processor in-process against LocalStack or moto: a local event source mapping polls the Kinesis stream and invokes it as Lambda would.');
+    .description(
+      'Run the Lambda processor in-process against LocalStack or moto: a local event source mapping polls the Kinesis stream and invokes it as Lambda would.',
+    );
   addAwsTargetOptions(command)
     .option('--shards <n>', 'shards of the stream, to create it (an existing stream keeps its own; a different number is refused)')
     .option('--pipeline <path>', 'pipeline module (default: the word count)')
@@ -73,7 +75,10 @@ export function registerDev(program: Command): void {
       const o = parseOptions(devSchema, raw);
       const port = uiPort(o.ui);
       if (o.controller && o.idleTickAfter <= o.batchingWindow) {
-        throw new ConfigError('--idle-tick-after', `must be more than the batching window (${o.batchingWindow} s), or a record still on its way could arrive before the tick's idle time (given ${o.idleTickAfter})`);
+        throw new ConfigError(
+          '--idle-tick-after',
+          `must be more than the batching window (${o.batchingWindow} s), or a record still on its way could arrive before the tick's idle time (given ${o.idleTickAfter})`,
+        );
       }
       const pipeline = await loadPipeline(o.pipeline);
       const app = openLocalAwsApp({ app: o.app ?? pipeline.name, endpoint: resolveEndpoint(o.endpoint), region: o.region, requireEndpoint: true });
@@ -87,17 +92,30 @@ export function registerDev(program: Command): void {
       try {
         const say = (line: string): void => void process.stdout.write(`sluice dev: ${line}\n`);
         const existing = await openShardCount(app, o.stream);
-        if (existing === undefined && o.shards === undefined) throw new ConfigError('--shards', `stream ${o.stream} does not exist on ${app.endpoint}: give --shards N to create it with N shards`);
+        if (existing === undefined && o.shards === undefined)
+          throw new ConfigError('--shards', `stream ${o.stream} does not exist on ${app.endpoint}: give --shards N to create it with N shards`);
         if (existing !== undefined && o.shards !== undefined && existing !== o.shards) {
-          throw new ConfigError('--shards', `stream ${o.stream} already has ${existing} open shards, not ${o.shards}: drop --shards, or give ${existing} (resharding is UpdateShardCount's job)`);
+          throw new ConfigError(
+            '--shards',
+            `stream ${o.stream} already has ${existing} open shards, not ${o.shards}: drop --shards, or give ${existing} (resharding is UpdateShardCount's job)`,
+          );
         }
-        say(existing === undefined ? `creating stream ${o.stream} (${o.shards} ${o.shards === 1 ? 'shard' : 'shards'}), table ${app.tableName} and bucket ${app.bucketName} on ${app.endpoint}…` : `stream ${o.stream} has ${existing} open ${existing === 1 ? 'shard' : 'shards'}; checking table ${app.tableName} and bucket ${app.bucketName} on ${app.endpoint}…`);
+        say(
+          existing === undefined
+            ? `creating stream ${o.stream} (${o.shards} ${o.shards === 1 ? 'shard' : 'shards'}), table ${app.tableName} and bucket ${app.bucketName} on ${app.endpoint}…`
+            : `stream ${o.stream} has ${existing} open ${existing === 1 ? 'shard' : 'shards'}; checking table ${app.tableName} and bucket ${app.bucketName} on ${app.endpoint}…`,
+        );
         await ensureLocalAwsResources(app, { name: o.stream, shards: existing ?? o.shards! });
         // Before the mapping reads or the controller ticks: an app moved to another stream is refused.
         const sourceId = streamArn(app.region, o.stream);
         await checkAppSource(app.checkpoints, app.app, sourceId, { appSetting: '--app' });
         const view = new LiveView({ title: `${app.app}  stream ${o.stream}  table ${app.tableName}  bucket ${app.bucketName}` });
-        const ui = await attachUi(port, { app: app.app, where: `table ${app.tableName}, bucket ${app.bucketName}`, checkpoints: app.checkpoints, objects: app.objects });
+        const ui = await attachUi(port, {
+          app: app.app,
+          where: `table ${app.tableName}, bucket ${app.bucketName}`,
+          checkpoints: app.checkpoints,
+          objects: app.objects,
+        });
         closeUi = ui;
         let records = 0;
         let batches = 0;
@@ -116,16 +134,27 @@ export function registerDev(program: Command): void {
             const n = committed.reduce((sum, b) => sum + b.records, 0);
             records += n;
             batches += committed.length;
-            if (report.outcome.kind === 'failure') process.stderr.write(`sluice: shard ${report.shardId}: invocation failed, the mapping retries it: ${report.outcome.reason}\n`);
+            if (report.outcome.kind === 'failure')
+              process.stderr.write(`sluice: shard ${report.shardId}: invocation failed, the mapping retries it: ${report.outcome.reason}\n`);
             // One row per committed batch, with the numbers its checkpoint keeps (as `sluice status` shows them).
             for (const b of committed) {
-              view.batch({ shardId: report.shardId, scheduledMs: b.batchTimeMs, batches: [b], records: b.records, schedulingDelayMs: b.schedulingDelayMs, rate: b.rateLimit, committedSeq: null });
+              view.batch({
+                shardId: report.shardId,
+                scheduledMs: b.batchTimeMs,
+                batches: [b],
+                records: b.records,
+                schedulingDelayMs: b.schedulingDelayMs,
+                rate: b.rateLimit,
+                committedSeq: null,
+              });
               ui?.record(b);
             }
           },
         };
         const esm = createLocalAwsProcessor(esmOptions);
-        say(`ready; waiting for records on ${o.stream} (write some with: sluice push --stream ${o.stream} --file FILE)${o.controller ? `; the controller publishes rates every ${o.controlInterval} s` : ''}`);
+        say(
+          `ready; waiting for records on ${o.stream} (write some with: sluice push --stream ${o.stream} --file FILE)${o.controller ? `; the controller publishes rates every ${o.controlInterval} s` : ''}`,
+        );
         // The controller, as deployed: published rates, and idle ticks sent to a handler of their own
         // (another "container"), never to the one the mapping invokes.
         const controllerStop = new AbortController();
@@ -147,7 +176,9 @@ export function registerDev(program: Command): void {
           : Promise.resolve();
         const summary = await esm.run({ signal: abort.signal, untilDrained: o.drain }).finally(() => controllerStop.abort());
         await controller;
-        view.done(`stopped (${summary.stoppedBy === 'drained' ? 'drained' : stoppedBy}): ${records.toLocaleString('en-US')} records in ${batches} batches over ${summary.invocations} invocations; ${summary.discarded.length} batches discarded`);
+        view.done(
+          `stopped (${summary.stoppedBy === 'drained' ? 'drained' : stoppedBy}): ${records.toLocaleString('en-US')} records in ${batches} batches over ${summary.invocations} invocations; ${summary.discarded.length} batches discarded`,
+        );
         const line = quarantineSummary(view.quarantined, `sluice quarantine list --app ${app.app} --endpoint ${app.endpoint ?? '<url>'}`);
         if (line !== undefined) {
           process.stderr.write(`sluice: ${line}\n`);

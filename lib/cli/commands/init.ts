@@ -34,13 +34,22 @@ export function scaffoldApp(options: ScaffoldOptions): string[] {
     throw new ConfigError('--name', `${APP_NAME_RULE} (given ${JSON.stringify(name)})`);
   }
   const own = sluicePackage();
-  const vars: Record<string, string> = { name, stackName: name.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('') };
+  const vars: Record<string, string> = {
+    name,
+    stackName: name
+      .split('-')
+      .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+      .join(''),
+  };
   const templates = join(own.root, 'templates', 'app');
   const written: string[] = [];
   for (const file of listFiles(templates)) {
     const target = join(dir, dirname(file), RENAMED[basename(file)] ?? basename(file));
     mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, readFileSync(join(templates, file), 'utf8').replace(/\{\{(\w+)\}\}/g, (match, key: string) => vars[key] ?? match));
+    writeFileSync(
+      target,
+      readFileSync(join(templates, file), 'utf8').replace(/\{\{(\w+)\}\}/g, (match, key: string) => vars[key] ?? match),
+    );
     written.push(relative(dir, target));
   }
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify(appPackageJson(name, own), null, 2)}\n`);
@@ -57,7 +66,9 @@ export function registerInit(program: Command): void {
     .action((dir: string, raw: { name?: string }) => {
       const files = scaffoldApp({ dir, name: raw.name });
       const cd = resolve(dir) === process.cwd() ? '' : `cd ${dir} && `;
-      process.stdout.write(`created ${files.length} files in ${resolve(dir)}:\n${files.map((f) => `  ${f}`).join('\n')}\n\nnext: ${cd}npm install && npm start   (then npm test, npx cdk synth)\n`);
+      process.stdout.write(
+        `created ${files.length} files in ${resolve(dir)}:\n${files.map((f) => `  ${f}`).join('\n')}\n\nnext: ${cd}npm install && npm start   (then npm test, npx cdk synth)\n`,
+      );
     });
 }
 
@@ -83,9 +94,17 @@ function appPackageJson(name: string, own: ReturnType<typeof sluicePackage>): un
 
 /** A folder name as an app name: lowercase, other characters as '-', at most 40. */
 function appNameOf(folder: string): string {
-  return folder.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'my-app';
+  return (
+    folder
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 40) || 'my-app'
+  );
 }
 
 function listFiles(root: string, sub = ''): string[] {
-  return readdirSync(join(root, sub), { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? listFiles(root, join(sub, entry.name)) : [join(sub, entry.name)]));
+  return readdirSync(join(root, sub), { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? listFiles(root, join(sub, entry.name)) : [join(sub, entry.name)],
+  );
 }

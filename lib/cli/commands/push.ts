@@ -50,17 +50,34 @@ export interface PushLinesOptions {
  * through a {@link KinesisWriter}. Either way entries Kinesis refuses inside an HTTP 200 are resent.
  */
 export async function pushLines(app: LocalAwsApp, options: PushLinesOptions): Promise<PutAllResult> {
-  const records: KinesisWriteRecord[] = options.lines.map((line, i) => ({ partitionKey: options.keyBy === 'line' ? line.slice(0, 256) : `line-${i}`, data: new TextEncoder().encode(line) }));
+  const records: KinesisWriteRecord[] = options.lines.map((line, i) => ({
+    partitionKey: options.keyBy === 'line' ? line.slice(0, 256) : `line-${i}`,
+    data: new TextEncoder().encode(line),
+  }));
   const progress = { onProgress: options.onProgress };
   if (options.backpressure && (await tableExists(app))) {
-    const producer = new Producer({ app: app.app, stream: options.stream, kinesis: app.clients.kinesis, checkpoints: app.checkpoints, maxRatePerShard: options.maxRatePerShard, clock: options.clock, aggregate: options.aggregate });
+    const producer = new Producer({
+      app: app.app,
+      stream: options.stream,
+      kinesis: app.clients.kinesis,
+      checkpoints: app.checkpoints,
+      maxRatePerShard: options.maxRatePerShard,
+      clock: options.clock,
+      aggregate: options.aggregate,
+    });
     return producer.send(records, progress);
   }
   if (options.backpressure) options.onNote?.(`no table ${app.tableName} yet, so no published rates to follow: writing at full speed`);
   const writer = new KinesisWriter({ client: app.clients.kinesis, streamName: options.stream });
   if (options.aggregate !== true) return writer.putAll(records, progress);
   const packed = packAggregates(records, await listHashRanges(app.clients.kinesis, options.stream));
-  const result = await writer.putAll(packed, { onProgress: (written) => options.onProgress?.(packed.slice(0, written).reduce((n, p) => n + p.indexes.length, 0), records.length) });
+  const result = await writer.putAll(packed, {
+    onProgress: (written) =>
+      options.onProgress?.(
+        packed.slice(0, written).reduce((n, p) => n + p.indexes.length, 0),
+        records.length,
+      ),
+  });
   const failures = result.failures.flatMap((f) => packed[f.index]!.indexes.map((index) => ({ index, errorCode: f.errorCode })));
   return { written: records.length - failures.length, failed: failures.length, failures };
 }
@@ -71,13 +88,18 @@ export function describeUnwritten(result: PutAllResult, total: number): string |
   const byCode = new Map<string, number>();
   for (const f of result.failures) byCode.set(f.errorCode, (byCode.get(f.errorCode) ?? 0) + 1);
   const codes = [...byCode].map(([code, n]) => `${code} ×${n}`).join(', ');
-  const lines = result.failures.slice(0, 10).map((f) => f.index + 1).join(', ');
+  const lines = result.failures
+    .slice(0, 10)
+    .map((f) => f.index + 1)
+    .join(', ');
   return `${result.failed.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} records were not written (${codes}); lines ${lines}${result.failed > 10 ? ', ...' : ''}`;
 }
 
 /** `sluice push`: writes a file (or stdin), one record per line, to a Kinesis stream. */
 export function registerPush(program: Command): void {
-  const command = program.command('push').description('Write a file to a Kinesis stream, one record per line (empty lines skipped), following the published rates.');
+  const command = program
+    .command('push')
+    .description('Write a file to a Kinesis stream, one record per line (empty lines skipped), following the published rates.');
   addAwsTargetOptions(command)
     .requiredOption('--file <path>', 'the file to send, or - for stdin')
     .option('--pipeline <path>', 'pipeline module, for the default app name (default: the word count)')
@@ -89,7 +111,10 @@ export function registerPush(program: Command): void {
       const o = parseOptions(pushSchema, raw);
       const lines = await readLines(o.file);
       const app = openLocalAwsApp({ app: o.app ?? (await loadPipeline(o.pipeline)).name, endpoint: resolveEndpoint(o.endpoint), region: o.region });
-      const bar = new cliProgress.SingleBar({ format: 'push |{bar}| {percentage}% {value}/{total} records | {rate} records/s | eta {eta_formatted}', stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
+      const bar = new cliProgress.SingleBar(
+        { format: 'push |{bar}| {percentage}% {value}/{total} records | {rate} records/s | eta {eta_formatted}', stream: process.stderr, hideCursor: true },
+        cliProgress.Presets.shades_classic,
+      );
       const startedMs = Date.now();
       const rate = (written: number): string => Math.round(written / Math.max(0.001, (Date.now() - startedMs) / 1000)).toLocaleString('en-US');
       bar.start(lines.length, 0, { rate: '0' });
@@ -104,11 +129,14 @@ export function registerPush(program: Command): void {
           onProgress: (written) => bar.update(written, { rate: rate(written) }),
           onNote: (note) => process.stderr.write(`sluice: ${note}\n`),
         }).catch((error: unknown) => {
-          if (error instanceof Error && error.name === 'ResourceNotFoundException') throw new ConfigError('--stream', `no stream ${o.stream} on this endpoint (sluice dev --shards N creates it)`);
+          if (error instanceof Error && error.name === 'ResourceNotFoundException')
+            throw new ConfigError('--stream', `no stream ${o.stream} on this endpoint (sluice dev --shards N creates it)`);
           throw error;
         });
         bar.stop();
-        process.stdout.write(`pushed ${result.written.toLocaleString('en-US')} records to ${o.stream} in ${((Date.now() - startedMs) / 1000).toFixed(1)} s (${rate(result.written)} records/s)\n`);
+        process.stdout.write(
+          `pushed ${result.written.toLocaleString('en-US')} records to ${o.stream} in ${((Date.now() - startedMs) / 1000).toFixed(1)} s (${rate(result.written)} records/s)\n`,
+        );
         const unwritten = describeUnwritten(result, lines.length);
         if (unwritten !== undefined) {
           process.stderr.write(`sluice: ${unwritten}\n`);

@@ -34,7 +34,10 @@ export function registerQuarantine(program: Command): void {
         else process.stdout.write(`${formatList(app, items)}\n`);
       });
     });
-  const show = quarantine.command('show').argument('<key>', 'an entry key, as `list` prints it').description('Print one entry as JSON, with each record\'s data as text when it is valid UTF-8.');
+  const show = quarantine
+    .command('show')
+    .argument('<key>', 'an entry key, as `list` prints it')
+    .description("Print one entry as JSON, with each record's data as text when it is valid UTF-8.");
   withTarget(show).action(async (key: string, raw: Record<string, unknown>) => {
     const o = parseOptions(quarantineSchema, raw);
     await withItems(o, undefined, (items, app) => {
@@ -66,25 +69,52 @@ async function withItems(o: z.infer<typeof quarantineSchema>, shard: string | un
 function summarize(item: QuarantineItem): { shardId: string; batchNo: number; seq: string; records: number; stage: string; reason: string } {
   const { entry } = item;
   if (item.kind === 'batch') {
-    return { shardId: entry.shardId, batchNo: entry.batchNo, seq: `${item.entry.firstSeq}..${item.entry.lastSeq}`, records: item.entry.count, stage: `batch (${item.entry.attempts} attempts)`, reason: entry.reason };
+    return {
+      shardId: entry.shardId,
+      batchNo: entry.batchNo,
+      seq: `${item.entry.firstSeq}..${item.entry.lastSeq}`,
+      records: item.entry.count,
+      stage: `batch (${item.entry.attempts} attempts)`,
+      reason: entry.reason,
+    };
   }
-  return { shardId: entry.shardId, batchNo: entry.batchNo, seq: item.entry.seq ?? '-', records: item.entry.seq === undefined ? 0 : 1, stage: entry.stage, reason: entry.reason };
+  return {
+    shardId: entry.shardId,
+    batchNo: entry.batchNo,
+    seq: item.entry.seq ?? '-',
+    records: item.entry.seq === undefined ? 0 : 1,
+    stage: entry.stage,
+    reason: entry.reason,
+  };
 }
 
 function formatList(app: string, items: readonly QuarantineItem[]): string {
   const prefix = StorageKeys.quarantinePrefix(app);
   const rows = items.map((item) => {
     const s = summarize(item);
-    return [item.key.slice(prefix.length), String(s.batchNo), s.seq.length > 24 ? `…${s.seq.slice(-23)}` : s.seq, s.stage, s.reason.split('\n')[0]!.slice(0, 80)];
+    return [
+      item.key.slice(prefix.length),
+      String(s.batchNo),
+      s.seq.length > 24 ? `…${s.seq.slice(-23)}` : s.seq,
+      s.stage,
+      s.reason.split('\n')[0]!.slice(0, 80),
+    ];
   });
   const header = ['key', 'batch', 'seq', 'stage', 'reason'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   const records = items.reduce((n, i) => n + summarize(i).records, 0);
   // An entry of no record is one key's values an operator after a barrier threw on (docs/decisions/0014).
   const elements = items.filter((i) => summarize(i).records === 0).length;
   const what = `${records} ${records === 1 ? 'record' : 'records'}${elements === 0 ? '' : ` and ${elements} ${elements === 1 ? "key's values" : "keys' values"}`} set aside`;
-  return [`app ${app}: ${items.length} ${items.length === 1 ? 'entry' : 'entries'}, ${what}`, ...(items.length > 0 ? [line(header), ...rows.map(line)] : [])].join('\n');
+  return [
+    `app ${app}: ${items.length} ${items.length === 1 ? 'entry' : 'entries'}, ${what}`,
+    ...(items.length > 0 ? [line(header), ...rows.map(line)] : []),
+  ].join('\n');
 }
 
 /** The entry with each record's bytes also as text, so a poison pill can be read. */

@@ -31,7 +31,9 @@ const replaySchema = z.object({
 export function registerReplay(program: Command): void {
   const command = program
     .command('replay')
-    .description("Re-run the WAL batches of an app whose batch time is in [--from, --to) into a fresh app's state: reprocessing beyond the stream's retention.");
+    .description(
+      "Re-run the WAL batches of an app whose batch time is in [--from, --to) into a fresh app's state: reprocessing beyond the stream's retention.",
+    );
   addAppStoresOptions(command)
     .requiredOption('--from <time>', 'first batch time: ISO 8601 (2026-05-01T12:00:00Z), epoch ms, or relative (-15m, -2h, -1d)')
     .option('--to <time>', 'batch time to stop at, excluded (default: the newest batch)')
@@ -59,13 +61,28 @@ export function registerReplay(program: Command): void {
         const existing = await target.checkpoints.query(StorageKeys.appPartition(o.app), StorageKeys.SHARD_PREFIX);
         const status = await readReplayStatus(target.checkpoints, o.app);
         if (status?.complete === false && !o.resume) {
-          throw new ConfigError('--app', `app ${o.app} in ${target.where} holds a replay of ${status.sourceApp} that stopped before its end; pass --resume to finish it, or replay into a new app`);
+          throw new ConfigError(
+            '--app',
+            `app ${o.app} in ${target.where} holds a replay of ${status.sourceApp} that stopped before its end; pass --resume to finish it, or replay into a new app`,
+          );
         }
         if (existing.length > 0 && !o.resume) {
-          throw new ConfigError('--app', `app ${o.app} already has state in ${target.where} (${existing.length} shard(s)); replay into a new app, or pass --resume to finish an interrupted replay`);
+          throw new ConfigError(
+            '--app',
+            `app ${o.app} already has state in ${target.where} (${existing.length} shard(s)); replay into a new app, or pass --resume to finish an interrupted replay`,
+          );
         }
-        const summary = await replayWal({ source: { app: sourceApp, objects: source.objects, checkpoints: source.checkpoints }, target: { app: o.app, ...target }, pipeline, fromMs, toMs, maxBatchAttempts: o.maxBatchAttempts });
-        process.stdout.write(`replayed ${summary.batches} WAL batches (${summary.records.toLocaleString('en-US')} records) of ${sourceApp} from ${summary.shards} shard(s) into ${o.app} (${target.where}): ${summary.committed} batches committed\n`);
+        const summary = await replayWal({
+          source: { app: sourceApp, objects: source.objects, checkpoints: source.checkpoints },
+          target: { app: o.app, ...target },
+          pipeline,
+          fromMs,
+          toMs,
+          maxBatchAttempts: o.maxBatchAttempts,
+        });
+        process.stdout.write(
+          `replayed ${summary.batches} WAL batches (${summary.records.toLocaleString('en-US')} records) of ${sourceApp} from ${summary.shards} shard(s) into ${o.app} (${target.where}): ${summary.committed} batches committed\n`,
+        );
       } finally {
         if (target !== undefined && target !== source) await target.close();
         await source.close();

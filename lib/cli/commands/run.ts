@@ -51,7 +51,11 @@ export function registerRun(program: Command): void {
     .option('--pipeline <path>', 'pipeline module (default export)', undefined)
     .option('--app <name>', 'app name: namespaces checkpoints and the WAL (default: the pipeline name)')
     .option('--source <spec>', 'generator | generator:SEED | file:PATH | stdin | socket:PORT', 'generator')
-    .option('--from-start', 'file: sources: a file that is not the one whose lines the checkpoint committed (replaced, rewritten, cut short) is counted from its first line, on top of the state', false)
+    .option(
+      '--from-start',
+      'file: sources: a file that is not the one whose lines the checkpoint committed (replaced, rewritten, cut short) is counted from its first line, on top of the state',
+      false,
+    )
     .option('--checkpoint-dir <dir>', 'where offsets, state and the WAL live (default: .sluice/<app>)')
     .option('--batch-interval <ms>', 'batch interval in milliseconds', String(DEFAULT_BATCH_INTERVAL_MS))
     .option('--max-rate <n>', 'static limit, records per second per shard')
@@ -59,10 +63,21 @@ export function registerRun(program: Command): void {
     .option('--no-backpressure', 'turn off the rate controller (PID after every batch)')
     .option('--rate-controller <kind>', "sluice (Spark's PID with headroom, a slew limit and clamps; ADR 0003) | pid (Spark's exact PID)", 'sluice')
     .option('--no-wal', 'skip the write-ahead log: state stays exactly-once, outputs become at-least-once')
-    .option('--max-batch-attempts <n>', "failed attempts of one batch whose sink keeps throwing before its records are quarantined and the shard moves on", String(DEFAULT_MAX_BATCH_ATTEMPTS))
-    .option('--state-memory <MB>', "memory a shard's state may take before the run stops, saying so (default: half of Node's heap; raise the heap with NODE_OPTIONS=--max-old-space-size=MB)")
-    .option('--fail-on-quarantine', `exit ${QUARANTINE_EXIT_CODE} when the run quarantined anything (records your code threw on, that did not decode, or batches set aside)`, false)
-    .option('--ui [port]', "serve the web UI (sluice ui) of this run on 127.0.0.1 (default port 4040; 0: any free port)")
+    .option(
+      '--max-batch-attempts <n>',
+      'failed attempts of one batch whose sink keeps throwing before its records are quarantined and the shard moves on',
+      String(DEFAULT_MAX_BATCH_ATTEMPTS),
+    )
+    .option(
+      '--state-memory <MB>',
+      "memory a shard's state may take before the run stops, saying so (default: half of Node's heap; raise the heap with NODE_OPTIONS=--max-old-space-size=MB)",
+    )
+    .option(
+      '--fail-on-quarantine',
+      `exit ${QUARANTINE_EXIT_CODE} when the run quarantined anything (records your code threw on, that did not decode, or batches set aside)`,
+      false,
+    )
+    .option('--ui [port]', 'serve the web UI (sluice ui) of this run on 127.0.0.1 (default port 4040; 0: any free port)')
     .option('--shards <n>', 'read the source as a stream of n shards, record i on shard i mod n (how a Kinesis stream spreads a key over its shards)')
     .action(async (raw: Record<string, unknown>) => {
       const o = parseOptions(runOptionsSchema, raw);
@@ -83,9 +98,27 @@ export function registerRun(program: Command): void {
       const view = new LiveView({ title: `${app}  source ${o.source}  checkpoint ${dir}` });
       const failurePolicy = new BatchRetryPolicy({ app, pipeline, checkpoints, objects, clock, maxAttempts: o.maxBatchAttempts });
       const heap = getHeapStatistics().heap_size_limit;
-      const stateBudget = o.stateMemory === undefined ? new StateBudget(heap, 'the heap (NODE_OPTIONS=--max-old-space-size=MB)') : StateBudget.fixed(o.stateMemory * 1_048_576, '--state-memory');
-      const processor = new MicroBatchProcessor({ app, pipeline, checkpoints, objects, clock, output: view, walEnabled: o.wal, maxRatePerShard: o.maxRate, rateGate: tokenBucketGate(), failurePolicy, stateBudget, onGarbageError: reportGarbageError });
-      const estimator = o.backpressure ? createRateEstimator({ kind: o.rateController, batchIntervalMs: o.batchInterval, maxRate: o.maxRate }, INITIAL_PID_STATE) : undefined;
+      const stateBudget =
+        o.stateMemory === undefined
+          ? new StateBudget(heap, 'the heap (NODE_OPTIONS=--max-old-space-size=MB)')
+          : StateBudget.fixed(o.stateMemory * 1_048_576, '--state-memory');
+      const processor = new MicroBatchProcessor({
+        app,
+        pipeline,
+        checkpoints,
+        objects,
+        clock,
+        output: view,
+        walEnabled: o.wal,
+        maxRatePerShard: o.maxRate,
+        rateGate: tokenBucketGate(),
+        failurePolicy,
+        stateBudget,
+        onGarbageError: reportGarbageError,
+      });
+      const estimator = o.backpressure
+        ? createRateEstimator({ kind: o.rateController, batchIntervalMs: o.batchInterval, maxRate: o.maxRate }, INITIAL_PID_STATE)
+        : undefined;
       const abort = new AbortController();
       const stop = (): void => abort.abort();
       process.once('SIGINT', stop);
@@ -118,15 +151,36 @@ export function registerRun(program: Command): void {
                 processorOptions: (s, stageAppName) => ({
                   walEnabled: o.wal,
                   ...(s === 0 ? { maxRatePerShard: o.maxRate, rateGate: tokenBucketGate() } : {}),
-                  failurePolicy: new BatchRetryPolicy({ app: stageAppName, pipeline: staged.stages[s]!, checkpoints, objects, clock, maxAttempts: o.maxBatchAttempts }),
+                  failurePolicy: new BatchRetryPolicy({
+                    app: stageAppName,
+                    pipeline: staged.stages[s]!,
+                    checkpoints,
+                    objects,
+                    clock,
+                    maxAttempts: o.maxBatchAttempts,
+                  }),
                   stateBudget,
                   onGarbageError: reportGarbageError,
                 }),
               }).run()
-            : await new LocalDriver({ app, source, processor, checkpoints, clock, batchIntervalMs: o.batchInterval, maxRatePerShard: o.maxRate, estimator, durationMs, signal: abort.signal, onBatch: (e) => {
-                view.batch(e);
-                for (const b of e.batches) ui?.record(b);
-              }, retryFailures: true, onFailure: reportFailure }).run();
+            : await new LocalDriver({
+                app,
+                source,
+                processor,
+                checkpoints,
+                clock,
+                batchIntervalMs: o.batchInterval,
+                maxRatePerShard: o.maxRate,
+                estimator,
+                durationMs,
+                signal: abort.signal,
+                onBatch: (e) => {
+                  view.batch(e);
+                  for (const b of e.batches) ui?.record(b);
+                },
+                retryFailures: true,
+                onFailure: reportFailure,
+              }).run();
         const stages = staged.stages.length > 1 ? ` of ${staged.stages.length} stages` : '';
         view.done(`stopped (${result.stoppedBy}): ${result.records.toLocaleString('en-US')} records in ${result.batches} batches${stages} committed to ${dir}`);
         const line = quarantineSummary(view.quarantined, `sluice quarantine list --app ${app} --checkpoint-dir ${dir}`);
@@ -146,7 +200,9 @@ export function registerRun(program: Command): void {
 
 /** Superseded state objects stay on disk until the next snapshot's sweep: worth a word, not a stop. */
 function reportGarbageError(error: unknown): void {
-  process.stderr.write(`sluice: could not delete superseded state objects (the next snapshot tries again): ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `sluice: could not delete superseded state objects (the next snapshot tries again): ${error instanceof Error ? error.message : String(error)}\n`,
+  );
 }
 
 /** A batch failed and will be tried again at the next tick (quarantined once it failed too often). */

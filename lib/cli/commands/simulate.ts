@@ -70,15 +70,37 @@ export function registerSimulate(program: Command, print: (text: string) => void
     .option('--admission <how>', 'lambda mode: schedule (paced batches) or token-bucket (greedy)', 'schedule')
     .action(async (flags: SimulateFlags) => {
       const config = resolveSimulationConfig({
-        shards: flags.shards, durationSeconds: flags.duration, batchIntervalMs: flags.batchInterval, batchOverheadMs: flags.overhead,
-        costPerRecordMs: flags.cost, costJitter: flags.jitter, seed: flags.seed, initialRatePerShard: flags.initialRate,
-        mode: flags.mode as SimulationMode, controlIntervalSeconds: flags.controlInterval, delayDefinition: flags.delayDefinition as DelayDefinition,
+        shards: flags.shards,
+        durationSeconds: flags.duration,
+        batchIntervalMs: flags.batchInterval,
+        batchOverheadMs: flags.overhead,
+        costPerRecordMs: flags.cost,
+        costJitter: flags.jitter,
+        seed: flags.seed,
+        initialRatePerShard: flags.initialRate,
+        mode: flags.mode as SimulationMode,
+        controlIntervalSeconds: flags.controlInterval,
+        delayDefinition: flags.delayDefinition as DelayDefinition,
         admission: flags.admission as Admission,
-        profile: { kind: flags.profile as ProfileKind, baseRatePerShard: flags.baseRate, factor: flags.factor, startSeconds: flags.start, lengthSeconds: flags.length },
+        profile: {
+          kind: flags.profile as ProfileKind,
+          baseRatePerShard: flags.baseRate,
+          factor: flags.factor,
+          startSeconds: flags.start,
+          lengthSeconds: flags.length,
+        },
       });
       const staticRate = flags.staticRate ?? Math.floor(0.9 * sustainableRatePerShard(config));
       const result = simulate(config, parseControllers(flags.controllers, staticRate));
-      print(flags.json ? JSON.stringify(result.runs.map((r) => ({ controller: r.controller, ...r.summary })), (_, v: unknown) => (v === Infinity ? 'Infinity' : v), 2) : formatSimulationTable(result));
+      print(
+        flags.json
+          ? JSON.stringify(
+              result.runs.map((r) => ({ controller: r.controller, ...r.summary })),
+              (_, v: unknown) => (v === Infinity ? 'Infinity' : v),
+              2,
+            )
+          : formatSimulationTable(result),
+      );
       if (flags.out !== undefined) {
         await mkdir(dirname(flags.out), { recursive: true });
         await writeFile(flags.out, await renderSimulationSvg(result, `sluice simulate --profile ${config.profile.kind} --mode ${config.mode}`));

@@ -41,21 +41,37 @@ export function registerState(program: Command): void {
       const app = o.app ?? pipeline.name;
       // A stream's offsets are kept under its ARN: with --stream, refuse an app that reads another one.
       const stream = o.stream;
-      const expect = stream === undefined ? {} : { expectSource: (sourceId: string) => isStreamSource(sourceId, stream), expectedSourceName: `stream ${stream}` };
+      const expect =
+        stream === undefined ? {} : { expectSource: (sourceId: string) => isStreamSource(sourceId, stream), expectedSourceName: `stream ${stream}` };
       if (o.endpoint !== undefined || stream !== undefined) {
         const aws = openLocalAwsApp({ app, endpoint: resolveEndpoint(o.endpoint), region: o.region });
         try {
-          await writeJsonObject(process.stdout, await mergedStateEntries({ checkpoints: aws.checkpoints, objects: aws.objects, app, pipeline, operatorId: o.operator, requireCheckpoint: true, ...expect }));
+          await writeJsonObject(
+            process.stdout,
+            await mergedStateEntries({
+              checkpoints: aws.checkpoints,
+              objects: aws.objects,
+              app,
+              pipeline,
+              operatorId: o.operator,
+              requireCheckpoint: true,
+              ...expect,
+            }),
+          );
         } finally {
           aws.clients.destroy();
         }
         return;
       }
       const dir = o.checkpointDir ?? defaultCheckpointDir(app);
-      if (!existsSync(join(dir, 'checkpoint.sqlite'))) throw new ConfigError('--checkpoint-dir', `no checkpoint in ${dir} (run the pipeline first, or point at its directory)`);
+      if (!existsSync(join(dir, 'checkpoint.sqlite')))
+        throw new ConfigError('--checkpoint-dir', `no checkpoint in ${dir} (run the pipeline first, or point at its directory)`);
       const { checkpoints, objects } = openLocalStores(dir);
       try {
-        await writeJsonObject(process.stdout, await mergedStateEntries({ checkpoints, objects, app, pipeline, operatorId: o.operator, requireCheckpoint: true }));
+        await writeJsonObject(
+          process.stdout,
+          await mergedStateEntries({ checkpoints, objects, app, pipeline, operatorId: o.operator, requireCheckpoint: true }),
+        );
       } finally {
         await checkpoints.close();
       }

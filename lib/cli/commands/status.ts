@@ -30,19 +30,34 @@ export function registerStatus(program: Command): void {
         const shards = await source.listShards().catch((error: unknown) => {
           throw notFound(error) ? new ConfigError('--stream', `no stream ${o.stream} on this endpoint`) : error;
         });
-        const statuses = await readShardStatuses(app.checkpoints, app.app, shards.map((s) => s.shardId)).catch((error: unknown) => {
+        const statuses = await readShardStatuses(
+          app.checkpoints,
+          app.app,
+          shards.map((s) => s.shardId),
+        ).catch((error: unknown) => {
           throw notFound(error) ? new ConfigError('--app', `no table ${app.tableName} on this endpoint: run sluice dev for app ${app.app} first`) : error;
         });
         // Another app's or another stream's checkpoints are no status of this one: say so instead.
         const foreign = statuses.find((s) => s.sourceId !== undefined && !isStreamSource(s.sourceId, o.stream));
-        if (foreign !== undefined) throw new ConfigError('--app', `app ${app.app} holds the offsets of ${foreign.sourceId}, not of stream ${o.stream} (give the app that reads ${o.stream} with --app)`);
+        if (foreign !== undefined)
+          throw new ConfigError(
+            '--app',
+            `app ${app.app} holds the offsets of ${foreign.sourceId}, not of stream ${o.stream} (give the app that reads ${o.stream} with --app)`,
+          );
         if (statuses.every((s) => s.batchNo === 0 && s.failing === undefined)) {
-          throw new ConfigError('--app', `app ${app.app} has committed nothing from stream ${o.stream} in table ${app.tableName}: check the app's name (--app; by default the pipeline's), or wait for its first batch`);
+          throw new ConfigError(
+            '--app',
+            `app ${app.app} has committed nothing from stream ${o.stream} in table ${app.tableName}: check the app's name (--app; by default the pipeline's), or wait for its first batch`,
+          );
         }
         const nowMs = Date.now();
         const behind = await Promise.all(statuses.map((s) => behindMs(source, s, nowMs)));
         const rows = statuses.map((s, i) => ({ ...s, behindMs: behind[i] }));
-        if (o.json) for (const s of rows) process.stdout.write(`${JSON.stringify({ ...s, caughtUp: s.behindMs === 0, committedRecords: (s.totals?.records ?? 0) - (s.totals?.quarantined ?? 0), quarantined: quarantinedOf(s) })}\n`);
+        if (o.json)
+          for (const s of rows)
+            process.stdout.write(
+              `${JSON.stringify({ ...s, caughtUp: s.behindMs === 0, committedRecords: (s.totals?.records ?? 0) - (s.totals?.quarantined ?? 0), quarantined: quarantinedOf(s) })}\n`,
+            );
         else process.stdout.write(`${formatStatusTable(app.app, o.stream, rows, nowMs, o.verbose)}\n`);
       } finally {
         app.clients.destroy();
@@ -105,16 +120,23 @@ export function formatStatusTable(app: string, stream: string, statuses: readonl
   const rows = statuses.map((s) => columns.map(([, cell]) => cell(s)));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: readonly string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  const failing = statuses.filter((s) => s.failing !== undefined).map((s) => `${s.shardId}: batch ${s.batchNo + 1} failed ${s.failing!.attempts} time(s): ${s.failing!.lastError}`);
+  const failing = statuses
+    .filter((s) => s.failing !== undefined)
+    .map((s) => `${s.shardId}: batch ${s.batchNo + 1} failed ${s.failing!.attempts} time(s): ${s.failing!.lastError}`);
   const taken = statuses.reduce((n, s) => n + (s.totals?.records ?? 0), 0);
   const quarantined = statuses.reduce((n, s) => n + (s.totals?.quarantined ?? 0), 0);
   const elements = statuses.reduce((n, s) => n + (s.totals?.quarantinedElements ?? 0), 0);
   const drained = statuses.every((s) => s.behindMs === 0);
-  const setAside = quarantined + elements === 0 ? 'none quarantined' : `${formatCount(quarantined)} quarantined${elements === 0 ? '' : ` (+${formatCount(elements)} keys' values)`}: sluice quarantine list --app ${app}`;
+  const setAside =
+    quarantined + elements === 0
+      ? 'none quarantined'
+      : `${formatCount(quarantined)} quarantined${elements === 0 ? '' : ` (+${formatCount(elements)} keys' values)`}: sluice quarantine list --app ${app}`;
   const head = `app ${app}  stream ${stream}  ${formatCount(taken - quarantined)} records committed, ${setAside}${drained ? ', caught up' : ''}`;
   const legend = verbose
     ? []
-    : ['behind: age of the oldest record not yet committed. waited: how long the last batch waited for its turn (scheduling delay). can process: the records/s the last batches were processed at, as the controller measured (--verbose adds its raw terms).'];
+    : [
+        'behind: age of the oldest record not yet committed. waited: how long the last batch waited for its turn (scheduling delay). can process: the records/s the last batches were processed at, as the controller measured (--verbose adds its raw terms).',
+      ];
   return [head, line(header), ...rows.map(line), ...failing, ...legend].join('\n');
 }
 

@@ -9,7 +9,10 @@ import { startUiServer } from '../ui/ui-server';
 
 const uiSchema = z.object({
   ...appStoresOptions,
-  app: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be 1-40 lowercase letters, digits or -').optional(),
+  app: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be 1-40 lowercase letters, digits or -')
+    .optional(),
   pipeline: z.string().optional(),
   port: z.coerce.number().int().min(0, 'must be a port number, 0-65535 (0: any free port)').max(65_535, 'must be a port number, 0-65535 (0: any free port)'),
   duration: z.coerce.number().positive('must be a number of seconds above 0').optional(),
@@ -21,7 +24,11 @@ const uiSchema = z.object({
  * controller: Spark's Streaming tab for a sluice app, read from its checkpoint as `status` does.
  */
 export function registerUi(program: Command): void {
-  const command = program.command('ui').description("Serve a web page on localhost with an app's live timelines, delay histograms, recent batches, quarantine and rate controller, read from its checkpoint.");
+  const command = program
+    .command('ui')
+    .description(
+      "Serve a web page on localhost with an app's live timelines, delay histograms, recent batches, quarantine and rate controller, read from its checkpoint.",
+    );
   addAppStoresOptions(command)
     .option('--app <name>', 'app name (default: the pipeline name)')
     .option('--pipeline <path>', 'pipeline module, for the default app name (default: the word count)')
@@ -39,11 +46,17 @@ export function registerUi(program: Command): void {
         onSampleError: (error) => {
           if (warned) return;
           warned = true;
-          process.stderr.write(`sluice: ui: cannot read ${stores.where} (the page keeps its last data): ${error instanceof Error ? error.message.split('\n')[0] : String(error)}\n`);
+          process.stderr.write(
+            `sluice: ui: cannot read ${stores.where} (the page keeps its last data): ${error instanceof Error ? error.message.split('\n')[0] : String(error)}\n`,
+          );
         },
       }).catch((error: unknown) => {
         void stores.close();
-        if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new ConfigError('--port', `port ${o.port} is taken on 127.0.0.1 (another sluice ui, or a Spark UI?): pick another with --port, or --port 0 for any free one`);
+        if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
+          throw new ConfigError(
+            '--port',
+            `port ${o.port} is taken on 127.0.0.1 (another sluice ui, or a Spark UI?): pick another with --port, or --port 0 for any free one`,
+          );
         throw error;
       });
       process.stdout.write(`sluice ui: ${server.url} (app ${app}, ${stores.where}); Ctrl-C to stop\n`);

@@ -17,16 +17,21 @@ export function uiPort(value: string | boolean | undefined): number | undefined 
   if (value === undefined || value === false) return undefined;
   if (value === true) return 4040;
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new ConfigError('--ui', `must be a port number, 0-65535 (0: any free port) (given ${JSON.stringify(value)})`);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new ConfigError('--ui', `must be a port number, 0-65535 (0: any free port) (given ${JSON.stringify(value)})`);
   return port;
 }
 
 /** Starts the UI server beside a run and prints its address; `undefined` when `port` is. */
-export async function attachUi(port: number | undefined, target: { app: string; where: string; checkpoints: CheckpointStore; objects: ObjectStore }): Promise<AttachedUi | undefined> {
+export async function attachUi(
+  port: number | undefined,
+  target: { app: string; where: string; checkpoints: CheckpointStore; objects: ObjectStore },
+): Promise<AttachedUi | undefined> {
   if (port === undefined) return undefined;
   const history = new BatchHistory(target);
   const server = await startUiServer({ history, port }).catch((error: unknown) => {
-    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new ConfigError('--ui', `port ${port} is taken on 127.0.0.1: give another (--ui 4041), or --ui 0 for any free one`);
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw new ConfigError('--ui', `port ${port} is taken on 127.0.0.1: give another (--ui 4041), or --ui 0 for any free one`);
     throw error;
   });
   process.stderr.write(`sluice: web UI at ${server.url}\n`);

@@ -99,19 +99,36 @@ export class BatchHistory {
 
   /** Records a batch an in-process run just committed. */
   record(stats: BatchStats): void {
-    this.#add({ ...stats, rateLimit: stats.rateLimit, millisBehind: stats.millisBehind, quarantined: stats.quarantined + (stats.quarantinedElements ?? 0), totalRecords: undefined });
+    this.#add({
+      ...stats,
+      rateLimit: stats.rateLimit,
+      millisBehind: stats.millisBehind,
+      quarantined: stats.quarantined + (stats.quarantinedElements ?? 0),
+      totalRecords: undefined,
+    });
   }
 
   /** Reads the app's quarantine again (it can be long: done less often than {@link sample}). */
   async sampleQuarantine(): Promise<void> {
     const items = await readQuarantine(this.#o.objects, this.#o.checkpoints, this.#o.app);
-    const shown = items.slice(-(this.#o.quarantineShown ?? 100)).reverse().map(summarize);
+    const shown = items
+      .slice(-(this.#o.quarantineShown ?? 100))
+      .reverse()
+      .map(summarize);
     this.#quarantine = { items: shown, total: items.length };
   }
 
   snapshot(nowMs: number): UiSnapshot {
     const batches = [...this.#batches.values()].flat().sort((a, b) => a.batchTimeMs - b.batchTimeMs || a.shardId.localeCompare(b.shardId));
-    return { app: this.#o.app, where: this.#o.where, nowMs, shards: this.#shards, batches, quarantine: this.#quarantine.items, quarantineTotal: this.#quarantine.total };
+    return {
+      app: this.#o.app,
+      where: this.#o.where,
+      nowMs,
+      shards: this.#shards,
+      batches,
+      quarantine: this.#quarantine.items,
+      quarantineTotal: this.#quarantine.total,
+    };
   }
 
   #add(b: Omit<UiBatch, 'totalDelayMs' | 'inputRate' | 'missedBefore' | 'totalRecords'> & { totalRecords: number | undefined }): void {
@@ -137,7 +154,21 @@ export class BatchHistory {
 function summarize(item: QuarantineItem): UiQuarantineEntry {
   const { entry } = item;
   if (item.kind === 'batch') {
-    return { key: item.key, shardId: entry.shardId, batchNo: entry.batchNo, seq: `${item.entry.firstSeq}..${item.entry.lastSeq}`, stage: `batch (${item.entry.attempts} attempts)`, reason: entry.reason.split('\n')[0]! };
+    return {
+      key: item.key,
+      shardId: entry.shardId,
+      batchNo: entry.batchNo,
+      seq: `${item.entry.firstSeq}..${item.entry.lastSeq}`,
+      stage: `batch (${item.entry.attempts} attempts)`,
+      reason: entry.reason.split('\n')[0]!,
+    };
   }
-  return { key: item.key, shardId: entry.shardId, batchNo: entry.batchNo, seq: item.entry.seq ?? '-', stage: entry.stage, reason: entry.reason.split('\n')[0]! };
+  return {
+    key: item.key,
+    shardId: entry.shardId,
+    batchNo: entry.batchNo,
+    seq: item.entry.seq ?? '-',
+    stage: entry.stage,
+    reason: entry.reason.split('\n')[0]!,
+  };
 }

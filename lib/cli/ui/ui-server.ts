@@ -80,7 +80,9 @@ function startSampling(options: UiServerOptions): NodeJS.Timeout[] {
     const tick = (): void => {
       if (busy) return;
       busy = true;
-      work().catch(report).finally(() => (busy = false));
+      work()
+        .catch(report)
+        .finally(() => (busy = false));
     };
     tick();
     const timer = setInterval(tick, ms);

@@ -41,7 +41,14 @@ export interface CompiledPipeline {
    * record read later can have arrived before it, so arrival-time windows advance their watermark
    * to it and close on a quiet source, as Spark's windows do at every batch interval.
    */
-  run(elements: readonly unknown[], states: ReadonlyMap<string, OperatorState>, batchTimeMs: number, arrivalsMs?: readonly number[], idleAtMs?: number, inputWatermarkMs?: number): BatchComputation;
+  run(
+    elements: readonly unknown[],
+    states: ReadonlyMap<string, OperatorState>,
+    batchTimeMs: number,
+    arrivalsMs?: readonly number[],
+    idleAtMs?: number,
+    inputWatermarkMs?: number,
+  ): BatchComputation;
   /** True when the pipeline has arrival-time windows, the only operators an idle tick moves. */
   readonly usesIdleTicks: boolean;
   /**
@@ -89,7 +96,10 @@ interface Segment {
 export function compilePipeline(stream: Stream<unknown>): CompiledPipeline {
   const stages = stream.ops.filter((op) => op.kind === 'exchange').length;
   if (stages > 0) {
-    throw new ConfigError('pipeline', `${JSON.stringify(stream.definition.name)} has ${stages + 1} stages (keyBy/global): run it with \`sluice run\`, which runs every stage with its exchange; the Lambda processor and InMemoryRun run single-stage pipelines`);
+    throw new ConfigError(
+      'pipeline',
+      `${JSON.stringify(stream.definition.name)} has ${stages + 1} stages (keyBy/global): run it with \`sluice run\`, which runs every stage with its exchange; the Lambda processor and InMemoryRun run single-stage pipelines`,
+    );
   }
   return compileOps(stream.definition, stream.ops, undefined);
 }
@@ -112,7 +122,12 @@ export function compileOps(definition: PipelineDefinition, ops: readonly OpSpec[
     const following = ops[i + 1];
     if ((op.kind === 'countByValue' || op.kind === 'reduceByKey') && following?.kind === 'updateStateByKey') {
       // A per-batch aggregate straight into updateStateByKey: one barrier that folds into the state.
-      segments.push({ ...current, barrier: createFoldIntoStateBarrier(op as FoldableAggregate, following), barrierName: `${label[i]!} → ${label[i + 1]!}`, barrierKind: following.kind });
+      segments.push({
+        ...current,
+        barrier: createFoldIntoStateBarrier(op as FoldableAggregate, following),
+        barrierName: `${label[i]!} → ${label[i + 1]!}`,
+        barrierKind: following.kind,
+      });
       current = newSegment();
       i++;
     } else if (op.kind === 'exchange') {
@@ -129,7 +144,12 @@ export function compileOps(definition: PipelineDefinition, ops: readonly OpSpec[
       current.taps.push(tap);
     } else {
       const barrierOp = op as BarrierOp;
-      const done: Segment = { ...current, barrier: createBarrier(barrierOp, record, stage?.receives === true), barrierName: label[i]!, barrierKind: barrierOp.kind };
+      const done: Segment = {
+        ...current,
+        barrier: createBarrier(barrierOp, record, stage?.receives === true),
+        barrierName: label[i]!,
+        barrierKind: barrierOp.kind,
+      };
       segments.push(done);
       current = newSegment();
     }
@@ -149,7 +169,8 @@ export function compileOps(definition: PipelineDefinition, ops: readonly OpSpec[
     statefulOperators,
     unnamedStatefulOperators: stateful.filter((op) => op.unnamed === true).map((op) => `${op.kind}(${op.id})`),
     createStates: () => new Map(statefulOperators.map((o) => [o.id, new OperatorState()])),
-    run: (elements, states, batchTimeMs, arrivalsMs, idleAtMs, inputWatermarkMs) => runSegments(segments, record, { elements, states, batchTimeMs, arrivalsMs, idleAtMs, inputWatermarkMs, windowTimes }),
+    run: (elements, states, batchTimeMs, arrivalsMs, idleAtMs, inputWatermarkMs) =>
+      runSegments(segments, record, { elements, states, batchTimeMs, arrivalsMs, idleAtMs, inputWatermarkMs, windowTimes }),
     // A stage fed by an exchange takes its time from the origins' progress, never from a tick.
     usesIdleTicks: stage?.receives !== true && segments.some((s) => s.barrier?.tickDueAtMs !== undefined),
     ...(exchange === undefined ? {} : { sends: { partitions: exchange.partitions, progress: stage?.progress ?? false, tickEveryMs: stage?.tickEveryMs ?? 0 } }),
@@ -203,7 +224,16 @@ function runSegments(segments: readonly Segment[], record: RecordContext, batch:
     }
     if (segment.barrier === undefined) break;
     const next = segments[stage + 1];
-    input = segment.barrier.finish({ states, batchTimeMs, stage: stage + 1, materialize: next !== undefined, failures, outputs, idleAtMs: batch.idleAtMs, inputWatermarkMs: batch.inputWatermarkMs });
+    input = segment.barrier.finish({
+      states,
+      batchTimeMs,
+      stage: stage + 1,
+      materialize: next !== undefined,
+      failures,
+      outputs,
+      idleAtMs: batch.idleAtMs,
+      inputWatermarkMs: batch.inputWatermarkMs,
+    });
     windowed = batch.windowTimes && WINDOW_KINDS.has(segment.barrierKind);
     segment.barrier.reset();
   }
@@ -253,7 +283,8 @@ type StatefulOp = UpdateStateByKeyOp | WindowOp | MapWithStateOp;
 function rejectDuplicateIds(stateful: readonly StatefulOp[]): void {
   const seen = new Set<string>();
   for (const op of stateful) {
-    if (seen.has(op.id)) throw new ConfigError(`${op.kind}.name`, `${JSON.stringify(op.id)} names two stateful operators of this pipeline; give each a distinct name`);
+    if (seen.has(op.id))
+      throw new ConfigError(`${op.kind}.name`, `${JSON.stringify(op.id)} names two stateful operators of this pipeline; give each a distinct name`);
     seen.add(op.id);
   }
 }

@@ -28,7 +28,8 @@ export function compileStages(stream: Stream<unknown>): StagedPipeline {
   const ids = new Set<string>();
   for (const op of ops) {
     if (!STATEFUL_KINDS.has(op.kind) || !('id' in op)) continue;
-    if (ids.has(op.id)) throw new ConfigError(`${op.kind}.name`, `${JSON.stringify(op.id)} names two stateful operators of this pipeline; give each a distinct name`);
+    if (ids.has(op.id))
+      throw new ConfigError(`${op.kind}.name`, `${JSON.stringify(op.id)} names two stateful operators of this pipeline; give each a distinct name`);
     ids.add(op.id);
   }
   const groups: OpSpec[][] = [[]];
@@ -62,7 +63,10 @@ export function compileStages(stream: Stream<unknown>): StagedPipeline {
     const later = groups.slice(s + 1).flat();
     for (const op of receives ? groups[s]! : []) {
       if (WINDOW_KINDS.has(op.kind) && (op as WindowOp).eventTime !== undefined) {
-        throw new ConfigError(`${op.kind}.eventTime`, `windows after keyBy/global follow the arrival time their records carry across the exchange; event-time windows there are not supported yet (put the event-time window before the exchange)`);
+        throw new ConfigError(
+          `${op.kind}.eventTime`,
+          `windows after keyBy/global follow the arrival time their records carry across the exchange; event-time windows there are not supported yet (put the event-time window before the exchange)`,
+        );
       }
     }
     // Time must flow through the exchange only when a window after it waits for every origin.

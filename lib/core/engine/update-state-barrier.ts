@@ -65,7 +65,15 @@ export function createFoldIntoStateBarrier(aggregate: FoldableAggregate, op: Upd
   };
 }
 
-function applyUpdate(op: UpdateStateByKeyOp, state: OperatorState, ctx: FinishContext, stage: number, k: string, vs: unknown[], entry: StateEntry | undefined): void {
+function applyUpdate(
+  op: UpdateStateByKeyOp,
+  state: OperatorState,
+  ctx: FinishContext,
+  stage: number,
+  k: string,
+  vs: unknown[],
+  entry: StateEntry | undefined,
+): void {
   let next: unknown;
   try {
     next = op.update(vs, entry?.value);
@@ -94,4 +102,3 @@ function expireAndOutput(op: UpdateStateByKeyOp, state: OperatorState, ctx: Fini
   // In state order: the same sequence warm or after a reload (see OperatorState).
   return state.pairs(decodeKey);
 }
-

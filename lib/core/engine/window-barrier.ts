@@ -22,7 +22,8 @@ import { asPair } from './fuse';
  */
 export function createWindowBarrier(op: WindowOp, record: RecordContext, timeFromInput = false): Barrier {
   const grid = new WindowGrid(op.windowMs, op.slideMs);
-  const keyed = op.kind === 'window' ? undefined : op.kind === 'countByWindow' ? new KeyedPaneStore(grid, add, subtract) : new KeyedPaneStore(grid, op.reduce, op.inverse);
+  const keyed =
+    op.kind === 'window' ? undefined : op.kind === 'countByWindow' ? new KeyedPaneStore(grid, add, subtract) : new KeyedPaneStore(grid, op.reduce, op.inverse);
   const elements = op.kind === 'window' ? new ElementPaneStore(grid) : undefined;
   const operator = `${op.kind}(${op.id})`;
   // Set by begin() from the state, once per batch; pushes compare against it.
@@ -148,7 +149,12 @@ export function createWindowBarrier(op: WindowOp, record: RecordContext, timeFro
       const results = keyed!.emit(state, ends, meta.lastEndMs, batchTimeMs, onError);
       results.forEach((pairs, i) => {
         if (op.kind === 'countByWindow') push(i, (pairs[0]?.[1] as number | undefined) ?? 0, pairs.length === 0);
-        else push(i, pairs.map(([k, v]) => [decodeKey(k), v]), pairs.length === 0);
+        else
+          push(
+            i,
+            pairs.map(([k, v]) => [decodeKey(k), v]),
+            pairs.length === 0,
+          );
       });
     }
     return out;

@@ -40,5 +40,10 @@ export function decodeExchangeBatch(records: readonly SourceRecord[], state: Rec
       recordIndex.push(record);
     }
   });
-  return { decoded: { elements, arrivalsMs, recordIndex, undecodable }, state: received.state, inputWatermarkMs: inputWatermark(received.state, origins), duplicates: received.duplicates };
+  return {
+    decoded: { elements, arrivalsMs, recordIndex, undecodable },
+    state: received.state,
+    inputWatermarkMs: inputWatermark(received.state, origins),
+    duplicates: received.duplicates,
+  };
 }

@@ -27,7 +27,15 @@ export function partitionOf(key: unknown, partitions: number): number {
  * count. A partition with no elements gets one empty chunk when `progress` is set (time flows
  * through the exchange, docs/decisions/0015), and none otherwise.
  */
-export function buildChunks(input: { origin: string; batchNo: number; watermarkMs: number | null; perPartition: readonly (readonly TimedElement[])[]; progress: boolean; end?: boolean; targetBytes?: number }): ExchangeChunk[][] {
+export function buildChunks(input: {
+  origin: string;
+  batchNo: number;
+  watermarkMs: number | null;
+  perPartition: readonly (readonly TimedElement[])[];
+  progress: boolean;
+  end?: boolean;
+  targetBytes?: number;
+}): ExchangeChunk[][] {
   const target = input.targetBytes ?? CHUNK_TARGET_BYTES;
   return input.perPartition.map((elements) => {
     const groups: TimedElement[][] = [];
@@ -44,7 +52,15 @@ export function buildChunks(input: { origin: string; batchNo: number; watermarkM
       bytes += size;
     }
     if (group.length > 0 || (groups.length === 0 && (input.progress || input.end === true))) groups.push(group);
-    return groups.map((g, index) => ({ origin: input.origin, batchNo: input.batchNo, index, count: groups.length, watermarkMs: input.watermarkMs, ...(input.end === true ? { end: true } : {}), elements: g }));
+    return groups.map((g, index) => ({
+      origin: input.origin,
+      batchNo: input.batchNo,
+      index,
+      count: groups.length,
+      watermarkMs: input.watermarkMs,
+      ...(input.end === true ? { end: true } : {}),
+      elements: g,
+    }));
   });
 }
 
@@ -53,7 +69,18 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** A chunk's bytes: JSON, deterministic for deterministic elements (a re-run sends the same bytes). */
 export function encodeChunk(chunk: ExchangeChunk): Uint8Array {
-  return encoder.encode(JSON.stringify({ v: 1, o: chunk.origin, b: chunk.batchNo, i: chunk.index, n: chunk.count, w: chunk.watermarkMs, ...(chunk.end === true ? { x: 1 } : {}), e: chunk.elements }));
+  return encoder.encode(
+    JSON.stringify({
+      v: 1,
+      o: chunk.origin,
+      b: chunk.batchNo,
+      i: chunk.index,
+      n: chunk.count,
+      w: chunk.watermarkMs,
+      ...(chunk.end === true ? { x: 1 } : {}),
+      e: chunk.elements,
+    }),
+  );
 }
 
 /** Reads a chunk, or says why it is not one (it is then quarantined). */
@@ -82,7 +109,15 @@ export function decodeChunk(bytes: Uint8Array): ExchangeChunk | string {
     Array.isArray(c.e) &&
     c.e.every((p) => Array.isArray(p) && p.length === 2 && typeof p[1] === 'number' && Number.isFinite(p[1]));
   if (!valid) return 'not an exchange chunk: missing or invalid fields (v, o, b, i, n, w, e)';
-  return { origin: c.o as string, batchNo: c.b as number, index: c.i as number, count: c.n as number, watermarkMs: c.w as number | null, ...(c.x === 1 ? { end: true } : {}), elements: c.e as TimedElement[] };
+  return {
+    origin: c.o as string,
+    batchNo: c.b as number,
+    index: c.i as number,
+    count: c.n as number,
+    watermarkMs: c.w as number | null,
+    ...(c.x === 1 ? { end: true } : {}),
+    elements: c.e as TimedElement[],
+  };
 }
 
 function jsonOf(x: unknown): string {

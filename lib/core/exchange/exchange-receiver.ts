@@ -32,7 +32,13 @@ export interface OriginMark {
   /** Time progress of the origin as of batch `complete`; null before any. */
   readonly watermarkMs: number | null;
   /** The batch in progress: chunks of it already applied. */
-  readonly current?: { readonly batchNo: number; readonly count: number; readonly seen: readonly number[]; readonly watermarkMs: number | null; readonly end?: boolean };
+  readonly current?: {
+    readonly batchNo: number;
+    readonly count: number;
+    readonly seen: readonly number[];
+    readonly watermarkMs: number | null;
+    readonly end?: boolean;
+  };
   /** The origin's last complete batch was its end marker: it holds no window back until it sends again. */
   readonly ended?: boolean;
 }
@@ -75,7 +81,11 @@ export function receiveChunks(state: ReceiverState, chunks: readonly ChunkOrigin
     if (c.batchNo <= mark.complete || (current !== undefined && c.batchNo < current.batchNo)) {
       next = undefined;
     } else if (current !== undefined && c.batchNo === current.batchNo) {
-      if (c.count !== current.count) throw new CorruptDataError(`exchange origin ${c.origin}`, `batch ${c.batchNo} sent ${current.count} chunks, and now says ${c.count}: the sender is not deterministic`);
+      if (c.count !== current.count)
+        throw new CorruptDataError(
+          `exchange origin ${c.origin}`,
+          `batch ${c.batchNo} sent ${current.count} chunks, and now says ${c.count}: the sender is not deterministic`,
+        );
       next = current.seen.includes(c.index) ? undefined : withSeen(mark, current, c);
     } else {
       if (current !== undefined) {
@@ -134,6 +144,15 @@ function maxOrNull(a: number | null, b: number | null): number | null {
 }
 
 function checkChunk(c: ChunkOrigin): void {
-  const ok = typeof c.origin === 'string' && Number.isSafeInteger(c.batchNo) && c.batchNo >= 1 && Number.isSafeInteger(c.count) && c.count >= 1 && Number.isSafeInteger(c.index) && c.index >= 0 && c.index < c.count && (c.watermarkMs === null || Number.isFinite(c.watermarkMs));
+  const ok =
+    typeof c.origin === 'string' &&
+    Number.isSafeInteger(c.batchNo) &&
+    c.batchNo >= 1 &&
+    Number.isSafeInteger(c.count) &&
+    c.count >= 1 &&
+    Number.isSafeInteger(c.index) &&
+    c.index >= 0 &&
+    c.index < c.count &&
+    (c.watermarkMs === null || Number.isFinite(c.watermarkMs));
   if (!ok) throw new CorruptDataError('exchange chunk', `invalid origin ${JSON.stringify(c)}`);
 }

@@ -133,7 +133,9 @@ export class Stream<T> {
    * }, { idleTimeoutMs: 30 * 60_000 })
    */
   mapWithState<K, V, S, U>(this: Stream<readonly [K, V]>, fn: MappingFunction<K, V, S, U>, spec: StateSpec<K, V, S> = {}): Stream<U> {
-    return this.#append(mapWithStateOp(fn as unknown as MappingFunction<unknown, unknown, unknown, unknown>, spec as unknown as StateSpec<unknown, unknown, unknown>, this.ops));
+    return this.#append(
+      mapWithStateOp(fn as unknown as MappingFunction<unknown, unknown, unknown, unknown>, spec as unknown as StateSpec<unknown, unknown, unknown>, this.ops),
+    );
   }
 
   /**
@@ -169,7 +171,10 @@ export class Stream<T> {
    * words.countByValueAndWindow({ windowMs: 30_000, slideMs: 10_000, name: 'recent-words' })
    */
   countByValueAndWindow(options: WindowOptions<T>): Stream<Windowed<Array<[T, number]>>> {
-    return this.map((x): [T, number] => [x, 1]).#reduceWindow('countByValueAndWindow', (a: number, b: number) => a + b, { ...onPairs(options, (pair: readonly [T, number]) => pair[0]), inverse: (a, b) => a - b });
+    return this.map((x): [T, number] => [x, 1]).#reduceWindow('countByValueAndWindow', (a: number, b: number) => a + b, {
+      ...onPairs(options, (pair: readonly [T, number]) => pair[0]),
+      inverse: (a, b) => a - b,
+    });
   }
 
   /**
@@ -274,7 +279,15 @@ function onPairs<T, P>(options: WindowOptions<T>, elementOf: (pair: P) => T): Wi
   return {
     ...rest,
     ...(eventTime === undefined ? {} : { eventTime: (pair: P, arrivalMs: number) => eventTime(elementOf(pair), arrivalMs) }),
-    ...(onLate === undefined ? {} : { onLate: (records: Array<LateRecord<P>>, info: BatchInfo) => onLate(records.map((r) => ({ ...r, value: elementOf(r.value) })), info) }),
+    ...(onLate === undefined
+      ? {}
+      : {
+          onLate: (records: Array<LateRecord<P>>, info: BatchInfo) =>
+            onLate(
+              records.map((r) => ({ ...r, value: elementOf(r.value) })),
+              info,
+            ),
+        }),
   };
 }
 

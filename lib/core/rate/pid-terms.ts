@@ -24,7 +24,14 @@ export function isValidBatch(state: PidState, timeMs: number, numElements: numbe
  * Spark's four quantities, line for line with `PIDRateEstimator.compute`: the scheduling delay is
  * read as `schedulingDelay × processingRate` overflowing records to be shed over one batch interval.
  */
-export function pidTerms(state: PidState, batchIntervalMs: number, timeMs: number, numElements: number, processingDelayMs: number, schedulingDelayMs: number): PidTerms {
+export function pidTerms(
+  state: PidState,
+  batchIntervalMs: number,
+  timeMs: number,
+  numElements: number,
+  processingDelayMs: number,
+  schedulingDelayMs: number,
+): PidTerms {
   const delaySinceUpdate = (timeMs - state.latestTimeMs) / 1000;
   const processingRate = (numElements / processingDelayMs) * 1000;
   const error = state.latestRate - processingRate;

@@ -59,7 +59,10 @@ export class SluiceRateController implements RateEstimator {
     this.kp = checkRange('rateController.proportional', options.proportional ?? 0.5, { min: 0 });
     this.ki = checkRange('rateController.integral', options.integral ?? 0.2, { min: 0 });
     this.kd = checkRange('rateController.derivative', options.derivative ?? 0, { min: 0 });
-    this.minRate = checkRange('rateController.minRate', options.minRate ?? Math.min(DEFAULT_MIN_RATE, options.maxRate ?? DEFAULT_MIN_RATE), { min: 0, minExclusive: true });
+    this.minRate = checkRange('rateController.minRate', options.minRate ?? Math.min(DEFAULT_MIN_RATE, options.maxRate ?? DEFAULT_MIN_RATE), {
+      min: 0,
+      minExclusive: true,
+    });
     this.maxRate = checkRange('rateController.maxRate', options.maxRate ?? Number.POSITIVE_INFINITY, { min: this.minRate });
     this.maxDelayMs = checkRange('rateController.maxDelayIntervals', options.maxDelayIntervals ?? 5, { min: 0 }) * this.batchIntervalMs;
     this.maxIncrease = checkRange('rateController.maxIncreasePerInterval', options.maxIncreasePerInterval ?? 0.5, { min: 0 });

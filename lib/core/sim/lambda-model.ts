@@ -64,7 +64,12 @@ export function simulateLambdaShard(config: SimulationConfig, spec: ControllerSp
       if (estimator !== undefined && Math.floor(nextSample / lifetimeMs) !== Math.floor((nextSample - controlMs) / lifetimeMs)) {
         estimator = createEstimator(spec, interval, JSON.parse(JSON.stringify(estimator.toJSON())));
       }
-      const next = estimator?.compute(nextSample, counters.records - counters.sampledRecords, counters.processingMs - counters.sampledProcessingMs, counters.delayMs);
+      const next = estimator?.compute(
+        nextSample,
+        counters.records - counters.sampledRecords,
+        counters.processingMs - counters.sampledProcessingMs,
+        counters.delayMs,
+      );
       if (next !== undefined) rate = next;
       counters.sampledRecords = counters.records;
       counters.sampledProcessingMs = counters.processingMs;
@@ -82,8 +87,14 @@ export function simulateLambdaShard(config: SimulationConfig, spec: ControllerSp
         granted = taken.granted;
       }
       const plan = scheduleInvocation({
-        scheduledUntilMs: scheduledUntil, nowMs: now, firstArrivalMs, available, granted,
-        ratePerSec: rate, batchIntervalMs: interval, batchingWindowMs: config.batchingWindowMs,
+        scheduledUntilMs: scheduledUntil,
+        nowMs: now,
+        firstArrivalMs,
+        available,
+        granted,
+        ratePerSec: rate,
+        batchIntervalMs: interval,
+        batchingWindowMs: config.batchingWindowMs,
       });
       // An invocation granted nothing defers every record and ends at once; the ESM retries.
       if (plan.startMs <= now && plan.admitted > 0) {

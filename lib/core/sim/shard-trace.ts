@@ -39,6 +39,14 @@ export class TraceRecorder {
   /** The finished trace. */
   finish(): ShardTrace {
     const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
-    return { arrivals: this.arrivals, admitted: this.admitted, rate: this.rate, backlog: this.backlog, delayMs: this.delayMs, arrived: sum(this.arrivals), admittedTotal: sum(this.admitted) };
+    return {
+      arrivals: this.arrivals,
+      admitted: this.admitted,
+      rate: this.rate,
+      backlog: this.backlog,
+      delayMs: this.delayMs,
+      arrived: sum(this.arrivals),
+      admittedTotal: sum(this.admitted),
+    };
   }
 }

@@ -81,9 +81,11 @@ export function resolveSimulationConfig(options: SimulationOptions = {}): Simula
   const mode = options.mode ?? 'batch';
   if (mode !== 'batch' && mode !== 'lambda') throw new ConfigError('sim.mode', `must be 'batch' or 'lambda' (given ${JSON.stringify(mode)})`);
   const delayDefinition = options.delayDefinition ?? 'allowance';
-  if (delayDefinition !== 'allowance' && delayDefinition !== 'record-age') throw new ConfigError('sim.delayDefinition', `must be 'allowance' or 'record-age' (given ${JSON.stringify(delayDefinition)})`);
+  if (delayDefinition !== 'allowance' && delayDefinition !== 'record-age')
+    throw new ConfigError('sim.delayDefinition', `must be 'allowance' or 'record-age' (given ${JSON.stringify(delayDefinition)})`);
   const admission = options.admission ?? 'schedule';
-  if (admission !== 'schedule' && admission !== 'token-bucket') throw new ConfigError('sim.admission', `must be 'schedule' or 'token-bucket' (given ${JSON.stringify(admission)})`);
+  if (admission !== 'schedule' && admission !== 'token-bucket')
+    throw new ConfigError('sim.admission', `must be 'schedule' or 'token-bucket' (given ${JSON.stringify(admission)})`);
   const initial = options.initialRatePerShard;
   return {
     shards: checkRange('sim.shards', options.shards ?? 4, { min: 1, max: 1000, integer: true }),

@@ -55,7 +55,11 @@ export function simulate(options: SimulationOptions | SimulationConfig, controll
     for (let shard = 0; shard < config.shards; shard++) {
       traces.push(config.mode === 'batch' ? simulateBatchShard(config, spec, shard) : simulateLambdaShard(config, spec, shard));
     }
-    return { controller: spec.kind, series: aggregate(traces, config.batchIntervalMs), summary: summarize(traces, config.batchIntervalMs, sustainable, fromStep) };
+    return {
+      controller: spec.kind,
+      series: aggregate(traces, config.batchIntervalMs),
+      summary: summarize(traces, config.batchIntervalMs, sustainable, fromStep),
+    };
   });
   return { config, sustainableRatePerShard: sustainable, runs };
 }

@@ -41,7 +41,14 @@ export function summarize(traces: readonly ShardTrace[], intervalMs: number, sus
     finalBacklog += backlog;
     processed += t.admittedTotal;
   }
-  return { maxSchedulingDelayMs: maxDelay, recoveryBatches: recovery, overshootPct: overshoot, droppedRecords: dropped, finalBacklog, processedRecords: processed };
+  return {
+    maxSchedulingDelayMs: maxDelay,
+    recoveryBatches: recovery,
+    overshootPct: overshoot,
+    droppedRecords: dropped,
+    finalBacklog,
+    processedRecords: processed,
+  };
 }
 
 function recoveryOf(delayMs: readonly number[], intervalMs: number, fromStep: number): number | null {

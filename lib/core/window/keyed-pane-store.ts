@@ -131,7 +131,15 @@ export class KeyedPaneStore {
   }
 
   /** Slides the running value window by window; falls back to folding when a function throws. */
-  #slide(key: string, panes: KeyPane[], running: KeyWindowState[1], ends: readonly number[], lastEndMs: number | null, out: Array<Array<[string, unknown]>>, onError: OnKeyError): KeyWindowState[1] {
+  #slide(
+    key: string,
+    panes: KeyPane[],
+    running: KeyWindowState[1],
+    ends: readonly number[],
+    lastEndMs: number | null,
+    out: Array<Array<[string, unknown]>>,
+    onError: OnKeyError,
+  ): KeyWindowState[1] {
     const w = this.#grid.windowMs;
     const reduce = this.#reduce;
     const inverse = this.#inverse!;

@@ -29,7 +29,14 @@ export function readMeta(state: OperatorState): OperatorMeta {
   const entry = state.get(META_KEY);
   if (entry === undefined) return { watermarkMs: null, lastEndMs: null, seq: 0 };
   const v = entry.value as Partial<OperatorMeta> | null;
-  if (v === null || typeof v !== 'object' || typeof v.seq !== 'number' || !nullableNumber(v.watermarkMs) || !nullableNumber(v.lastEndMs) || !optionalNumbers(v.openPanes)) {
+  if (
+    v === null ||
+    typeof v !== 'object' ||
+    typeof v.seq !== 'number' ||
+    !nullableNumber(v.watermarkMs) ||
+    !nullableNumber(v.lastEndMs) ||
+    !optionalNumbers(v.openPanes)
+  ) {
     throw new CorruptDataError('operator meta', `expected {watermarkMs, lastEndMs, seq, openPanes?}, found ${JSON.stringify(v)}`);
   }
   return { watermarkMs: v.watermarkMs, lastEndMs: v.lastEndMs, seq: v.seq, ...(v.openPanes === undefined ? {} : { openPanes: v.openPanes }) };
@@ -37,8 +44,19 @@ export function readMeta(state: OperatorState): OperatorMeta {
 
 /** Stores the clock when it changed (an unchanged clock stays out of the batch's delta). */
 export function writeMeta(state: OperatorState, before: OperatorMeta, after: OperatorMeta, batchTimeMs: number): void {
-  if (before.watermarkMs === after.watermarkMs && before.lastEndMs === after.lastEndMs && before.seq === after.seq && sameNumbers(before.openPanes, after.openPanes)) return;
-  const value: OperatorMeta = { watermarkMs: after.watermarkMs, lastEndMs: after.lastEndMs, seq: after.seq, ...(after.openPanes === undefined ? {} : { openPanes: after.openPanes }) };
+  if (
+    before.watermarkMs === after.watermarkMs &&
+    before.lastEndMs === after.lastEndMs &&
+    before.seq === after.seq &&
+    sameNumbers(before.openPanes, after.openPanes)
+  )
+    return;
+  const value: OperatorMeta = {
+    watermarkMs: after.watermarkMs,
+    lastEndMs: after.lastEndMs,
+    seq: after.seq,
+    ...(after.openPanes === undefined ? {} : { openPanes: after.openPanes }),
+  };
   state.set(META_KEY, { value, updatedAtMs: batchTimeMs });
 }
 

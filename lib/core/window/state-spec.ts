@@ -41,7 +41,11 @@ export interface StateSpec<K, V, S> {
 }
 
 /** Validates a state spec and builds the `mapWithState` operator. */
-export function mapWithStateOp(fn: MappingFunction<unknown, unknown, unknown, unknown>, spec: StateSpec<unknown, unknown, unknown>, ops: readonly OpSpec[]): MapWithStateOp {
+export function mapWithStateOp(
+  fn: MappingFunction<unknown, unknown, unknown, unknown>,
+  spec: StateSpec<unknown, unknown, unknown>,
+  ops: readonly OpSpec[],
+): MapWithStateOp {
   if (typeof fn !== 'function') throw new ConfigError('mapWithState.fn', `must be a function (given ${typeof fn})`);
   const id = statefulId('mapWithState', spec.name, `mapWithState-${ops.filter((op) => op.kind === 'mapWithState').length}`, ops);
   const idleTimeoutMs = spec.idleTimeoutMs;

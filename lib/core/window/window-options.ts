@@ -73,7 +73,16 @@ export function windowSpec(kind: string, options: WindowOptions<never>, ops: rea
     options.onLate === undefined
       ? { kind: 'print', id: `${id}-late`, n: DEFAULT_LATE_PRINT_COUNT }
       : { kind: 'foreachBatch', id: `${id}-late`, fn: options.onLate as (items: unknown[], info: BatchInfo) => void };
-  return { id, ...(options.name === undefined ? { unnamed: true } : {}), windowMs, slideMs, eventTime: options.eventTime as EventTimeFn | undefined, maxOutOfOrdernessMs, allowedLatenessMs, late };
+  return {
+    id,
+    ...(options.name === undefined ? { unnamed: true } : {}),
+    windowMs,
+    slideMs,
+    eventTime: options.eventTime as EventTimeFn | undefined,
+    maxOutOfOrdernessMs,
+    allowedLatenessMs,
+    late,
+  };
 }
 
 /** The id of a new stateful operator: `name` if given and valid, else `fallback`; unique in the pipeline. */

@@ -54,21 +54,41 @@ const gain = (rule: string) => z.preprocess(blank, z.coerce.number({ error: rule
 
 const schema = z.object({
   [E.APP]: z.preprocess(blank, z.string({ error: 'is required: the app whose shards to control' }).refine(isAppName, APP_NAME_RULE)),
-  [E.TABLE_NAME]: z.preprocess(blank, z.string({ error: 'is required: the DynamoDB checkpoint table' }).regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name: 3-255 letters, digits, "_", "-" or "."')),
+  [E.TABLE_NAME]: z.preprocess(
+    blank,
+    z
+      .string({ error: 'is required: the DynamoDB checkpoint table' })
+      .regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name: 3-255 letters, digits, "_", "-" or "."'),
+  ),
   [E.CONTROL_INTERVAL_MS]: count(1_000, 55_000, 'must be whole milliseconds from 1000 to 55000').default(DEFAULT_CONTROL_INTERVAL_MS),
   [E.LOOP_BUDGET_MS]: count(1_000, 840_000, 'must be whole milliseconds from 1000 to 840000').default(DEFAULT_LOOP_BUDGET_MS),
-  [E.BATCH_INTERVAL_MS]: count(0, 300_000, 'must be whole milliseconds from 0 to 300000 (the mapping\'s largest window)').default(DEFAULT_BATCH_INTERVAL_MS),
+  [E.BATCH_INTERVAL_MS]: count(0, 300_000, "must be whole milliseconds from 0 to 300000 (the mapping's largest window)").default(DEFAULT_BATCH_INTERVAL_MS),
   [E.RATE_ESTIMATOR]: z.preprocess(blank, z.enum(RATE_ESTIMATOR_KINDS, { error: 'must be "sluice" or "pid"' }).default('sluice')),
   [E.MAX_RATE_PER_SHARD]: positive('must be a number of records per second > 0'),
   [E.PID_PROPORTIONAL]: gain('must be a number >= 0'),
   [E.PID_INTEGRAL]: gain('must be a number >= 0'),
   [E.PID_DERIVATIVE]: gain('must be a number >= 0'),
   [E.PID_MIN_RATE]: positive('must be a number of records per second > 0'),
-  [E.EVENT_SOURCE_MAPPING_ID]: z.preprocess(blank, z.string().regex(/^[0-9a-f-]{36}$/i, 'must be the mapping UUID').optional()),
+  [E.EVENT_SOURCE_MAPPING_ID]: z.preprocess(
+    blank,
+    z
+      .string()
+      .regex(/^[0-9a-f-]{36}$/i, 'must be the mapping UUID')
+      .optional(),
+  ),
   [E.ESM_MIN_UPDATE_INTERVAL_SECONDS]: count(60, 86_400, 'must be whole seconds from 60 to 86400').default(DEFAULT_ESM_MIN_UPDATE_INTERVAL_SECONDS),
-  [E.PROCESSOR_FUNCTION_NAME]: z.preprocess(blank, z.string().regex(/^[A-Za-z0-9_:.-]{1,140}$/, 'must be a Lambda function name or ARN').optional()),
+  [E.PROCESSOR_FUNCTION_NAME]: z.preprocess(
+    blank,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_:.-]{1,140}$/, 'must be a Lambda function name or ARN')
+      .optional(),
+  ),
   [E.IDLE_TICK_AFTER_MS]: count(1_000, 3_600_000, 'must be whole milliseconds from 1000 to 3600000').default(DEFAULT_IDLE_TICK_AFTER_MS),
-  [E.ESM_CHANGE_FACTOR]: z.preprocess(blank, z.coerce.number({ error: 'must be a number > 1' }).gt(1, 'must be a number > 1').finite('must be a number > 1').default(DEFAULT_ESM_CHANGE_FACTOR)),
+  [E.ESM_CHANGE_FACTOR]: z.preprocess(
+    blank,
+    z.coerce.number({ error: 'must be a number > 1' }).gt(1, 'must be a number > 1').finite('must be a number > 1').default(DEFAULT_ESM_CHANGE_FACTOR),
+  ),
 });
 
 /**

@@ -44,7 +44,10 @@ export const CONTROLLER_RESERVE_MS = 5_000;
  * enforcing them. The loop goes on past a failed shard or tick; only at the end does the
  * invocation fail (so the Errors alarm sees it), with every rate it could publish already published.
  */
-export function createControllerHandler(config: ControllerConfig, deps: ControllerDeps): (event: unknown, context: ControllerContext) => Promise<ControllerRunSummary> {
+export function createControllerHandler(
+  config: ControllerConfig,
+  deps: ControllerDeps,
+): (event: unknown, context: ControllerContext) => Promise<ControllerRunSummary> {
   const { clock, log } = deps;
   return async (_event, context) => {
     const startMs = clock.nowMs();
@@ -56,7 +59,9 @@ export function createControllerHandler(config: ControllerConfig, deps: Controll
         sourceId = (await deps.mappings.get(config.eventSourceMappingId)).eventSourceArn;
       } catch (error) {
         // Fail-static: the check is skipped this run; the mapping's own check below fails the run if it stays unreadable.
-        log?.warn('controller: cannot read the event source mapping; shards are not checked against its stream this run', { error: error instanceof Error ? error.message : String(error) });
+        log?.warn('controller: cannot read the event source mapping; shards are not checked against its stream this run', {
+          error: error instanceof Error ? error.message : String(error),
+        });
       }
     }
     const loop = new RateControlLoop({
@@ -88,7 +93,9 @@ export function createControllerHandler(config: ControllerConfig, deps: Controll
         log?.info(`controller: event source mapping ${esm.action === 'update' ? 'updated' : 'kept'}`, { reason: esm.reason, desired: esm.desired });
       } catch (error) {
         errors.push({ error });
-        log?.warn('controller: cannot check the event source mapping; it keeps its settings', { error: error instanceof Error ? error.message : String(error) });
+        log?.warn('controller: cannot check the event source mapping; it keeps its settings', {
+          error: error instanceof Error ? error.message : String(error),
+        });
       }
     }
     log?.info('controller: done', { rounds: summary.rounds, errors: errors.length, rates: summary.rates });
@@ -96,7 +103,10 @@ export function createControllerHandler(config: ControllerConfig, deps: Controll
       const first = errors[0]!;
       const where = first.shardId === undefined ? '' : ` (shard ${first.shardId})`;
       const message = first.error instanceof Error ? first.error.message : String(first.error);
-      throw new SluiceError(`controller: ${errors.length} failure(s) in ${summary.rounds} round(s), first${where}: ${message}; processors keep the last published rates`, { cause: first.error, retryable: true });
+      throw new SluiceError(
+        `controller: ${errors.length} failure(s) in ${summary.rounds} round(s), first${where}: ${message}; processors keep the last published rates`,
+        { cause: first.error, retryable: true },
+      );
     }
     return { rounds: summary.rounds, rates: summary.rates, ...(esm === undefined ? {} : { esm }) };
   };

@@ -30,13 +30,18 @@ export function nextControlItem(input: ShardControlInput): ControlItem | undefin
   const { nowMs, checkpoint, previous, estimator } = input;
   const totals = checkpoint?.totals;
   const heartbeat = { atMs: nowMs, invocationId: input.invocationId };
-  const base: ControlItem = previous === undefined
-    ? { estimator: estimator.kind, pid: INITIAL_PID_STATE, heartbeat }
-    : { ...previous, estimator: estimator.kind, heartbeat };
+  const base: ControlItem =
+    previous === undefined ? { estimator: estimator.kind, pid: INITIAL_PID_STATE, heartbeat } : { ...previous, estimator: estimator.kind, heartbeat };
   const heartbeatDue = previous === undefined || nowMs - previous.heartbeat.atMs >= input.heartbeatIntervalMs;
   if (totals === undefined) return heartbeatDue ? base : undefined;
 
-  const sample: ControlSample = { atMs: nowMs, batches: totals.batches, records: totals.records, processingMs: totals.processingMs, quarantined: totals.quarantined };
+  const sample: ControlSample = {
+    atMs: nowMs,
+    batches: totals.batches,
+    records: totals.records,
+    processingMs: totals.processingMs,
+    quarantined: totals.quarantined,
+  };
   const last = previous?.sample;
   // No baseline yet, or the totals went backwards (the app's checkpoints were reset): start over.
   if (last === undefined || totals.batches < last.batches || totals.records < last.records) return { ...base, sample };
@@ -47,9 +52,10 @@ export function nextControlItem(input: ShardControlInput): ControlItem | undefin
   const delay = checkpoint?.lastBatch?.schedulingDelayMs;
   const schedulingDelayMs = typeof delay === 'number' && Number.isFinite(delay) ? Math.max(0, delay) : 0;
   const pid = base.pid;
-  const terms = isValidBatch(pid, nowMs, records, processingMs) && !pid.firstRun
-    ? pidTerms(pid, estimator.batchIntervalMs, nowMs, records, processingMs, schedulingDelayMs)
-    : base.terms;
+  const terms =
+    isValidBatch(pid, nowMs, records, processingMs) && !pid.firstRun
+      ? pidTerms(pid, estimator.batchIntervalMs, nowMs, records, processingMs, schedulingDelayMs)
+      : base.terms;
   const rate = createRateEstimator(estimator, pid);
   const next = rate.compute(nowMs, records, processingMs, schedulingDelayMs);
   return {

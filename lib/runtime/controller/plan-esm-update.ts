@@ -56,7 +56,15 @@ export function planEsmUpdate(input: EsmPlanInput): EsmPlan {
   if (mapping.state !== 'Enabled') return { action: 'keep', reason: `the mapping is ${mapping.state}, not Enabled`, desired };
   const sinceMs = mapping.lastModifiedMs === undefined ? Number.POSITIVE_INFINITY : input.nowMs - mapping.lastModifiedMs;
   if (sinceMs < input.minUpdateIntervalMs) {
-    return { action: 'keep', reason: `the mapping changed ${Math.round(sinceMs / 1000)} s ago; at most one change per ${Math.round(input.minUpdateIntervalMs / 1000)} s`, desired };
+    return {
+      action: 'keep',
+      reason: `the mapping changed ${Math.round(sinceMs / 1000)} s ago; at most one change per ${Math.round(input.minUpdateIntervalMs / 1000)} s`,
+      desired,
+    };
   }
-  return { action: 'update', reason: `BatchSize ${mapping.batchSize} -> ${desired.batchSize} (fastest shard's rate ${Math.round(Math.max(...rates))}/s)`, desired };
+  return {
+    action: 'update',
+    reason: `BatchSize ${mapping.batchSize} -> ${desired.batchSize} (fastest shard's rate ${Math.round(Math.max(...rates))}/s)`,
+    desired,
+  };
 }

@@ -129,7 +129,10 @@ export class RateControlLoop {
         await this.#tickIfQuiet(shardId, checkpoint, atMs);
       } catch (error) {
         errors.push({ shardId, error });
-        this.#o.log?.warn('controller: cannot request an idle tick; the shard\'s open windows wait for its next record or tick', { shardId, error: describeError(error).reason });
+        this.#o.log?.warn("controller: cannot request an idle tick; the shard's open windows wait for its next record or tick", {
+          shardId,
+          error: describeError(error).reason,
+        });
       }
     });
     return { atMs, rates, written, contended, errors };
@@ -176,7 +179,10 @@ export class RateControlLoop {
     return items.map((item) => item.sk.slice(StorageKeys.SHARD_PREFIX.length));
   }
 
-  async #controlShard(shardId: string, nowMs: number): Promise<{ rate: number | undefined; written: boolean; contended: boolean; checkpoint: CheckpointRecord | undefined }> {
+  async #controlShard(
+    shardId: string,
+    nowMs: number,
+  ): Promise<{ rate: number | undefined; written: boolean; contended: boolean; checkpoint: CheckpointRecord | undefined }> {
     const { app, checkpoints } = this.#o;
     const pk = StorageKeys.shardPartition(app, shardId);
     // Checkpoint and control item in one consistent query, as the processors read them.
@@ -205,7 +211,13 @@ export class RateControlLoop {
       throw error;
     }
     if (next.rateLimit !== previous?.rateLimit) {
-      this.#o.log?.info('controller: rate published', { shardId, rateLimit: next.rateLimit, previous: previous?.rateLimit, terms: next.terms, inputs: next.inputs });
+      this.#o.log?.info('controller: rate published', {
+        shardId,
+        rateLimit: next.rateLimit,
+        previous: previous?.rateLimit,
+        terms: next.terms,
+        inputs: next.inputs,
+      });
     }
     return { rate: next.rateLimit, written: true, contended: false, checkpoint };
   }

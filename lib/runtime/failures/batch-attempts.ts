@@ -39,12 +39,20 @@ export class BatchAttempts {
       const record: AttemptsRecord = { batchNo, attempts, lastError: reason.slice(0, 1_000), updatedAtMs: nowMs };
       try {
         // Conditioned on the version read, so two failing invocations never count as one.
-        await this.#store.transact([{ kind: 'put', item: { pk, sk: StorageKeys.ATTEMPTS_SK, version: (item?.version ?? 0) + 1, data: JSON.stringify(record) }, condition: item === undefined ? { absent: true } : { version: item.version } }]);
+        await this.#store.transact([
+          {
+            kind: 'put',
+            item: { pk, sk: StorageKeys.ATTEMPTS_SK, version: (item?.version ?? 0) + 1, data: JSON.stringify(record) },
+            condition: item === undefined ? { absent: true } : { version: item.version },
+          },
+        ]);
         return attempts;
       } catch (error) {
         if (!(error instanceof FencedError)) throw error;
       }
     }
-    throw new SluiceError(`shard ${shardId}: the failure counter of batch ${batchNo} kept changing under ${MAX_INCREMENT_ROUNDS} rounds of updates`, { retryable: true });
+    throw new SluiceError(`shard ${shardId}: the failure counter of batch ${batchNo} kept changing under ${MAX_INCREMENT_ROUNDS} rounds of updates`, {
+      retryable: true,
+    });
   }
 }

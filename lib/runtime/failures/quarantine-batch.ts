@@ -92,9 +92,21 @@ export async function quarantineBatch(input: {
     setAside: true,
   };
   // The state does not change: the commit carries the checkpoint alone, with the state it had.
-  const commit = buildCommit({ app, snapshot, pipeline, states: pipeline.createStates(), manifest: snapshot.checkpoint?.state, header: h, stats, nowMs: input.nowMs });
+  const commit = buildCommit({
+    app,
+    snapshot,
+    pipeline,
+    states: pipeline.createStates(),
+    manifest: snapshot.checkpoint?.state,
+    header: h,
+    stats,
+    nowMs: input.nowMs,
+  });
   const marker: AsideMarker = { key, count: entry.count, reason: entry.reason };
   const pk = StorageKeys.shardPartition(app, snapshot.shardId);
-  await input.checkpoints.transact([...commit.writes, { kind: 'put', item: { pk, sk: StorageKeys.asideSk(h.batchNo), version: h.batchNo, data: JSON.stringify(marker) }, condition: { absent: true } }]);
+  await input.checkpoints.transact([
+    ...commit.writes,
+    { kind: 'put', item: { pk, sk: StorageKeys.asideSk(h.batchNo), version: h.batchNo, data: JSON.stringify(marker) }, condition: { absent: true } },
+  ]);
   return stats;
 }

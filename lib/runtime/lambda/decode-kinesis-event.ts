@@ -59,14 +59,21 @@ export function decodeKinesisEvent(event: KinesisStreamEvent): DecodedEvent | un
   for (const [index, item] of (items as KinesisStreamEvent['Records']).entries()) {
     const k = item?.kinesis;
     const where = `event record ${index} (${item?.eventID ?? 'no eventID'})`;
-    if (k === undefined || typeof k.sequenceNumber !== 'string' || !/^\d+$/.test(k.sequenceNumber) || typeof k.data !== 'string' || typeof k.partitionKey !== 'string') {
+    if (
+      k === undefined ||
+      typeof k.sequenceNumber !== 'string' ||
+      !/^\d+$/.test(k.sequenceNumber) ||
+      typeof k.data !== 'string' ||
+      typeof k.partitionKey !== 'string'
+    ) {
       throw new CorruptDataError(where, 'not a Kinesis record: needs kinesis.sequenceNumber (digits), kinesis.data (base64) and kinesis.partitionKey');
     }
     const separator = typeof item.eventID === 'string' ? item.eventID.lastIndexOf(':') : -1;
     const recordShard = separator > 0 ? item.eventID.slice(0, separator) : undefined;
     if (recordShard === undefined) throw new CorruptDataError(where, 'eventID must be "{shardId}:{sequenceNumber}"');
     shardId ??= recordShard;
-    if (recordShard !== shardId) throw new CorruptDataError(where, `the event mixes shards ${shardId} and ${recordShard}; the ESM delivers one shard per event`);
+    if (recordShard !== shardId)
+      throw new CorruptDataError(where, `the event mixes shards ${shardId} and ${recordShard}; the ESM delivers one shard per event`);
     const seconds = Number(k.approximateArrivalTimestamp);
     const fields = { seq: k.sequenceNumber, arrivalMs: Number.isFinite(seconds) ? Math.round(seconds * 1000) : 0, partitionKey: k.partitionKey };
     if (!BASE64.test(k.data)) {
@@ -80,7 +87,9 @@ export function decodeKinesisEvent(event: KinesisStreamEvent): DecodedEvent | un
     }
     // A KPL aggregate: its user records, each with its own partition key and sub-sequence number.
     const expanded = deaggregate(data);
-    if (expanded.ok) for (const [sub, user] of expanded.records.entries()) records.push({ seq: subSeq(fields.seq, sub), arrivalMs: fields.arrivalMs, partitionKey: user.partitionKey, data: user.data });
+    if (expanded.ok)
+      for (const [sub, user] of expanded.records.entries())
+        records.push({ seq: subSeq(fields.seq, sub), arrivalMs: fields.arrivalMs, partitionKey: user.partitionKey, data: user.data });
     else undecodable.push({ ...fields, data: k.data, reason: expanded.reason });
   }
   const sourceArn = (items[0] as { eventSourceARN?: unknown } | undefined)?.eventSourceARN;

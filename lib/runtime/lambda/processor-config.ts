@@ -20,14 +20,38 @@ export interface ProcessorConfig {
   readonly maxBatchAttempts: number;
 }
 
-const whole = (min: number, max: number, rule: string) => z.preprocess(blank, z.string().regex(/^\d+$/, { error: rule, abort: true }).refine((v) => Number(v) >= min && Number(v) <= max, rule));
+const whole = (min: number, max: number, rule: string) =>
+  z.preprocess(
+    blank,
+    z
+      .string()
+      .regex(/^\d+$/, { error: rule, abort: true })
+      .refine((v) => Number(v) >= min && Number(v) <= max, rule),
+  );
 
 const schema = z.object({
   [E.APP_NAME]: z.preprocess(blank, z.string().refine(isAppName, APP_NAME_RULE).optional()),
-  [E.TABLE_NAME]: z.preprocess(blank, z.string({ error: 'is required: the DynamoDB checkpoint table' }).regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name: 3-255 letters, digits, "_", "-" or "."')),
-  [E.BUCKET_NAME]: z.preprocess(blank, z.string({ error: 'is required: the S3 bucket of the WAL and quarantine' }).regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name: 3-63 lowercase letters, digits, "." or "-"')),
+  [E.TABLE_NAME]: z.preprocess(
+    blank,
+    z
+      .string({ error: 'is required: the DynamoDB checkpoint table' })
+      .regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name: 3-255 letters, digits, "_", "-" or "."'),
+  ),
+  [E.BUCKET_NAME]: z.preprocess(
+    blank,
+    z
+      .string({ error: 'is required: the S3 bucket of the WAL and quarantine' })
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name: 3-63 lowercase letters, digits, "." or "-"'),
+  ),
   [E.WAL_ENABLED]: z.preprocess(blank, z.enum(['true', 'false'], { error: 'must be "true" or "false"' }).default('true')),
-  [E.MAX_RATE_PER_SHARD]: z.preprocess(blank, z.string().regex(/^\d+(\.\d+)?$/, { error: 'must be a number of records per second > 0', abort: true }).refine((v) => Number(v) > 0, 'must be > 0 records per second').optional()),
+  [E.MAX_RATE_PER_SHARD]: z.preprocess(
+    blank,
+    z
+      .string()
+      .regex(/^\d+(\.\d+)?$/, { error: 'must be a number of records per second > 0', abort: true })
+      .refine((v) => Number(v) > 0, 'must be > 0 records per second')
+      .optional(),
+  ),
   [E.BATCHING_WINDOW_SECONDS]: whole(0, 300, 'must be whole seconds from 0 to 300 (the ESM MaximumBatchingWindowInSeconds)').default('0'),
   [E.MAX_BATCH_ATTEMPTS]: whole(1, 10_000, 'must be a whole number of attempts from 1 to 10000').default(String(DEFAULT_MAX_BATCH_ATTEMPTS)),
   [E.PIPELINE]: z.preprocess(blank, z.string().optional()),
@@ -49,7 +73,9 @@ export function loadProcessorConfig(env: Readonly<Record<string, string | undefi
   const parsed = schema.safeParse(env);
   const problems = parsed.success ? [] : envProblems(parsed.error.issues, env);
   if (parsed.success && parsed.data.PIPELINE !== undefined && parsed.data.PIPELINE !== pipelineName) {
-    problems.push(`${E.PIPELINE}=${JSON.stringify(parsed.data.PIPELINE)}: must name the pipeline bundled into this function, which is ${JSON.stringify(pipelineName)}`);
+    problems.push(
+      `${E.PIPELINE}=${JSON.stringify(parsed.data.PIPELINE)}: must name the pipeline bundled into this function, which is ${JSON.stringify(pipelineName)}`,
+    );
   }
   if (!parsed.success || problems.length > 0) throw new ConfigError('environment', problems.join('; '));
   const d = parsed.data;

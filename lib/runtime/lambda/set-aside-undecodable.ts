@@ -12,7 +12,13 @@ import type { UndecodableEventRecord } from './decode-kinesis-event';
  * The handler calls this after the batch committed and before it answers: the records are
  * acknowledged to the event source mapping only once their entries are durable.
  */
-export async function setAsideUndecodable(input: { app: string; shardId: string; records: readonly UndecodableEventRecord[]; objects: ObjectStore; metrics?: Metrics }): Promise<void> {
+export async function setAsideUndecodable(input: {
+  app: string;
+  shardId: string;
+  records: readonly UndecodableEventRecord[];
+  objects: ObjectStore;
+  metrics?: Metrics;
+}): Promise<void> {
   const { app, shardId, records } = input;
   if (records.length === 0) return;
   const written = await new Quarantine(input.objects).writeOrphans(

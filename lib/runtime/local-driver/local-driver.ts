@@ -176,7 +176,15 @@ export class LocalDriver {
         const n = result.batches.reduce((sum, b) => sum + b.records, 0);
         batches += result.batches.length;
         records += n;
-        this.#o.onBatch?.({ shardId, scheduledMs, batches: result.batches, records: n, schedulingDelayMs, rate: this.#rate, committedSeq: result.committedSeq });
+        this.#o.onBatch?.({
+          shardId,
+          scheduledMs,
+          batches: result.batches,
+          records: n,
+          schedulingDelayMs,
+          rate: this.#rate,
+          committedSeq: result.committedSeq,
+        });
         // Drained: a finite source has nothing left, everything read is committed, and no window waits for a tick.
         if (!(read.endOfData && result.deferredFromSeq === undefined) || ticked) drained = false;
       }
@@ -196,7 +204,6 @@ export class LocalDriver {
     const cap = this.#o.maxRatePerShard;
     this.#rate = cap === undefined ? next : Math.min(cap, next);
   }
-
 }
 
 /** An idle tick (a batch of no records) that failed too often and was set aside. */

@@ -44,7 +44,8 @@ export class ObjectStoreExchange implements ExchangeWriter, Source {
   }
 
   async put(partition: number, records: readonly Uint8Array[]): Promise<void> {
-    if (!Number.isInteger(partition) || partition < 0 || partition >= this.#partitions) throw new SluiceError(`exchange ${this.id} has no partition ${partition}`);
+    if (!Number.isInteger(partition) || partition < 0 || partition >= this.#partitions)
+      throw new SluiceError(`exchange ${this.id} has no partition ${partition}`);
     for (const body of records) {
       let pos = this.#tail.get(partition) ?? (await this.#lastPosition(partition)) + 1;
       while (!(await this.#objects.putIfAbsent(this.#key(partition, pos), body))) pos++;

@@ -31,7 +31,11 @@ export const MAX_INVOCATION_PAYLOAD_BYTES = 6 * 1024 * 1024;
 export function resolveEsmSettings(settings: EsmSettings = {}): ResolvedEsmSettings {
   return {
     batchSize: checkRange('batchSize', settings.batchSize ?? 100, { min: 1, max: 10_000, integer: true }),
-    maximumBatchingWindowInSeconds: checkRange('maximumBatchingWindowInSeconds', settings.maximumBatchingWindowInSeconds ?? 0, { min: 0, max: 300, integer: true }),
+    maximumBatchingWindowInSeconds: checkRange('maximumBatchingWindowInSeconds', settings.maximumBatchingWindowInSeconds ?? 0, {
+      min: 0,
+      max: 300,
+      integer: true,
+    }),
     reportBatchItemFailures: settings.reportBatchItemFailures ?? false,
     maximumRetryAttempts: checkRange('maximumRetryAttempts', settings.maximumRetryAttempts ?? -1, { min: -1, max: 10_000, integer: true }),
     bisectBatchOnFunctionError: settings.bisectBatchOnFunctionError ?? false,

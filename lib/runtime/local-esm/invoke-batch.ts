@@ -26,7 +26,14 @@ export interface InvocationReport {
  * a throw is a function error, a response goes through {@link interpretResponse}. The event is built
  * fresh (base64 copies), so a handler cannot alter the records the ESM will deliver again.
  */
-export async function invokeBatch(handler: EsmHandler, records: readonly SourceRecord[], retries: number, source: EventSourceInfo, clock: Clock, reportBatchItemFailures: boolean): Promise<InvocationReport> {
+export async function invokeBatch(
+  handler: EsmHandler,
+  records: readonly SourceRecord[],
+  retries: number,
+  source: EventSourceInfo,
+  clock: Clock,
+  reportBatchItemFailures: boolean,
+): Promise<InvocationReport> {
   const startedMs = clock.nowMs();
   const base = { shardId: source.shardId, records: records.length, firstSeq: records[0]!.seq, lastSeq: records[records.length - 1]!.seq, retries };
   try {

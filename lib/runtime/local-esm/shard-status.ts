@@ -41,35 +41,39 @@ export interface ControllerStatus {
  * every shard the app has committed for, in the order given, then the app's other shards.
  */
 export async function readShardStatuses(checkpoints: CheckpointStore, app: string, shardIds: readonly string[]): Promise<ShardStatus[]> {
-  const registered = (await checkpoints.query(StorageKeys.appPartition(app), StorageKeys.SHARD_PREFIX)).map((item) => item.sk.slice(StorageKeys.SHARD_PREFIX.length));
+  const registered = (await checkpoints.query(StorageKeys.appPartition(app), StorageKeys.SHARD_PREFIX)).map((item) =>
+    item.sk.slice(StorageKeys.SHARD_PREFIX.length),
+  );
   const all = [...new Set([...shardIds, ...registered])];
-  return Promise.all(all.map(async (shardId): Promise<ShardStatus> => {
-    const pk = StorageKeys.shardPartition(app, shardId);
-    const items = await checkpoints.query(pk, StorageKeys.META_PREFIX);
-    const read = <T>(sk: string, parse: (key: string, data: string) => T = parseRecord<T>): T | undefined => {
-      const item = items.find((i) => i.sk === sk);
-      return item === undefined ? undefined : parse(`${pk}/${sk}`, item.data);
-    };
-    const checkpoint = read<CheckpointRecord>(StorageKeys.CHECKPOINT_SK, parseCheckpoint);
-    const control = read<ControlRecord>(StorageKeys.CONTROL_SK);
-    const attempts = read<AttemptsRecord>(StorageKeys.ATTEMPTS_SK);
-    const batchNo = checkpoint?.batchNo ?? 0;
-    const lastBatch = checkpoint?.lastBatch;
-    return {
-      shardId,
-      batchNo,
-      committedSeq: checkpoint?.committedSeq ?? null,
-      millisBehind: lastBatch?.millisBehind,
-      rateLimit: typeof control?.rateLimit === 'number' ? control.rateLimit : undefined,
-      lastBatch,
-      totals: checkpoint?.totals,
-      updatedAtMs: checkpoint?.updatedAtMs,
-      // A counter of an earlier batch is stale: that batch committed since.
-      failing: attempts !== undefined && attempts.batchNo === batchNo + 1 ? { attempts: attempts.attempts, lastError: attempts.lastError } : undefined,
-      controller: controllerStatus(control),
-      sourceId: checkpoint?.sourceId,
-    };
-  }));
+  return Promise.all(
+    all.map(async (shardId): Promise<ShardStatus> => {
+      const pk = StorageKeys.shardPartition(app, shardId);
+      const items = await checkpoints.query(pk, StorageKeys.META_PREFIX);
+      const read = <T>(sk: string, parse: (key: string, data: string) => T = parseRecord<T>): T | undefined => {
+        const item = items.find((i) => i.sk === sk);
+        return item === undefined ? undefined : parse(`${pk}/${sk}`, item.data);
+      };
+      const checkpoint = read<CheckpointRecord>(StorageKeys.CHECKPOINT_SK, parseCheckpoint);
+      const control = read<ControlRecord>(StorageKeys.CONTROL_SK);
+      const attempts = read<AttemptsRecord>(StorageKeys.ATTEMPTS_SK);
+      const batchNo = checkpoint?.batchNo ?? 0;
+      const lastBatch = checkpoint?.lastBatch;
+      return {
+        shardId,
+        batchNo,
+        committedSeq: checkpoint?.committedSeq ?? null,
+        millisBehind: lastBatch?.millisBehind,
+        rateLimit: typeof control?.rateLimit === 'number' ? control.rateLimit : undefined,
+        lastBatch,
+        totals: checkpoint?.totals,
+        updatedAtMs: checkpoint?.updatedAtMs,
+        // A counter of an earlier batch is stale: that batch committed since.
+        failing: attempts !== undefined && attempts.batchNo === batchNo + 1 ? { attempts: attempts.attempts, lastError: attempts.lastError } : undefined,
+        controller: controllerStatus(control),
+        sourceId: checkpoint?.sourceId,
+      };
+    }),
+  );
 }
 
 /** The controller's fields of a control item (written by `RateControlLoop`); `undefined` when no controller wrote it. */

@@ -30,7 +30,11 @@ const utf8 = new TextEncoder();
  * with the explicit hash key of its first record. A record too big to share a unit, or alone in its
  * group, goes as it is. Without `ranges` (unknown shards) all records form one group.
  */
-export function packAggregates(records: ReadonlyArray<{ readonly partitionKey: string; readonly data: Uint8Array }>, ranges: readonly HashRange[], maxBytes = PAYLOAD_UNIT_BYTES): PackedRecord[] {
+export function packAggregates(
+  records: ReadonlyArray<{ readonly partitionKey: string; readonly data: Uint8Array }>,
+  ranges: readonly HashRange[],
+  maxBytes = PAYLOAD_UNIT_BYTES,
+): PackedRecord[] {
   const groups = new Map<string, number[]>();
   records.forEach((r, i) => {
     const hash = hashKeyOf(r.partitionKey);
@@ -47,7 +51,13 @@ export function packAggregates(records: ReadonlyArray<{ readonly partitionKey: s
       if (current.length === 0) return;
       const first = records[current[0]!]!;
       if (current.length === 1) out.push({ partitionKey: first.partitionKey, data: first.data, indexes: current });
-      else out.push({ partitionKey: first.partitionKey, explicitHashKey: hashKeyOf(first.partitionKey).toString(), data: aggregate(current.map((i) => records[i]!)), indexes: current });
+      else
+        out.push({
+          partitionKey: first.partitionKey,
+          explicitHashKey: hashKeyOf(first.partitionKey).toString(),
+          data: aggregate(current.map((i) => records[i]!)),
+          indexes: current,
+        });
       current = [];
       size = new KplAggregateSize();
     };

@@ -22,13 +22,26 @@ export function openShardIds(shards: readonly ShardInfo[]): string[] {
  * Reads the rates the controller published for `shardIds` (one consistent GetItem of each shard's
  * `meta#control`) and sums them into the rate a producer may send at.
  */
-export async function readPublishedRates(checkpoints: CheckpointStore, app: string, shardIds: readonly string[], maxRatePerShard?: number): Promise<RateReading> {
+export async function readPublishedRates(
+  checkpoints: CheckpointStore,
+  app: string,
+  shardIds: readonly string[],
+  maxRatePerShard?: number,
+): Promise<RateReading> {
   const perShard: Record<string, number | undefined> = {};
-  await Promise.all(shardIds.map(async (shardId) => {
-    const pk = StorageKeys.shardPartition(app, shardId);
-    const item = await checkpoints.get(pk, StorageKeys.CONTROL_SK);
-    const rate = item === undefined ? undefined : parseRecord<ControlRecord>(`${pk}/${item.sk}`, item.data).rateLimit;
-    perShard[shardId] = typeof rate === 'number' && Number.isFinite(rate) && rate > 0 ? rate : undefined;
-  }));
-  return { perShard, totalPerSec: totalRate(shardIds.map((id) => perShard[id]), maxRatePerShard) };
+  await Promise.all(
+    shardIds.map(async (shardId) => {
+      const pk = StorageKeys.shardPartition(app, shardId);
+      const item = await checkpoints.get(pk, StorageKeys.CONTROL_SK);
+      const rate = item === undefined ? undefined : parseRecord<ControlRecord>(`${pk}/${item.sk}`, item.data).rateLimit;
+      perShard[shardId] = typeof rate === 'number' && Number.isFinite(rate) && rate > 0 ? rate : undefined;
+    }),
+  );
+  return {
+    perShard,
+    totalPerSec: totalRate(
+      shardIds.map((id) => perShard[id]),
+      maxRatePerShard,
+    ),
+  };
 }

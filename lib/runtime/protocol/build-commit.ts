@@ -45,7 +45,17 @@ export function buildCommit(input: {
     stateLayout: pipeline.stateLayout,
     ...defined('state', input.manifest),
     limiter: header.limiter,
-    lastBatch: { records: stats.records, processingMs: stats.processingMs, quarantined: stats.quarantined, quarantinedElements: stats.quarantinedElements ?? 0, schedulingDelayMs: stats.schedulingDelayMs, millisBehind: stats.millisBehind, rateLimit: stats.rateLimit, batchTimeMs: stats.batchTimeMs, ...(stats.replayed ? { replayed: true } : {}) },
+    lastBatch: {
+      records: stats.records,
+      processingMs: stats.processingMs,
+      quarantined: stats.quarantined,
+      quarantinedElements: stats.quarantinedElements ?? 0,
+      schedulingDelayMs: stats.schedulingDelayMs,
+      millisBehind: stats.millisBehind,
+      rateLimit: stats.rateLimit,
+      batchTimeMs: stats.batchTimeMs,
+      ...(stats.replayed ? { replayed: true } : {}),
+    },
     totals: {
       batches: (previous?.totals?.batches ?? 0) + 1,
       records: (previous?.totals?.records ?? 0) + stats.records,
@@ -68,7 +78,10 @@ export function buildCommit(input: {
   ];
   if (previous === undefined) {
     // The app's list of shards, for readers that merge state across shards.
-    writes.push({ kind: 'put', item: { pk: StorageKeys.appPartition(app), sk: StorageKeys.shardSk(snapshot.shardId), version: 1, data: JSON.stringify({ shardId: snapshot.shardId }) } });
+    writes.push({
+      kind: 'put',
+      item: { pk: StorageKeys.appPartition(app), sk: StorageKeys.shardSk(snapshot.shardId), version: 1, data: JSON.stringify({ shardId: snapshot.shardId }) },
+    });
   }
   return { writes, checkpoint };
 }

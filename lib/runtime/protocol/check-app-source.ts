@@ -27,7 +27,9 @@ export interface CheckAppSourceOptions {
  * @throws ConfigError naming the shard, both sources and the ways out.
  */
 export async function checkAppSource(checkpoints: CheckpointStore, app: string, sourceId: string, options: CheckAppSourceOptions): Promise<void> {
-  let shardIds = (await checkpoints.query(StorageKeys.appPartition(app), StorageKeys.SHARD_PREFIX)).map((item) => item.sk.slice(StorageKeys.SHARD_PREFIX.length));
+  let shardIds = (await checkpoints.query(StorageKeys.appPartition(app), StorageKeys.SHARD_PREFIX)).map((item) =>
+    item.sk.slice(StorageKeys.SHARD_PREFIX.length),
+  );
   if (options.forShard !== undefined) shardIds = shardIds.includes(options.forShard) ? [] : shardIds.slice(0, 1);
   const read = await mapLimited(shardIds, READS_IN_FLIGHT, async (shardId) => {
     const pk = StorageKeys.shardPartition(app, shardId);
@@ -35,7 +37,8 @@ export async function checkAppSource(checkpoints: CheckpointStore, app: string, 
     return { shardId, checkpoint: item === undefined ? undefined : parseCheckpoint(`${pk}/${item.sk}`, item.data) };
   });
   for (const { shardId, checkpoint } of read) {
-    if (checkpoint?.sourceId !== undefined && checkpoint.sourceId !== sourceId) throw sourceMismatchError(app, shardId, checkpoint, sourceId, options.appSetting);
+    if (checkpoint?.sourceId !== undefined && checkpoint.sourceId !== sourceId)
+      throw sourceMismatchError(app, shardId, checkpoint, sourceId, options.appSetting);
   }
 }
 

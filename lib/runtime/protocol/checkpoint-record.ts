@@ -112,7 +112,13 @@ const OriginMarkSchema = z.object({
   complete: z.number().int().nonnegative(),
   watermarkMs: z.number().nullable(),
   current: z
-    .object({ batchNo: z.number().int(), count: z.number().int(), seen: z.array(z.number().int()), watermarkMs: z.number().nullable(), end: z.boolean().optional() })
+    .object({
+      batchNo: z.number().int(),
+      count: z.number().int(),
+      seen: z.array(z.number().int()),
+      watermarkMs: z.number().nullable(),
+      end: z.boolean().optional(),
+    })
     .optional(),
   ended: z.boolean().optional(),
 });

@@ -40,6 +40,8 @@ export class CheckpointSourceLedger implements SourceLedger {
   }
 
   async keepNote(shardId: string, note: string): Promise<void> {
-    await this.#checkpoints.transact([{ kind: 'put', item: { pk: StorageKeys.shardPartition(this.app, shardId), sk: StorageKeys.SOURCE_NOTE_SK, version: 1, data: note } }]);
+    await this.#checkpoints.transact([
+      { kind: 'put', item: { pk: StorageKeys.shardPartition(this.app, shardId), sk: StorageKeys.SOURCE_NOTE_SK, version: 1, data: note } },
+    ]);
   }
 }

@@ -30,7 +30,8 @@ export async function emitBatch(input: {
   const { app, shardId, batchNo, batchTimeMs, records, decoded, computation } = input;
   const base = { app, shardId, batchNo };
   const entries: QuarantineEntry[] = [];
-  for (const u of decoded.undecodable) entries.push({ ...Quarantine.ofRecord({ ...base, stage: 'decode' }, records[u.index]!, new Error(u.reason)), reason: u.reason, stack: undefined });
+  for (const u of decoded.undecodable)
+    entries.push({ ...Quarantine.ofRecord({ ...base, stage: 'decode' }, records[u.index]!, new Error(u.reason)), reason: u.reason, stack: undefined });
   for (const f of computation.failures) {
     if (f.stage === 0 && f.index !== undefined) {
       entries.push(Quarantine.ofRecord({ ...base, stage: f.operator }, records[decoded.recordIndex[f.index]!]!, f.error));
@@ -68,7 +69,8 @@ async function runSink(operatorId: string, batchId: string, sink: () => unknown)
 }
 
 /** AWS answers that no content can change: denied, unknown credentials, a table or bucket that is not there. */
-const BROKEN_SINK_ERROR = /^(AccessDenied|UnrecognizedClient|InvalidSignature|ExpiredToken|InvalidAccessKeyId|ResourceNotFound|NoSuchBucket|QueueDoesNotExist|NonExistentQueue|CredentialsProvider)/;
+const BROKEN_SINK_ERROR =
+  /^(AccessDenied|UnrecognizedClient|InvalidSignature|ExpiredToken|InvalidAccessKeyId|ResourceNotFound|NoSuchBucket|QueueDoesNotExist|NonExistentQueue|CredentialsProvider)/;
 
 function isBrokenSinkError(error: unknown): boolean {
   return error instanceof Error && BROKEN_SINK_ERROR.test(error.name);

@@ -68,7 +68,11 @@ export function deaggregate(data: Uint8Array): Deaggregated {
   const body = data.subarray(KPL_MAGIC.byteLength, data.byteLength - DIGEST_BYTES);
   const digest = data.subarray(data.byteLength - DIGEST_BYTES);
   const actual = createHash('md5').update(body).digest();
-  if (!actual.equals(digest)) return { ok: false, reason: `KPL aggregated record: MD5 digest does not match its ${body.byteLength} bytes of protobuf (stored ${Buffer.from(digest).toString('hex')}, computed ${actual.toString('hex')})` };
+  if (!actual.equals(digest))
+    return {
+      ok: false,
+      reason: `KPL aggregated record: MD5 digest does not match its ${body.byteLength} bytes of protobuf (stored ${Buffer.from(digest).toString('hex')}, computed ${actual.toString('hex')})`,
+    };
   let message: DecodedAggregate;
   try {
     message = AggregatedRecord.toObject(AggregatedRecord.decode(body), { arrays: true, defaults: false }) as DecodedAggregate;
@@ -78,10 +82,18 @@ export function deaggregate(data: Uint8Array): Deaggregated {
   const records: KplUserRecord[] = [];
   for (const [i, r] of message.records.entries()) {
     const pk = message.partitionKeyTable[toIndex(r.partitionKeyIndex)];
-    if (pk === undefined) return { ok: false, reason: `KPL aggregated record: user record ${i} names partition key ${toIndex(r.partitionKeyIndex)} of a table of ${message.partitionKeyTable.length}` };
+    if (pk === undefined)
+      return {
+        ok: false,
+        reason: `KPL aggregated record: user record ${i} names partition key ${toIndex(r.partitionKeyIndex)} of a table of ${message.partitionKeyTable.length}`,
+      };
     const ehkIndex = r.explicitHashKeyIndex === undefined || r.explicitHashKeyIndex === null ? undefined : toIndex(r.explicitHashKeyIndex);
     const explicitHashKey = ehkIndex === undefined ? undefined : message.explicitHashKeyTable[ehkIndex];
-    if (ehkIndex !== undefined && explicitHashKey === undefined) return { ok: false, reason: `KPL aggregated record: user record ${i} names explicit hash key ${ehkIndex} of a table of ${message.explicitHashKeyTable.length}` };
+    if (ehkIndex !== undefined && explicitHashKey === undefined)
+      return {
+        ok: false,
+        reason: `KPL aggregated record: user record ${i} names explicit hash key ${ehkIndex} of a table of ${message.explicitHashKeyTable.length}`,
+      };
     records.push({ partitionKey: pk, ...(explicitHashKey === undefined ? {} : { explicitHashKey }), data: new Uint8Array(r.data ?? new Uint8Array()) });
   }
   if (records.length === 0) return { ok: false, reason: 'KPL aggregated record: holds no user record' };

@@ -139,7 +139,13 @@ export class MicroBatchProcessor {
     this.#o = options;
     this.#walEnabled = options.walEnabled ?? true;
     const budget = options.stateBudget;
-    this.#reader = new ShardReader(options.app, options.pipeline, options.checkpoints, options.objects, budget && ((shardId, manifest) => budget.check(shardId, manifest)));
+    this.#reader = new ShardReader(
+      options.app,
+      options.pipeline,
+      options.checkpoints,
+      options.objects,
+      budget && ((shardId, manifest) => budget.check(shardId, manifest)),
+    );
   }
 
   /** Processes `input.records`, committing as many batches as the WAL and the rate limit make it. */
@@ -223,7 +229,18 @@ export class MicroBatchProcessor {
           dueAtMs = dueAtMs === undefined ? progressDueMs : Math.min(dueAtMs, progressDueMs);
         }
         if (dueAtMs === undefined || idleAtMs < dueAtMs) return undefined;
-        const header: WalHeader = { app, shard: shardId, batchNo, firstSeq: committed, lastSeq: committed, count: 0, createdAt: clock.nowMs(), limiter: snapshot.checkpoint?.limiter, idleAtMs, ...(ending ? { endOfInput: true as const } : {}) };
+        const header: WalHeader = {
+          app,
+          shard: shardId,
+          batchNo,
+          firstSeq: committed,
+          lastSeq: committed,
+          count: 0,
+          createdAt: clock.nowMs(),
+          limiter: snapshot.checkpoint?.limiter,
+          idleAtMs,
+          ...(ending ? { endOfInput: true as const } : {}),
+        };
         batch = { header, records: [] };
         // Lost the allocation to another attempt: re-read, and run what it allocated.
         if (this.#walEnabled && !(await objects.putIfAbsent(walKey, encodeWal(batch)))) return AGAIN;
@@ -245,7 +262,9 @@ export class MicroBatchProcessor {
     const orphans = pending.filter((r) => compareSeq(r.seq, firstSeq) < 0);
     if (orphans.length === 0) return;
     const reason = `delivered after batch ${batch.header.batchNo} (from seq ${firstSeq}) was allocated without it; set aside instead of being skipped as a redelivery`;
-    await new Quarantine(this.#o.objects).writeOrphans(orphans.map((r) => Quarantine.ofRecord({ app: this.#o.app, shardId, batchNo: batch.header.batchNo, stage: 'out-of-order' }, r, new Error(reason))));
+    await new Quarantine(this.#o.objects).writeOrphans(
+      orphans.map((r) => Quarantine.ofRecord({ app: this.#o.app, shardId, batchNo: batch.header.batchNo, stage: 'out-of-order' }, r, new Error(reason))),
+    );
     this.#o.metrics?.recordsQuarantined?.(shardId, orphans.length);
   }
 
@@ -270,7 +289,12 @@ export class MicroBatchProcessor {
 
     if (!this.#walEnabled) {
       if (take.length === 0) return undefined;
-      return { batch: { header: header(app, shardId, batchNo, take, nowMs, limiter, rateLimit), records: take }, replayed: false, deferredFromSeq, schedulingDelayMs };
+      return {
+        batch: { header: header(app, shardId, batchNo, take, nowMs, limiter, rateLimit), records: take },
+        replayed: false,
+        deferredFromSeq,
+        schedulingDelayMs,
+      };
     }
     if (take.length > 0) {
       const batch: WalBatch = { header: header(app, shardId, batchNo, take, nowMs, limiter, rateLimit), records: take };
@@ -303,7 +327,13 @@ export class MicroBatchProcessor {
     if (rateLimit === undefined || wanted === 0) return { granted: wanted, limiter: previous, rateLimit, waitMs: 0, schedulingDelayMs: undefined };
     if (this.#o.rateGate === undefined) throw new SluiceError('a rate limit applies but no rateGate was given to the processor');
     const out = this.#o.rateGate({ limiter: previous, nowMs, wanted, ratePerSec: rateLimit, firstArrivalMs: pending[0]!.arrivalMs });
-    return { granted: Math.max(0, Math.min(wanted, Math.floor(out.granted))), limiter: out.limiter, rateLimit, waitMs: Math.max(0, out.waitMs ?? 0), schedulingDelayMs: out.schedulingDelayMs };
+    return {
+      granted: Math.max(0, Math.min(wanted, Math.floor(out.granted))),
+      limiter: out.limiter,
+      rateLimit,
+      waitMs: Math.max(0, out.waitMs ?? 0),
+      schedulingDelayMs: out.schedulingDelayMs,
+    };
   }
 
   /**
@@ -325,7 +355,13 @@ export class MicroBatchProcessor {
   }
 
   /** Sends the batch's exchange emission, every partition's chunks, and returns once all are durable. */
-  async #send(shardId: string, batchNo: number, watermarkMs: number | null, outputs: readonly { op: { kind: string }; items: unknown[] }[], end: boolean): Promise<void> {
+  async #send(
+    shardId: string,
+    batchNo: number,
+    watermarkMs: number | null,
+    outputs: readonly { op: { kind: string }; items: unknown[] }[],
+    end: boolean,
+  ): Promise<void> {
     const sends = this.#o.pipeline.sends!;
     const writer = this.#o.exchangeWriter;
     if (writer === undefined) throw new SluiceError(`stage ${this.#o.app} ends at an exchange but was given no exchange writer`);
@@ -340,7 +376,13 @@ export class MicroBatchProcessor {
   }
 
   /** Runs the batch; a failure goes to the failure policy, which rethrows it or sets the batch aside. */
-  async #runOrSetAside(snapshot: ShardSnapshot, batch: WalBatch, replayed: boolean, input: ProcessInput, states?: Promise<Map<string, OperatorState>>): Promise<BatchStats | 'fenced' | 'raced'> {
+  async #runOrSetAside(
+    snapshot: ShardSnapshot,
+    batch: WalBatch,
+    replayed: boolean,
+    input: ProcessInput,
+    states?: Promise<Map<string, OperatorState>>,
+  ): Promise<BatchStats | 'fenced' | 'raced'> {
     try {
       return await this.#runAndCommit(snapshot, batch, replayed, input, states);
     } catch (error) {
@@ -364,7 +406,13 @@ export class MicroBatchProcessor {
    * Steps 3 to 6: compute over the batch's records; write its state delta (or a snapshot) and emit,
    * both before the commit; commit offsets and the state manifest in one fenced transaction; report.
    */
-  async #runAndCommit(snapshot: ShardSnapshot, batch: WalBatch, replayed: boolean, input: ProcessInput, preloaded?: Promise<Map<string, OperatorState>>): Promise<BatchStats> {
+  async #runAndCommit(
+    snapshot: ShardSnapshot,
+    batch: WalBatch,
+    replayed: boolean,
+    input: ProcessInput,
+    preloaded?: Promise<Map<string, OperatorState>>,
+  ): Promise<BatchStats> {
     const { app, pipeline, clock, checkpoints, objects } = this.#o;
     const startedMs = clock.nowMs();
     const { header: h, records } = batch;
@@ -375,7 +423,15 @@ export class MicroBatchProcessor {
     const decoded = received?.decoded ?? decodeRecords(records, pipeline.input, this.#o.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES);
     const computation = pipeline.run(decoded.elements, states, h.createdAt, decoded.arrivalsMs, h.idleAtMs, received?.inputWatermarkMs);
     const previous = snapshot.checkpoint?.state;
-    const stateWrite = await prepareStateWrite({ app, shardId, batchNo: h.batchNo, manifest: previous ?? EMPTY_MANIFEST, states, tagged: !this.#walEnabled, policy: this.#o.snapshotPolicy });
+    const stateWrite = await prepareStateWrite({
+      app,
+      shardId,
+      batchNo: h.batchNo,
+      manifest: previous ?? EMPTY_MANIFEST,
+      states,
+      tagged: !this.#walEnabled,
+      policy: this.#o.snapshotPolicy,
+    });
     if (stateWrite !== undefined) this.#o.stateBudget?.check(shardId, stateWrite.manifest);
 
     // The state object and the sinks before the commit, side by side: a crash re-runs both with the
@@ -389,7 +445,12 @@ export class MicroBatchProcessor {
     let exchange: CheckpointExchange | undefined = received === undefined ? undefined : { received: received.state };
     if (pipeline.sends !== undefined) {
       const inputEnded = received?.inputWatermarkMs === Infinity;
-      const sentWatermarkMs = this.#progress(previousExchange?.sentWatermarkMs ?? null, records, h.idleAtMs, inputEnded ? undefined : received?.inputWatermarkMs);
+      const sentWatermarkMs = this.#progress(
+        previousExchange?.sentWatermarkMs ?? null,
+        records,
+        h.idleAtMs,
+        inputEnded ? undefined : received?.inputWatermarkMs,
+      );
       const end = h.endOfInput === true || inputEnded;
       // The end marker goes once; new records after it (a file appended to) take it back.
       const ended = end || (previousExchange?.ended === true && records.length === 0);
@@ -413,7 +474,18 @@ export class MicroBatchProcessor {
       ...(stateWrite === undefined ? {} : { stateObject: { kind: stateWrite.kind, bytes: stateWrite.body.length } }),
     };
     const commitStartMs = clock.nowMs();
-    const commit = buildCommit({ app, snapshot, pipeline, states, manifest: stateWrite?.manifest ?? previous, header: h, stats, nowMs: commitStartMs, sourceId: input.sourceId, exchange });
+    const commit = buildCommit({
+      app,
+      snapshot,
+      pipeline,
+      states,
+      manifest: stateWrite?.manifest ?? previous,
+      header: h,
+      stats,
+      nowMs: commitStartMs,
+      sourceId: input.sourceId,
+      exchange,
+    });
     await checkpoints.transact(commit.writes);
     const commitMs = clock.nowMs() - commitStartMs;
     this.#reader.committed(shardId, commit.checkpoint, states);
@@ -446,7 +518,15 @@ interface GateResult {
   readonly schedulingDelayMs: number | undefined;
 }
 
-function header(app: string, shard: string, batchNo: number, records: SourceRecord[], createdAt: number, limiter: LimiterState | undefined, rateLimit: number | undefined): WalHeader {
+function header(
+  app: string,
+  shard: string,
+  batchNo: number,
+  records: SourceRecord[],
+  createdAt: number,
+  limiter: LimiterState | undefined,
+  rateLimit: number | undefined,
+): WalHeader {
   return { app, shard, batchNo, firstSeq: records[0]!.seq, lastSeq: records[records.length - 1]!.seq, count: records.length, createdAt, limiter, rateLimit };
 }
 
@@ -465,7 +545,8 @@ function checkSameSource(app: string, snapshot: ShardSnapshot, sourceId: string 
 function sortedCopy(records: readonly SourceRecord[]): SourceRecord[] {
   const copy = [...records];
   for (let i = 1; i < copy.length; i++) {
-    if (compareSeq(copy[i - 1]!.seq, copy[i]!.seq) >= 0) return copy.sort((a, b) => compareSeq(a.seq, b.seq)).filter((r, j, all) => j === 0 || r.seq !== all[j - 1]!.seq);
+    if (compareSeq(copy[i - 1]!.seq, copy[i]!.seq) >= 0)
+      return copy.sort((a, b) => compareSeq(a.seq, b.seq)).filter((r, j, all) => j === 0 || r.seq !== all[j - 1]!.seq);
   }
   return copy;
 }

@@ -47,7 +47,10 @@ export class Quarantine {
   }
 
   #put(entry: QuarantineEntry, what: string): Promise<boolean> {
-    return this.#objects.putIfAbsent(StorageKeys.quarantineKey(entry.app, entry.shardId, entry.batchNo, what), new TextEncoder().encode(JSON.stringify(entry, null, 2)));
+    return this.#objects.putIfAbsent(
+      StorageKeys.quarantineKey(entry.app, entry.shardId, entry.batchNo, what),
+      new TextEncoder().encode(JSON.stringify(entry, null, 2)),
+    );
   }
 
   /** Builds the entry of a source record. */

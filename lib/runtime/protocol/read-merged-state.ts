@@ -36,10 +36,19 @@ export async function mergedStateEntries(q: MergedStateQuery): Promise<Iterable<
   const ops = q.pipeline.statefulOperators;
   const op = q.operatorId === undefined ? ops[ops.length - 1] : ops.find((o) => o.id === q.operatorId);
   if (op === undefined) {
-    throw new ConfigError('operator', q.operatorId === undefined ? `pipeline ${q.pipeline.name} has no stateful operator` : `no stateful operator ${JSON.stringify(q.operatorId)} (have: ${ops.map((o) => o.id).join(', ')})`);
+    throw new ConfigError(
+      'operator',
+      q.operatorId === undefined
+        ? `pipeline ${q.pipeline.name} has no stateful operator`
+        : `no stateful operator ${JSON.stringify(q.operatorId)} (have: ${ops.map((o) => o.id).join(', ')})`,
+    );
   }
   const shards = await q.checkpoints.query(StorageKeys.appPartition(q.app), StorageKeys.SHARD_PREFIX);
-  if (shards.length === 0 && q.requireCheckpoint === true) throw new ConfigError('--app', `app ${q.app} has no checkpoint here: nothing was committed under that name (give the app's name with --app, or run it first)`);
+  if (shards.length === 0 && q.requireCheckpoint === true)
+    throw new ConfigError(
+      '--app',
+      `app ${q.app} has no checkpoint here: nothing was committed under that name (give the app's name with --app, or run it first)`,
+    );
   const reader = new ShardReader(q.app, q.pipeline, q.checkpoints, q.objects);
   const perShard: Array<{ shardId: string; entries: Iterable<[string, { value: unknown }]> }> = [];
   for (const item of shards) {
@@ -47,7 +56,10 @@ export async function mergedStateEntries(q: MergedStateQuery): Promise<Iterable<
     const snapshot = await reader.read(shardId);
     const sourceId = snapshot.checkpoint?.sourceId;
     if (q.expectSource !== undefined && sourceId !== undefined && !q.expectSource(sourceId)) {
-      throw new ConfigError('--app', `app ${q.app} holds the state of ${sourceId}, not of ${q.expectedSourceName ?? 'the source given'} (give the app that reads it with --app)`);
+      throw new ConfigError(
+        '--app',
+        `app ${q.app} holds the state of ${sourceId}, not of ${q.expectedSourceName ?? 'the source given'} (give the app that reads it with --app)`,
+      );
     }
     perShard.push({ shardId, entries: (await reader.states(snapshot)).get(op.id)!.entries() });
   }
@@ -62,7 +74,9 @@ export async function mergedStateEntries(q: MergedStateQuery): Promise<Iterable<
       if (seen === undefined) {
         merged.set(key, { value: entry.value, shard: shardId });
       } else if (op.merge === undefined) {
-        throw new SluiceError(`key ${JSON.stringify(decodeKey(key))} of operator ${op.id} has state in shards ${seen.shard} and ${shardId}, and the operator has no merge function: pass { merge } to updateStateByKey, or make the partition key the state key`);
+        throw new SluiceError(
+          `key ${JSON.stringify(decodeKey(key))} of operator ${op.id} has state in shards ${seen.shard} and ${shardId}, and the operator has no merge function: pass { merge } to updateStateByKey, or make the partition key the state key`,
+        );
       } else {
         seen.value = op.merge(seen.value, entry.value);
       }
@@ -78,7 +92,13 @@ export async function mergedStateEntries(q: MergedStateQuery): Promise<Iterable<
  *
  * @default operatorId - the pipeline's last stateful operator
  */
-export async function readMergedState(store: CheckpointStore, objects: ObjectStore, app: string, pipeline: CompiledPipeline, operatorId?: string): Promise<Map<unknown, unknown>> {
+export async function readMergedState(
+  store: CheckpointStore,
+  objects: ObjectStore,
+  app: string,
+  pipeline: CompiledPipeline,
+  operatorId?: string,
+): Promise<Map<unknown, unknown>> {
   return new Map(await mergedStateEntries({ checkpoints: store, objects, app, pipeline, operatorId }));
 }
 

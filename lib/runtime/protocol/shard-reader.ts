@@ -117,7 +117,11 @@ export class ShardReader {
   /** A named object is gone: a newer commit replaced it (retry), or the store lost it (corruption). */
   async #explainMissing(shardId: string, batchNo: number, key: string): Promise<Error> {
     const now = await this.read(shardId);
-    if ((now.checkpoint?.batchNo ?? 0) !== batchNo) return new ReadRaceError(`shard ${shardId}: ${key} was replaced by batch ${now.checkpoint?.batchNo}'s state while batch ${batchNo}'s was being read`);
-    return new CorruptDataError(key, `state object is missing, yet the checkpoint of shard ${shardId} at batch ${batchNo} names it: the object store lost it (restore it, or rebuild the app from the write-ahead log with sluice replay)`);
+    if ((now.checkpoint?.batchNo ?? 0) !== batchNo)
+      return new ReadRaceError(`shard ${shardId}: ${key} was replaced by batch ${now.checkpoint?.batchNo}'s state while batch ${batchNo}'s was being read`);
+    return new CorruptDataError(
+      key,
+      `state object is missing, yet the checkpoint of shard ${shardId} at batch ${batchNo} names it: the object store lost it (restore it, or rebuild the app from the write-ahead log with sluice replay)`,
+    );
   }
 }

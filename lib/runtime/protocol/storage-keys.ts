@@ -30,7 +30,8 @@ export const StorageKeys = {
    * when set, tells apart the objects of two different cuts of one batch number, which attempts of
    * an app without a WAL can make.
    */
-  stateKey: (app: string, shardId: string, batchNo: number, kind: StateObjectKind, tag?: string): string => `state/${app}/${shardId}/${padBatchNo(batchNo)}${tag === undefined ? '' : `-${tag}`}.${kind}`,
+  stateKey: (app: string, shardId: string, batchNo: number, kind: StateObjectKind, tag?: string): string =>
+    `state/${app}/${shardId}/${padBatchNo(batchNo)}${tag === undefined ? '' : `-${tag}`}.${kind}`,
   /** The batch number a state object key names, or undefined when `key` is not one. */
   batchNoOfStateKey: (key: string): number | undefined => {
     const match = /\/(\d{20})(?:-[0-9a-f]+)?\.(?:snapshot|delta)$/.exec(key);

@@ -29,7 +29,15 @@ export function allowanceScheduleGate(options: { batchIntervalMs: number; batchi
     const previous = limiter !== undefined && 'scheduledUntilMs' in limiter ? limiter : undefined;
     const stale = previous === undefined || nowMs - previous.lastGateMs > STALE_SCHEDULE_INTERVALS * options.batchIntervalMs;
     const scheduledUntilMs = stale ? nowMs : previous.scheduledUntilMs;
-    const plan = scheduleInvocation({ scheduledUntilMs, nowMs, firstArrivalMs, available: wanted, ratePerSec, batchIntervalMs: options.batchIntervalMs, batchingWindowMs: options.batchingWindowMs });
+    const plan = scheduleInvocation({
+      scheduledUntilMs,
+      nowMs,
+      firstArrivalMs,
+      available: wanted,
+      ratePerSec,
+      batchIntervalMs: options.batchIntervalMs,
+      batchingWindowMs: options.batchingWindowMs,
+    });
     const waitMs = Math.min(options.batchIntervalMs, Math.max(0, plan.startMs - nowMs));
     const state: ScheduleState = { scheduledUntilMs: plan.scheduledUntilMs, lastGateMs: nowMs + waitMs };
     return { granted: plan.admitted, limiter: state, waitMs, schedulingDelayMs: plan.schedulingDelayMs };

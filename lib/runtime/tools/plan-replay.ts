@@ -60,7 +60,10 @@ export async function planReplay(input: PlanReplayInput): Promise<ReplayPlan> {
       const numbers = kept.get(shardId) ?? [];
       const beyond = numbers.filter((n) => n > last + 1);
       if (beyond.length > 0) {
-        throw new CorruptDataError(StorageKeys.walPrefix(app, shardId), `WAL ${plural(beyond, 'batch', 'batches')} ${ranges(beyond)} ${beyond.length === 1 ? 'is' : 'are'} beyond batch ${last + 1}, the next the checkpoint of app ${app} allows: the WAL and the checkpoint are not of the same run`);
+        throw new CorruptDataError(
+          StorageKeys.walPrefix(app, shardId),
+          `WAL ${plural(beyond, 'batch', 'batches')} ${ranges(beyond)} ${beyond.length === 1 ? 'is' : 'are'} beyond batch ${last + 1}, the next the checkpoint of app ${app} allows: the WAL and the checkpoint are not of the same run`,
+        );
       }
       const committed = numbers.filter((n) => n <= last);
       const header = async (batchNo: number): Promise<WalHeader> => (await readWalBatch(objects, app, shardId, batchNo)).header;
@@ -74,7 +77,9 @@ export async function planReplay(input: PlanReplayInput): Promise<ReplayPlan> {
       }
       if (missing.length > 0) {
         const hint = committed.length === 0 ? '; no WAL batch of this shard is kept: did the app run with --no-wal?' : '';
-        gaps.push(`${shardIds.length === 1 ? '' : `shard ${shardId}: `}WAL ${plural(missing, 'batch', 'batches')} ${ranges(missing)} ${missing.length === 1 ? 'is' : 'are'} missing (the checkpoint of app ${app} committed batches up to ${last}${hint})`);
+        gaps.push(
+          `${shardIds.length === 1 ? '' : `shard ${shardId}: `}WAL ${plural(missing, 'batch', 'batches')} ${ranges(missing)} ${missing.length === 1 ? 'is' : 'are'} missing (the checkpoint of app ${app} committed batches up to ${last}${hint})`,
+        );
         continue;
       }
       for (const batchNo of committed) {
@@ -88,7 +93,10 @@ export async function planReplay(input: PlanReplayInput): Promise<ReplayPlan> {
   }
   if (gaps.length > 0) {
     const key = shardIds.length === 1 ? StorageKeys.walPrefix(app, shardIds[0]) : StorageKeys.walPrefix(app);
-    throw new CorruptDataError(key, `${gaps.join('; ')}; replayed without them, app ${input.targetApp} would not hold the original's state. Nothing was replayed: restore them, or replay a time range without them (--from, --to)`);
+    throw new CorruptDataError(
+      key,
+      `${gaps.join('; ')}; replayed without them, app ${input.targetApp} would not hold the original's state. Nothing was replayed: restore them, or replay a time range without them (--from, --to)`,
+    );
   }
   return { shards: shardIds.filter((s) => kept.has(s)), steps };
 }
@@ -123,7 +131,7 @@ function missingRuns(kept: readonly number[], last: number): Array<{ from: numbe
 /** `2-3, 5`: ascending numbers as ranges. */
 function ranges(numbers: readonly number[]): string {
   const parts: string[] = [];
-  for (let i = 0; i < numbers.length; ) {
+  for (let i = 0; i < numbers.length;) {
     let j = i;
     while (j + 1 < numbers.length && numbers[j + 1] === numbers[j]! + 1) j++;
     parts.push(i === j ? String(numbers[i]) : `${numbers[i]}-${numbers[j]}`);

@@ -18,7 +18,10 @@ export interface ReplayStatus {
 
 /** The write that records `status` for `app`. */
 export function replayStatusWrite(app: string, status: ReplayStatus): TransactWrite {
-  return { kind: 'put', item: { pk: StorageKeys.appPartition(app), sk: StorageKeys.REPLAY_STATUS_SK, version: status.complete ? 2 : 1, data: JSON.stringify(status) } };
+  return {
+    kind: 'put',
+    item: { pk: StorageKeys.appPartition(app), sk: StorageKeys.REPLAY_STATUS_SK, version: status.complete ? 2 : 1, data: JSON.stringify(status) },
+  };
 }
 
 /** The replay status of `app`, or `undefined` when it was not built by a replay. */

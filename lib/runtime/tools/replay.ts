@@ -63,9 +63,29 @@ export async function replayWal(o: ReplayOptions): Promise<ReplaySummary> {
   const { target, pipeline } = o;
   // Everything is checked before the first write: a gap or a bad object leaves the new app untouched.
   const plan = await planReplay({ source: o.source, targetApp: target.app, fromMs: o.fromMs, toMs: o.toMs, shardIds: o.shardIds });
-  const failurePolicy = new BatchRetryPolicy({ app: target.app, pipeline, checkpoints: target.checkpoints, objects: target.objects, clock, maxAttempts: o.maxBatchAttempts });
-  const processor = new MicroBatchProcessor({ app: target.app, pipeline, checkpoints: target.checkpoints, objects: target.objects, clock, output: o.output, failurePolicy });
-  const status: ReplayStatus = { sourceApp: o.source.app, ...(o.fromMs === undefined ? {} : { fromMs: o.fromMs }), ...(o.toMs === undefined ? {} : { toMs: o.toMs }), complete: false };
+  const failurePolicy = new BatchRetryPolicy({
+    app: target.app,
+    pipeline,
+    checkpoints: target.checkpoints,
+    objects: target.objects,
+    clock,
+    maxAttempts: o.maxBatchAttempts,
+  });
+  const processor = new MicroBatchProcessor({
+    app: target.app,
+    pipeline,
+    checkpoints: target.checkpoints,
+    objects: target.objects,
+    clock,
+    output: o.output,
+    failurePolicy,
+  });
+  const status: ReplayStatus = {
+    sourceApp: o.source.app,
+    ...(o.fromMs === undefined ? {} : { fromMs: o.fromMs }),
+    ...(o.toMs === undefined ? {} : { toMs: o.toMs }),
+    complete: false,
+  };
   await target.checkpoints.transact([replayStatusWrite(target.app, status)]);
   let records = 0;
   let committed = 0;

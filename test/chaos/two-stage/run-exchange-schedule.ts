@@ -149,7 +149,12 @@ export async function runExchangeSchedule(seed: number, index: number, faults = 
   const checkpoints = new MemoryCheckpointStore();
   const objects = new MemoryObjectStore();
   const source = new ArraySource(shards);
-  const exchanges = staged.stages.slice(0, -1).map((stage, s) => new ObjectStoreExchange({ objects, stageApp: stageApp(staged.name, s + 1), partitions: stage.sends!.partitions, nowMs: () => clock.nowMs() }));
+  const exchanges = staged.stages
+    .slice(0, -1)
+    .map(
+      (stage, s) =>
+        new ObjectStoreExchange({ objects, stageApp: stageApp(staged.name, s + 1), partitions: stage.sends!.partitions, nowMs: () => clock.nowMs() }),
+    );
   const sourceShards = (await source.listShards()).map((s) => s.shardId);
   const shardsOf = async (s: number): Promise<string[]> => (s === 0 ? sourceShards : (await exchanges[s - 1]!.listShards()).map((x) => x.shardId));
   const originsOf = async (s: number): Promise<string[]> => shardsOf(s - 1);
@@ -190,11 +195,23 @@ export async function runExchangeSchedule(seed: number, index: number, faults = 
               sent[s]!.push([p, [...records]]);
             },
           };
-    const processor = new MicroBatchProcessor({ app: stageApp(staged.name, s), pipeline: stage, checkpoints: wrapStore, objects: wrapObjects, clock, exchangeWriter: writer, exchangeOrigins: s === 0 ? undefined : await originsOf(s), exchangeChunkBytes: chunkBytes });
+    const processor = new MicroBatchProcessor({
+      app: stageApp(staged.name, s),
+      pipeline: stage,
+      checkpoints: wrapStore,
+      objects: wrapObjects,
+      clock,
+      exchangeWriter: writer,
+      exchangeOrigins: s === 0 ? undefined : await originsOf(s),
+      exchangeChunkBytes: chunkBytes,
+    });
     const item = await checkpoints.get(StorageKeys.shardPartition(stageApp(staged.name, s), shardId), StorageKeys.CHECKPOINT_SK);
     const committed = item === undefined ? undefined : (parseRecord<CheckpointRecord>(item.sk, item.data).committedSeq ?? undefined);
     const from = redeliver && committed !== undefined ? String(Math.max(0, Number(committed) - 1 - Math.floor(random() * 5))) : committed;
-    const read = s === 0 ? await source.read(shardId, from === '0' ? undefined : from, maxRecords) : await exchanges[s - 1]!.read(shardId, from === '0' ? undefined : from, maxRecords);
+    const read =
+      s === 0
+        ? await source.read(shardId, from === '0' ? undefined : from, maxRecords)
+        : await exchanges[s - 1]!.read(shardId, from === '0' ? undefined : from, maxRecords);
     try {
       if (read.records.length > 0) await processor.process({ shardId, records: read.records });
       else if (s === 0 && read.endOfData) await processor.idleTick(shardId, clock.nowMs(), true);
@@ -281,14 +298,36 @@ export async function runExchangeSchedule(seed: number, index: number, faults = 
   if (windows.join('\n') !== expectedWindows.join('\n')) {
     const got = new Set(windows);
     const want = new Set(expectedWindows);
-    violations.push(`windows differ from the whole input's: missing ${expectedWindows.filter((x) => !got.has(x)).slice(0, 3).join(', ')}; extra ${windows.filter((x) => !want.has(x)).slice(0, 3).join(', ')} (${windows.length} vs ${expectedWindows.length})`);
+    violations.push(
+      `windows differ from the whole input's: missing ${expectedWindows
+        .filter((x) => !got.has(x))
+        .slice(0, 3)
+        .join(', ')}; extra ${windows
+        .filter((x) => !want.has(x))
+        .slice(0, 3)
+        .join(', ')} (${windows.length} vs ${expectedWindows.length})`,
+    );
   }
   if (log.conflicts.length > 0) violations.push(`a batch re-run emitted other windows: ${log.conflicts.slice(0, 3).join(', ')}`);
   return { index, records: lines.length, lost, duplicated, ...stats, violations, windows };
 }
 
 /** Runs schedules `indexes` of `seed`, each with faults and again without, and sums them. */
-export async function runExchangeChaos(seed: number, indexes: readonly number[], onProgress?: (done: number, total: number) => void): Promise<{ describe: () => string; failed: ExchangeScheduleReport[]; lost: number; duplicated: number; schedules: number; crashes: number; duplicatePuts: number; zombiePuts: number; concurrent: number }> {
+export async function runExchangeChaos(
+  seed: number,
+  indexes: readonly number[],
+  onProgress?: (done: number, total: number) => void,
+): Promise<{
+  describe: () => string;
+  failed: ExchangeScheduleReport[];
+  lost: number;
+  duplicated: number;
+  schedules: number;
+  crashes: number;
+  duplicatePuts: number;
+  zombiePuts: number;
+  concurrent: number;
+}> {
   const totals = { schedules: 0, records: 0, lost: 0, duplicated: 0, crashes: 0, duplicatePuts: 0, zombiePuts: 0, concurrent: 0, invocations: 0 };
   const failed: ExchangeScheduleReport[] = [];
   for (const index of indexes) {
@@ -317,7 +356,9 @@ export async function runExchangeChaos(seed: number, indexes: readonly number[],
         `chaos: seed ${seed}, memory, three stages (keyBy → tumbling windows → global totals)`,
         `  records checked  ${n(totals.records)}; invocations ${n(totals.invocations)} (${n(totals.concurrent)} pairs at once)`,
         `  faults           crashes ${n(totals.crashes)}, exchange puts landed twice ${n(totals.duplicatePuts)}, zombie re-puts ${n(totals.zombiePuts)}`,
-        ...failed.slice(0, 10).flatMap((f) => [`  FAILED schedule ${f.index} (replay with --exchange --only ${f.index}):`, ...f.violations.slice(0, 6).map((v) => `    ${v}`)]),
+        ...failed
+          .slice(0, 10)
+          .flatMap((f) => [`  FAILED schedule ${f.index} (replay with --exchange --only ${f.index}):`, ...f.violations.slice(0, 6).map((v) => `    ${v}`)]),
         `${totals.schedules} schedules, ${n(totals.crashes + totals.duplicatePuts + totals.zombiePuts)} faults injected, ${totals.lost} lost, ${totals.duplicated} duplicated, windows ${failed.some((f) => f.violations.some((v) => v.includes('windows'))) ? 'DIFFER' : 'identical to the fault-free run'}`,
       ].join('\n'),
   };

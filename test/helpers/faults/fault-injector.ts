@@ -84,7 +84,8 @@ export class FaultInjector {
   source(inner: Source): Source {
     return {
       listShards: () => this.#call('source', 'listShards', '', (): Promise<ShardInfo[]> => inner.listShards()),
-      read: (shardId, afterSeq, max) => this.#call('source', 'read', `${shardId}@${afterSeq ?? 'start'}`, (): Promise<ReadResult> => inner.read(shardId, afterSeq, max)),
+      read: (shardId, afterSeq, max) =>
+        this.#call('source', 'read', `${shardId}@${afterSeq ?? 'start'}`, (): Promise<ReadResult> => inner.read(shardId, afterSeq, max)),
       committed: (shardId, seq) => this.#call('source', 'committed', `${shardId}@${seq}`, async () => inner.committed?.(shardId, seq)),
       close: inner.close === undefined ? undefined : () => inner.close!(),
     };

@@ -5,7 +5,10 @@ import { ThrottledError } from '../../../lib/core/errors';
  * it does afterwards reaches storage. Thrown by the fault injectors, never by sluice.
  */
 export class InjectedCrash extends Error {
-  constructor(readonly step: number, readonly where: string) {
+  constructor(
+    readonly step: number,
+    readonly where: string,
+  ) {
     super(`injected crash at step ${step} (${where})`);
     this.name = 'InjectedCrash';
   }

@@ -39,12 +39,16 @@ describe('sluice dev, status and quarantine on an emulator, as a new user runs t
     const reused = await runCli(['dev', ...target, '--drain']);
     // Assess
     expect(missing.code).toBe(1);
-    expect(missing.stderr.trim().split('\n')).toEqual([`sluice: --shards: stream ${stream} does not exist on ${endpoint}: give --shards N to create it with N shards`]);
+    expect(missing.stderr.trim().split('\n')).toEqual([
+      `sluice: --shards: stream ${stream} does not exist on ${endpoint}: give --shards N to create it with N shards`,
+    ]);
     expect(created.code, created.stderr).toBe(0);
     expect(created.stdout).toContain(`sluice dev: creating stream ${stream} (2 shards)`);
     expect(created.stdout).toContain(`sluice dev: ready; waiting for records on ${stream}`);
     expect(contradicted.code).toBe(1);
-    expect(contradicted.stderr.trim().split('\n')).toEqual([`sluice: --shards: stream ${stream} already has 2 open shards, not 5: drop --shards, or give 2 (resharding is UpdateShardCount's job)`]);
+    expect(contradicted.stderr.trim().split('\n')).toEqual([
+      `sluice: --shards: stream ${stream} already has 2 open shards, not 5: drop --shards, or give 2 (resharding is UpdateShardCount's job)`,
+    ]);
     expect(reused.code, reused.stderr).toBe(0);
     expect(reused.stdout).toContain(`sluice dev: stream ${stream} has 2 open shards`);
   });
@@ -73,11 +77,26 @@ describe('sluice dev, status and quarantine on an emulator, as a new user runs t
     expect(created.code, created.stderr).toBe(0);
     expect(pushed.code, pushed.stderr).toBe(0);
     expect(processed.code, processed.stderr).toBe(3);
-    expect(processed.stderr).toContain(`sluice: 3 records quarantined (the pipeline threw on them, or they did not decode): see sluice quarantine list --app ${app} --endpoint ${endpoint}`);
+    expect(processed.stderr).toContain(
+      `sluice: 3 records quarantined (the pipeline threw on them, or they did not decode): see sluice quarantine list --app ${app} --endpoint ${endpoint}`,
+    );
     expect(status.code, status.stderr).toBe(0);
     const t = table(status.stdout);
     expect(t.title).toBe(`app ${app}  stream ${stream}  37 records committed, 3 quarantined: sluice quarantine list --app ${app}, caught up`);
-    expect(t.header).toEqual(['shard', 'batches', 'behind', 'records', 'quarantined', 'last batch', 'processing', 'waited', 'rate limit', 'can process', 'committed', 'controller']);
+    expect(t.header).toEqual([
+      'shard',
+      'batches',
+      'behind',
+      'records',
+      'quarantined',
+      'last batch',
+      'processing',
+      'waited',
+      'rate limit',
+      'can process',
+      'committed',
+      'controller',
+    ]);
     expect(t.rows).toHaveLength(1);
     const row = Object.fromEntries(t.header.map((h, i) => [h, t.rows[0]![i]]));
     expect(row).toMatchObject({ behind: 'caught up', records: '37', quarantined: '3' });
@@ -89,7 +108,20 @@ describe('sluice dev, status and quarantine on an emulator, as a new user runs t
     expect(status.stdout).not.toMatch(/\d\.\d\d/);
     expect(status.stdout).not.toMatch(/pid|∞|never/i);
     expect(table(verbose.stdout).header).toEqual(expect.arrayContaining(['committed seq', 'pid error', 'pid historical error', 'pid dError']));
-    const [shard] = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { caughtUp: boolean; behindMs: number; committedRecords: number; quarantined: number; sourceId: string; lastBatch: { processingMs: number } });
+    const [shard] = json.stdout
+      .trim()
+      .split('\n')
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            caughtUp: boolean;
+            behindMs: number;
+            committedRecords: number;
+            quarantined: number;
+            sourceId: string;
+            lastBatch: { processingMs: number };
+          },
+      );
     expect(shard).toMatchObject({ caughtUp: true, behindMs: 0, committedRecords: 37, quarantined: 3 });
     expect(shard!.sourceId).toMatch(new RegExp(`^arn:aws:kinesis:${region}:\\d+:stream/${stream}$`));
     // The live view's last row for the shard shows the processing time the checkpoint keeps.
@@ -97,7 +129,10 @@ describe('sluice dev, status and quarantine on an emulator, as a new user runs t
     const lastLive = liveRows.at(-1)!.trim().split(/ +/);
     expect(Number(lastLive[4]!.replaceAll(',', ''))).toBe(Math.round(shard!.lastBatch.processingMs));
     expect(quarantined.code, quarantined.stderr).toBe(0);
-    const entries = quarantined.stdout.trim().split('\n').map((l) => JSON.parse(l) as { stage: string; reason: string });
+    const entries = quarantined.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { stage: string; reason: string });
     expect(entries).toHaveLength(3);
     expect(entries.every((e) => e.stage === 'map #1' && e.reason.includes('cannot handle a poison pill'))).toBe(true);
   });

@@ -38,9 +38,13 @@ describe('sluice (AWS commands)', () => {
     const option = await runCli(['status', '--endpoint', 'localhost:5000', '--stream', 'words', '--app', 'a']);
     const env = await runCli(['quarantine', 'list', '--app', 'a'], { env: { AWS_ENDPOINT_URL: 'localhost:5000' } });
     expect(option.code).toBe(1);
-    expect(option.stderr.trim().split('\n')).toEqual(['sluice: --endpoint: must be a URL with its scheme, such as http://localhost:4566 (given "localhost:5000")']);
+    expect(option.stderr.trim().split('\n')).toEqual([
+      'sluice: --endpoint: must be a URL with its scheme, such as http://localhost:4566 (given "localhost:5000")',
+    ]);
     expect(env.code).toBe(1);
-    expect(env.stderr.trim().split('\n')).toEqual(['sluice: AWS_ENDPOINT_URL: must be a URL with its scheme, such as http://localhost:4566 (given "localhost:5000")']);
+    expect(env.stderr.trim().split('\n')).toEqual([
+      'sluice: AWS_ENDPOINT_URL: must be a URL with its scheme, such as http://localhost:4566 (given "localhost:5000")',
+    ]);
   });
 
   it('says the endpoint cannot be reached, in one line, when nothing listens there', async () => {
@@ -53,7 +57,9 @@ describe('sluice (AWS commands)', () => {
     const result = await runCli(['status', '--endpoint', `http://127.0.0.1:${port}`, '--stream', 'words', '--app', 'a']);
     // Assess
     expect(result.code).toBe(1);
-    expect(result.stderr.trim().split('\n')).toEqual([`sluice: cannot reach the AWS endpoint 127.0.0.1:${port} (connection refused): is moto_server or LocalStack running there? Check --endpoint or AWS_ENDPOINT_URL`]);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      `sluice: cannot reach the AWS endpoint 127.0.0.1:${port} (connection refused): is moto_server or LocalStack running there? Check --endpoint or AWS_ENDPOINT_URL`,
+    ]);
   });
 
   it('says the endpoint is not an AWS API, in one line, when a web server answers with HTML', async () => {
@@ -66,6 +72,10 @@ describe('sluice (AWS commands)', () => {
     web.close();
     // Assess
     expect(result.code).toBe(1);
-    expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^sluice: the endpoint's answer is not an AWS API response \(HTTP 200, .*\): check that --endpoint or AWS_ENDPOINT_URL points at moto_server, LocalStack or AWS$/)]);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^sluice: the endpoint's answer is not an AWS API response \(HTTP 200, .*\): check that --endpoint or AWS_ENDPOINT_URL points at moto_server, LocalStack or AWS$/,
+      ),
+    ]);
   });
 });

@@ -51,18 +51,33 @@ describe('sluice dev, push, status and state dump', () => {
     expect(processed.code, processed.stderr).toBe(0);
     expect(processed.stdout).toContain('stopped (drained): 300 records in');
     expect(JSON.parse(dumped.stdout)).toEqual(countWords(lines));
-    const shards = status.stdout.trim().split('\n').map((line) => JSON.parse(line) as { shardId: string; batchNo: number; totals?: { records: number } });
+    const shards = status.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { shardId: string; batchNo: number; totals?: { records: number } });
     expect(shards.map((s) => s.shardId).sort()).toEqual(['shardId-000000000000', 'shardId-000000000001', 'shardId-000000000002']);
     expect(shards.reduce((n, s) => n + (s.totals?.records ?? 0), 0)).toBe(300);
     expect(shards.every((s) => s.batchNo >= 1)).toBe(true);
     // Drained: no shard is behind, whatever its last batch waited.
-    const [head, ...rows] = table.stdout.trim().split('\n').slice(1).map((line) => line.trim().split(/ {2,}/));
+    const [head, ...rows] = table.stdout
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim().split(/ {2,}/));
     expect(head![2]).toBe('behind');
-    expect(rows.filter((cells) => cells[0]!.startsWith('shardId-')).map((cells) => [cells[0], cells[2]])).toEqual(shards.map(() => [expect.stringMatching(/^shardId-/), 'caught up']));
+    expect(rows.filter((cells) => cells[0]!.startsWith('shardId-')).map((cells) => [cells[0], cells[2]])).toEqual(
+      shards.map(() => [expect.stringMatching(/^shardId-/), 'caught up']),
+    );
     expect(foreignDump.code).toBe(1);
-    expect(foreignDump.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^sluice: --app: app ${app} holds the state of arn:aws:kinesis:us-east-1:\\d+:stream/${stream}, not of stream nope`))]);
+    expect(foreignDump.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(new RegExp(`^sluice: --app: app ${app} holds the state of arn:aws:kinesis:us-east-1:\\d+:stream/${stream}, not of stream nope`)),
+    ]);
     expect(foreignStatus.code).toBe(1);
-    expect(foreignStatus.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^sluice: --app: app ${app} holds the offsets of arn:aws:kinesis:us-east-1:\\d+:stream/${stream}, not of stream ${other}`))]);
+    expect(foreignStatus.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        new RegExp(`^sluice: --app: app ${app} holds the offsets of arn:aws:kinesis:us-east-1:\\d+:stream/${stream}, not of stream ${other}`),
+      ),
+    ]);
   });
 
   it('runs the controller with the processor: a quiet shard gets idle ticks that close its windows', async () => {
@@ -75,14 +90,30 @@ describe('sluice dev, push, status and state dump', () => {
     const created = await runCli(['dev', ...target, '--shards', '1', '--drain']);
     const pushed = await runCli(['push', ...target, '--file', file]);
     // Act: no record arrives after the push; only idle ticks can close the windows.
-    const run = await runCli(['dev', ...target, '--shards', '1', '--duration', '8', '--batching-window', '0', '--control-interval', '1', '--idle-tick-after', '2']);
+    const run = await runCli([
+      'dev',
+      ...target,
+      '--shards',
+      '1',
+      '--duration',
+      '8',
+      '--batching-window',
+      '0',
+      '--control-interval',
+      '1',
+      '--idle-tick-after',
+      '2',
+    ]);
     const status = await runCli(['status', ...target, '--json']);
     // Assess
     expect(created.code, created.stderr).toBe(0);
     expect(pushed.code, pushed.stderr).toBe(0);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/#1 +ant +2\n/);
-    const [shard] = status.stdout.trim().split('\n').map((line) => JSON.parse(line) as { batchNo: number; controller?: { heartbeatAtMs: number } });
+    const [shard] = status.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { batchNo: number; controller?: { heartbeatAtMs: number } });
     expect(shard!.batchNo).toBeGreaterThanOrEqual(2);
     expect(shard!.controller?.heartbeatAtMs).toBeGreaterThan(0);
   });

@@ -48,14 +48,22 @@ describe('createProcessorHandler', () => {
       // Prepare: count the port calls of a clean run, to crash at each one.
       const probe = new CrashInjector(Number.MAX_SAFE_INTEGER, 'before');
       const probeApp = uniqueName('crash-probe');
-      await deliverAll(app.handler(wordCount, probeApp, { checkpoints: probe.checkpoints(app.checkpoints), objects: probe.objects(app.objects) }), () => app.handler(wordCount, probeApp), deliveries);
+      await deliverAll(
+        app.handler(wordCount, probeApp, { checkpoints: probe.checkpoints(app.checkpoints), objects: probe.objects(app.objects) }),
+        () => app.handler(wordCount, probeApp),
+        deliveries,
+      );
       expect(probe.calls).toBeGreaterThanOrEqual(9); // read, WAL put, commit per delivery
       for (const when of ['before', 'after'] as const) {
         for (let crashAt = 1; crashAt <= probe.calls; crashAt++) {
           const appName = uniqueName(`crash-${when}-${crashAt}`);
           const crash = new CrashInjector(crashAt, when);
           // Act
-          const crashes = await deliverAll(app.handler(wordCount, appName, { checkpoints: crash.checkpoints(app.checkpoints), objects: crash.objects(app.objects) }), () => app.handler(wordCount, appName), deliveries);
+          const crashes = await deliverAll(
+            app.handler(wordCount, appName, { checkpoints: crash.checkpoints(app.checkpoints), objects: crash.objects(app.objects) }),
+            () => app.handler(wordCount, appName),
+            deliveries,
+          );
           // Assess
           expect(crashes, `crash ${when} call ${crashAt}`).toBe(1);
           expect(await app.state(wordCount, appName), `crash ${when} call ${crashAt}`).toEqual(countWords(lines));

@@ -8,7 +8,9 @@ const endpoint = inject('awsEndpoint');
 
 /** Runs scripts/moto-preflight.mjs, as scripts/deploy-moto.sh does. */
 async function preflight(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['scripts/moto-preflight.mjs', endpoint, ...args], { env: { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1' } });
+  const child = spawn(process.execPath, ['scripts/moto-preflight.mjs', endpoint, ...args], {
+    env: { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1' },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -27,12 +29,17 @@ describe('scripts/deploy-moto.sh preflight', () => {
     // Act
     const refused = await preflight([stack, app]);
     const replaced = await preflight([stack, app, '--replace']);
-    const gone = await aws.dynamodb.send(new DescribeTableCommand({ TableName: `sluice-${app}` })).then(() => false, (e: Error) => e.name === 'ResourceNotFoundException');
+    const gone = await aws.dynamodb.send(new DescribeTableCommand({ TableName: `sluice-${app}` })).then(
+      () => false,
+      (e: Error) => e.name === 'ResourceNotFoundException',
+    );
     const clean = await preflight([stack, app]);
     aws.destroy();
     // Assess
     expect(refused.code).toBe(3);
-    expect(refused.stderr.trim().split('\n')).toEqual([`deploy-moto: table sluice-${app} already exists on ${endpoint}, outside stack ${stack} (made by sluice dev?), and the stack creates its own: rerun with --replace to delete it (its checkpoints and records go), or use a fresh moto_server (MOTO_PORT=5001)`]);
+    expect(refused.stderr.trim().split('\n')).toEqual([
+      `deploy-moto: table sluice-${app} already exists on ${endpoint}, outside stack ${stack} (made by sluice dev?), and the stack creates its own: rerun with --replace to delete it (its checkpoints and records go), or use a fresh moto_server (MOTO_PORT=5001)`,
+    ]);
     expect(replaced.code, replaced.stderr).toBe(0);
     expect(replaced.stdout).toContain(`deploy-moto: deleted table sluice-${app} (--replace)`);
     expect(gone).toBe(true);

@@ -38,7 +38,9 @@ describe('the exchange as a Kinesis stream (moto)', () => {
     for (let p = 0; p < 4; p++) await writer.put(p, [encoder.encode(`p${p}-a`), encoder.encode(`p${p}-b`)]);
     const shards = await KinesisExchangeWriter.partitionShards(aws.kinesis, name);
     for (let p = 0; p < 4; p++) {
-      const { ShardIterator } = await aws.kinesis.send(new GetShardIteratorCommand({ StreamName: name, ShardId: shards[p]!.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }));
+      const { ShardIterator } = await aws.kinesis.send(
+        new GetShardIteratorCommand({ StreamName: name, ShardId: shards[p]!.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }),
+      );
       const { Records } = await aws.kinesis.send(new GetRecordsCommand({ ShardIterator }));
       expect((Records ?? []).map((r) => new TextDecoder().decode(r.Data))).toEqual([`p${p}-a`, `p${p}-b`]);
     }
@@ -83,7 +85,10 @@ describe('the exchange as a Kinesis stream (moto)', () => {
       for (const w of words) expect(partitionOf(w, 4)).toBe(p);
     }
     const leaders = await readMergedState(checkpoints, objects, stageApp(staged.name, 2), staged.stages[2]!, 'leaders');
-    const top = [...leaders].map(([k, v]) => [k as string, v as number] as const).sort((a, b) => b[1] - a[1]).slice(0, 10);
+    const top = [...leaders]
+      .map(([k, v]) => [k as string, v as number] as const)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 10);
     expect(top.map(([, n]) => n)).toEqual([...reference.values()].sort((a, b) => b - a).slice(0, 10));
   }, 120_000);
 });

@@ -37,7 +37,12 @@ describe('idle ticks on Lambda (controller and processor against DynamoDB and S3
       });
     const processor = app.handler(win, name, { clock });
     const requests: unknown[] = [];
-    const config = loadControllerConfig({ SLUICE_APP: name, SLUICE_TABLE_NAME: app.tableName, SLUICE_CONTROLLER_BUDGET_MS: '1000', SLUICE_PROCESSOR_FUNCTION_NAME: 'word-count-processor' });
+    const config = loadControllerConfig({
+      SLUICE_APP: name,
+      SLUICE_TABLE_NAME: app.tableName,
+      SLUICE_CONTROLLER_BUDGET_MS: '1000',
+      SLUICE_PROCESSOR_FUNCTION_NAME: 'word-count-processor',
+    });
     const controller = createControllerHandler(config, {
       checkpoints: app.checkpoints,
       clock,
@@ -51,7 +56,12 @@ describe('idle ticks on Lambda (controller and processor against DynamoDB and S3
     });
     const context: ControllerContext = { getRemainingTimeInMillis: () => 60_000, awsRequestId: 'run' };
     // Records at 0.1 s, 0.6 s and 1.2 s: the last one closes [0 s, 1 s) and leaves [1 s, 2 s) open.
-    await processor(eventOf(recordsOf(['a', 'b', 'c'], 1, T0).map((r, i) => ({ ...r, arrivalMs: T0 + 100 + i * 550 })), SHARD));
+    await processor(
+      eventOf(
+        recordsOf(['a', 'b', 'c'], 1, T0).map((r, i) => ({ ...r, arrivalMs: T0 + 100 + i * 550 })),
+        SHARD,
+      ),
+    );
     const afterRecords = await checkpoint(name);
 
     // Act: the controller runs every 30 s for two and a half minutes; nothing else arrives. At 90 s the
@@ -64,7 +74,10 @@ describe('idle ticks on Lambda (controller and processor against DynamoDB and S3
     // Assess
     expect(afterRecords.tickDueAtMs).toBe(T0 + 2_000);
     expect(requests).toEqual([{ sluiceIdleTick: { shardId: SHARD, idleAtMs: T0 + 30_000 } }]);
-    expect(windows).toEqual([[1_000, 2], [2_000, 1]]);
+    expect(windows).toEqual([
+      [1_000, 2],
+      [2_000, 1],
+    ]);
     const after = await checkpoint(name);
     expect(after).toMatchObject({ batchNo: 2, committedSeq: afterRecords.committedSeq });
     expect(after.tickDueAtMs).toBeUndefined();

@@ -47,7 +47,20 @@ describe('sluice dev with KPL-aggregated records', () => {
 
     // Act: 100 user records per second per shard, so the rate defers from inside an aggregate, and
     // the mapping redelivers that aggregate after the partial failure the handler reports.
-    const processed = await runCli(['dev', ...target, '--shards', '1', '--drain', '--batch-size', '8', '--batching-window', '0', '--max-rate', '100', '--no-controller']);
+    const processed = await runCli([
+      'dev',
+      ...target,
+      '--shards',
+      '1',
+      '--drain',
+      '--batch-size',
+      '8',
+      '--batching-window',
+      '0',
+      '--max-rate',
+      '100',
+      '--no-controller',
+    ]);
     const dumped = await runCli(['state', 'dump', ...target]);
     const status = await runCli(['status', ...target, '--json']);
     const listed = await runCli(['quarantine', 'list', '--endpoint', endpoint, '--app', app, '--json']);
@@ -55,9 +68,16 @@ describe('sluice dev with KPL-aggregated records', () => {
     // Assess
     expect(processed.code, processed.stderr).toBe(0);
     expect(JSON.parse(dumped.stdout)).toEqual(countWords([...lines, ...plain]));
-    const [shard] = status.stdout.trim().split('\n').map((line) => JSON.parse(line) as { totals?: { records: number }; committedSeq?: string });
+    const [shard] = status.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { totals?: { records: number }; committedSeq?: string });
     expect(shard!.totals?.records).toBe(410);
-    const quarantined = listed.stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { reason?: string; seq?: string });
+    const quarantined = listed.stdout
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { reason?: string; seq?: string });
     expect(quarantined).toEqual([expect.objectContaining({ reason: expect.stringMatching(/^KPL aggregated record: MD5 digest does not match/) })]);
     // Batches of 100 user records: the first cut falls inside the third aggregate (40 + 1 + 40 + 1 +
     // 18), so the handler reported that aggregate, the mapping redelivered it, and the processor
@@ -99,7 +119,9 @@ async function countKinesisRecords(streamName: string): Promise<number> {
   const { Shards } = await aws.kinesis.send(new ListShardsCommand({ StreamName: streamName }));
   let n = 0;
   for (const shard of Shards ?? []) {
-    const iterator = (await aws.kinesis.send(new GetShardIteratorCommand({ StreamName: streamName, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+    const iterator = (
+      await aws.kinesis.send(new GetShardIteratorCommand({ StreamName: streamName, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }))
+    ).ShardIterator;
     n += ((await aws.kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }))).Records ?? []).length;
   }
   return n;

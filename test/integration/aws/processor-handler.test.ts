@@ -51,7 +51,14 @@ describe('createProcessorHandler', () => {
       expect(await app.state(wordCount, countApp)).toEqual({ 'Hello,': 1, this: 1, is: 1, a: 1, 'test.': 1 });
       const walKey = StorageKeys.walKey(captureApp, 'shardId-000000000006', 1);
       const wal = decodeWal(walKey, (await app.objects.get(walKey))!);
-      expect(wal.records).toEqual([{ seq: '49590338271490256608559692538361571095921575989136588898', arrivalMs: 1_545_084_650_987, partitionKey: '1', data: new TextEncoder().encode('Hello, this is a test.') }]);
+      expect(wal.records).toEqual([
+        {
+          seq: '49590338271490256608559692538361571095921575989136588898',
+          arrivalMs: 1_545_084_650_987,
+          partitionKey: '1',
+          data: new TextEncoder().encode('Hello, this is a test.'),
+        },
+      ]);
       expect((await checkpointOf(countApp, 'shardId-000000000006')).committedSeq).toBe('49590338271490256608559692538361571095921575989136588898');
     });
 
@@ -78,10 +85,7 @@ describe('createProcessorHandler', () => {
       const lines = sampleLines(200, 13);
       const records = kinesisRecords(lines);
       // Act
-      const responses = await Promise.all([
-        app.handler(wordCount, appName)(eventOf(records.slice(0, 120))),
-        app.handler(wordCount, appName)(eventOf(records)),
-      ]);
+      const responses = await Promise.all([app.handler(wordCount, appName)(eventOf(records.slice(0, 120))), app.handler(wordCount, appName)(eventOf(records))]);
       // Assess
       expect(responses).toEqual([{ batchItemFailures: [] }, { batchItemFailures: [] }]);
       expect(await app.state(wordCount, appName)).toEqual(countWords(lines));
@@ -138,8 +142,22 @@ describe('createProcessorHandler', () => {
       expect(await app.state(wordCount, appName)).toEqual({ alpha: 1, beta: 1, gamma: 1 });
       const entries = (await readQuarantine(app.objects, app.checkpoints, appName)).map((item) => item.entry);
       expect(entries).toEqual([
-        expect.objectContaining({ shardId: SHARD, seq: event.Records[1]!.kinesis.sequenceNumber, partitionKey: 'k1', stage: 'decode', reason: 'not valid base64', data: 'aGVsbG8=gd29ybGQ=' }),
-        expect.objectContaining({ shardId: SHARD, seq: event.Records[3]!.kinesis.sequenceNumber, partitionKey: 'k3', stage: 'decode', reason: 'not valid base64', data: '!!!! not base64 ????' }),
+        expect.objectContaining({
+          shardId: SHARD,
+          seq: event.Records[1]!.kinesis.sequenceNumber,
+          partitionKey: 'k1',
+          stage: 'decode',
+          reason: 'not valid base64',
+          data: 'aGVsbG8=gd29ybGQ=',
+        }),
+        expect.objectContaining({
+          shardId: SHARD,
+          seq: event.Records[3]!.kinesis.sequenceNumber,
+          partitionKey: 'k3',
+          stage: 'decode',
+          reason: 'not valid base64',
+          data: '!!!! not base64 ????',
+        }),
       ]);
     });
 

@@ -25,7 +25,11 @@ describe('pushLines', () => {
     const result = await pushLines(app, { stream, lines: ['a b', 'c', 'd e f'], keyBy: 'index', backpressure: true });
     // Assess
     const read = await new KinesisSource({ client: app.clients.kinesis, streamName: stream }).read('shardId-000000000000', undefined, 10);
-    expect(read.records.map((r) => [r.partitionKey, new TextDecoder().decode(r.data)])).toEqual([['line-0', 'a b'], ['line-1', 'c'], ['line-2', 'd e f']]);
+    expect(read.records.map((r) => [r.partitionKey, new TextDecoder().decode(r.data)])).toEqual([
+      ['line-0', 'a b'],
+      ['line-1', 'c'],
+      ['line-2', 'd e f'],
+    ]);
     expect(describeUnwritten(result, 3)).toBeUndefined();
     app.clients.destroy();
   });

@@ -44,7 +44,10 @@ async function streamWith(shards: number, lines: readonly string[]): Promise<str
   const name = uniqueName('moved');
   streams.push(name);
   await KinesisWriter.createStream(app.aws.kinesis, name, shards);
-  if (lines.length > 0) await app.aws.kinesis.send(new PutRecordsCommand({ StreamName: name, Records: lines.map((line, i) => ({ PartitionKey: `k${i}`, Data: new TextEncoder().encode(line) })) }));
+  if (lines.length > 0)
+    await app.aws.kinesis.send(
+      new PutRecordsCommand({ StreamName: name, Records: lines.map((line, i) => ({ PartitionKey: `k${i}`, Data: new TextEncoder().encode(line) })) }),
+    );
   return name;
 }
 
@@ -67,11 +70,31 @@ describe('an app moved to another stream', () => {
     const processed = await runCli(['dev', '--endpoint', endpoint, '--stream', first, '--shards', '2', '--app', appName, '--drain', '--batching-window', '0']);
     const second = await streamWith(2, ['one', 'two', 'three', 'four', 'five', 'six', 'seven']);
     // Act
-    const moved = await runCli(['dev', '--endpoint', endpoint, '--stream', second, '--shards', '2', '--app', appName, '--drain', '--batching-window', '0', '--duration', '20']);
+    const moved = await runCli([
+      'dev',
+      '--endpoint',
+      endpoint,
+      '--stream',
+      second,
+      '--shards',
+      '2',
+      '--app',
+      appName,
+      '--drain',
+      '--batching-window',
+      '0',
+      '--duration',
+      '20',
+    ]);
     // The local event source mapping on its own, as tests and tools build it.
     const local = openLocalAwsApp({ app: appName, endpoint, region: 'us-east-1' });
     const invocations: string[] = [];
-    const esm = createLocalAwsProcessor({ app: local, pipeline: compilePipeline(wordCount as never), streamName: second, onInvocation: (report) => void invocations.push(report.shardId) });
+    const esm = createLocalAwsProcessor({
+      app: local,
+      pipeline: compilePipeline(wordCount as never),
+      streamName: second,
+      onInvocation: (report) => void invocations.push(report.shardId),
+    });
     const esmRun = await esm.run({ untilDrained: true, signal: AbortSignal.timeout(10_000) }).catch((error: unknown) => error);
     local.clients.destroy();
     // Assess
@@ -79,7 +102,11 @@ describe('an app moved to another stream', () => {
     expect(processed.stdout).toContain('stopped (drained): 5 records in');
     expect(moved.code).toBe(1);
     expect(moved.stderr.trim().split('\n')).toEqual([
-      expect.stringMatching(new RegExp(`^sluice: source: shard shardId-00000000000[01] of app ${appName} holds the offsets of ${streamArn('us-east-1', first)} \\(committed up to \\d+\\), not of ${streamArn('us-east-1', second)}; give this stream an app of its own \\(--app\\), or delete the app's checkpoint to start over$`)),
+      expect.stringMatching(
+        new RegExp(
+          `^sluice: source: shard shardId-00000000000[01] of app ${appName} holds the offsets of ${streamArn('us-east-1', first)} \\(committed up to \\d+\\), not of ${streamArn('us-east-1', second)}; give this stream an app of its own \\(--app\\), or delete the app's checkpoint to start over$`,
+        ),
+      ),
     ]);
     expect(esmRun).toBeInstanceOf(ConfigError);
     expect((esmRun as Error).message).toContain(`not of ${streamArn('us-east-1', second)}`);
@@ -113,10 +140,26 @@ describe('an app moved to another stream', () => {
     const functionName = uniqueName('moved-processor');
     functions.push(functionName);
     const role = await createMotoRole(endpoint, uniqueName('moved-role'));
-    await app.aws.lambda.send(new CreateFunctionCommand({ FunctionName: functionName, Role: role, Runtime: 'nodejs20.x', Handler: 'index.handler', Code: { ZipFile: new Uint8Array([80, 75, 5, 6, ...new Array<number>(18).fill(0)]) } }));
+    await app.aws.lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: functionName,
+        Role: role,
+        Runtime: 'nodejs20.x',
+        Handler: 'index.handler',
+        Code: { ZipFile: new Uint8Array([80, 75, 5, 6, ...new Array<number>(18).fill(0)]) },
+      }),
+    );
     const movedArn = (await app.aws.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: moved }))).StreamDescriptionSummary!.StreamARN!;
-    const mapping = await app.aws.lambda.send(new CreateEventSourceMappingCommand({ FunctionName: functionName, EventSourceArn: movedArn, StartingPosition: 'TRIM_HORIZON', BatchSize: 100 }));
-    const config = loadControllerConfig({ SLUICE_APP: appName, SLUICE_TABLE_NAME: app.tableName, SLUICE_CONTROLLER_BUDGET_MS: '1000', SLUICE_EVENT_SOURCE_MAPPING_ID: mapping.UUID, SLUICE_PROCESSOR_FUNCTION_NAME: functionName });
+    const mapping = await app.aws.lambda.send(
+      new CreateEventSourceMappingCommand({ FunctionName: functionName, EventSourceArn: movedArn, StartingPosition: 'TRIM_HORIZON', BatchSize: 100 }),
+    );
+    const config = loadControllerConfig({
+      SLUICE_APP: appName,
+      SLUICE_TABLE_NAME: app.tableName,
+      SLUICE_CONTROLLER_BUDGET_MS: '1000',
+      SLUICE_EVENT_SOURCE_MAPPING_ID: mapping.UUID,
+      SLUICE_PROCESSOR_FUNCTION_NAME: functionName,
+    });
     const requested: string[] = [];
     const run = createControllerHandler(config, {
       checkpoints: app.checkpoints,
@@ -135,4 +178,3 @@ describe('an app moved to another stream', () => {
     expect(requested).toEqual([]);
   });
 });
-

@@ -25,7 +25,9 @@ describe('LocalEsm', () => {
       // Prepare: 600 lines spread over three shards by partition key.
       const streamName = await app.stream(3);
       const lines = sampleLines(600, 3);
-      const pushed = await new KinesisWriter({ client: app.aws.kinesis, streamName }).putAll(lines.map((line, i) => ({ partitionKey: `line-${i}`, data: encoder.encode(line) })));
+      const pushed = await new KinesisWriter({ client: app.aws.kinesis, streamName }).putAll(
+        lines.map((line, i) => ({ partitionKey: `line-${i}`, data: encoder.encode(line) })),
+      );
       expect(pushed.failed).toBe(0);
       const appName = uniqueName('wc');
       const invocations: InvocationReport[] = [];
@@ -57,7 +59,9 @@ describe('LocalEsm', () => {
       await new KinesisWriter({ client: app.aws.kinesis, streamName }).putAll(lines.map((line, i) => ({ partitionKey: `k${i}`, data: encoder.encode(line) })));
       const appName = uniqueName('wc-rate');
       const invocations: InvocationReport[] = [];
-      const handler = app.handler(wordCount, appName, { env: { APP_NAME: appName, TABLE_NAME: app.tableName, BUCKET_NAME: app.bucketName, MAX_RATE_PER_SHARD: '200' } });
+      const handler = app.handler(wordCount, appName, {
+        env: { APP_NAME: appName, TABLE_NAME: app.tableName, BUCKET_NAME: app.bucketName, MAX_RATE_PER_SHARD: '200' },
+      });
       const esm = new LocalEsm({
         source: new KinesisSource({ client: app.aws.kinesis, streamName }),
         handler,

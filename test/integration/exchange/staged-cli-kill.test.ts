@@ -18,7 +18,22 @@ describe('sluice run, a pipeline with exchanges, killed with kill -9', () => {
     const lines = timedCorpus(4_000, 1, 0, 1, 3);
     const file = join(dir, 'words.txt');
     writeFileSync(file, lines.map((l) => l.line).join('\n') + '\n');
-    const args = ['run', '--pipeline', PIPELINE, '--source', `file:${file}`, '--shards', '4', '--checkpoint-dir', join(dir, 'ck'), '--batch-interval', '20', '--max-rate', '300', '--no-backpressure'];
+    const args = [
+      'run',
+      '--pipeline',
+      PIPELINE,
+      '--source',
+      `file:${file}`,
+      '--shards',
+      '4',
+      '--checkpoint-dir',
+      join(dir, 'ck'),
+      '--batch-interval',
+      '20',
+      '--max-rate',
+      '300',
+      '--no-backpressure',
+    ];
     const random = seededRandom(12);
     // Act: kill -9 three times at random moments once the run is under way, then run to the end.
     for (let kill = 0; kill < 3; kill++) {
@@ -45,7 +60,10 @@ describe('sluice run, a pipeline with exchanges, killed with kill -9', () => {
       const totals = await readMergedState(checkpoints, objects, stageApp(staged.name, 1), staged.stages[1]!, 'totals');
       expect(new Map([...totals].map(([k, v]) => [k as string, v as number]))).toEqual(reference);
       const leaders = await readMergedState(checkpoints, objects, stageApp(staged.name, 2), staged.stages[2]!, 'leaders');
-      const top = [...leaders].map(([k, v]) => [k as string, v as number] as const).sort((a, b) => b[1] - a[1]).slice(0, 10);
+      const top = [...leaders]
+        .map(([k, v]) => [k as string, v as number] as const)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 10);
       expect(top.map(([, n]) => n)).toEqual([...reference.values()].sort((a, b) => b - a).slice(0, 10));
       for (const [w, n] of top) expect(reference.get(w)).toBe(n);
     } finally {

@@ -16,7 +16,12 @@ interface Printed {
   readonly items: readonly unknown[];
 }
 
-async function runStaged(stream: Stream<unknown>, lines: ReturnType<typeof timedCorpus>, shards: number, lagMs: readonly number[] = []): Promise<{ printed: Printed[]; stoppedBy: string; checkpoints: MemoryCheckpointStore; objects: MemoryObjectStore }> {
+async function runStaged(
+  stream: Stream<unknown>,
+  lines: ReturnType<typeof timedCorpus>,
+  shards: number,
+  lagMs: readonly number[] = [],
+): Promise<{ printed: Printed[]; stoppedBy: string; checkpoints: MemoryCheckpointStore; objects: MemoryObjectStore }> {
   const clock = new FakeClock({ startMs: START_MS, autoAdvance: true });
   const checkpoints = new MemoryCheckpointStore();
   const objects = new MemoryObjectStore();
@@ -63,7 +68,9 @@ describe('a pipeline with exchanges, local mode, 4 shards', () => {
     const lines = timedCorpus(4_000, 4, START_MS, 14_000, 11);
     const { printed, stoppedBy } = await runStaged(topKGlobal as Stream<unknown>, lines, 4, lagMs);
     expect(stoppedBy).toBe('drained');
-    const windows = printed.filter((p) => p.app === 'top-k-global.s2').flatMap((p) => p.items as Array<{ startMs: number; endMs: number; top: Array<[string, number]> }>);
+    const windows = printed
+      .filter((p) => p.app === 'top-k-global.s2')
+      .flatMap((p) => p.items as Array<{ startMs: number; endMs: number; top: Array<[string, number]> }>);
     // Reference: every 1 s-aligned 5 s window holding data.
     const first = Math.floor(START_MS / 1_000) * 1_000 + 1_000;
     const lastArrival = lines[lines.length - 1]!.arrivalMs;

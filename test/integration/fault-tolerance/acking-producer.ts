@@ -19,7 +19,10 @@ export class AckingProducer {
   #stopped = false;
   #closing = false;
 
-  constructor(readonly port: number, readonly line: (i: number) => string) {}
+  constructor(
+    readonly port: number,
+    readonly line: (i: number) => string,
+  ) {}
 
   /** Lines produced so far. */
   get produced(): number {

@@ -52,11 +52,23 @@ describe('LocalDriver under transient faults of every port', () => {
     const processor = new MicroBatchProcessor({ app: 'faulty', pipeline: counting, ...ports, clock, failurePolicy });
     const lines = sampleLines(400, seed);
     const failures: unknown[] = [];
-    const driver = new LocalDriver({ app: 'faulty', source: injector.source(logSource(recordsOf(lines))), processor, checkpoints, clock, batchIntervalMs: 100, maxRecordsPerBatch: 25, retryFailures: true, onFailure: (_s, e) => failures.push(e) });
+    const driver = new LocalDriver({
+      app: 'faulty',
+      source: injector.source(logSource(recordsOf(lines))),
+      processor,
+      checkpoints,
+      clock,
+      batchIntervalMs: 100,
+      maxRecordsPerBatch: 25,
+      retryFailures: true,
+      onFailure: (_s, e) => failures.push(e),
+    });
     // Act
     const result = await driver.run();
     // Assess: every line counted once, or (if its batch failed five times in a row) set aside once.
-    const setAside = (await readQuarantine(objects, checkpoints, 'faulty')).flatMap((i) => (i.kind === 'batch' ? i.entry.records.map((r) => Number(r.seq) - 1) : []));
+    const setAside = (await readQuarantine(objects, checkpoints, 'faulty')).flatMap((i) =>
+      i.kind === 'batch' ? i.entry.records.map((r) => Number(r.seq) - 1) : [],
+    );
     expect(result.stoppedBy).toBe('drained');
     expect(failures.length).toBeGreaterThan(5);
     expect(stateToJson(await readMergedState(checkpoints, objects, 'faulty', counting))).toEqual(countWords(lines.filter((_, i) => !setAside.includes(i))));

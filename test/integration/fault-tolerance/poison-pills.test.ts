@@ -47,7 +47,12 @@ interface ListedEntry {
   readonly reason: string;
 }
 
-const listed = (stdout: string): ListedEntry[] => stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as ListedEntry);
+const listed = (stdout: string): ListedEntry[] =>
+  stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as ListedEntry);
 
 describe('poison pills (sluice run, local)', () => {
   it('quarantines a record the code throws on, an undecodable one and an oversized one, and the shard moves on', async () => {
@@ -63,7 +68,13 @@ describe('poison pills (sluice run, local)', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(dump.stdout)).toEqual(countWords(good));
     const entries = listed(list.stdout);
-    expect(entries.map((e) => [e.shardId, e.seq, e.stage])).toEqual(expect.arrayContaining([['file-0', '2', expect.any(String)], ['file-0', '4', 'decode'], ['file-0', '6', 'decode']]));
+    expect(entries.map((e) => [e.shardId, e.seq, e.stage])).toEqual(
+      expect.arrayContaining([
+        ['file-0', '2', expect.any(String)],
+        ['file-0', '4', 'decode'],
+        ['file-0', '6', 'decode'],
+      ]),
+    );
     expect(entries).toHaveLength(3);
     const bySeq = new Map(entries.map((e) => [e.seq, e]));
     expect(bySeq.get('2')!.reason).toContain('cannot handle a poison pill: poison in the well');
@@ -87,14 +98,42 @@ describe('poison pills (sluice run, local)', () => {
     writeFileSync(file, `${lines.join('\n')}\n`);
     const checkpointDir = join(dir, 'checkpoint');
     // Act
-    const run = await runCli(['run', '--pipeline', FRAGILE_SINK, '--source', `file:${file}`, '--checkpoint-dir', checkpointDir, '--max-rate', '10', '--batch-interval', '100', '--no-backpressure', '--max-batch-attempts', '3']);
+    const run = await runCli([
+      'run',
+      '--pipeline',
+      FRAGILE_SINK,
+      '--source',
+      `file:${file}`,
+      '--checkpoint-dir',
+      checkpointDir,
+      '--max-rate',
+      '10',
+      '--batch-interval',
+      '100',
+      '--no-backpressure',
+      '--max-batch-attempts',
+      '3',
+    ]);
     const dump = await runCli(['state', 'dump', '--pipeline', FRAGILE_SINK, '--checkpoint-dir', checkpointDir]);
     const list = await runCli(['quarantine', 'list', '--pipeline', FRAGILE_SINK, '--checkpoint-dir', checkpointDir, '--json']);
     // Assess
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stderr.match(/batch failed, retrying: sink foreachBatch-0 failed on batch fragile-sink-word-count\/file-0\/3: Error: the sink rejects toxic batches/g)).toHaveLength(2);
+    expect(
+      run.stderr.match(
+        /batch failed, retrying: sink foreachBatch-0 failed on batch fragile-sink-word-count\/file-0\/3: Error: the sink rejects toxic batches/g,
+      ),
+    ).toHaveLength(2);
     expect(JSON.parse(dump.stdout)).toEqual(countWords(lines.filter((l) => !l.includes('toxic'))));
-    expect(listed(list.stdout)).toEqual([expect.objectContaining({ shardId: 'file-0', batchNo: 3, seq: '3..3', records: 1, stage: 'batch (3 attempts)', reason: 'SinkError: sink foreachBatch-0 failed on batch fragile-sink-word-count/file-0/3: Error: the sink rejects toxic batches' })]);
+    expect(listed(list.stdout)).toEqual([
+      expect.objectContaining({
+        shardId: 'file-0',
+        batchNo: 3,
+        seq: '3..3',
+        records: 1,
+        stage: 'batch (3 attempts)',
+        reason: 'SinkError: sink foreachBatch-0 failed on batch fragile-sink-word-count/file-0/3: Error: the sink rejects toxic batches',
+      }),
+    ]);
   });
 });
 
@@ -142,11 +181,30 @@ describe('poison pills (Lambda handler, DynamoDB + S3 on moto)', () => {
     const datas = [encoder.encode('to be'), encoder.encode('poison pill'), new Uint8Array([0xff]), encoder.encode(OVERSIZED), encoder.encode('or not')];
     const records = datas.map((data, i) => ({ seq: String(49_590_000_000 + i * 7), arrivalMs: 1_700_000_000_000, partitionKey: 'k', data }));
     // Act
-    const response = await handler(toKinesisStreamEvent(records, { shardId: 'shardId-000000000000', eventSourceArn: 'arn:aws:kinesis:us-east-1:000000000000:stream/words' }));
-    const list = await runCli(['quarantine', 'list', '--app', 'strict-word-count', '--endpoint', inject('awsEndpoint'), '--table', tableName, '--bucket', bucket, '--json']);
+    const response = await handler(
+      toKinesisStreamEvent(records, { shardId: 'shardId-000000000000', eventSourceArn: 'arn:aws:kinesis:us-east-1:000000000000:stream/words' }),
+    );
+    const list = await runCli([
+      'quarantine',
+      'list',
+      '--app',
+      'strict-word-count',
+      '--endpoint',
+      inject('awsEndpoint'),
+      '--table',
+      tableName,
+      '--bucket',
+      bucket,
+      '--json',
+    ]);
     // Assess
     expect(response).toEqual({ batchItemFailures: [] });
-    expect(stateToJson(await readMergedState(checkpoints, objects, 'strict-word-count', compilePipeline(strictWordCount as never)))).toEqual({ to: 1, be: 1, or: 1, not: 1 });
+    expect(stateToJson(await readMergedState(checkpoints, objects, 'strict-word-count', compilePipeline(strictWordCount as never)))).toEqual({
+      to: 1,
+      be: 1,
+      or: 1,
+      not: 1,
+    });
     expect(committed.reduce((n, b) => n + b.quarantined, 0)).toBe(3);
     expect(list.code, list.stderr).toBe(0);
     expect(listed(list.stdout).map((e) => [e.shardId, e.seq])).toEqual([

@@ -56,7 +56,17 @@ describe('sluice replay (local)', () => {
     // Act
     const [all, part] = await Promise.all([
       runCli(['replay', '--from', '0', '--app', 'wc-whole', '--source-checkpoint-dir', original, '--checkpoint-dir', join(dir, 'whole')]),
-      runCli(['replay', '--from', new Date(middle.createdAt).toISOString(), '--app', 'wc-suffix', '--source-checkpoint-dir', original, '--checkpoint-dir', join(dir, 'suffix')]),
+      runCli([
+        'replay',
+        '--from',
+        new Date(middle.createdAt).toISOString(),
+        '--app',
+        'wc-suffix',
+        '--source-checkpoint-dir',
+        original,
+        '--checkpoint-dir',
+        join(dir, 'suffix'),
+      ]),
     ]);
     // Assess
     expect(all.code, all.stderr).toBe(0);
@@ -71,7 +81,19 @@ describe('sluice replay (local)', () => {
     // Prepare
     const dir = mkdtempSync(join(tmpdir(), 'sluice-replay-twice-'));
     await runOriginal(join(dir, 'a'), ['to be or not to be'], 1);
-    const args = ['replay', '--from', '2026-01-01T00:00:00Z', '--to', '2026-01-02T00:00:00Z', '--app', 'wc-b', '--source-checkpoint-dir', join(dir, 'a'), '--checkpoint-dir', join(dir, 'b')];
+    const args = [
+      'replay',
+      '--from',
+      '2026-01-01T00:00:00Z',
+      '--to',
+      '2026-01-02T00:00:00Z',
+      '--app',
+      'wc-b',
+      '--source-checkpoint-dir',
+      join(dir, 'a'),
+      '--checkpoint-dir',
+      join(dir, 'b'),
+    ];
     expect((await runCli(args)).code).toBe(0);
     // Act
     const again = await runCli(args);
@@ -117,7 +139,9 @@ describe('sluice replay (local) over a WAL that lost or spoiled batches', () => 
     const replay = await runCli(['replay', '--from', '0', '--app', 'wc-bad', '--source-checkpoint-dir', original, '--checkpoint-dir', join(dir, 'bad')]);
     // Assess
     expect(replay.code).toBe(1);
-    expect(replay.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^sluice: wal\/word-count\/file-0\/00000000000000000004: unreadable WAL object: .*; nothing was replayed into app wc-bad$/)]);
+    expect(replay.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^sluice: wal\/word-count\/file-0\/00000000000000000004: unreadable WAL object: .*; nothing was replayed into app wc-bad$/),
+    ]);
     expect(await localState(join(dir, 'bad'), 'wc-bad')).toEqual({});
   });
 });
@@ -134,15 +158,39 @@ describe('sluice replay (DynamoDB + S3 on moto)', () => {
     await S3ObjectStore.createBucket(aws.s3, bucket);
     const checkpoints = new DynamoDbCheckpointStore({ client: aws.dynamodb, tableName });
     const objects = new S3ObjectStore({ client: aws.s3, bucket });
-    const handler = createProcessorHandler(wordCount, { env: { TABLE_NAME: tableName, BUCKET_NAME: bucket }, checkpoints, objects, logger: new Logger({ logLevel: 'SILENT' }), metrics: { batchCommitted: () => undefined }, output: { print: () => undefined } });
-    for (const [shardId, lines] of [['shardId-000000000000', sampleLines(60, 1)], ['shardId-000000000001', sampleLines(45, 2)]] as const) {
+    const handler = createProcessorHandler(wordCount, {
+      env: { TABLE_NAME: tableName, BUCKET_NAME: bucket },
+      checkpoints,
+      objects,
+      logger: new Logger({ logLevel: 'SILENT' }),
+      metrics: { batchCommitted: () => undefined },
+      output: { print: () => undefined },
+    });
+    for (const [shardId, lines] of [
+      ['shardId-000000000000', sampleLines(60, 1)],
+      ['shardId-000000000001', sampleLines(45, 2)],
+    ] as const) {
       const records = recordsOf(lines);
       for (let from = 0; from < records.length; from += 20) {
         await handler(toKinesisStreamEvent(records.slice(from, from + 20), { shardId, eventSourceArn: 'arn:aws:kinesis:us-east-1:000000000000:stream/words' }));
       }
     }
     // Act
-    const replay = await runCli(['replay', '--from', '0', '--app', 'wc-replayed', '--source-app', 'word-count', '--endpoint', inject('awsEndpoint'), '--table', tableName, '--bucket', bucket]);
+    const replay = await runCli([
+      'replay',
+      '--from',
+      '0',
+      '--app',
+      'wc-replayed',
+      '--source-app',
+      'word-count',
+      '--endpoint',
+      inject('awsEndpoint'),
+      '--table',
+      tableName,
+      '--bucket',
+      bucket,
+    ]);
     // Assess
     expect(replay.code, replay.stderr).toBe(0);
     expect(replay.stdout).toMatch(/^replayed 6 WAL batches \(105 records\) of word-count from 2 shard\(s\) into wc-replayed/);

@@ -85,7 +85,11 @@ describe('resharding (local ESM and Lambda handler, DynamoDB + S3 on moto)', () 
     for (const shardId of [...children, merged]) expect(counts[shardId], shardId).toBeGreaterThan(0);
     const firstOf = (id: string) => invocations.findIndex((i) => i.shardId === id);
     const lastOf = (id: string) => invocations.map((i) => i.shardId).lastIndexOf(id);
-    const parentsOf: Array<[string, string[]]> = [[children[0]!, ['shardId-000000000000']], [children[1]!, ['shardId-000000000000']], [merged, children]];
+    const parentsOf: Array<[string, string[]]> = [
+      [children[0]!, ['shardId-000000000000']],
+      [children[1]!, ['shardId-000000000000']],
+      [merged, children],
+    ];
     for (const [child, parents] of parentsOf) {
       for (const parent of parents) expect(firstOf(child), `${child} starts after ${parent} is drained`).toBeGreaterThan(lastOf(parent));
     }
@@ -100,7 +104,9 @@ describe('resharding (local ESM on Kinesis, DynamoDB + S3, all on moto)', () => 
     const streamName = await app.stream(2);
     const kinesis = app.aws.kinesis;
     const lines = sampleLines(400, 31);
-    const written = await new KinesisWriter({ client: kinesis, streamName }).putAll(lines.map((line, i) => ({ partitionKey: `k-${i}`, data: encoder.encode(line) })));
+    const written = await new KinesisWriter({ client: kinesis, streamName }).putAll(
+      lines.map((line, i) => ({ partitionKey: `k-${i}`, data: encoder.encode(line) })),
+    );
     expect(written.failed).toBe(0);
     const listShards = async (): Promise<Shard[]> => (await kinesis.send(new ListShardsCommand({ StreamName: streamName }))).Shards ?? [];
     const appName = uniqueName('wc-moto-reshard');
@@ -122,7 +128,13 @@ describe('resharding (local ESM on Kinesis, DynamoDB + S3, all on moto)', () => 
     await waitFor('the first invocations', () => invocations.length >= 2);
     const [parent] = await listShards();
     const { StartingHashKey, EndingHashKey } = parent!.HashKeyRange!;
-    await kinesis.send(new SplitShardCommand({ StreamName: streamName, ShardToSplit: parent!.ShardId!, NewStartingHashKey: String((BigInt(StartingHashKey!) + BigInt(EndingHashKey!) + 1n) / 2n) }));
+    await kinesis.send(
+      new SplitShardCommand({
+        StreamName: streamName,
+        ShardToSplit: parent!.ShardId!,
+        NewStartingHashKey: String((BigInt(StartingHashKey!) + BigInt(EndingHashKey!) + 1n) / 2n),
+      }),
+    );
     const [left, right] = (await listShards()).filter((s) => s.ParentShardId === parent!.ShardId);
     await kinesis.send(new MergeShardsCommand({ StreamName: streamName, ShardToMerge: left!.ShardId!, AdjacentShardToMerge: right!.ShardId! }));
     const summary = await running;

@@ -86,7 +86,10 @@ describe('socket source soak (sluice run, local)', () => {
 
     // Assess: acknowledged lines were received durably, so none is lost; a line sent once is counted
     // exactly once; a line sent again after a broken connection is counted at most as often as sent.
-    expect(ackedBeforeKill.every((n, i) => n > (ackedBeforeKill[i - 1] ?? 0)), `seed ${seed}: acks must progress between kills`).toBe(true);
+    expect(
+      ackedBeforeKill.every((n, i) => n > (ackedBeforeKill[i - 1] ?? 0)),
+      `seed ${seed}: acks must progress between kills`,
+    ).toBe(true);
     const wrong: string[] = [];
     let resent = 0;
     for (let i = 0; i < producer.produced; i++) {

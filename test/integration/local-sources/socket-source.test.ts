@@ -20,7 +20,10 @@ class AckClient {
   private readonly socket: Socket;
   private received = '';
 
-  private constructor(socket: Socket, private readonly events?: string[]) {
+  private constructor(
+    socket: Socket,
+    private readonly events?: string[],
+  ) {
     this.socket = socket;
     socket.on('data', (chunk: Buffer) => {
       this.received += chunk.toString();
@@ -141,7 +144,10 @@ describe('SocketSource', () => {
       const clock = new FakeClock();
       const { source, port } = await startSource(new DiskObjectStore(dir), clock);
       const [one, two] = [await AckClient.connect(port), await AckClient.connect(port)];
-      cleanups.push(() => one.destroy(), () => two.destroy());
+      cleanups.push(
+        () => one.destroy(),
+        () => two.destroy(),
+      );
       const tick = () => clock.advance(200).then(() => pause(2));
 
       // Act

@@ -25,7 +25,6 @@ function sum(a: Record<string, number>, b: Record<string, number>): Record<strin
   return out;
 }
 
-
 describe('sluice run over a file that changed since its lines were committed', () => {
   it('refuses a file shrunk below the committed line instead of draining with nothing', async () => {
     // Prepare
@@ -40,7 +39,11 @@ describe('sluice run over a file that changed since its lines were committed', (
     expect(done.code, done.stderr).toBe(0);
     expect(refused.code).toBe(1);
     expect(refused.stderr.trim().split('\n')).toEqual([
-      expect.stringMatching(new RegExp(`^sluice: --source: file:${file} is not the file whose lines 1-1,000 app word-count committed: it has [\\d,]+ bytes, fewer than the [\\d,]+ of the lines committed \\(the file was truncated or replaced\\); .*--from-start.*--checkpoint-dir or --app$`)),
+      expect.stringMatching(
+        new RegExp(
+          `^sluice: --source: file:${file} is not the file whose lines 1-1,000 app word-count committed: it has [\\d,]+ bytes, fewer than the [\\d,]+ of the lines committed \\(the file was truncated or replaced\\); .*--from-start.*--checkpoint-dir or --app$`,
+        ),
+      ),
     ]);
   });
 
@@ -85,7 +88,10 @@ describe('sluice run over a file that changed since its lines were committed', (
     expect(fromStart.code, fromStart.stderr).toBe(0);
     expect(fromStart.stdout).toContain('1,500 records in');
     expect([again.code, plain.code], again.stderr + plain.stderr).toEqual([0, 0]);
-    expect([again.stdout, plain.stdout]).toEqual([expect.stringContaining('stopped (drained): 0 records'), expect.stringContaining('stopped (drained): 0 records')]);
+    expect([again.stdout, plain.stdout]).toEqual([
+      expect.stringContaining('stopped (drained): 0 records'),
+      expect.stringContaining('stopped (drained): 0 records'),
+    ]);
     expect(JSON.parse(dump.stdout)).toEqual(sum(countWords(first), countWords(second)));
   });
 });

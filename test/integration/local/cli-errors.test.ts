@@ -22,7 +22,17 @@ describe('sluice run errors', () => {
     const { file, checkpointDir } = workspace();
     const run = ['run', '--source', `file:${file}`, '--checkpoint-dir', checkpointDir];
     const { checkpoints } = openLocalStores(checkpointDir);
-    await checkpoints.transact([{ kind: 'put', item: { pk: 'word-count#file-0', sk: 'meta#checkpoint', version: 1, data: JSON.stringify({ batchNo: 1, committedSeq: '3', payload: 'x'.repeat(6_000) }) } }]);
+    await checkpoints.transact([
+      {
+        kind: 'put',
+        item: {
+          pk: 'word-count#file-0',
+          sk: 'meta#checkpoint',
+          version: 1,
+          data: JSON.stringify({ batchNo: 1, committedSeq: '3', payload: 'x'.repeat(6_000) }),
+        },
+      },
+    ]);
     await checkpoints.close();
     const sqlite = join(checkpointDir, 'checkpoint.sqlite');
     expect(statSync(sqlite).size).toBeGreaterThan(bytes);
@@ -31,7 +41,13 @@ describe('sluice run errors', () => {
     const result = await runCli(run);
     // Assess
     expect(result.code).toBe(1);
-    expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^sluice: ${sqlite}: the checkpoint database is damaged \\((cut short|not a SQLite database): [^)]+\\); restore it from a copy, or start over with a new --checkpoint-dir$`))]);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^sluice: ${sqlite}: the checkpoint database is damaged \\((cut short|not a SQLite database): [^)]+\\); restore it from a copy, or start over with a new --checkpoint-dir$`,
+        ),
+      ),
+    ]);
   });
 
   it.each([
@@ -50,7 +66,7 @@ describe('sluice run errors', () => {
     expect(result.stderr.trim().split('\n')).toEqual([`sluice: --pipeline: ${pipelineFile}:2:63: Unexpected ")"`]);
   });
 
-  it('takes a static limit below the rate controller\'s floor, with backpressure on', async () => {
+  it("takes a static limit below the rate controller's floor, with backpressure on", async () => {
     // Prepare
     const { file, checkpointDir } = workspace();
     // Act
@@ -65,6 +81,8 @@ describe('sluice run errors', () => {
     const result = await runCli(['run', '--max-rate', value]);
     // Assess
     expect(result.code).toBe(1);
-    expect(result.stderr.trim().split('\n')).toEqual([`sluice: --max-rate: must be a whole number of records per second from 1 to 100,000,000 (given "${value}")`]);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      `sluice: --max-rate: must be a whole number of records per second from 1 to 100,000,000 (given "${value}")`,
+    ]);
   });
 });

@@ -54,7 +54,11 @@ describe('sluice run with a state of many keys', () => {
     const run = await runCli(['run', '--source', `file:${file}`, '--checkpoint-dir', checkpointDir, '--state-memory', '1', '--no-backpressure']);
     // Assess
     expect(run.code).toBe(1);
-    expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^sluice: shard file-0: its state \(30,000 keys, about \d+ MB in memory\) does not fit this process's budget of 1 MB .*raise --state-memory, or spread the keys over more shards$/)]);
+    expect(run.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^sluice: shard file-0: its state \(30,000 keys, about \d+ MB in memory\) does not fit this process's budget of 1 MB .*raise --state-memory, or spread the keys over more shards$/,
+      ),
+    ]);
     expect(existsSync(join(checkpointDir, 'objects', 'quarantine'))).toBe(false);
   });
 });

@@ -14,7 +14,10 @@ function numberedLines(count: number, word: string): string[] {
 /** The block files of the receiver log of `shardId`, oldest first. */
 function blocks(checkpointDir: string, shardId: string): string[] {
   const dir = join(checkpointDir, 'objects', 'received', 'word-count', shardId);
-  return readdirSync(dir).filter((name) => /^\d{20}$/.test(name)).sort().map((name) => join(dir, name));
+  return readdirSync(dir)
+    .filter((name) => /^\d{20}$/.test(name))
+    .sort()
+    .map((name) => join(dir, name));
 }
 
 /** A free loopback port, by binding 0 and closing. */
@@ -28,8 +31,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-const STDIN_GAP = /^sluice: received\/word-count\/stdin-0\/: the receiver log ends at line ([\d,]+), but app word-count has taken lines up to 1,000: its newest blocks were deleted or cut short, so new lines would be numbered as lines already counted and dropped; restore the missing blocks, or start over with a new --checkpoint-dir or --app$/;
-
+const STDIN_GAP =
+  /^sluice: received\/word-count\/stdin-0\/: the receiver log ends at line ([\d,]+), but app word-count has taken lines up to 1,000: its newest blocks were deleted or cut short, so new lines would be numbered as lines already counted and dropped; restore the missing blocks, or start over with a new --checkpoint-dir or --app$/;
 
 describe('sluice run --source stdin|socket over a receiver log that lost its newest lines', () => {
   it('refuses to start when the newest block was deleted, instead of dropping the new lines', async () => {
@@ -53,14 +56,19 @@ describe('sluice run --source stdin|socket over a receiver log that lost its new
     const checkpointDir = join(mkdtempSync(join(tmpdir(), 'sluice-gap-')), 'checkpoint');
     const done = await runCli(['run', '--source', 'stdin', '--checkpoint-dir', checkpointDir], { input: `${numberedLines(1_000, 'monday').join('\n')}\n` });
     const newest = blocks(checkpointDir, 'stdin-0').at(-1)!;
-    const kept = readFileSync(newest, 'utf8').split('\n').filter((line) => line !== '').slice(0, -10);
+    const kept = readFileSync(newest, 'utf8')
+      .split('\n')
+      .filter((line) => line !== '')
+      .slice(0, -10);
     writeFileSync(newest, `${kept.join('\n')}\n`);
     // Act
     const refused = await runCli(['run', '--source', 'stdin', '--checkpoint-dir', checkpointDir], { input: 'more words\n' });
     // Assess
     expect(done.code, done.stderr).toBe(0);
     expect(refused.code).toBe(1);
-    expect(refused.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^sluice: received\/word-count\/stdin-0\/: the receiver log ends at line 990, but app word-count has taken lines up to 1,000: /)]);
+    expect(refused.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^sluice: received\/word-count\/stdin-0\/: the receiver log ends at line 990, but app word-count has taken lines up to 1,000: /),
+    ]);
   });
 
   it('never listens, so never acknowledges a line, when the socket receiver log lost its newest block', async () => {
@@ -89,7 +97,9 @@ describe('sluice run --source stdin|socket over a receiver log that lost its new
     // Assess
     expect(acked).toBe(300);
     expect(outcome.code).toBe(1);
-    expect(outcome.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^sluice: received\/word-count\/socket-0\/: the receiver log ends at line [\d,]+, but app word-count has taken lines up to 300: /)]);
+    expect(outcome.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^sluice: received\/word-count\/socket-0\/: the receiver log ends at line [\d,]+, but app word-count has taken lines up to 300: /),
+    ]);
     expect(afterwards).toBe('ECONNREFUSED');
   });
 });

@@ -30,7 +30,10 @@ describe('sluice run: how a run ends, and its errors', () => {
     expect(plain.stderr.trim().split('\n')).toEqual([summary]);
     expect(strict.code).toBe(3);
     expect(strict.stderr.trim().split('\n')).toEqual([summary.replace(checkpointDir, `${checkpointDir}-2`)]);
-    const entries = listed.stdout.trim().split('\n').map((l) => JSON.parse(l) as { stage: string });
+    const entries = listed.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { stage: string });
     expect(entries).toHaveLength(50);
     expect(new Set(entries.map((e) => e.stage))).toEqual(new Set(['map #1']));
   });
@@ -51,7 +54,9 @@ describe('sluice run: how a run ends, and its errors', () => {
     const result = await runCli(['run', '--pipeline', pipelineFile, '--source', `file:${file}`, '--checkpoint-dir', checkpointDir], { cwd: dir });
     // Assess
     expect(result.code).toBe(1);
-    expect(result.stderr.trim().split('\n')).toEqual([`sluice: --pipeline: ${pipelineFile} failed to load: it imports sluice, which is not installed where the pipeline is: run npm install sluice in its project, or move the pipeline into a project that has it`]);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      `sluice: --pipeline: ${pipelineFile} failed to load: it imports sluice, which is not installed where the pipeline is: run npm install sluice in its project, or move the pipeline into a project that has it`,
+    ]);
   });
 
   it('ends quietly when the reader of state dump goes away (| head)', async () => {
@@ -60,7 +65,11 @@ describe('sluice run: how a run ends, and its errors', () => {
     const run = await runCli(['run', '--source', `file:${file}`, '--checkpoint-dir', checkpointDir]);
     expect(run.code, run.stderr).toBe(0);
     // Act: the dump piped into a reader that takes 10 bytes and leaves.
-    const child = spawn('sh', ['-c', `"${process.execPath}" "${SLUICE_BIN}" state dump --checkpoint-dir "${checkpointDir}" | head -c 10; echo " dump-exit=\${PIPESTATUS:-?}"`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      'sh',
+      ['-c', `"${process.execPath}" "${SLUICE_BIN}" state dump --checkpoint-dir "${checkpointDir}" | head -c 10; echo " dump-exit=\${PIPESTATUS:-?}"`],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -57,7 +57,9 @@ describe('sluice run', () => {
     // Assess
     expect(done.code, done.stderr).toBe(0);
     expect(refused.code).toBe(1);
-    expect(refused.stderr.trim().split('\n')).toEqual([`sluice: source: shard file-0 of app word-count holds the offsets of file:${first} (committed up to 3), not of file:${second}; give this source an app of its own (--app, --checkpoint-dir), or delete the app's checkpoint to start over`]);
+    expect(refused.stderr.trim().split('\n')).toEqual([
+      `sluice: source: shard file-0 of app word-count holds the offsets of file:${first} (committed up to 3), not of file:${second}; give this source an app of its own (--app, --checkpoint-dir), or delete the app's checkpoint to start over`,
+    ]);
     expect(JSON.parse(dump.stdout)).toEqual({ a: 1, b: 1, c: 1 });
   });
 

@@ -24,7 +24,9 @@ describe('sluice run when the system under it fails', () => {
     // Assess
     expect(first.code, first.stderr).toBe(0);
     expect(second.code).toBe(1);
-    expect(second.stderr.trim().split('\n')).toEqual([`sluice: ${join(checkpointDir, 'checkpoint.sqlite')}: the checkpoint database is damaged (SQLite: database disk image is malformed); restore it from a copy, or start over with a new --checkpoint-dir`]);
+    expect(second.stderr.trim().split('\n')).toEqual([
+      `sluice: ${join(checkpointDir, 'checkpoint.sqlite')}: the checkpoint database is damaged (SQLite: database disk image is malformed); restore it from a copy, or start over with a new --checkpoint-dir`,
+    ]);
     expect(existsSync(join(checkpointDir, 'objects', 'quarantine'))).toBe(false);
   });
 });

@@ -30,7 +30,14 @@ beforeAll(async () => {
   let nowMs = Date.now();
   const clock: Clock = { nowMs: () => (nowMs += 5), sleep: async () => undefined };
   // Its gate admits everything: these batches only seed the stats the controller samples.
-  processor = new MicroBatchProcessor({ app: APP, pipeline: compilePipeline(wordCount as never), checkpoints, objects: new MemoryObjectStore(), clock, rateGate: ({ limiter, wanted }) => ({ granted: wanted, limiter }) });
+  processor = new MicroBatchProcessor({
+    app: APP,
+    pipeline: compilePipeline(wordCount as never),
+    checkpoints,
+    objects: new MemoryObjectStore(),
+    clock,
+    rateGate: ({ limiter, wanted }) => ({ granted: wanted, limiter }),
+  });
 });
 
 afterAll(async () => {
@@ -96,7 +103,13 @@ describe('functions/controller (moto)', () => {
     expect(baseline.control).toMatchObject({ sample: { records: 300, batches: 3 }, heartbeat: { invocationId: 'run-1' } });
     expect(baseline.control?.rateLimit).toBeUndefined();
     expect(second.rates[SHARD]).toBeGreaterThanOrEqual(100);
-    expect(after.control).toMatchObject({ rateLimit: second.rates[SHARD], estimator: 'sluice', sample: { records: 600, batches: 6 }, heartbeat: { invocationId: 'run-2' }, inputs: { records: 300 } });
+    expect(after.control).toMatchObject({
+      rateLimit: second.rates[SHARD],
+      estimator: 'sluice',
+      sample: { records: 600, batches: 6 },
+      heartbeat: { invocationId: 'run-2' },
+      inputs: { records: 300 },
+    });
     expect(after.control?.pid).toMatchObject({ firstRun: false, latestRate: second.rates[SHARD] });
     // What `sluice status` shows: the rate, Spark's PID terms of the latest estimate, the heartbeat.
     expect(status?.rateLimit).toBeGreaterThanOrEqual(100);

@@ -13,14 +13,29 @@ const functionName = uniqueName('sluice-processor');
 const MINUTE = 60_000;
 let uuid: string;
 
-
 beforeAll(async () => {
   await KinesisWriter.createStream(aws.kinesis, streamName, 1);
   const { StreamDescriptionSummary } = await aws.kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
   // An empty zip: moto stores the code and never runs it (invoking would need Docker).
   const emptyZip = new Uint8Array([80, 75, 5, 6, ...new Array<number>(18).fill(0)]);
-  await aws.lambda.send(new CreateFunctionCommand({ FunctionName: functionName, Role: await createMotoRole(endpoint, uniqueName('sluice-role')), Runtime: 'nodejs20.x', Handler: 'index.handler', Code: { ZipFile: emptyZip } }));
-  const esm = await aws.lambda.send(new CreateEventSourceMappingCommand({ FunctionName: functionName, EventSourceArn: StreamDescriptionSummary!.StreamARN, StartingPosition: 'TRIM_HORIZON', BatchSize: 100, MaximumBatchingWindowInSeconds: 1 }));
+  await aws.lambda.send(
+    new CreateFunctionCommand({
+      FunctionName: functionName,
+      Role: await createMotoRole(endpoint, uniqueName('sluice-role')),
+      Runtime: 'nodejs20.x',
+      Handler: 'index.handler',
+      Code: { ZipFile: emptyZip },
+    }),
+  );
+  const esm = await aws.lambda.send(
+    new CreateEventSourceMappingCommand({
+      FunctionName: functionName,
+      EventSourceArn: StreamDescriptionSummary!.StreamARN,
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 1,
+    }),
+  );
   uuid = esm.UUID!;
 });
 
@@ -42,7 +57,9 @@ describe('LambdaEventSourceMappings (moto)', () => {
 
     it('rejects an unknown mapping with the SDK error unchanged', async () => {
       // Act / Assess
-      await expect(new LambdaEventSourceMappings(aws.lambda).get('00000000-0000-0000-0000-000000000000')).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+      await expect(new LambdaEventSourceMappings(aws.lambda).get('00000000-0000-0000-0000-000000000000')).rejects.toMatchObject({
+        name: 'ResourceNotFoundException',
+      });
     });
   });
 

@@ -40,7 +40,8 @@ async function publishAll(rateLimit: number): Promise<void> {
 }
 
 const encoder = new TextEncoder();
-const records = (from: number, n: number): KinesisWriteRecord[] => Array.from({ length: n }, (_, i) => ({ partitionKey: `key-${from + i}`, data: encoder.encode(`event ${from + i}`) }));
+const records = (from: number, n: number): KinesisWriteRecord[] =>
+  Array.from({ length: n }, (_, i) => ({ partitionKey: `key-${from + i}`, data: encoder.encode(`event ${from + i}`) }));
 
 async function countInStream(): Promise<number> {
   const source = new KinesisSource({ client: aws.kinesis, streamName });

@@ -39,7 +39,9 @@ beforeAll(async () => {
   checkpoints = new DynamoDbCheckpointStore({ client: aws.dynamodb, tableName });
   shardId = (await new KinesisSource({ client: aws.kinesis, streamName }).listShards())[0]!.shardId;
   const encoder = new TextEncoder();
-  await new KinesisWriter({ client: aws.kinesis, streamName }).putAll(sampleLines(4_000).map((line, i) => ({ partitionKey: String(i), data: encoder.encode(line) })));
+  await new KinesisWriter({ client: aws.kinesis, streamName }).putAll(
+    sampleLines(4_000).map((line, i) => ({ partitionKey: String(i), data: encoder.encode(line) })),
+  );
 });
 
 afterAll(async () => {
@@ -122,8 +124,14 @@ describe('published rate (processor on the local ESM, moto)', () => {
     await publish(100);
     const at100 = await throughput(clock, 5_000);
     // The controller's next run fails (its writes are throttled): the published rate stays.
-    const controller = createControllerHandler(loadControllerConfig({ SLUICE_APP: APP, SLUICE_TABLE_NAME: tableName, SLUICE_CONTROLLER_BUDGET_MS: '1000' }), { checkpoints: throttledWrites(checkpoints), clock: new FakeClock({ startMs: clock.nowMs(), autoAdvance: true }) });
-    const failedRun = await controller({}, { getRemainingTimeInMillis: () => 60_000 }).then(() => 'ok', (error: unknown) => String(error));
+    const controller = createControllerHandler(loadControllerConfig({ SLUICE_APP: APP, SLUICE_TABLE_NAME: tableName, SLUICE_CONTROLLER_BUDGET_MS: '1000' }), {
+      checkpoints: throttledWrites(checkpoints),
+      clock: new FakeClock({ startMs: clock.nowMs(), autoAdvance: true }),
+    });
+    const failedRun = await controller({}, { getRemainingTimeInMillis: () => 60_000 }).then(
+      () => 'ok',
+      (error: unknown) => String(error),
+    );
     const afterFailure = await throughput(clock, 5_000);
     stop.abort();
     const summary = await settle(running, clock);

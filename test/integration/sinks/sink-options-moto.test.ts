@@ -15,14 +15,27 @@ const bucket = uniqueName('sink-csv');
 
 beforeAll(async () => {
   await Promise.all([
-    aws.dynamodb.send(new CreateTableCommand({ TableName: table, BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }] })),
+    aws.dynamodb.send(
+      new CreateTableCommand({
+        TableName: table,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      }),
+    ),
     S3ObjectStore.createBucket(aws.s3, bucket),
   ]);
 });
 
 afterAll(() => aws.destroy());
 
-const batch = (batchNo: number, shardId = 'shardId-000000000000'): BatchInfo => ({ app: 'a', shardId, batchNo, batchTimeMs: 0, batchId: `a/${shardId}/${batchNo}` });
+const batch = (batchNo: number, shardId = 'shardId-000000000000'): BatchInfo => ({
+  app: 'a',
+  shardId,
+  batchNo,
+  batchTimeMs: 0,
+  batchId: `a/${shardId}/${batchNo}`,
+});
 
 describe('dynamoDbSink upsert', () => {
   it('never lets an older batch overwrite a newer one, and keeps one watermark per shard', async () => {
@@ -40,12 +53,31 @@ describe('dynamoDbSink upsert', () => {
 
 describe('s3Sink', () => {
   it('writes CSV, one object per window, create-only', async () => {
-    const sink = s3Sink<{ startMs: number; endMs: number; value: Array<[string, number]> }>({ bucket, client: aws.s3, format: 'csv', columns: ['word', 'count'], perWindow: true });
-    const windows = [{ startMs: 0, endMs: 1000, value: [['a,b', 1], ['say "hi"', 2]] as Array<[string, number]> }, { startMs: 1000, endMs: 2000, value: [['c', 3]] as Array<[string, number]> }];
+    const sink = s3Sink<{ startMs: number; endMs: number; value: Array<[string, number]> }>({
+      bucket,
+      client: aws.s3,
+      format: 'csv',
+      columns: ['word', 'count'],
+      perWindow: true,
+    });
+    const windows = [
+      {
+        startMs: 0,
+        endMs: 1000,
+        value: [
+          ['a,b', 1],
+          ['say "hi"', 2],
+        ] as Array<[string, number]>,
+      },
+      { startMs: 1000, endMs: 2000, value: [['c', 3]] as Array<[string, number]> },
+    ];
     await sink(windows, batch(7));
     await sink([{ startMs: 0, endMs: 1000, value: [['changed', 0]] }], batch(7)); // a re-run never overwrites
     const { Contents } = await aws.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'a/' }));
-    expect((Contents ?? []).map((o) => o.Key)).toEqual(['a/shardId-000000000000/00000000000000000007-w0-1000.csv', 'a/shardId-000000000000/00000000000000000007-w1000-2000.csv']);
+    expect((Contents ?? []).map((o) => o.Key)).toEqual([
+      'a/shardId-000000000000/00000000000000000007-w0-1000.csv',
+      'a/shardId-000000000000/00000000000000000007-w1000-2000.csv',
+    ]);
     const { Body } = await aws.s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'a/shardId-000000000000/00000000000000000007-w0-1000.csv' }));
     expect(await Body!.transformToString()).toBe('word,count\r\n"a,b",1\r\n"say ""hi""",2\r\n');
   });

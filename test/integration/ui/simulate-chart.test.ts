@@ -8,7 +8,7 @@ import { runCli } from '../../helpers/run-cli';
 const CHROMIUM = '/usr/bin/chromium';
 
 describe('sluice simulate --out: the spike chart', () => {
-  it('labels its axes, the one-interval line and each controller\'s peak, draws each controller in its own colour and dash, and renders to PNG', async () => {
+  it("labels its axes, the one-interval line and each controller's peak, draws each controller in its own colour and dash, and renders to PNG", async () => {
     // Prepare
     expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`).toBe(true);
     const dir = mkdtempSync(join(tmpdir(), 'sluice-chart-'));
@@ -32,7 +32,12 @@ describe('sluice simulate --out: the spike chart', () => {
     }
     // Assess
     expect(result.code, result.stderr).toBe(0);
-    const maxDelay = new Map(result.stdout.split('\n').filter((l) => /^(none|static|spark-pid|sluice) /.test(l)).map((l) => [l.split(/\s+/)[0]!, Number(l.split(/\s+/)[1])]));
+    const maxDelay = new Map(
+      result.stdout
+        .split('\n')
+        .filter((l) => /^(none|static|spark-pid|sluice) /.test(l))
+        .map((l) => [l.split(/\s+/)[0]!, Number(l.split(/\s+/)[1])]),
+    );
     expect([...maxDelay.keys()].sort()).toEqual(['none', 'sluice', 'spark-pid', 'static']);
     // The headline figures are written on the chart, the same as the table's.
     for (const [controller, ms] of maxDelay) expect(svg).toContain(`${controller}: max ${ms.toLocaleString('en-US')} ms`);

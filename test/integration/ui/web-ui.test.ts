@@ -56,18 +56,38 @@ describe('sluice ui', () => {
       const { checkpoints } = openLocalStores(checkpointDir);
       const [shard] = await readShardStatuses(checkpoints, 'word-count', []);
       await checkpoints.close();
-      await page.waitForFunction((batchNo) => document.querySelector('#batches tbody tr td:nth-child(2)')?.getAttribute('data-value') === String(batchNo), shard!.batchNo, { timeout: 15_000 });
+      await page.waitForFunction(
+        (batchNo) => document.querySelector('#batches tbody tr td:nth-child(2)')?.getAttribute('data-value') === String(batchNo),
+        shard!.batchNo,
+        { timeout: 15_000 },
+      );
       const screenshot = join(dir, 'sluice-ui.png');
       await page.screenshot({ path: screenshot, fullPage: true });
       if (process.env.SLUICE_DOCS_IMG === '1') {
         mkdirSync('docs/img', { recursive: true });
         copyFileSync(screenshot, 'docs/img/ui.png');
       }
-      const newest = await page.locator('#batches tbody tr').first().locator('td').evaluateAll((tds) => tds.map((td) => td.getAttribute('data-value') ?? td.textContent));
+      const newest = await page
+        .locator('#batches tbody tr')
+        .first()
+        .locator('td')
+        .evaluateAll((tds) => tds.map((td) => td.getAttribute('data-value') ?? td.textContent));
       const charts = await page.evaluate(() =>
-        Object.fromEntries([...document.querySelectorAll('.chart')].map((c) => [c.id, { svg: c.querySelectorAll('svg').length, lines: c.querySelectorAll('.mark-line path').length, points: c.querySelectorAll('.mark-symbol path').length, bars: c.querySelectorAll('.mark-rect path').length }])),
+        Object.fromEntries(
+          [...document.querySelectorAll('.chart')].map((c) => [
+            c.id,
+            {
+              svg: c.querySelectorAll('svg').length,
+              lines: c.querySelectorAll('.mark-line path').length,
+              points: c.querySelectorAll('.mark-symbol path').length,
+              bars: c.querySelectorAll('.mark-rect path').length,
+            },
+          ]),
+        ),
       );
-      const cards = await page.evaluate(() => Object.fromEntries([...document.querySelectorAll('.card')].map((c) => [(c as HTMLElement).dataset.key, c.querySelector('b')!.textContent])));
+      const cards = await page.evaluate(() =>
+        Object.fromEntries([...document.querySelectorAll('.card')].map((c) => [(c as HTMLElement).dataset.key, c.querySelector('b')!.textContent])),
+      );
 
       // Assess
       expect(problems).toEqual([]);
@@ -102,7 +122,19 @@ describe('sluice ui', () => {
     const file = join(dir, 'words.txt');
     writeFileSync(file, Array.from({ length: 6_000 }, (_, i) => `w${i % 50} x${i % 7}`).join('\n') + '\n');
     // Act
-    const run = startCli(['run', '--source', `file:${file}`, '--max-rate', '1000', '--batch-interval', '500', '--checkpoint-dir', join(dir, 'checkpoint'), '--ui', '0']);
+    const run = startCli([
+      'run',
+      '--source',
+      `file:${file}`,
+      '--max-rate',
+      '1000',
+      '--batch-interval',
+      '500',
+      '--checkpoint-dir',
+      join(dir, 'checkpoint'),
+      '--ui',
+      '0',
+    ]);
     const url = await new Promise<string>((resolve, reject) => {
       let err = '';
       run.stderr!.on('data', (d: Buffer) => {

@@ -24,7 +24,15 @@ describe('LiveView', () => {
     const view = new LiveView({ title: 'test', interactive: false, write: (text) => void lines.push(text) });
     const stats = batch({});
     // Act
-    view.batch({ shardId: stats.shardId, scheduledMs: stats.batchTimeMs, batches: [stats], records: stats.records, schedulingDelayMs: stats.schedulingDelayMs, rate: stats.rateLimit, committedSeq: null });
+    view.batch({
+      shardId: stats.shardId,
+      scheduledMs: stats.batchTimeMs,
+      batches: [stats],
+      records: stats.records,
+      schedulingDelayMs: stats.schedulingDelayMs,
+      rate: stats.rateLimit,
+      committedSeq: null,
+    });
     // Assess
     expect(lines).toHaveLength(1);
     expect(lines[0]).not.toMatch(/\d\.\d/);

@@ -11,7 +11,11 @@ describe('sluice --help', () => {
     const help = new Help();
     // Act
     const declared = full.commands.map((cmd) => ({ name: cmd.name(), description: cmd.description(), term: help.subcommandTerm(cmd) }));
-    const listed = Object.entries(COMMANDS).map(([name, entry]) => ({ name, description: entry.description, term: [name, entry.term].filter((p) => p !== '').join(' ') }));
+    const listed = Object.entries(COMMANDS).map(([name, entry]) => ({
+      name,
+      description: entry.description,
+      term: [name, entry.term].filter((p) => p !== '').join(' '),
+    }));
     // Assess
     expect(listed).toEqual(declared);
   });
@@ -25,7 +29,7 @@ describe('sluice --help', () => {
     expect(result.stdout).toContain('help [command]');
   });
 
-  it('shows a command\'s own options with help <command>, as with <command> --help', async () => {
+  it("shows a command's own options with help <command>, as with <command> --help", async () => {
     // Act
     const [viaHelp, viaFlag] = await Promise.all([runCli(['help', 'run']), runCli(['run', '--help'])]);
     // Assess

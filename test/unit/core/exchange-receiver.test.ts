@@ -97,7 +97,20 @@ describe('receiveChunks', () => {
   });
 
   it('would drop good chunks with a plain highest-index mark: retries land a batch out of order', () => {
-    const chunks = buildChunks({ origin: 'a', batchNo: 1, watermarkMs: 1, perPartition: [[['x', 1], ['y', 1], ['z', 1]]], progress: true, targetBytes: 5 })[0]!;
+    const chunks = buildChunks({
+      origin: 'a',
+      batchNo: 1,
+      watermarkMs: 1,
+      perPartition: [
+        [
+          ['x', 1],
+          ['y', 1],
+          ['z', 1],
+        ],
+      ],
+      progress: true,
+      targetBytes: 5,
+    })[0]!;
     expect(chunks).toHaveLength(3);
     const landed = [chunks[2]!, chunks[0]!, chunks[1]!, chunks[0]!];
     const r = receiveChunks({}, landed);
@@ -113,7 +126,19 @@ describe('receiveChunks', () => {
   });
 
   it('refuses a newer batch while one is incomplete: chunks were lost', () => {
-    const one = buildChunks({ origin: 'a', batchNo: 1, watermarkMs: 1, perPartition: [[['x', 1], ['y', 1]]], progress: true, targetBytes: 5 })[0]!;
+    const one = buildChunks({
+      origin: 'a',
+      batchNo: 1,
+      watermarkMs: 1,
+      perPartition: [
+        [
+          ['x', 1],
+          ['y', 1],
+        ],
+      ],
+      progress: true,
+      targetBytes: 5,
+    })[0]!;
     const two = buildChunks({ origin: 'a', batchNo: 2, watermarkMs: 2, perPartition: [[]], progress: true })[0]!;
     expect(() => receiveChunks({}, [one[0]!, two[0]!])).toThrow(/batch 2 arrived while batch 1 had 1 of 2 chunks/);
   });
@@ -121,7 +146,15 @@ describe('receiveChunks', () => {
 
 describe('inputWatermark', () => {
   it('is the least progress of the origins, undefined until each has one, and ended origins leave the minimum', () => {
-    const c = (origin: string, batchNo: number, w: number, end?: boolean): ExchangeChunk => ({ origin, batchNo, index: 0, count: 1, watermarkMs: w, ...(end ? { end } : {}), elements: [] });
+    const c = (origin: string, batchNo: number, w: number, end?: boolean): ExchangeChunk => ({
+      origin,
+      batchNo,
+      index: 0,
+      count: 1,
+      watermarkMs: w,
+      ...(end ? { end } : {}),
+      elements: [],
+    });
     let s = receiveChunks({}, [c('a', 1, 500)]).state;
     expect(inputWatermark(s, ['a', 'b'])).toBeUndefined();
     s = receiveChunks(s, [c('b', 1, 300)]).state;

@@ -4,7 +4,21 @@ import { topK } from '../../../lib/core/util/top-k';
 
 describe('topK', () => {
   it('returns the k highest items, highest first, earlier items winning ties', () => {
-    expect(topK([['a', 1], ['b', 3], ['c', 2], ['d', 3]], 2, ([, n]) => n as number)).toEqual([['b', 3], ['d', 3]]);
+    expect(
+      topK(
+        [
+          ['a', 1],
+          ['b', 3],
+          ['c', 2],
+          ['d', 3],
+        ],
+        2,
+        ([, n]) => n as number,
+      ),
+    ).toEqual([
+      ['b', 3],
+      ['d', 3],
+    ]);
   });
 
   it('equals a stable sort by descending score, truncated', () => {

@@ -16,13 +16,25 @@ describe('decodeKinesisEvent', () => {
       shardId: 'shardId-000000000006',
       sourceArn: 'arn:aws:kinesis:us-east-2:123456789012:stream/s',
       undecodable: [],
-      records: [{ seq: '49590338271490256608559692538361571095921575989136588898', arrivalMs: 1_545_084_650_987, partitionKey: '1', data: new TextEncoder().encode('Hello, this is a test.') }],
+      records: [
+        {
+          seq: '49590338271490256608559692538361571095921575989136588898',
+          arrivalMs: 1_545_084_650_987,
+          partitionKey: '1',
+          data: new TextEncoder().encode('Hello, this is a test.'),
+        },
+      ],
     });
   });
 
   it('round-trips what the local ESM encodes, bytes included', () => {
     const records = [{ seq: '7', arrivalMs: 1_700_000_000_123, partitionKey: 'ü', data: new Uint8Array([0, 255, 10, 13]) }];
-    expect(decodeKinesisEvent(eventOf(records, 'shardId-000000000002'))).toEqual({ shardId: 'shardId-000000000002', records, undecodable: [], sourceArn: TEST_ARN });
+    expect(decodeKinesisEvent(eventOf(records, 'shardId-000000000002'))).toEqual({
+      shardId: 'shardId-000000000002',
+      records,
+      undecodable: [],
+      sourceArn: TEST_ARN,
+    });
   });
 
   it.each([
@@ -33,7 +45,10 @@ describe('decodeKinesisEvent', () => {
     { name: 'white space', data: 'aGVs bG8=' },
   ])('sets apart a record whose data has $name, keeping the string as it came', ({ data }) => {
     const event = withRecord({}, { data });
-    expect(decodeKinesisEvent(event)).toMatchObject({ records: [], undecodable: [{ seq: sample.kinesis.sequenceNumber, partitionKey: '1', arrivalMs: 1_545_084_650_987, data, reason: 'not valid base64' }] });
+    expect(decodeKinesisEvent(event)).toMatchObject({
+      records: [],
+      undecodable: [{ seq: sample.kinesis.sequenceNumber, partitionKey: '1', arrivalMs: 1_545_084_650_987, data, reason: 'not valid base64' }],
+    });
   });
 
   it('returns nothing for an event without records', () => {
@@ -41,12 +56,20 @@ describe('decodeKinesisEvent', () => {
   });
 
   it.each([
-    { name: 'an eventID without a shard', event: withRecord({ eventID: '49590338271490256608559692538361571095921575989136588898' }), message: 'eventID must be "{shardId}:{sequenceNumber}"' },
+    {
+      name: 'an eventID without a shard',
+      event: withRecord({ eventID: '49590338271490256608559692538361571095921575989136588898' }),
+      message: 'eventID must be "{shardId}:{sequenceNumber}"',
+    },
     { name: 'a sequence number that is not digits', event: withRecord({}, { sequenceNumber: '4959x' }), message: 'not a Kinesis record' },
     { name: 'no data', event: withRecord({}, { data: undefined }), message: 'not a Kinesis record' },
     { name: 'no kinesis payload', event: withRecord({ kinesis: undefined }), message: 'not a Kinesis record' },
     { name: 'Records that is not a list', event: { Records: 'x' }, message: 'event: Records must be a list of Kinesis records, got "x"' },
-    { name: 'two shards', event: { Records: [...eventOf(recordsOf(['a'], 1)).Records, ...eventOf(recordsOf(['b'], 2), 'shardId-000000000009').Records] }, message: 'the event mixes shards' },
+    {
+      name: 'two shards',
+      event: { Records: [...eventOf(recordsOf(['a'], 1)).Records, ...eventOf(recordsOf(['b'], 2), 'shardId-000000000009').Records] },
+      message: 'the event mixes shards',
+    },
   ])('rejects an event with $name', ({ event, message }) => {
     expect(() => decodeKinesisEvent(event as KinesisStreamEvent)).toThrow(CorruptDataError);
     expect(() => decodeKinesisEvent(event as KinesisStreamEvent)).toThrow(message);

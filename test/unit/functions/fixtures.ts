@@ -6,22 +6,24 @@ import { toKinesisStreamEvent } from '../../../lib/runtime/local-esm/kinesis-eve
 
 /** The sample event of the AWS Lambda docs (research/aws-serverless-streaming.md §1), verbatim. */
 export const DOCS_SAMPLE_EVENT: KinesisStreamEvent = {
-  Records: [{
-    kinesis: {
-      kinesisSchemaVersion: '1.0',
-      partitionKey: '1',
-      sequenceNumber: '49590338271490256608559692538361571095921575989136588898',
-      data: 'SGVsbG8sIHRoaXMgaXMgYSB0ZXN0Lg==',
-      approximateArrivalTimestamp: 1545084650.987,
+  Records: [
+    {
+      kinesis: {
+        kinesisSchemaVersion: '1.0',
+        partitionKey: '1',
+        sequenceNumber: '49590338271490256608559692538361571095921575989136588898',
+        data: 'SGVsbG8sIHRoaXMgaXMgYSB0ZXN0Lg==',
+        approximateArrivalTimestamp: 1545084650.987,
+      },
+      eventSource: 'aws:kinesis',
+      eventVersion: '1.0',
+      eventName: 'aws:kinesis:record',
+      eventID: 'shardId-000000000006:49590338271490256608559692538361571095921575989136588898',
+      invokeIdentityArn: 'arn:aws:iam::123456789012:role/r',
+      awsRegion: 'us-east-2',
+      eventSourceARN: 'arn:aws:kinesis:us-east-2:123456789012:stream/s',
     },
-    eventSource: 'aws:kinesis',
-    eventVersion: '1.0',
-    eventName: 'aws:kinesis:record',
-    eventID: 'shardId-000000000006:49590338271490256608559692538361571095921575989136588898',
-    invokeIdentityArn: 'arn:aws:iam::123456789012:role/r',
-    awsRegion: 'us-east-2',
-    eventSourceARN: 'arn:aws:kinesis:us-east-2:123456789012:stream/s',
-  }],
+  ],
 };
 
 export const TEST_ARN = 'arn:aws:kinesis:us-east-1:000000000000:stream/words';

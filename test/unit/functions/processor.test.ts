@@ -109,12 +109,22 @@ describe('createProcessorHandler', () => {
         .updateStateByKey<string, string, string>((values) => values[0]!.repeat(600_000), { name: 'blobs', merge: (a) => a });
       const checkpoints = new MemoryCheckpointStore();
       const objects = new MemoryObjectStore();
-      const handler = createProcessorHandler(big, { env: ENV, checkpoints, objects, clock: new FakeClock(), metrics: recordingMetrics(), logger: silentLogger(), stateBudget: new StateBudget(1_000_000 / 0.6, 'memorySize') });
+      const handler = createProcessorHandler(big, {
+        env: ENV,
+        checkpoints,
+        objects,
+        clock: new FakeClock(),
+        metrics: recordingMetrics(),
+        logger: silentLogger(),
+        stateBudget: new StateBudget(1_000_000 / 0.6, 'memorySize'),
+      });
       // Act
       const invocation = handler(eventOf(recordsOf(['x', 'y'], 1)));
       // Assess: the invocation fails, the ESM retries, and each retry fails the same way; nothing committed or quarantined.
       await expect(invocation).rejects.toThrow(StateLimitError);
-      await expect(handler(eventOf(recordsOf(['x', 'y'], 1)))).rejects.toThrow(/shard shardId-000000000000: its state \(2 keys, about 2 MB in memory\) does not fit this process's budget of 1 MB .*raise memorySize, or spread the keys over more shards/);
+      await expect(handler(eventOf(recordsOf(['x', 'y'], 1)))).rejects.toThrow(
+        /shard shardId-000000000000: its state \(2 keys, about 2 MB in memory\) does not fit this process's budget of 1 MB .*raise memorySize, or spread the keys over more shards/,
+      );
       expect(await checkpoints.get('big-state#shardId-000000000000', 'meta#checkpoint')).toBeUndefined();
       expect(await objects.list('quarantine/')).toEqual([]);
     });
@@ -129,7 +139,14 @@ describe('createProcessorHandler', () => {
         .foreachBatch((ws) => {
           for (const w of ws) windows.push([w.endMs - NOW, w.value]);
         });
-      const handler = createProcessorHandler(win, { env: ENV, checkpoints: new MemoryCheckpointStore(), objects: new MemoryObjectStore(), clock: new FakeClock({ startMs: NOW + 60_000 }), metrics: recordingMetrics(), logger: silentLogger() });
+      const handler = createProcessorHandler(win, {
+        env: ENV,
+        checkpoints: new MemoryCheckpointStore(),
+        objects: new MemoryObjectStore(),
+        clock: new FakeClock({ startMs: NOW + 60_000 }),
+        metrics: recordingMetrics(),
+        logger: silentLogger(),
+      });
       return { handler, windows };
     }
 
@@ -151,13 +168,17 @@ describe('createProcessorHandler', () => {
       const otherStream = eventOf(recordsOf(['b'], 2, NOW), 'shardId-000000000007');
       for (const r of otherStream.Records) r.eventSourceARN = 'arn:aws:kinesis:us-east-1:000000000000:stream/other';
       // Act / Assess
-      await expect(handler(otherStream)).rejects.toThrow(/holds the offsets of arn:aws:kinesis:us-east-1:000000000000:stream\/words .*not of arn:aws:kinesis:us-east-1:000000000000:stream\/other/);
+      await expect(handler(otherStream)).rejects.toThrow(
+        /holds the offsets of arn:aws:kinesis:us-east-1:000000000000:stream\/words .*not of arn:aws:kinesis:us-east-1:000000000000:stream\/other/,
+      );
     });
 
     it('refuses a tick event of the wrong shape, saying what it needs', async () => {
       const { handler } = windowedHandler();
       await expect(handler({ sluiceIdleTick: { shardId: 'shardId-000000000007' } } as never)).rejects.toThrow(CorruptDataError);
-      await expect(handler({ sluiceIdleTick: { shardId: '', idleAtMs: 5 } })).rejects.toThrow(/needs sluiceIdleTick.shardId \(a shard id\) and sluiceIdleTick.idleAtMs/);
+      await expect(handler({ sluiceIdleTick: { shardId: '', idleAtMs: 5 } })).rejects.toThrow(
+        /needs sluiceIdleTick.shardId \(a shard id\) and sluiceIdleTick.idleAtMs/,
+      );
     });
   });
 
@@ -175,14 +196,27 @@ describe('createProcessorHandler', () => {
       { env: { APP_NAME: 'a/b' }, message: `APP_NAME="a/b": must be 1-40 lowercase letters, digits or '-', starting with a letter or digit` },
       { env: { PIPELINE: 'top-k' }, message: 'PIPELINE="top-k": must name the pipeline bundled into this function, which is "word-count"' },
     ])('rejects $env naming the variable, the value and the rule', ({ env, message }) => {
-      const build = () => createProcessorHandler(wordCount, { env: { ...(Object.keys(env).includes('TABLE_NAME') || Object.keys(env).length === 0 ? {} : ENV), ...env } as Record<string, string>, checkpoints: new MemoryCheckpointStore(), objects: new MemoryObjectStore() });
+      const build = () =>
+        createProcessorHandler(wordCount, {
+          env: { ...(Object.keys(env).includes('TABLE_NAME') || Object.keys(env).length === 0 ? {} : ENV), ...env } as Record<string, string>,
+          checkpoints: new MemoryCheckpointStore(),
+          objects: new MemoryObjectStore(),
+        });
       expect(build).toThrow(ConfigError);
       expect(build).toThrow(message);
     });
 
     it('reads the defaults: app from the pipeline, WAL on, no static rate, no window, 5 attempts', () => {
       const { handler } = setup();
-      expect(handler.config).toEqual({ app: 'word-count', tableName: 'checkpoints', bucketName: 'wal-bucket', walEnabled: true, maxRatePerShard: undefined, batchingWindowMs: 0, maxBatchAttempts: 5 });
+      expect(handler.config).toEqual({
+        app: 'word-count',
+        tableName: 'checkpoints',
+        bucketName: 'wal-bucket',
+        walEnabled: true,
+        maxRatePerShard: undefined,
+        batchingWindowMs: 0,
+        maxBatchAttempts: 5,
+      });
     });
 
     it('fails the function entry at import when its environment is wrong', async () => {

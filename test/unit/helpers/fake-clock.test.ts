@@ -31,13 +31,21 @@ describe('FakeClock', () => {
       // Prepare
       const clock = new FakeClock({ startMs: 1_000 });
       const woken: Array<[string, number]> = [];
-      for (const [name, ms] of [['late', 300], ['early', 100], ['middle', 200]] as const) {
+      for (const [name, ms] of [
+        ['late', 300],
+        ['early', 100],
+        ['middle', 200],
+      ] as const) {
         void clock.sleep(ms).then(() => woken.push([name, clock.nowMs()]));
       }
       // Act
       await clock.advance(1_000);
       // Assess
-      expect(woken).toEqual([['early', 1_100], ['middle', 1_200], ['late', 1_300]]);
+      expect(woken).toEqual([
+        ['early', 1_100],
+        ['middle', 1_200],
+        ['late', 1_300],
+      ]);
       expect(clock.nowMs()).toBe(2_000);
     });
 

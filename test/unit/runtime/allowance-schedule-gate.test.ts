@@ -47,11 +47,23 @@ describe('allowanceScheduleGate', () => {
     // Prepare: every commit takes 1.5 s of clock time, while the schedule admits 100 records per 1 s.
     const clock = new FakeClock({ startMs: 1_000_000, autoAdvance: true });
     const store = new MemoryCheckpointStore();
-    const slowStore = { get: store.get.bind(store), query: store.query.bind(store), transact: async (w: Parameters<typeof store.transact>[0]) => {
-      await clock.sleep(1_500);
-      return store.transact(w);
-    } };
-    const processor = new MicroBatchProcessor({ app: 'wc', pipeline: compilePipeline(wordCount as never), checkpoints: slowStore, objects: new MemoryObjectStore(), clock, maxRatePerShard: 100, rateGate: allowanceScheduleGate({ batchIntervalMs: 1_000, batchingWindowMs: 0 }) });
+    const slowStore = {
+      get: store.get.bind(store),
+      query: store.query.bind(store),
+      transact: async (w: Parameters<typeof store.transact>[0]) => {
+        await clock.sleep(1_500);
+        return store.transact(w);
+      },
+    };
+    const processor = new MicroBatchProcessor({
+      app: 'wc',
+      pipeline: compilePipeline(wordCount as never),
+      checkpoints: slowStore,
+      objects: new MemoryObjectStore(),
+      clock,
+      maxRatePerShard: 100,
+      rateGate: allowanceScheduleGate({ batchIntervalMs: 1_000, batchingWindowMs: 0 }),
+    });
     let pending = recordsOf(sampleLines(500), 1, 1_000_000);
     const delays: number[] = [];
     // Act

@@ -8,7 +8,11 @@ describe('BatchAttempts', () => {
       // Prepare
       const attempts = new BatchAttempts('app', new MemoryCheckpointStore());
       // Act
-      const counts = [await attempts.recordFailure('s1', 4, 'boom', 0), await attempts.recordFailure('s1', 4, 'boom', 1), await attempts.recordFailure('s1', 5, 'boom', 2)];
+      const counts = [
+        await attempts.recordFailure('s1', 4, 'boom', 0),
+        await attempts.recordFailure('s1', 4, 'boom', 1),
+        await attempts.recordFailure('s1', 5, 'boom', 2),
+      ];
       // Assess
       expect(counts).toEqual([1, 2, 1]);
     });

@@ -31,7 +31,10 @@ function setup(sinkError: () => Error = () => new Error('the sink refuses toxic 
   const clock = new FakeClock({ startMs: 1_700_000_000_000 });
   const quarantinedMetric: number[] = [];
   // Every record set aside, as the two metrics calls report it: each must count it once.
-  const metrics = { batchCommitted: (s: BatchStats) => void (s.quarantined > 0 && quarantinedMetric.push(s.quarantined)), recordsQuarantined: (_: string, n: number) => void quarantinedMetric.push(n) };
+  const metrics = {
+    batchCommitted: (s: BatchStats) => void (s.quarantined > 0 && quarantinedMetric.push(s.quarantined)),
+    recordsQuarantined: (_: string, n: number) => void quarantinedMetric.push(n),
+  };
   const make = (store: CheckpointStore = checkpoints, walEnabled = true) => {
     const failurePolicy = new BatchRetryPolicy({ app: APP, pipeline: compiled, checkpoints: store, objects, clock, metrics, maxAttempts });
     return new MicroBatchProcessor({ app: APP, pipeline: compiled, checkpoints: store, objects, clock, metrics, failurePolicy, walEnabled });
@@ -68,7 +71,18 @@ describe('BatchRetryPolicy', () => {
       expect(await state()).toEqual({ a: 1, c: 1 });
       const items = await readQuarantine(objects, checkpoints, APP);
       expect(items).toHaveLength(1);
-      expect(items[0]).toMatchObject({ kind: 'batch', key: 'quarantine/sinks/s1/00000000000000000001-batch-3', entry: { batchNo: 1, attempts: 3, firstSeq: '1', lastSeq: '3', count: 3, reason: 'SinkError: sink foreachBatch-0 failed on batch sinks/s1/1: Error: the sink refuses toxic batches' } });
+      expect(items[0]).toMatchObject({
+        kind: 'batch',
+        key: 'quarantine/sinks/s1/00000000000000000001-batch-3',
+        entry: {
+          batchNo: 1,
+          attempts: 3,
+          firstSeq: '1',
+          lastSeq: '3',
+          count: 3,
+          reason: 'SinkError: sink foreachBatch-0 failed on batch sinks/s1/1: Error: the sink refuses toxic batches',
+        },
+      });
       expect(quarantinedMetric).toEqual([3]);
     });
 
@@ -79,7 +93,10 @@ describe('BatchRetryPolicy', () => {
       const records = recordsOf(['toxic']);
       let errors = 0;
       // Act
-      for (let i = 0; i < 6; i++) await make().process({ shardId: 's1', records }).catch(() => errors++);
+      for (let i = 0; i < 6; i++)
+        await make()
+          .process({ shardId: 's1', records })
+          .catch(() => errors++);
       // Assess: six failures, nothing set aside, the batch still waits.
       expect(errors).toBe(6);
       expect(await readQuarantine(objects, checkpoints, APP)).toEqual([]);
@@ -110,7 +127,10 @@ describe('BatchRetryPolicy', () => {
         },
       };
       const all = recordsOf(['toxic a', 'b', 'c']);
-      for (let i = 0; i < 3; i++) await compiledMake(dying).process({ shardId: 's1', records: all }).catch(() => undefined);
+      for (let i = 0; i < 3; i++)
+        await compiledMake(dying)
+          .process({ shardId: 's1', records: all })
+          .catch(() => undefined);
       // Act
       await compiledMake(checkpoints).process({ shardId: 's1', records: all.slice(0, 2) });
       await compiledMake(checkpoints).process({ shardId: 's1', records: all });

@@ -16,7 +16,9 @@ const GOOD = {
 
 async function storeWith(data: unknown): Promise<MemoryCheckpointStore> {
   const store = new MemoryCheckpointStore();
-  await store.transact([{ kind: 'put', item: { pk: StorageKeys.shardPartition('wc', 's1'), sk: StorageKeys.CHECKPOINT_SK, version: 2, data: JSON.stringify(data) } }]);
+  await store.transact([
+    { kind: 'put', item: { pk: StorageKeys.shardPartition('wc', 's1'), sk: StorageKeys.CHECKPOINT_SK, version: 2, data: JSON.stringify(data) } },
+  ]);
   return store;
 }
 
@@ -40,7 +42,16 @@ describe('checkpoint schemas', () => {
   });
 
   it('refuses a WAL header whose limiter state has another shape, naming the object', () => {
-    const header = { app: 'wc', shard: 's1', batchNo: 1, firstSeq: '1', lastSeq: '1', count: 0, createdAt: 0, limiter: { scheduledUntilMs: 'soon' } } as unknown as WalHeader;
+    const header = {
+      app: 'wc',
+      shard: 's1',
+      batchNo: 1,
+      firstSeq: '1',
+      lastSeq: '1',
+      count: 0,
+      createdAt: 0,
+      limiter: { scheduledUntilMs: 'soon' },
+    } as unknown as WalHeader;
     expect(() => decodeWal('wal/wc/s1/1', encodeWal({ header, records: [] }))).toThrow(/^wal\/wc\/s1\/1: WAL header does not match its schema: limiter/);
   });
 });

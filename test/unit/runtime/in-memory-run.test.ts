@@ -15,7 +15,10 @@ describe('InMemoryRun', () => {
     expect(await run.state('totals')).toEqual({ to: 3, be: 2, or: 1, not: 1, do: 1 });
     expect([first.batchNo, second.batchNo, second.records]).toEqual([1, 2, 1]);
     expect(second.printed).toHaveLength(1);
-    expect(second.printed[0]!.items.slice(0, 2)).toEqual([['to', 3], ['be', 2]]);
+    expect(second.printed[0]!.items.slice(0, 2)).toEqual([
+      ['to', 3],
+      ['be', 2],
+    ]);
   });
 
   it('quarantines a record the pipeline throws on and goes on with the batch', async () => {

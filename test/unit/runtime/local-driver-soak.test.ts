@@ -39,7 +39,13 @@ describe('LocalDriver', () => {
     const gc = collector();
     const clock = new FakeClock({ startMs: 1_700_000_000_000, autoAdvance: true });
     const checkpoints = new MemoryCheckpointStore();
-    const processor = new MicroBatchProcessor({ app: 'soak', pipeline: compilePipeline(wordCount as never), checkpoints, objects: new MemoryObjectStore(), clock });
+    const processor = new MicroBatchProcessor({
+      app: 'soak',
+      pipeline: compilePipeline(wordCount as never),
+      checkpoints,
+      objects: new MemoryObjectStore(),
+      clock,
+    });
     const stop = new AbortController();
     const samples: Array<{ listeners: number; heapBytes: number }> = [];
     let ticks = 0;

@@ -35,9 +35,28 @@ function setup(source: Source, options: { maxRatePerShard?: number; estimator?: 
   const clock = options.clock ?? new FakeClock({ startMs: 1_700_000_000_000, autoAdvance: true });
   const checkpoints = new MemoryCheckpointStore();
   const objects = new MemoryObjectStore();
-  const processor = new MicroBatchProcessor({ app: 'wc', pipeline: compiled, checkpoints, objects, clock, maxRatePerShard: options.maxRatePerShard, rateGate: tokenBucketGate() });
+  const processor = new MicroBatchProcessor({
+    app: 'wc',
+    pipeline: compiled,
+    checkpoints,
+    objects,
+    clock,
+    maxRatePerShard: options.maxRatePerShard,
+    rateGate: tokenBucketGate(),
+  });
   const events: DriverBatchEvent[] = [];
-  const driver = new LocalDriver({ app: 'wc', source, processor, checkpoints, clock, batchIntervalMs: 1_000, maxRatePerShard: options.maxRatePerShard, estimator: options.estimator, durationMs: options.durationMs, onBatch: (e) => events.push(e) });
+  const driver = new LocalDriver({
+    app: 'wc',
+    source,
+    processor,
+    checkpoints,
+    clock,
+    batchIntervalMs: 1_000,
+    maxRatePerShard: options.maxRatePerShard,
+    estimator: options.estimator,
+    durationMs: options.durationMs,
+    onBatch: (e) => events.push(e),
+  });
   return { driver, events, checkpoints, objects };
 }
 
@@ -59,7 +78,17 @@ function fragileSetup(retryFailures: boolean) {
   const processor = new MicroBatchProcessor({ app: 'fragile', pipeline: fragile, checkpoints, objects, clock, failurePolicy });
   const failures: unknown[] = [];
   const source = arraySource(recordsOf(['a b', 'toxic a', 'b']));
-  const driver = new LocalDriver({ app: 'fragile', source, processor, checkpoints, clock, batchIntervalMs: 100, maxRecordsPerBatch: 1, retryFailures, onFailure: (_shard, error) => failures.push(error) });
+  const driver = new LocalDriver({
+    app: 'fragile',
+    source,
+    processor,
+    checkpoints,
+    clock,
+    batchIntervalMs: 100,
+    maxRecordsPerBatch: 1,
+    retryFailures,
+    onFailure: (_shard, error) => failures.push(error),
+  });
   return { driver, failures, checkpoints, objects, fragile };
 }
 
@@ -106,7 +135,9 @@ describe('LocalDriver', () => {
       expect(result.stoppedBy).toBe('drained');
       expect(failures).toHaveLength(2);
       expect(stateToJson(await readMergedState(checkpoints, objects, 'fragile', fragile))).toEqual({ a: 1, b: 2 });
-      expect(await readQuarantine(objects, checkpoints, 'fragile')).toEqual([expect.objectContaining({ kind: 'batch', entry: expect.objectContaining({ batchNo: 2, firstSeq: '2', lastSeq: '2' }) })]);
+      expect(await readQuarantine(objects, checkpoints, 'fragile')).toEqual([
+        expect.objectContaining({ kind: 'batch', entry: expect.objectContaining({ batchNo: 2, firstSeq: '2', lastSeq: '2' }) }),
+      ]);
     });
 
     it('runs idle ticks once the source is quiet, so arrival-time windows close, and stops when none is left open', async () => {
@@ -125,7 +156,16 @@ describe('LocalDriver', () => {
       const processor = new MicroBatchProcessor({ app: 'win', pipeline: win, checkpoints, objects: new MemoryObjectStore(), clock });
       const records = recordsOf(sampleLines(40)).map((r, i) => ({ ...r, arrivalMs: t0 - 1_000 + i * 100 }));
       const events: DriverBatchEvent[] = [];
-      const driver = new LocalDriver({ app: 'win', source: arraySource(records), processor, checkpoints, clock, batchIntervalMs: 1_000, maxRecordsPerBatch: 10, onBatch: (e) => events.push(e) });
+      const driver = new LocalDriver({
+        app: 'win',
+        source: arraySource(records),
+        processor,
+        checkpoints,
+        clock,
+        batchIntervalMs: 1_000,
+        maxRecordsPerBatch: 10,
+        onBatch: (e) => events.push(e),
+      });
       // Act
       const result = await driver.run();
       // Assess: every window holding a record was emitted, the last ones by ticks (batches of no records).
@@ -153,12 +193,26 @@ describe('LocalDriver', () => {
       const failurePolicy = new BatchRetryPolicy({ app: 'win', pipeline: win, checkpoints, objects, clock, maxAttempts: 2 });
       const processor = new MicroBatchProcessor({ app: 'win', pipeline: win, checkpoints, objects, clock, failurePolicy });
       const records = recordsOf(['a', 'b']).map((r) => ({ ...r, arrivalMs: t0 - 5_000 }));
-      const driver = new LocalDriver({ app: 'win', source: arraySource(records), processor, checkpoints, clock, batchIntervalMs: 1_000, retryFailures: true, durationMs: 60_000 });
+      const driver = new LocalDriver({
+        app: 'win',
+        source: arraySource(records),
+        processor,
+        checkpoints,
+        clock,
+        batchIntervalMs: 1_000,
+        retryFailures: true,
+        durationMs: 60_000,
+      });
       // Act
       const result = await driver.run();
       // Assess
       expect(result.stoppedBy).toBe('drained');
-      expect(await readQuarantine(objects, checkpoints, 'win')).toEqual([expect.objectContaining({ kind: 'batch', entry: expect.objectContaining({ batchNo: 2, count: 0, reason: expect.stringContaining('the sink rejects windows') }) })]);
+      expect(await readQuarantine(objects, checkpoints, 'win')).toEqual([
+        expect.objectContaining({
+          kind: 'batch',
+          entry: expect.objectContaining({ batchNo: 2, count: 0, reason: expect.stringContaining('the sink rejects windows') }),
+        }),
+      ]);
     });
 
     it('ends the run at the first failure when failures are not retried', async () => {

@@ -39,7 +39,8 @@ function setup(snapshotPolicy: SnapshotPolicy = {}) {
   const make = (o: { objects?: ObjectStore; checkpoints?: MemoryCheckpointStore | ReturnType<CrashInjector['checkpoints']> } = {}) =>
     new MicroBatchProcessor({ app: APP, pipeline: compiled, checkpoints: o.checkpoints ?? checkpoints, objects: o.objects ?? objects, clock, snapshotPolicy });
   const state = async () => stateToJson(await readMergedState(checkpoints, objects, APP, compiled));
-  const checkpoint = async () => JSON.parse((await checkpoints.get(StorageKeys.shardPartition(APP, 's1'), StorageKeys.CHECKPOINT_SK))!.data) as CheckpointRecord;
+  const checkpoint = async () =>
+    JSON.parse((await checkpoints.get(StorageKeys.shardPartition(APP, 's1'), StorageKeys.CHECKPOINT_SK))!.data) as CheckpointRecord;
   const stateKeys = async () => (await objects.list(StorageKeys.statePrefix(APP, 's1'))).map((k) => k.slice(StorageKeys.statePrefix(APP, 's1').length));
   return { checkpoints, objects, clock, make, state, checkpoint, stateKeys };
 }
@@ -105,7 +106,10 @@ describe('MicroBatchProcessor state', () => {
     // Act
     await a.process({ shardId: 's1', records: batches[3]! });
     // Assess: A read deltas 2 and 3, not the snapshot.
-    expect(observed.calls.filter((c) => c.startsWith('get state/'))).toEqual(['get state/wc/s1/00000000000000000002.delta', 'get state/wc/s1/00000000000000000003.delta']);
+    expect(observed.calls.filter((c) => c.startsWith('get state/'))).toEqual([
+      'get state/wc/s1/00000000000000000002.delta',
+      'get state/wc/s1/00000000000000000003.delta',
+    ]);
     expect(await state()).toEqual(countWords(batches.flat().map((r) => new TextDecoder().decode(r.data))));
   });
 
@@ -194,7 +198,11 @@ describe('MicroBatchProcessor state', () => {
   });
 
   it('refuses a state value that JSON cannot hold, naming the operator, and commits nothing', async () => {
-    const bigints = compilePipeline(pipeline('big').map((w): [string, bigint] => [w, 1n]).updateStateByKey<string, bigint, bigint>((vs, s = 0n) => s + vs.reduce((a, b) => a + b, 0n), { name: 'sums' }) as never);
+    const bigints = compilePipeline(
+      pipeline('big')
+        .map((w): [string, bigint] => [w, 1n])
+        .updateStateByKey<string, bigint, bigint>((vs, s = 0n) => s + vs.reduce((a, b) => a + b, 0n), { name: 'sums' }) as never,
+    );
     const checkpoints = new MemoryCheckpointStore();
     const processor = new MicroBatchProcessor({ app: 'big', pipeline: bigints, checkpoints, objects: new MemoryObjectStore(), clock: new FakeClock() });
     const run = processor.process({ shardId: 's1', records: recordsOf(['a']) });

@@ -24,7 +24,15 @@ function setup(options: { checkpoints?: CheckpointStore; objects?: ObjectStore }
   const objects = options.objects ?? new MemoryObjectStore();
   const clock = new FakeClock({ startMs: 1_700_000_000_000 });
   const make = (overrides: { checkpoints?: CheckpointStore; objects?: ObjectStore; rateGate?: RateGate; maxRatePerShard?: number } = {}) =>
-    new MicroBatchProcessor({ app: APP, pipeline: compiled, checkpoints: overrides.checkpoints ?? checkpoints, objects: overrides.objects ?? objects, clock, rateGate: overrides.rateGate, maxRatePerShard: overrides.maxRatePerShard });
+    new MicroBatchProcessor({
+      app: APP,
+      pipeline: compiled,
+      checkpoints: overrides.checkpoints ?? checkpoints,
+      objects: overrides.objects ?? objects,
+      clock,
+      rateGate: overrides.rateGate,
+      maxRatePerShard: overrides.maxRatePerShard,
+    });
   const state = async () => stateToJson(await readMergedState(checkpoints, objects, APP, compiled));
   return { checkpoints, objects, clock, make, state };
 }
@@ -69,7 +77,11 @@ describe('MicroBatchProcessor', () => {
       const { make, state } = setup();
       const lines = sampleLines(200);
       const all = recordsOf(lines);
-      const results = await Promise.all([make().process({ shardId: 's1', records: all.slice(0, 120) }), make().process({ shardId: 's1', records: all.slice(50, 200) }), make().process({ shardId: 's1', records: all })]);
+      const results = await Promise.all([
+        make().process({ shardId: 's1', records: all.slice(0, 120) }),
+        make().process({ shardId: 's1', records: all.slice(50, 200) }),
+        make().process({ shardId: 's1', records: all }),
+      ]);
       expect(await state()).toEqual(countWords(lines));
       expect(results.reduce((n, r) => n + r.batches.length, 0)).toBeGreaterThan(0);
     });
@@ -110,7 +122,9 @@ describe('MicroBatchProcessor', () => {
       const lines = sampleLines(30);
       const all = recordsOf(lines);
       const crash = new CrashInjector(3, 'before'); // read, WAL put, then the commit
-      await expect(make({ checkpoints: crash.checkpoints(checkpoints), objects: crash.objects(objects) }).process({ shardId: 's1', records: all.slice(0, 10) })).rejects.toThrow(InjectedCrash);
+      await expect(
+        make({ checkpoints: crash.checkpoints(checkpoints), objects: crash.objects(objects) }).process({ shardId: 's1', records: all.slice(0, 10) }),
+      ).rejects.toThrow(InjectedCrash);
       // Act: the retry brings a different boundary.
       const result = await make().process({ shardId: 's1', records: all.slice(5, 30) });
       // Assess
@@ -127,7 +141,9 @@ describe('MicroBatchProcessor', () => {
       const lines = sampleLines(10);
       const all = recordsOf(lines);
       const crash = new CrashInjector(3, 'before');
-      await expect(make({ checkpoints: crash.checkpoints(checkpoints), objects: crash.objects(objects) }).process({ shardId: 's1', records: all.slice(4) })).rejects.toThrow(InjectedCrash);
+      await expect(
+        make({ checkpoints: crash.checkpoints(checkpoints), objects: crash.objects(objects) }).process({ shardId: 's1', records: all.slice(4) }),
+      ).rejects.toThrow(InjectedCrash);
       // Act: a delivery that starts at record 1 meets the WAL batch 5-10.
       const result = await make().process({ shardId: 's1', records: all });
       // Assess: 5-10 counted once; 1-4 not counted, but durably set aside with the reason.
@@ -135,7 +151,12 @@ describe('MicroBatchProcessor', () => {
       expect(await state()).toEqual(countWords(lines.slice(4)));
       const keys = await objects.list('quarantine/wc/s1/');
       const entries = await Promise.all(keys.map(async (k) => JSON.parse(new TextDecoder().decode(await objects.get(k)))));
-      expect(entries.map((e) => [e.seq, e.stage])).toEqual([['1', 'out-of-order'], ['2', 'out-of-order'], ['3', 'out-of-order'], ['4', 'out-of-order']]);
+      expect(entries.map((e) => [e.seq, e.stage])).toEqual([
+        ['1', 'out-of-order'],
+        ['2', 'out-of-order'],
+        ['3', 'out-of-order'],
+        ['4', 'out-of-order'],
+      ]);
       expect(entries[0].reason).toMatch(/allocated without it/);
     });
 
@@ -183,7 +204,11 @@ describe('MicroBatchProcessor', () => {
       const result = await make().process({ shardId: 's1', records: [bad, ...recordsOf(['fine'], 2)] });
       expect(result.batches[0]!.quarantined).toBe(1);
       const [key] = await objects.list('quarantine/');
-      expect(JSON.parse(new TextDecoder().decode(await objects.get(key!)))).toMatchObject({ seq: '1', stage: 'decode', reason: expect.stringContaining('not valid UTF-8') });
+      expect(JSON.parse(new TextDecoder().decode(await objects.get(key!)))).toMatchObject({
+        seq: '1',
+        stage: 'decode',
+        reason: expect.stringContaining('not valid UTF-8'),
+      });
     });
 
     it('defers the records over the rate limit to a later batch', async () => {
@@ -224,7 +249,10 @@ describe('MicroBatchProcessor', () => {
         'source: shard file-0 of app wc holds the offsets of file:/data/monday.txt (committed up to 2), not of file:/data/tuesday.txt',
       );
       expect(await state()).toEqual(countWords(['a b', 'c']));
-      const cp = JSON.parse((await checkpoints.get(StorageKeys.shardPartition(APP, 'file-0'), StorageKeys.CHECKPOINT_SK))!.data) as { sourceId: string; batchNo: number };
+      const cp = JSON.parse((await checkpoints.get(StorageKeys.shardPartition(APP, 'file-0'), StorageKeys.CHECKPOINT_SK))!.data) as {
+        sourceId: string;
+        batchNo: number;
+      };
       expect(cp).toMatchObject({ sourceId: 'file:/data/monday.txt', batchNo: 1 });
     });
 
@@ -242,7 +270,11 @@ describe('MicroBatchProcessor', () => {
     it('rejects a checkpoint written by a pipeline with another state layout', async () => {
       const { make, checkpoints, objects } = setup();
       await make().process({ shardId: 's1', records: recordsOf(['x']) });
-      const other = compilePipeline(pipeline('wc').countByValue().updateStateByKey((v: number[]) => v.length, { name: 'renamed' }) as never);
+      const other = compilePipeline(
+        pipeline('wc')
+          .countByValue()
+          .updateStateByKey((v: number[]) => v.length, { name: 'renamed' }) as never,
+      );
       const processor = new MicroBatchProcessor({ app: APP, pipeline: other, checkpoints, objects, clock: new FakeClock() });
       await expect(processor.process({ shardId: 's1', records: recordsOf(['y'], 2) })).rejects.toThrow(GraphMismatchError);
     });
@@ -262,8 +294,18 @@ describe('MicroBatchProcessor', () => {
       const objects = new MemoryObjectStore();
       const clock = new FakeClock({ startMs: 50_000 });
       const make = (o: { checkpoints?: CheckpointStore; objects?: ObjectStore } = {}) =>
-        new MicroBatchProcessor({ app: 'win', pipeline: compilePipeline(stream as never), checkpoints: o.checkpoints ?? checkpoints, objects: o.objects ?? objects, clock });
-      const checkpoint = async () => JSON.parse((await checkpoints.get(StorageKeys.shardPartition('win', 's1'), StorageKeys.CHECKPOINT_SK))!.data) as { batchNo: number; committedSeq: string };
+        new MicroBatchProcessor({
+          app: 'win',
+          pipeline: compilePipeline(stream as never),
+          checkpoints: o.checkpoints ?? checkpoints,
+          objects: o.objects ?? objects,
+          clock,
+        });
+      const checkpoint = async () =>
+        JSON.parse((await checkpoints.get(StorageKeys.shardPartition('win', 's1'), StorageKeys.CHECKPOINT_SK))!.data) as {
+          batchNo: number;
+          committedSeq: string;
+        };
       return { windows, make, objects, checkpoints, checkpoint };
     }
     // Arrivals at 10.0 s, 10.5 s and 11.0 s: all in the window [10 s, 12 s).
@@ -288,7 +330,16 @@ describe('MicroBatchProcessor', () => {
       const tick = await processor.idleTick('s1', 12_500);
       // Assess
       expect(tick).toMatchObject({ batchNo: 2, records: 0 });
-      expect(windows).toEqual([{ batchNo: 2, endMs: 12_000, value: [['ant', 2], ['bee', 1]] }]);
+      expect(windows).toEqual([
+        {
+          batchNo: 2,
+          endMs: 12_000,
+          value: [
+            ['ant', 2],
+            ['bee', 1],
+          ],
+        },
+      ]);
       expect(await checkpoint()).toMatchObject({ batchNo: 2, committedSeq: '3' });
       const wal = decodeWal('k', (await objects.get(StorageKeys.walKey('win', 's1', 2)))!);
       expect(wal.header).toMatchObject({ count: 0, firstSeq: '3', lastSeq: '3', idleAtMs: 12_500 });
@@ -317,7 +368,9 @@ describe('MicroBatchProcessor', () => {
       const { windows, make, checkpoints, objects, checkpoint } = windowed();
       await make().process({ shardId: 's1', records: words() });
       const crash = new CrashInjector(await callsOfTick(), 'after');
-      await expect(make({ checkpoints: crash.checkpoints(checkpoints), objects: crash.objects(objects) }).idleTick('s1', 12_500)).rejects.toThrow(InjectedCrash);
+      await expect(make({ checkpoints: crash.checkpoints(checkpoints), objects: crash.objects(objects) }).idleTick('s1', 12_500)).rejects.toThrow(
+        InjectedCrash,
+      );
       // Act
       const retried = await make().idleTick('s1', 12_500);
       // Assess
@@ -350,7 +403,17 @@ describe('MicroBatchProcessor', () => {
       // Assess: the tick ran on the state after that batch, as batch 3.
       expect(raced).toBe(true);
       expect(tick).toMatchObject({ batchNo: 3, records: 0 });
-      expect(windows.map((w) => ({ ...w, value: [...(w.value as Array<[string, number]>)].sort() }))).toEqual([{ batchNo: 3, endMs: 12_000, value: [['ant', 2], ['bee', 1], ['cat', 1]] }]);
+      expect(windows.map((w) => ({ ...w, value: [...(w.value as Array<[string, number]>)].sort() }))).toEqual([
+        {
+          batchNo: 3,
+          endMs: 12_000,
+          value: [
+            ['ant', 2],
+            ['bee', 1],
+            ['cat', 1],
+          ],
+        },
+      ]);
       expect(await checkpoint()).toMatchObject({ batchNo: 3, committedSeq: '4' });
     });
 
@@ -359,7 +422,9 @@ describe('MicroBatchProcessor', () => {
       const { windows, make, checkpoints, objects, checkpoint } = windowed();
       await make().process({ shardId: 's1', records: words() });
       const crash = new CrashInjector(await callsOfTick(), 'before');
-      await expect(make({ checkpoints: crash.checkpoints(checkpoints), objects: crash.objects(objects) }).idleTick('s1', 12_500)).rejects.toThrow(InjectedCrash);
+      await expect(make({ checkpoints: crash.checkpoints(checkpoints), objects: crash.objects(objects) }).idleTick('s1', 12_500)).rejects.toThrow(
+        InjectedCrash,
+      );
       // Act: new records come before any other tick.
       const later = recordsOf(['cat'], 4).map((r) => ({ ...r, arrivalMs: 13_000 }));
       const result = await make().process({ shardId: 's1', records: later });
@@ -369,7 +434,16 @@ describe('MicroBatchProcessor', () => {
         [3, 1, false],
       ]);
       // The dead attempt emitted too, with the same batch id and windows: an idempotent sink keeps one.
-      expect(windows).toEqual(Array(2).fill({ batchNo: 2, endMs: 12_000, value: [['ant', 2], ['bee', 1]] }));
+      expect(windows).toEqual(
+        Array(2).fill({
+          batchNo: 2,
+          endMs: 12_000,
+          value: [
+            ['ant', 2],
+            ['bee', 1],
+          ],
+        }),
+      );
       expect(await checkpoint()).toMatchObject({ batchNo: 3, committedSeq: '4' });
     });
   });

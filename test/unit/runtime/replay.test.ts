@@ -36,22 +36,28 @@ async function runOriginal(shards: Record<string, string[]>, cuts: readonly numb
   return { checkpoints, objects, clock };
 }
 
-const stateOf = async (stores: { checkpoints: MemoryCheckpointStore; objects: MemoryObjectStore }, app: string) => stateToJson(await readMergedState(stores.checkpoints, stores.objects, app, compiled));
+const stateOf = async (stores: { checkpoints: MemoryCheckpointStore; objects: MemoryObjectStore }, app: string) =>
+  stateToJson(await readMergedState(stores.checkpoints, stores.objects, app, compiled));
 
 describe('replayWal', () => {
   it('rebuilds exactly the original state from the whole WAL, whatever the batches were (property)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.integer({ min: 1, max: 15 }), { minLength: 1, maxLength: 5 }), fc.integer({ min: 1, max: 60 }), fc.integer({ min: 0, max: 40 }), async (cuts, n1, n2) => {
-        // Prepare
-        const original = await runOriginal({ 's-1': sampleLines(n1, n1), 's-2': sampleLines(n2, n2 + 100) }, cuts);
-        const target = { app: 'wc-replayed', checkpoints: new MemoryCheckpointStore(), objects: new MemoryObjectStore() };
-        // Act
-        const summary = await replayWal({ source: { app: 'wc', objects: original.objects, checkpoints: original.checkpoints }, target, pipeline: compiled });
-        // Assess
-        expect(await stateOf(target, 'wc-replayed')).toEqual(await stateOf(original, 'wc'));
-        expect(summary.records).toBe(n1 + n2);
-        expect(summary.committed).toBe(summary.batches);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 1, max: 15 }), { minLength: 1, maxLength: 5 }),
+        fc.integer({ min: 1, max: 60 }),
+        fc.integer({ min: 0, max: 40 }),
+        async (cuts, n1, n2) => {
+          // Prepare
+          const original = await runOriginal({ 's-1': sampleLines(n1, n1), 's-2': sampleLines(n2, n2 + 100) }, cuts);
+          const target = { app: 'wc-replayed', checkpoints: new MemoryCheckpointStore(), objects: new MemoryObjectStore() };
+          // Act
+          const summary = await replayWal({ source: { app: 'wc', objects: original.objects, checkpoints: original.checkpoints }, target, pipeline: compiled });
+          // Assess
+          expect(await stateOf(target, 'wc-replayed')).toEqual(await stateOf(original, 'wc'));
+          expect(summary.records).toBe(n1 + n2);
+          expect(summary.committed).toBe(summary.batches);
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -63,7 +69,13 @@ describe('replayWal', () => {
     const target = { app: 'wc-window', checkpoints: new MemoryCheckpointStore(), objects: new MemoryObjectStore() };
     const t0 = 1_700_000_000_000;
     // Act: batches 3 to 6 (batch times t0+500 .. t0+1250).
-    const summary = await replayWal({ source: { app: 'wc', objects: original.objects, checkpoints: original.checkpoints }, target, pipeline: compiled, fromMs: t0 + 500, toMs: t0 + 1_500 });
+    const summary = await replayWal({
+      source: { app: 'wc', objects: original.objects, checkpoints: original.checkpoints },
+      target,
+      pipeline: compiled,
+      fromMs: t0 + 500,
+      toMs: t0 + 1_500,
+    });
     // Assess
     expect(summary.batches).toBe(4);
     expect(await stateOf(target, 'wc-window')).toEqual(countWords(lines.slice(10, 30)));
@@ -88,7 +100,11 @@ describe('replayWal', () => {
       await clock.advance(1_000);
     }
     // Act
-    await replayWal({ source: { app: 'timed', objects, checkpoints }, target: { app: 'timed-2', checkpoints: new MemoryCheckpointStore(), objects: new MemoryObjectStore() }, pipeline: timed });
+    await replayWal({
+      source: { app: 'timed', objects, checkpoints },
+      target: { app: 'timed-2', checkpoints: new MemoryCheckpointStore(), objects: new MemoryObjectStore() },
+      pipeline: timed,
+    });
     // Assess
     for (const batchNo of [1, 2, 3]) expect(emitted.get(`timed-2/${batchNo}`)).toEqual(emitted.get(`timed/${batchNo}`));
   });
@@ -104,7 +120,11 @@ describe('replayWal', () => {
         const objects = new MemoryObjectStore();
         const crash = new CrashInjector(crashAt, when);
         // Act: the first replay dies at the crash; the second one, run again as is, finishes it.
-        const first = await replayWal({ source, target: { app: 'wc-r', checkpoints: crash.checkpoints(checkpoints), objects: crash.objects(objects) }, pipeline: compiled }).catch((error: unknown) => error);
+        const first = await replayWal({
+          source,
+          target: { app: 'wc-r', checkpoints: crash.checkpoints(checkpoints), objects: crash.objects(objects) },
+          pipeline: compiled,
+        }).catch((error: unknown) => error);
         await replayWal({ source, target: { app: 'wc-r', checkpoints, objects }, pipeline: compiled });
         // Assess
         if (crash.crashed) expect(first).toBeInstanceOf(InjectedCrash);
@@ -139,7 +159,11 @@ describe('replayWal', () => {
     const summary = await replayWal({ source: { app: 'win', objects, checkpoints }, target, pipeline: windows(replayed) });
     // Assess
     expect(summary).toMatchObject({ batches: 3, committed: 3, records: 5 });
-    expect(original).toEqual([[1, [[1_000, 2]]], [2, [[2_000, 1]]], [3, [[3_000, 2]]]]);
+    expect(original).toEqual([
+      [1, [[1_000, 2]]],
+      [2, [[2_000, 1]]],
+      [3, [[3_000, 2]]],
+    ]);
     expect(replayed).toEqual(original);
   });
 
@@ -171,7 +195,7 @@ describe('replayWal', () => {
     const refused = replayWal({ source, target, pipeline: compiled });
     // Assess
     await expect(refused).rejects.toThrow(
-      'wal/wc/: shard s-1: WAL batch 3 is missing (the checkpoint of app wc committed batches up to 4); shard s-2: WAL batch 2 is missing (the checkpoint of app wc committed batches up to 2); replayed without them, app wc-r would not hold the original\'s state. Nothing was replayed: restore them, or replay a time range without them (--from, --to)',
+      "wal/wc/: shard s-1: WAL batch 3 is missing (the checkpoint of app wc committed batches up to 4); shard s-2: WAL batch 2 is missing (the checkpoint of app wc committed batches up to 2); replayed without them, app wc-r would not hold the original's state. Nothing was replayed: restore them, or replay a time range without them (--from, --to)",
     );
     expect(await target.objects.list('')).toEqual([]);
     expect(await readReplayStatus(target.checkpoints, 'wc-r')).toBeUndefined();
@@ -182,7 +206,10 @@ describe('replayWal', () => {
     const lines = sampleLines(20, 1);
     const original = await runOriginal({ 's-1': lines }, [5]);
     const allocated = recordsOf(['late words'], 21);
-    await original.objects.putIfAbsent(StorageKeys.walKey('wc', 's-1', 5), encodeWal({ header: { app: 'wc', shard: 's-1', batchNo: 5, firstSeq: '21', lastSeq: '21', count: 1, createdAt: 1_700_000_001_000 }, records: allocated }));
+    await original.objects.putIfAbsent(
+      StorageKeys.walKey('wc', 's-1', 5),
+      encodeWal({ header: { app: 'wc', shard: 's-1', batchNo: 5, firstSeq: '21', lastSeq: '21', count: 1, createdAt: 1_700_000_001_000 }, records: allocated }),
+    );
     const target = { app: 'wc-r', checkpoints: new MemoryCheckpointStore(), objects: new MemoryObjectStore() };
     // Act
     const summary = await replayWal({ source: { app: 'wc', objects: original.objects, checkpoints: original.checkpoints }, target, pipeline: compiled });
@@ -199,7 +226,11 @@ describe('replayWal', () => {
     const objects = new MemoryObjectStore();
     const crash = new CrashInjector(10, 'after');
     // Act
-    const first = await replayWal({ source, target: { app: 'wc-r', checkpoints: crash.checkpoints(checkpoints), objects: crash.objects(objects) }, pipeline: compiled }).catch((error: unknown) => error);
+    const first = await replayWal({
+      source,
+      target: { app: 'wc-r', checkpoints: crash.checkpoints(checkpoints), objects: crash.objects(objects) },
+      pipeline: compiled,
+    }).catch((error: unknown) => error);
     const stopped = await readReplayStatus(checkpoints, 'wc-r');
     const summary = await replayWal({ source, target: { app: 'wc-r', checkpoints, objects }, pipeline: compiled });
     // Assess

@@ -68,8 +68,10 @@ export function dynamoDbSink<T>(options: DynamoDbSinkOptions<T>): BatchSink<T> {
   const mode = options.mode ?? 'put';
   if (mode !== 'put' && mode !== 'upsert') throw new ConfigError('dynamoDbSink.mode', `must be 'put' or 'upsert' (given ${JSON.stringify(mode)})`);
   const keyAttributes = options.keyAttributes ?? ['pk'];
-  if (mode === 'upsert' && (keyAttributes.length < 1 || keyAttributes.length > 2)) throw new ConfigError('dynamoDbSink.keyAttributes', 'must name the table\'s partition key and, if any, its sort key');
-  if (mode === 'upsert' && options.idAttribute !== undefined) throw new ConfigError('dynamoDbSink.idAttribute', "is for mode 'put': an upserted item is a key's aggregate, not one element");
+  if (mode === 'upsert' && (keyAttributes.length < 1 || keyAttributes.length > 2))
+    throw new ConfigError('dynamoDbSink.keyAttributes', "must name the table's partition key and, if any, its sort key");
+  if (mode === 'upsert' && options.idAttribute !== undefined)
+    throw new ConfigError('dynamoDbSink.idAttribute', "is for mode 'put': an upserted item is a key's aggregate, not one element");
   const concurrency = options.concurrency ?? 16;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new ConfigError('dynamoDbSink.concurrency', `must be an integer ≥ 1 (given ${concurrency})`);
   const client = lazyClient(options.client, () => new DynamoDBClient(awsClientConfig(options.aws)));
@@ -79,56 +81,70 @@ export function dynamoDbSink<T>(options: DynamoDbSinkOptions<T>): BatchSink<T> {
     if (typeof item !== 'object' || item === null || Array.isArray(item)) {
       throw new TypeError(`dynamoDbSink: element ${index} of batch ${info.batchId} is not an object (${typeof item}); give an \`item\` function`);
     }
-    return options.idAttribute === undefined ? (item as Record<string, unknown>) : { ...(item as Record<string, unknown>), [options.idAttribute]: elementId(info, index) };
+    return options.idAttribute === undefined
+      ? (item as Record<string, unknown>)
+      : { ...(item as Record<string, unknown>), [options.idAttribute]: elementId(info, index) };
   };
 
   if (mode === 'put') {
     return async (items, info) => {
       const requests: WriteRequest[] = items.map((x, i) => ({ PutRequest: { Item: marshallItem(itemOf(x, info, i)) } }));
       for (const chunk of chunks(requests, BATCH_WRITE_MAX)) {
-        await writeWithRetries(`BatchWriteItem to ${tableName} (${info.batchId})`, chunk, async (left) => {
-          const { UnprocessedItems } = await client().send(new BatchWriteItemCommand({ RequestItems: { [tableName]: [...left] } }));
-          return UnprocessedItems?.[tableName] ?? [];
-        }, options);
+        await writeWithRetries(
+          `BatchWriteItem to ${tableName} (${info.batchId})`,
+          chunk,
+          async (left) => {
+            const { UnprocessedItems } = await client().send(new BatchWriteItemCommand({ RequestItems: { [tableName]: [...left] } }));
+            return UnprocessedItems?.[tableName] ?? [];
+          },
+          options,
+        );
       }
     };
   }
 
   return async (items, info) => {
     const watermark = watermarkAttribute(info.shardId);
-    await forEachLimited(items.map((x, i) => itemOf(x, info, i)), concurrency, async (item) => {
-      const key: Record<string, unknown> = {};
-      const names: Record<string, string> = { '#w': watermark };
-      const values: Record<string, AttributeValue> = { ':n': { N: String(info.batchNo) } };
-      const sets = ['#w = :n'];
-      let a = 0;
-      for (const [name, value] of Object.entries(item)) {
-        if (value === undefined) continue;
-        if (keyAttributes.includes(name)) {
-          key[name] = value;
-          continue;
+    await forEachLimited(
+      items.map((x, i) => itemOf(x, info, i)),
+      concurrency,
+      async (item) => {
+        const key: Record<string, unknown> = {};
+        const names: Record<string, string> = { '#w': watermark };
+        const values: Record<string, AttributeValue> = { ':n': { N: String(info.batchNo) } };
+        const sets = ['#w = :n'];
+        let a = 0;
+        for (const [name, value] of Object.entries(item)) {
+          if (value === undefined) continue;
+          if (keyAttributes.includes(name)) {
+            key[name] = value;
+            continue;
+          }
+          names[`#a${a}`] = name;
+          values[`:a${a}`] = marshall({ v: value }, { removeUndefinedValues: true, convertClassInstanceToMap: true }).v!;
+          sets.push(`#a${a} = :a${a}`);
+          a++;
         }
-        names[`#a${a}`] = name;
-        values[`:a${a}`] = marshall({ v: value }, { removeUndefinedValues: true, convertClassInstanceToMap: true }).v!;
-        sets.push(`#a${a} = :a${a}`);
-        a++;
-      }
-      for (const name of keyAttributes) if (!(name in key)) throw new TypeError(`dynamoDbSink: an item of batch ${info.batchId} lacks the key attribute ${JSON.stringify(name)}`);
-      try {
-        await client().send(new UpdateItemCommand({
-          TableName: tableName,
-          Key: marshallItem(key),
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: 'attribute_not_exists(#w) OR #w < :n',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }));
-      } catch (error) {
-        // This batch (a re-run) or a newer one already wrote the key: nothing to do.
-        if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return;
-        throw error;
-      }
-    });
+        for (const name of keyAttributes)
+          if (!(name in key)) throw new TypeError(`dynamoDbSink: an item of batch ${info.batchId} lacks the key attribute ${JSON.stringify(name)}`);
+        try {
+          await client().send(
+            new UpdateItemCommand({
+              TableName: tableName,
+              Key: marshallItem(key),
+              UpdateExpression: `SET ${sets.join(', ')}`,
+              ConditionExpression: 'attribute_not_exists(#w) OR #w < :n',
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: values,
+            }),
+          );
+        } catch (error) {
+          // This batch (a re-run) or a newer one already wrote the key: nothing to do.
+          if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return;
+          throw error;
+        }
+      },
+    );
   };
 }
 

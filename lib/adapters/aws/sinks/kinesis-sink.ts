@@ -44,7 +44,8 @@ export interface SinkEnvelope<T> {
  * alerts.foreachBatch(kinesisSink({ streamName: process.env.ALERTS_STREAM!, partitionKey: (a) => a.user }))
  */
 export function kinesisSink<T>(options: KinesisSinkOptions<T>): BatchSink<T> {
-  if ((options.streamName === undefined) === (options.streamArn === undefined)) throw new ConfigError('kinesisSink', 'give exactly one of streamName and streamArn');
+  if ((options.streamName === undefined) === (options.streamArn === undefined))
+    throw new ConfigError('kinesisSink', 'give exactly one of streamName and streamArn');
   const target = options.streamArn !== undefined ? { StreamARN: options.streamArn } : { StreamName: options.streamName };
   const client = lazyClient(options.client, () => new KinesisClient({ ...awsClientConfig(options.aws), requestHandler: new NodeHttpHandler() }));
   const encoder = new TextEncoder();
@@ -58,11 +59,16 @@ export function kinesisSink<T>(options: KinesisSinkOptions<T>): BatchSink<T> {
     });
     for (const request of packPutRecords(records)) {
       const entries: PutRecordsRequestEntry[] = request.map((i) => ({ Data: records[i]!.data, PartitionKey: records[i]!.partitionKey }));
-      await writeWithRetries(`PutRecords to ${options.streamName ?? options.streamArn} (${info.batchId})`, entries, async (left) => {
-        const { FailedRecordCount, Records } = await client().send(new PutRecordsCommand({ ...target, Records: [...left] }));
-        if (!FailedRecordCount) return [];
-        return left.filter((_, i) => Records?.[i]?.ErrorCode !== undefined);
-      }, options);
+      await writeWithRetries(
+        `PutRecords to ${options.streamName ?? options.streamArn} (${info.batchId})`,
+        entries,
+        async (left) => {
+          const { FailedRecordCount, Records } = await client().send(new PutRecordsCommand({ ...target, Records: [...left] }));
+          if (!FailedRecordCount) return [];
+          return left.filter((_, i) => Records?.[i]?.ErrorCode !== undefined);
+        },
+        options,
+      );
     }
   };
 }

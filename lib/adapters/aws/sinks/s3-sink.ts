@@ -45,7 +45,11 @@ export interface S3SinkOptions extends SinkCommonOptions {
 }
 
 /** The key of a batch's object: `{prefix}{app}/{shard}/{batchNo:020}[-w{start}-{end}].{ext}`, sortable by batch. */
-export function s3SinkKey(info: BatchInfo, options: { prefix?: string; format?: 'jsonl' | 'csv'; gzip?: boolean }, window?: { startMs: number; endMs: number }): string {
+export function s3SinkKey(
+  info: BatchInfo,
+  options: { prefix?: string; format?: 'jsonl' | 'csv'; gzip?: boolean },
+  window?: { startMs: number; endMs: number },
+): string {
   const ext = `${options.format ?? 'jsonl'}${options.gzip === true ? '.gz' : ''}`;
   const w = window === undefined ? '' : `-w${window.startMs}-${window.endMs}`;
   return `${options.prefix ?? ''}${info.app}/${info.shardId}/${String(info.batchNo).padStart(20, '0')}${w}.${ext}`;
@@ -65,8 +69,12 @@ export function s3Sink<T>(options: S3SinkOptions): BatchSink<T> {
   const format = options.format ?? 'jsonl';
   if (format !== 'jsonl' && format !== 'csv') throw new ConfigError('s3Sink.format', `must be 'jsonl' or 'csv' (given ${JSON.stringify(format)})`);
   const columns = options.columns;
-  if (format === 'csv' && (columns === undefined || columns.length === 0)) throw new ConfigError('s3Sink.columns', "is required with format 'csv': the header row and the order of the fields");
-  const client = lazyClient(options.client, () => new S3Client({ ...awsClientConfig(options.aws), forcePathStyle: awsClientConfig(options.aws).endpoint !== undefined }));
+  if (format === 'csv' && (columns === undefined || columns.length === 0))
+    throw new ConfigError('s3Sink.columns', "is required with format 'csv': the header row and the order of the fields");
+  const client = lazyClient(
+    options.client,
+    () => new S3Client({ ...awsClientConfig(options.aws), forcePathStyle: awsClientConfig(options.aws).endpoint !== undefined }),
+  );
   const render = (rows: readonly unknown[]): string => (format === 'jsonl' ? rows.map(jsonLine).join('') : csvOf(rows, columns!));
 
   const put = async (key: string, rows: readonly unknown[]): Promise<void> => {
@@ -75,14 +83,16 @@ export function s3Sink<T>(options: S3SinkOptions): BatchSink<T> {
     // A concurrent run of this batch may be writing the same key: S3 answers 409 until it is done.
     for (let attempt = 0; ; attempt++) {
       try {
-        await client().send(new PutObjectCommand({
-          Bucket: bucket,
-          Key: key,
-          Body: body,
-          IfNoneMatch: '*',
-          ContentType: format === 'jsonl' ? 'application/x-ndjson' : 'text/csv',
-          ...(options.gzip === true ? { ContentEncoding: 'gzip' } : {}),
-        }));
+        await client().send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            Body: body,
+            IfNoneMatch: '*',
+            ContentType: format === 'jsonl' ? 'application/x-ndjson' : 'text/csv',
+            ...(options.gzip === true ? { ContentEncoding: 'gzip' } : {}),
+          }),
+        );
         return;
       } catch (error) {
         const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
@@ -102,7 +112,9 @@ export function s3Sink<T>(options: S3SinkOptions): BatchSink<T> {
     const windows = items.map((w, i) => {
       const win = w as Windowed<unknown>;
       if (typeof win !== 'object' || win === null || typeof win.startMs !== 'number' || typeof win.endMs !== 'number') {
-        throw new TypeError(`s3Sink: element ${i} of batch ${info.batchId} is not a window ({ startMs, endMs, value }); use perWindow only after a window operator`);
+        throw new TypeError(
+          `s3Sink: element ${i} of batch ${info.batchId} is not a window ({ startMs, endMs, value }); use perWindow only after a window operator`,
+        );
       }
       return win;
     });

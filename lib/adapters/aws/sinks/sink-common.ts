@@ -49,7 +49,12 @@ export class SinkPartialFailureError extends Error {
  * Calls `attempt` with what is left to write until nothing is left, backing off between rounds
  * (exponential, full jitter). `attempt` returns what it could not write.
  */
-export async function writeWithRetries<E>(what: string, entries: readonly E[], attempt: (left: readonly E[]) => Promise<readonly E[]>, options: SinkRetryOptions): Promise<void> {
+export async function writeWithRetries<E>(
+  what: string,
+  entries: readonly E[],
+  attempt: (left: readonly E[]) => Promise<readonly E[]>,
+  options: SinkRetryOptions,
+): Promise<void> {
   const maxRetries = options.maxRetries ?? 8;
   const base = options.baseDelayMs ?? 50;
   let left = entries;

@@ -49,7 +49,11 @@ export function deduplicationIdOf(id: string): string {
  */
 export function sqsSink<T>(options: SqsSinkOptions<T>): BatchSink<T> {
   const queueUrl = requireName('sqsSink.queueUrl', options.queueUrl);
-  if (!/^https?:\/\//.test(queueUrl)) throw new ConfigError('sqsSink.queueUrl', `must be the queue's URL, https://sqs.{region}.amazonaws.com/{account}/{name} (given ${JSON.stringify(queueUrl)})`);
+  if (!/^https?:\/\//.test(queueUrl))
+    throw new ConfigError(
+      'sqsSink.queueUrl',
+      `must be the queue's URL, https://sqs.{region}.amazonaws.com/{account}/{name} (given ${JSON.stringify(queueUrl)})`,
+    );
   const fifo = queueUrl.endsWith('.fifo');
   const client = lazyClient(options.client, () => new SQSClient(awsClientConfig(options.aws)));
   const bodyOf = options.body ?? ((x: T) => JSON.stringify(x) ?? 'null');
@@ -65,14 +69,19 @@ export function sqsSink<T>(options: SqsSinkOptions<T>): BatchSink<T> {
       };
     });
     for (const chunk of chunks(entries, SEND_BATCH_MAX)) {
-      await writeWithRetries(`SendMessageBatch to ${queueUrl} (${info.batchId})`, chunk, async (left) => {
-        const { Failed } = await client().send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: [...left] }));
-        if (Failed === undefined || Failed.length === 0) return [];
-        const sender = Failed.find((f) => f.SenderFault === true);
-        if (sender !== undefined) throw new Error(`SendMessageBatch to ${queueUrl} refused a message of ${info.batchId}: ${sender.Code}: ${sender.Message}`);
-        const failed = new Set(Failed.map((f) => f.Id));
-        return left.filter((e) => failed.has(e.Id));
-      }, options);
+      await writeWithRetries(
+        `SendMessageBatch to ${queueUrl} (${info.batchId})`,
+        chunk,
+        async (left) => {
+          const { Failed } = await client().send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: [...left] }));
+          if (Failed === undefined || Failed.length === 0) return [];
+          const sender = Failed.find((f) => f.SenderFault === true);
+          if (sender !== undefined) throw new Error(`SendMessageBatch to ${queueUrl} refused a message of ${info.batchId}: ${sender.Code}: ${sender.Message}`);
+          const failed = new Set(Failed.map((f) => f.Id));
+          return left.filter((e) => failed.has(e.Id));
+        },
+        options,
+      );
     }
   };
 }

@@ -46,7 +46,8 @@ export function createSource(spec: string, deps: CreateSourceDeps): Source {
     throw new ConfigError('--source', `${why} in ${JSON.stringify(spec)}; expected one of: ${SOURCE_SPEC_FORMS.join(', ')}`);
   };
   const form = rest.length === 0 ? kind : `${kind}:`;
-  if (deps.fromStart === true && form !== 'file:') throw new ConfigError('--from-start', `applies to file: sources only, whose lines can be read again (given --source ${spec})`);
+  if (deps.fromStart === true && form !== 'file:')
+    throw new ConfigError('--from-start', `applies to file: sources only, whose lines can be read again (given --source ${spec})`);
   switch (form) {
     case 'generator':
       return new GeneratorSource({ ...deps.generator, seed: DEFAULT_GENERATOR_SEED, clock: deps.clock });

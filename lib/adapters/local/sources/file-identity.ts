@@ -73,12 +73,15 @@ export class FileIdentity {
     const size = (await handle.stat()).size;
     let problem: string | undefined;
     if (note !== undefined && note.lines > 0) {
-      if (size < note.bytes) problem = `it has ${fmt(size)} bytes, fewer than the ${fmt(note.bytes)} of the lines committed (the file was truncated or replaced)`;
-      else if (note.open && size > note.bytes) problem = `its line ${fmt(note.lines)} changed after it was committed (bytes were added to it, as it had no newline)`;
+      if (size < note.bytes)
+        problem = `it has ${fmt(size)} bytes, fewer than the ${fmt(note.bytes)} of the lines committed (the file was truncated or replaced)`;
+      else if (note.open && size > note.bytes)
+        problem = `its line ${fmt(note.lines)} changed after it was committed (bytes were added to it, as it had no newline)`;
       else {
         const hash = createHash('sha256');
         const prefix = await hashBytes(handle, note.bytes, hash);
-        if (prefix < note.bytes || hash.copy().digest('hex') !== note.sha256) problem = `its first ${fmt(note.lines)} lines are different (the file was replaced or rewritten)`;
+        if (prefix < note.bytes || hash.copy().digest('hex') !== note.sha256)
+          problem = `its first ${fmt(note.lines)} lines are different (the file was replaced or rewritten)`;
         else [this.#hash, this.#hashed] = [hash, { offset: note.bytes, lines: note.lines, open: note.open }];
       }
     }
@@ -86,7 +89,8 @@ export class FileIdentity {
       // The lines the app took beyond the note must still be there: a file cut short drains with nothing.
       const wanted = taken - base;
       this.#hashed = await hashFileLines(handle, this.#hashed, wanted - this.#hashed.lines, this.#hash);
-      if (this.#hashed.lines < wanted) problem = `it has ${fmt(this.#hashed.lines)} lines, fewer than the ${fmt(wanted)} taken from it (the file was truncated or replaced)`;
+      if (this.#hashed.lines < wanted)
+        problem = `it has ${fmt(this.#hashed.lines)} lines, fewer than the ${fmt(wanted)} taken from it (the file was truncated or replaced)`;
     }
     if (problem !== undefined) {
       if (!fromStart) {
@@ -117,13 +121,23 @@ export class FileIdentity {
     if (lines <= this.#hashed.lines) return;
     this.#hashed = await hashFileLines(await this.#handle(), this.#hashed, lines - this.#hashed.lines, this.#hash);
     if (this.#hashed.lines < lines) {
-      throw new ConfigError('--source', `${this.#id} changed while it was read: line ${fmt(lines)} was committed, the file now has ${fmt(this.#hashed.lines)}; the file must only grow while sluice reads it`);
+      throw new ConfigError(
+        '--source',
+        `${this.#id} changed while it was read: line ${fmt(lines)} was committed, the file now has ${fmt(this.#hashed.lines)}; the file must only grow while sluice reads it`,
+      );
     }
     await this.#keep();
   }
 
   #keep(): Promise<void> {
-    const note: FileNote = { id: this.#id, base: this.#base, lines: this.#hashed.lines, bytes: this.#hashed.offset, sha256: this.#hash.copy().digest('hex'), open: this.#hashed.open };
+    const note: FileNote = {
+      id: this.#id,
+      base: this.#base,
+      lines: this.#hashed.lines,
+      bytes: this.#hashed.offset,
+      sha256: this.#hash.copy().digest('hex'),
+      open: this.#hashed.open,
+    };
     return this.#ledger.keepNote(this.#shardId, JSON.stringify(note));
   }
 }
@@ -145,7 +159,8 @@ function parseNote(key: string, data: string | undefined): FileNote | undefined 
   if (data === undefined) return undefined;
   try {
     const note = JSON.parse(data) as FileNote;
-    if (typeof note.id === 'string' && [note.base, note.lines, note.bytes].every((n) => Number.isSafeInteger(n) && n >= 0) && typeof note.sha256 === 'string') return note;
+    if (typeof note.id === 'string' && [note.base, note.lines, note.bytes].every((n) => Number.isSafeInteger(n) && n >= 0) && typeof note.sha256 === 'string')
+      return note;
   } catch {
     // Reported below.
   }

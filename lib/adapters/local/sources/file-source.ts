@@ -67,7 +67,8 @@ export class FileSource implements Source {
     this.chunkBytes = options.chunkBytes ?? DEFAULT_FILE_CHUNK_BYTES;
     this.indexEvery = options.indexEveryLines ?? DEFAULT_FILE_INDEX_EVERY_LINES;
     this.fromStart = options.fromStart ?? false;
-    this.identity = options.ledger === undefined ? undefined : new FileIdentity({ id: this.id, shardId: FILE_SHARD_ID, ledger: options.ledger, handle: () => this.open() });
+    this.identity =
+      options.ledger === undefined ? undefined : new FileIdentity({ id: this.id, shardId: FILE_SHARD_ID, ledger: options.ledger, handle: () => this.open() });
   }
 
   /** Bytes read from disk so far: shows that reads seek rather than rescan. */

@@ -54,7 +54,10 @@ export function receiveLines(input: Readable, log: ReceiverLog, handlers: Receiv
     last.catch(() => input.destroy());
     if (log.pendingRecords >= pauseAtRecords && !input.isPaused()) {
       input.pause();
-      void last.then(() => stopped || input.resume(), () => undefined);
+      void last.then(
+        () => stopped || input.resume(),
+        () => undefined,
+      );
     }
   };
   input.on('data', (chunk: Uint8Array | string) => deliver(splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)));

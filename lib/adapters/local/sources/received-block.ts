@@ -42,7 +42,8 @@ export function decodeBlock(key: string, body: Uint8Array, shardId: string): Sou
     if (line === '' && i === lines.length - 1) break;
     try {
       const { seq, arrivalMs, data } = JSON.parse(line) as { seq: unknown; arrivalMs: unknown; data: unknown };
-      if (typeof seq !== 'string' || !/^\d+$/.test(seq) || typeof arrivalMs !== 'number' || typeof data !== 'string') throw new Error('fields seq, arrivalMs and data are required');
+      if (typeof seq !== 'string' || !/^\d+$/.test(seq) || typeof arrivalMs !== 'number' || typeof data !== 'string')
+        throw new Error('fields seq, arrivalMs and data are required');
       records.push({ seq, arrivalMs, partitionKey: shardId, data: new Uint8Array(Buffer.from(data, 'base64')) });
     } catch (error) {
       throw new CorruptDataError(key, `line ${i + 1} is not a received record: ${(error as Error).message}`, { cause: error });

@@ -213,11 +213,17 @@ export class ReceiverLog {
     const where = receivedPrefix(this.options.app, this.options.shardId);
     const fix = `restore the missing blocks, or start over with a new --checkpoint-dir or --app`;
     if (taken > this.lastDurable) {
-      throw new CorruptDataError(where, `the receiver log ends at line ${fmt(this.lastDurable)}, but app ${ledger.app} has taken lines up to ${fmt(taken)}: its newest blocks were deleted or cut short, so new lines would be numbered as lines already counted and dropped; ${fix}`);
+      throw new CorruptDataError(
+        where,
+        `the receiver log ends at line ${fmt(this.lastDurable)}, but app ${ledger.app} has taken lines up to ${fmt(taken)}: its newest blocks were deleted or cut short, so new lines would be numbered as lines already counted and dropped; ${fix}`,
+      );
     }
     const oldest = this.blocks[0];
     if (oldest !== undefined && oldest > committed + 1) {
-      throw new CorruptDataError(where, `the receiver log starts at line ${fmt(oldest)}, but app ${ledger.app} committed lines up to ${fmt(committed)} only: lines ${fmt(committed + 1)}-${fmt(oldest - 1)} were deleted before they were committed; ${fix}`);
+      throw new CorruptDataError(
+        where,
+        `the receiver log starts at line ${fmt(oldest)}, but app ${ledger.app} committed lines up to ${fmt(committed)} only: lines ${fmt(committed + 1)}-${fmt(oldest - 1)} were deleted before they were committed; ${fix}`,
+      );
     }
   }
 

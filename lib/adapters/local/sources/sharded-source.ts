@@ -39,7 +39,8 @@ export class ShardedSource implements Source {
         cursor = r.seq;
         if (records.length === maxRecords) return { records, endOfShard: false, endOfData: false };
       }
-      if (read.records.length === 0 || read.endOfData) return { records, endOfShard: read.endOfShard, endOfData: read.endOfData && records.length < maxRecords };
+      if (read.records.length === 0 || read.endOfData)
+        return { records, endOfShard: read.endOfShard, endOfData: read.endOfData && records.length < maxRecords };
     }
   }
 

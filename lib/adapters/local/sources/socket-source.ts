@@ -65,7 +65,9 @@ export class SocketSource implements Source {
       () =>
         new Promise<AddressInfo>((resolve, reject) => {
           const host = this.options.host ?? '127.0.0.1';
-          this.server.once('error', (error) => reject(new SluiceError(`socket source: cannot listen on ${host}:${this.options.port}: ${error.message}`, { cause: error })));
+          this.server.once('error', (error) =>
+            reject(new SluiceError(`socket source: cannot listen on ${host}:${this.options.port}: ${error.message}`, { cause: error })),
+          );
           this.server.listen(this.options.port, host, () => resolve(this.server.address() as AddressInfo));
         }),
     );
@@ -104,12 +106,21 @@ export class SocketSource implements Source {
     const ack = (count: number): void => {
       if (socket.writable) socket.write(`ACK ${count}\n`);
     };
-    const stop = receiveLines(socket, this.log, {
-      onDurable: ack,
-      onEnd: (allDurable) => void allDurable.then(() => socket.end(), () => socket.destroy()),
-      // A reset loses only the unterminated line; complete lines are already in the log.
-      onError: () => socket.destroy(),
-    }, this.options.maxBlockRecords ?? DEFAULT_MAX_BLOCK_RECORDS);
+    const stop = receiveLines(
+      socket,
+      this.log,
+      {
+        onDurable: ack,
+        onEnd: (allDurable) =>
+          void allDurable.then(
+            () => socket.end(),
+            () => socket.destroy(),
+          ),
+        // A reset loses only the unterminated line; complete lines are already in the log.
+        onError: () => socket.destroy(),
+      },
+      this.options.maxBlockRecords ?? DEFAULT_MAX_BLOCK_RECORDS,
+    );
     this.connections.set(socket, stop);
     socket.on('close', () => this.connections.delete(socket));
   }

@@ -76,13 +76,18 @@ export class StdinSource implements Source {
   private start(): Promise<void> {
     this.started ??= this.log.open().then(() => {
       const finish = (): Promise<void> => this.log.end().then(() => void (this.inputDone = true));
-      receiveLines(this.input, this.log, {
-        onEnd: (allDurable) => void allDurable.then(finish, finish).catch(() => undefined),
-        onError: (error) => {
-          this.inputError = error;
-          void finish().catch(() => undefined);
+      receiveLines(
+        this.input,
+        this.log,
+        {
+          onEnd: (allDurable) => void allDurable.then(finish, finish).catch(() => undefined),
+          onError: (error) => {
+            this.inputError = error;
+            void finish().catch(() => undefined);
+          },
         },
-      }, this.pauseAtRecords);
+        this.pauseAtRecords,
+      );
     });
     return this.started;
   }

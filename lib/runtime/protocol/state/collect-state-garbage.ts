@@ -20,7 +20,14 @@ export const STATE_SWEEP_EVERY_BATCHES = 100;
  * does once every {@link STATE_SWEEP_EVERY_BATCHES} batches and after a batch it re-ran from the
  * WAL (the sign of a crash). Returns how many objects it deleted.
  */
-export async function collectStateGarbage(objects: ObjectStore, app: string, shardId: string, snapshotBatchNo: number, previous: StateManifest | undefined, sweep: boolean): Promise<number> {
+export async function collectStateGarbage(
+  objects: ObjectStore,
+  app: string,
+  shardId: string,
+  snapshotBatchNo: number,
+  previous: StateManifest | undefined,
+  sweep: boolean,
+): Promise<number> {
   const named = previous === undefined ? [] : supersededKeys(app, shardId, previous);
   let keys = named;
   if (sweep) {

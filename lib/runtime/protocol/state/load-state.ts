@@ -47,7 +47,12 @@ export async function loadState(where: StateLocation, manifest: StateManifest, s
  * as of `afterBatchNo`: a warm instance catching up with batches other instances committed.
  * Deltas are fetched in parallel and applied in batch order.
  */
-export async function applyDeltas(where: StateLocation, manifest: StateManifest, afterBatchNo: number, states: ReadonlyMap<string, OperatorState>): Promise<number> {
+export async function applyDeltas(
+  where: StateLocation,
+  manifest: StateManifest,
+  afterBatchNo: number,
+  states: ReadonlyMap<string, OperatorState>,
+): Promise<number> {
   const fetched = await fetchDeltas(where, manifest, afterBatchNo);
   await applyFetched(fetched, states);
   return fetched.keys.length;
@@ -71,7 +76,11 @@ async function applyFetched({ keys, bodies }: { keys: string[]; bodies: Uint8Arr
     const key = keys[i]!;
     const body = bodies[i]!;
     const index = await indexOf(key, body);
-    await applyParts(key, index.parts.map((part) => ({ part, bytes: body.subarray(part[0], part[0] + part[1]) })), states);
+    await applyParts(
+      key,
+      index.parts.map((part) => ({ part, bytes: body.subarray(part[0], part[0] + part[1]) })),
+      states,
+    );
   }
 }
 
@@ -81,7 +90,11 @@ async function loadSnapshot(objects: ObjectStore, key: string, bytes: number, st
     if (body === undefined) throw new MissingStateObjectError(key);
     if (body.length !== bytes) throw new CorruptDataError(key, `holds ${body.length} bytes, the manifest says ${bytes}`);
     const index = await indexOf(key, body);
-    await applyParts(key, index.parts.map((part) => ({ part, bytes: body.subarray(part[0], part[0] + part[1]) })), states);
+    await applyParts(
+      key,
+      index.parts.map((part) => ({ part, bytes: body.subarray(part[0], part[0] + part[1]) })),
+      states,
+    );
     return;
   }
   const index = await readIndexRanged(objects, key, bytes, Math.min(256 * 1024, rangeBytes));
@@ -104,7 +117,11 @@ async function loadSnapshot(objects: ObjectStore, key: string, bytes: number, st
   for (const range of ranges) {
     const body = await inFlight.shift()!;
     if (next < ranges.length) inFlight.push(fetch(ranges[next++]!));
-    await applyParts(key, range.parts.map((part) => ({ part, bytes: body.subarray(part[0] - range.start, part[0] - range.start + part[1]) })), states);
+    await applyParts(
+      key,
+      range.parts.map((part) => ({ part, bytes: body.subarray(part[0] - range.start, part[0] - range.start + part[1]) })),
+      states,
+    );
   }
 }
 
@@ -157,6 +174,12 @@ async function applyParts(key: string, parts: ReadonlyArray<{ part: PartRef; byt
     const { part } = parts[i]!;
     const state = states.get(part[2]);
     if (state === undefined) throw new CorruptDataError(key, `holds state of operator ${JSON.stringify(part[2])}, which this pipeline does not have`);
-    parsePart(key, text, part, (g) => state.loadColumns(g[0], g[1], g[2]), (keys) => state.removeKeys(keys));
+    parsePart(
+      key,
+      text,
+      part,
+      (g) => state.loadColumns(g[0], g[1], g[2]),
+      (keys) => state.removeKeys(keys),
+    );
   }
 }

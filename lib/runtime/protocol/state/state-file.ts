@@ -72,18 +72,24 @@ export class StateFileWriter {
     let keys: string[] = [];
     let values: unknown[] = [];
     let times: number[] = [];
-    await this.#addGroups(operatorId, 'rows', entries, (pair) => {
-      keys.push(pair[0]);
-      values.push(pair[1].value);
-      times.push(pair[1].updatedAtMs);
-      return keys.length;
-    }, () => {
-      const group: RowGroup = [keys, values, times];
-      keys = [];
-      values = [];
-      times = [];
-      return group;
-    });
+    await this.#addGroups(
+      operatorId,
+      'rows',
+      entries,
+      (pair) => {
+        keys.push(pair[0]);
+        values.push(pair[1].value);
+        times.push(pair[1].updatedAtMs);
+        return keys.length;
+      },
+      () => {
+        const group: RowGroup = [keys, values, times];
+        keys = [];
+        values = [];
+        times = [];
+        return group;
+      },
+    );
   }
 
   /** Adds a batch's changes of `operatorId`: removals first (they commute with sets of other keys), then sets. */
@@ -95,11 +101,17 @@ export class StateFileWriter {
       else set.push([key, entry]);
     }
     let keys: string[] = [];
-    await this.#addGroups(operatorId, 'removed', removed, (key) => keys.push(key), () => {
-      const group = keys;
-      keys = [];
-      return group;
-    });
+    await this.#addGroups(
+      operatorId,
+      'removed',
+      removed,
+      (key) => keys.push(key),
+      () => {
+        const group = keys;
+        keys = [];
+        return group;
+      },
+    );
     await this.addEntries(operatorId, set);
   }
 
@@ -119,7 +131,12 @@ export class StateFileWriter {
     trailer.writeUInt32BE(MAGIC, 0);
     trailer.writeUInt32BE(indexBody.length, 4);
     const body = Buffer.concat([...bodies, indexBody, trailer]);
-    return { body: new Uint8Array(body.buffer, body.byteOffset, body.length), rawBytes: this.#rawBytes, rows: this.#rows, digest: this.#digest?.digest('hex').slice(0, 16) };
+    return {
+      body: new Uint8Array(body.buffer, body.byteOffset, body.length),
+      rawBytes: this.#rawBytes,
+      rows: this.#rows,
+      digest: this.#digest?.digest('hex').slice(0, 16),
+    };
   }
 
   /**
@@ -138,7 +155,10 @@ export class StateFileWriter {
         line = JSON.stringify(take());
       } catch (cause) {
         // A pipeline bug, not a record's fault: every batch would fail the same way.
-        throw new ConfigError(`state of operator ${op}`, `cannot be stored: ${(cause as Error).message}; state values must be JSON data (numbers, strings, booleans, null, arrays, plain objects)`);
+        throw new ConfigError(
+          `state of operator ${op}`,
+          `cannot be stored: ${(cause as Error).message}; state values must be JSON data (numbers, strings, booleans, null, arrays, plain objects)`,
+        );
       }
       // Adapt the group size so lines stay near GROUP_BYTES whatever the size of a value.
       if (line.length > GROUP_BYTES * 2 && this.#groupSize > 1) this.#groupSize = Math.max(1, this.#groupSize >> 1);
@@ -186,8 +206,9 @@ export function locateIndex(key: string, tail: Uint8Array, objectBytes: number):
 
 /** Decodes the index member. */
 export async function decodeIndex(key: string, bytes: Uint8Array): Promise<StateFileIndex> {
-  const index = await decodeJson(key, bytes, 'index') as StateFileIndex;
-  if (index === null || typeof index !== 'object' || index.format !== 1 || !Array.isArray(index.parts)) throw new CorruptDataError(key, 'its index is not a sluice state index (format 1)');
+  const index = (await decodeJson(key, bytes, 'index')) as StateFileIndex;
+  if (index === null || typeof index !== 'object' || index.format !== 1 || !Array.isArray(index.parts))
+    throw new CorruptDataError(key, 'its index is not a sluice state index (format 1)');
   return index;
 }
 
@@ -225,7 +246,15 @@ export function parsePart(key: string, text: string, part: PartRef, onRows: (gro
       onRemoved(group as string[]);
     } else {
       const g = group as RowGroup;
-      if (!Array.isArray(g) || !Array.isArray(g[0]) || !Array.isArray(g[1]) || !Array.isArray(g[2]) || g[1].length !== g[0].length || g[2].length !== g[0].length) throw new CorruptDataError(key, `part at ${part[0]} is not groups of [keys, values, times]`);
+      if (
+        !Array.isArray(g) ||
+        !Array.isArray(g[0]) ||
+        !Array.isArray(g[1]) ||
+        !Array.isArray(g[2]) ||
+        g[1].length !== g[0].length ||
+        g[2].length !== g[0].length
+      )
+        throw new CorruptDataError(key, `part at ${part[0]} is not groups of [keys, values, times]`);
       count += g[0].length;
       onRows(g);
     }

@@ -44,7 +44,10 @@ describe('DynamoDbCheckpointStore', () => {
       const { Table } = await aws.dynamodb.send(new DescribeTableCommand({ TableName: name }));
       expect(Table?.TableStatus).toBe('ACTIVE');
       expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
-      expect(Table?.KeySchema).toEqual([{ AttributeName: 'pk', KeyType: 'HASH' }, { AttributeName: 'sk', KeyType: 'RANGE' }]);
+      expect(Table?.KeySchema).toEqual([
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ]);
       await aws.dynamodb.send(new DeleteTableCommand({ TableName: name }));
     });
   });
@@ -54,7 +57,10 @@ describe('DynamoDbCheckpointStore', () => {
       // Prepare: two invocations read checkpoint v1; the first commits v2.
       const pk = uniqueName('shard');
       const store = await sharedStore();
-      await store.transact([{ kind: 'put', item: item(pk, 'checkpoint', 1) }, { kind: 'put', item: item(pk, 'bucket#07', 1) }]);
+      await store.transact([
+        { kind: 'put', item: item(pk, 'checkpoint', 1) },
+        { kind: 'put', item: item(pk, 'bucket#07', 1) },
+      ]);
       const commit = (writer: string): TransactWrite[] => [
         { kind: 'put', item: item(pk, 'checkpoint', 2, `committed by ${writer}`), condition: { version: 1 } },
         { kind: 'put', item: item(pk, 'bucket#07', 2, `state of ${writer}`), condition: { version: 1 } },
@@ -63,7 +69,10 @@ describe('DynamoDbCheckpointStore', () => {
       await store.transact(commit('first'));
       const sent = interceptSend(aws.dynamodb);
       // Act
-      const error = await store.transact(commit('zombie')).then(() => undefined, (e: unknown) => e);
+      const error = await store.transact(commit('zombie')).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       // Assess
       expect(namesOf(sent)).toEqual(['TransactWriteItemsCommand']);
       expect(error).toBeInstanceOf(FencedError);
@@ -93,7 +102,10 @@ describe('DynamoDbCheckpointStore', () => {
         });
       });
       // Act
-      const commit = store.transact([{ kind: 'put', item: item(pk, 'a', 1) }, { kind: 'put', item: item(pk, 'b', 1) }]);
+      const commit = store.transact([
+        { kind: 'put', item: item(pk, 'a', 1) },
+        { kind: 'put', item: item(pk, 'b', 1) },
+      ]);
       // Assess
       await expect(commit).rejects.toSatisfy((e) => e instanceof ThrottledError && e.retryable);
       client.destroy();
@@ -105,8 +117,14 @@ describe('DynamoDbCheckpointStore', () => {
       const pk = uniqueName('shard');
       // Act
       const error = await store
-        .transact([{ kind: 'put', item: item(pk, 'checkpoint', 1) }, { kind: 'delete', pk, sk: 'checkpoint' }])
-        .then(() => undefined, (e: unknown) => e);
+        .transact([
+          { kind: 'put', item: item(pk, 'checkpoint', 1) },
+          { kind: 'delete', pk, sk: 'checkpoint' },
+        ])
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
       // Assess
       expect(error).toBeInstanceOf(Error);
       expect(error).not.toBeInstanceOf(SluiceError);
@@ -120,7 +138,10 @@ describe('DynamoDbCheckpointStore', () => {
       const client = createTestAwsClients(inject('awsEndpoint')).dynamodb;
       const store = await sharedStore(client);
       interceptSend(client, async () => {
-        throw new ProvisionedThroughputExceededException({ message: 'The level of configured provisioned throughput for the table was exceeded', $metadata: {} });
+        throw new ProvisionedThroughputExceededException({
+          message: 'The level of configured provisioned throughput for the table was exceeded',
+          $metadata: {},
+        });
       });
       // Act
       const read = store.get('any', 'checkpoint');

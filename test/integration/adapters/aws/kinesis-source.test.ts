@@ -34,10 +34,12 @@ async function newStream(shards: number): Promise<string> {
 }
 
 async function put(streamName: string, hashKey: string, values: readonly string[]): Promise<void> {
-  await aws.kinesis.send(new PutRecordsCommand({
-    StreamName: streamName,
-    Records: values.map((value) => ({ PartitionKey: `key-${value}`, ExplicitHashKey: hashKey, Data: new TextEncoder().encode(value) })),
-  }));
+  await aws.kinesis.send(
+    new PutRecordsCommand({
+      StreamName: streamName,
+      Records: values.map((value) => ({ PartitionKey: `key-${value}`, ExplicitHashKey: hashKey, Data: new TextEncoder().encode(value) })),
+    }),
+  );
 }
 
 /** Reads a shard to its current end in steps of `step`, as a poller would. */
@@ -76,7 +78,9 @@ describe('KinesisSource', () => {
       // Assess
       expect(perShard.map((records) => records.map(text))).toEqual([lower, upper]);
       const first = perShard[0]![0]!;
-      const iterator = await aws.kinesis.send(new GetShardIteratorCommand({ StreamName: streamName, ShardId: shards[0]!.shardId, ShardIteratorType: 'TRIM_HORIZON' }));
+      const iterator = await aws.kinesis.send(
+        new GetShardIteratorCommand({ StreamName: streamName, ShardId: shards[0]!.shardId, ShardIteratorType: 'TRIM_HORIZON' }),
+      );
       const raw = (await aws.kinesis.send(new GetRecordsCommand({ ShardIterator: iterator.ShardIterator, Limit: 1 }))).Records![0]!;
       expect(first).toEqual({ seq: raw.SequenceNumber, arrivalMs: raw.ApproximateArrivalTimestamp!.getTime(), partitionKey: 'key-lower-0', data: raw.Data });
     });
@@ -110,8 +114,12 @@ describe('KinesisSource', () => {
       // Assess
       expect([a, b, c, again].map((r) => r.records.map(text))).toEqual([lower.slice(0, 3), lower.slice(3, 6), lower.slice(6, 9), lower.slice(3, 6)]);
       expect(namesOf(sent)).toEqual([
-        'GetShardIteratorCommand', 'GetRecordsCommand', 'GetRecordsCommand', 'GetRecordsCommand',
-        'GetShardIteratorCommand', 'GetRecordsCommand',
+        'GetShardIteratorCommand',
+        'GetRecordsCommand',
+        'GetRecordsCommand',
+        'GetRecordsCommand',
+        'GetShardIteratorCommand',
+        'GetRecordsCommand',
       ]);
       client.destroy();
     });
@@ -186,7 +194,10 @@ describe('KinesisSource', () => {
         return next(original);
       });
       // Act
-      const throttled = await source.read(shard!.shardId, first.records.at(-1)!.seq, 2).then(() => undefined, (e: unknown) => e);
+      const throttled = await source.read(shard!.shardId, first.records.at(-1)!.seq, 2).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       const retried = await source.read(shard!.shardId, first.records.at(-1)!.seq, 2);
       // Assess
       expect(throttled).toBeInstanceOf(ThrottledError);

@@ -58,9 +58,11 @@ function failEntries(fail: (entry: PutRecordsRequestEntry, call: number) => stri
     const entries = input.Records ?? [];
     const codes = entries.map((entry) => fail(entry, call));
     const passed = entries.filter((_, i) => codes[i] === undefined);
-    const real = passed.length === 0 ? [] : ((await next(new PutRecordsCommand({ ...input, Records: passed }))) as PutRecordsCommandOutput).Records ?? [];
+    const real = passed.length === 0 ? [] : (((await next(new PutRecordsCommand({ ...input, Records: passed }))) as PutRecordsCommandOutput).Records ?? []);
     let r = 0;
-    const results = codes.map((code): PutRecordsResultEntry => (code === undefined ? real[r++]! : { ErrorCode: code, ErrorMessage: `Rate exceeded for shard` }));
+    const results = codes.map((code): PutRecordsResultEntry =>
+      code === undefined ? real[r++]! : { ErrorCode: code, ErrorMessage: `Rate exceeded for shard` },
+    );
     return { $metadata: { httpStatusCode: 200 }, FailedRecordCount: codes.filter((c) => c !== undefined).length, Records: results };
   };
 }
@@ -100,7 +102,11 @@ describe('KinesisWriter', () => {
       // Assess
       expect(result).toEqual({ written: 1_200, failed: 0, failures: [] });
       expect(putCalls(sent).map((entries) => entries.length)).toEqual([500, 500, 200]);
-      expect(progress).toEqual([[500, 1_200], [1_000, 1_200], [1_200, 1_200]]);
+      expect(progress).toEqual([
+        [500, 1_200],
+        [1_000, 1_200],
+        [1_200, 1_200],
+      ]);
       expect(await contentsOf(streamName)).toEqual(input.map((r) => new TextDecoder().decode(r.data)).sort());
       client.destroy();
     });
@@ -123,7 +129,10 @@ describe('KinesisWriter', () => {
       // Prepare: every third entry of the first call hits a hot shard.
       const streamName = await newStream();
       const client = createTestAwsClients(endpoint).kinesis;
-      const sent = interceptSend(client, failEntries((entry, call) => (call === 1 && Number(textOf(entry).split('-')[1]) % 3 === 0 ? 'ProvisionedThroughputExceededException' : undefined)));
+      const sent = interceptSend(
+        client,
+        failEntries((entry, call) => (call === 1 && Number(textOf(entry).split('-')[1]) % 3 === 0 ? 'ProvisionedThroughputExceededException' : undefined)),
+      );
       const sleeps: number[] = [];
       const writer = new KinesisWriter({ client, streamName, baseDelayMs: 100, random: () => 0.25, sleep: async (ms) => void sleeps.push(ms) });
       const input = records(30);
@@ -143,9 +152,20 @@ describe('KinesisWriter', () => {
       // Prepare
       const streamName = await newStream();
       const client = createTestAwsClients(endpoint).kinesis;
-      const sent = interceptSend(client, failEntries((entry) => (textOf(entry) === 'record-3' ? 'InternalFailure' : undefined)));
+      const sent = interceptSend(
+        client,
+        failEntries((entry) => (textOf(entry) === 'record-3' ? 'InternalFailure' : undefined)),
+      );
       const sleeps: number[] = [];
-      const writer = new KinesisWriter({ client, streamName, maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 300, random: () => 0.5, sleep: async (ms) => void sleeps.push(ms) });
+      const writer = new KinesisWriter({
+        client,
+        streamName,
+        maxAttempts: 4,
+        baseDelayMs: 100,
+        maxDelayMs: 300,
+        random: () => 0.5,
+        sleep: async (ms) => void sleeps.push(ms),
+      });
       // Act
       const result = await writer.putAll(records(10));
       // Assess
@@ -160,7 +180,10 @@ describe('KinesisWriter', () => {
       // Prepare
       const streamName = await newStream();
       const client = createTestAwsClients(endpoint).kinesis;
-      const sent = interceptSend(client, failEntries((entry) => (textOf(entry) === 'record-1' ? 'KMSAccessDeniedException' : undefined)));
+      const sent = interceptSend(
+        client,
+        failEntries((entry) => (textOf(entry) === 'record-1' ? 'KMSAccessDeniedException' : undefined)),
+      );
       // Act
       const result = await new KinesisWriter({ client, streamName, sleep: async () => {} }).putAll(records(3));
       // Assess

@@ -29,7 +29,12 @@ describeObjectStoreContract('S3ObjectStore (contract, moto)', async () => ({
 
 /** S3's answer to a create-only put racing another write on the key. */
 const conflict = (): S3ServiceException =>
-  new S3ServiceException({ name: 'ConditionalRequestConflict', $fault: 'client', $metadata: { httpStatusCode: 409 }, message: 'A conflicting operation occurred' });
+  new S3ServiceException({
+    name: 'ConditionalRequestConflict',
+    $fault: 'client',
+    $metadata: { httpStatusCode: 409 },
+    message: 'A conflicting operation occurred',
+  });
 
 describe('S3ObjectStore', () => {
   describe('createBucket', () => {
@@ -52,10 +57,14 @@ describe('S3ObjectStore', () => {
       const store = new S3ObjectStore({ client, bucket: await sharedBucket() });
       const outcomes: unknown[] = [];
       interceptSend(client, (_command, next, original) =>
-        next(original).then((output) => (outcomes.push('created'), output), (error: unknown) => {
-          outcomes.push((error as S3ServiceException).$metadata.httpStatusCode);
-          throw error;
-        }));
+        next(original).then(
+          (output) => (outcomes.push('created'), output),
+          (error: unknown) => {
+            outcomes.push((error as S3ServiceException).$metadata.httpStatusCode);
+            throw error;
+          },
+        ),
+      );
       const key = `${uniqueName('412')}/wal/00000000000000000001`;
       // Act
       const first = await store.putIfAbsent(key, bytes('allocated by the first invocation'));
@@ -102,7 +111,7 @@ describe('S3ObjectStore', () => {
       client.destroy();
     });
 
-    it('returns false when conflicts persist and the other writer\'s object exists', async () => {
+    it("returns false when conflicts persist and the other writer's object exists", async () => {
       // Prepare
       const rival = new S3ObjectStore({ client: aws.s3, bucket: await sharedBucket() });
       const key = uniqueName('conflict');

@@ -17,15 +17,24 @@ describe('state objects on S3 (moto)', () => {
     const objects = new S3ObjectStore({ client: aws.s3, bucket });
     const warm = new OperatorState();
     for (let i = 0; i < 40_000; i++) warm.put(`key-${(i * 7919) % 40_000}`, { n: i, tag: 'v'.repeat(i % 20) }, 1_700_000_000_000 + i);
-    const write = (await prepareStateWrite({ app: 'app', shardId: 's1', batchNo: 1, manifest: EMPTY_MANIFEST, states: new Map([['op', warm]]), tagged: false }))!;
+    const write = (await prepareStateWrite({
+      app: 'app',
+      shardId: 's1',
+      batchNo: 1,
+      manifest: EMPTY_MANIFEST,
+      states: new Map([['op', warm]]),
+      tagged: false,
+    }))!;
     const first = await objects.putIfAbsent(write.key, write.body);
     const again = await objects.putIfAbsent(write.key, write.body);
     // Act
-    const loaded = await Promise.all([undefined, 32 * 1024, 40].map(async (rangeBytes) => {
-      const cold = new OperatorState();
-      await loadState({ objects, app: 'app', shardId: 's1', rangeBytes }, write.manifest, new Map([['op', cold]]));
-      return [...cold.entries()].map(([k, e]) => [k, e.value, e.updatedAtMs]);
-    }));
+    const loaded = await Promise.all(
+      [undefined, 32 * 1024, 40].map(async (rangeBytes) => {
+        const cold = new OperatorState();
+        await loadState({ objects, app: 'app', shardId: 's1', rangeBytes }, write.manifest, new Map([['op', cold]]));
+        return [...cold.entries()].map(([k, e]) => [k, e.value, e.updatedAtMs]);
+      }),
+    );
     // Assess
     const expected = [...warm.entries()].map(([k, e]) => [k, e.value, e.updatedAtMs]);
     expect([first, again]).toEqual([true, false]);

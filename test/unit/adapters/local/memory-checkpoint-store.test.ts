@@ -26,7 +26,10 @@ describe('MemoryCheckpointStore', () => {
       const store = new MemoryCheckpointStore();
       // Act
       const error = await store
-        .transact([{ kind: 'check', pk: 'p', sk: 's', condition: { absent: true } }, { kind: 'delete', pk: 'p', sk: 's' }])
+        .transact([
+          { kind: 'check', pk: 'p', sk: 's', condition: { absent: true } },
+          { kind: 'delete', pk: 'p', sk: 's' },
+        ])
         .catch((e: unknown) => e);
       // Assess
       expect(error).toBeInstanceOf(SluiceError);

@@ -17,11 +17,14 @@ describe('MemoryObjectStore', () => {
       expect(Buffer.from((await store.get('k'))!).toString()).toBe('original');
     });
 
-    it.each(['../escape', 'a//b', 'a/./b', '/abs', 'trailing/', 'nul\0byte', 'a/.sluice-tmp-x'])('rejects the key %j the disk store would refuse', async (key) => {
-      // Act
-      const put = new MemoryObjectStore().putIfAbsent(key, new Uint8Array(1));
-      // Assess
-      await expect(put).rejects.toThrow(/invalid object key/);
-    });
+    it.each(['../escape', 'a//b', 'a/./b', '/abs', 'trailing/', 'nul\0byte', 'a/.sluice-tmp-x'])(
+      'rejects the key %j the disk store would refuse',
+      async (key) => {
+        // Act
+        const put = new MemoryObjectStore().putIfAbsent(key, new Uint8Array(1));
+        // Assess
+        await expect(put).rejects.toThrow(/invalid object key/);
+      },
+    );
   });
 });

@@ -14,7 +14,13 @@ describe('prefixUpperBound', () => {
         // Assess
         expect(inRange).toBe(s.startsWith(prefix));
       }),
-      { examples: [['k', 'k\u{10FFFF}x'], ['a\u{10FFFF}', 'a\u{10FFFF}\u{10FFFF}'], ['\uD7FF', '\uD7FF!']] },
+      {
+        examples: [
+          ['k', 'k\u{10FFFF}x'],
+          ['a\u{10FFFF}', 'a\u{10FFFF}\u{10FFFF}'],
+          ['\uD7FF', '\uD7FF!'],
+        ],
+      },
     );
   });
 

@@ -11,9 +11,16 @@ import type { CheckpointStore, TransactWrite, WriteCondition } from '../../../..
 const pk = fc.constantFrom('p', 'q');
 const sk = fc.constantFrom('a', 'a#1', 'a#2', 'b', 'k\uFFFF', 'k\u{1F600}');
 const version = fc.integer({ min: 0, max: 3 });
-const condition: fc.Arbitrary<WriteCondition> = fc.oneof(fc.constant({ absent: true as const }), version.map((v) => ({ version: v })));
+const condition: fc.Arbitrary<WriteCondition> = fc.oneof(
+  fc.constant({ absent: true as const }),
+  version.map((v) => ({ version: v })),
+);
 const write: fc.Arbitrary<TransactWrite> = fc.oneof(
-  fc.record({ kind: fc.constant('put' as const), item: fc.record({ pk, sk, version, data: fc.string({ maxLength: 3 }) }), condition: fc.option(condition, { nil: undefined }) }),
+  fc.record({
+    kind: fc.constant('put' as const),
+    item: fc.record({ pk, sk, version, data: fc.string({ maxLength: 3 }) }),
+    condition: fc.option(condition, { nil: undefined }),
+  }),
   fc.record({ kind: fc.constant('delete' as const), pk, sk, condition: fc.option(condition, { nil: undefined }) }),
   fc.record({ kind: fc.constant('check' as const), pk, sk, condition }),
 );

@@ -3,7 +3,12 @@ import { renderSimulationSvg } from '../../../../lib/cli/charts/render-simulatio
 import { formatSimulationTable } from '../../../../lib/cli/charts/format-simulation-table';
 import { simulate } from '../../../../lib/core/sim/simulator';
 
-const result = simulate({ durationSeconds: 120, shards: 2 }, [{ kind: 'none' }, { kind: 'static', ratePerShard: 1500 }, { kind: 'spark-pid' }, { kind: 'sluice' }]);
+const result = simulate({ durationSeconds: 120, shards: 2 }, [
+  { kind: 'none' },
+  { kind: 'static', ratePerShard: 1500 },
+  { kind: 'spark-pid' },
+  { kind: 'sluice' },
+]);
 
 describe('renderSimulationSvg', () => {
   it('renders one SVG document with every series and panel named', async () => {
@@ -13,7 +18,17 @@ describe('renderSimulationSvg', () => {
     // Assess
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
-    for (const name of ['none', 'static', 'spark-pid', 'sluice', 'arrivals', 'spike test', 'Scheduling delay (ms, log scale)', 'Backlog in the source (records, log scale)', 'Rate limit and arrivals (records/s, linear)']) {
+    for (const name of [
+      'none',
+      'static',
+      'spark-pid',
+      'sluice',
+      'arrivals',
+      'spike test',
+      'Scheduling delay (ms, log scale)',
+      'Backlog in the source (records, log scale)',
+      'Rate limit and arrivals (records/s, linear)',
+    ]) {
       expect(svg).toContain(name);
     }
     expect(svg.match(/<path/g)?.length ?? 0).toBeGreaterThan(9);

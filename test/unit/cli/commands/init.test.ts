@@ -13,7 +13,11 @@ describe('sluice init', () => {
     // Assess
     expect(result.code, result.stderr).toBe(0);
     const dir = join(parent, 'Click Stream');
-    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string; dependencies: Record<string, string>; scripts: Record<string, string> };
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+      name: string;
+      dependencies: Record<string, string>;
+      scripts: Record<string, string>;
+    };
     const own = JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { version: string };
     expect(manifest.name).toBe('click-stream');
     expect(manifest.dependencies.sluice).toBe(`^${own.version}`);

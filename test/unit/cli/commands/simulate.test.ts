@@ -53,7 +53,9 @@ describe('registerSimulate', () => {
       ['a non-numeric shard count', ['--shards', 'many'], /^sim\.shards: .*\(given NaN\)/],
     ])('rejects %s', async (_name, args, message) => {
       // Act
-      const error = await sluice().parseAsync(['simulate', ...args], { from: 'user' }).catch((e: unknown) => e);
+      const error = await sluice()
+        .parseAsync(['simulate', ...args], { from: 'user' })
+        .catch((e: unknown) => e);
 
       // Assess
       expect(error).toBeInstanceOf(ConfigError);

@@ -41,19 +41,80 @@ describe('PidRateEstimator', () => {
   describe('compute', () => {
     it.each<[string, PidRateEstimator, readonly Batch[], ReadonlyArray<number | undefined>]>([
       // research/spark-streaming.md §1: 1 s batches, default gains.
-      ['returns 1000 then 900 when 500 ms of scheduling delay appears', new PidRateEstimator({ batchIntervalMs: 1000 }), [[1000, 1000, 500, 0], [2000, 1000, 1000, 0], [3000, 1000, 1000, 500]], [undefined, 1000, 900]],
+      [
+        'returns 1000 then 900 when 500 ms of scheduling delay appears',
+        new PidRateEstimator({ batchIntervalMs: 1000 }),
+        [
+          [1000, 1000, 500, 0],
+          [2000, 1000, 1000, 0],
+          [3000, 1000, 1000, 500],
+        ],
+        [undefined, 1000, 900],
+      ],
       // PIDRateEstimatorSuite "first estimate is None" and "second estimate is not None".
-      ['returns undefined first, then the processing rate (1000/s)', sparkSuiteDefault(), [[0, 10, 10, 0], [10, 10, 10, 0]], [undefined, 1000]],
+      [
+        'returns undefined first, then the processing rate (1000/s)',
+        sparkSuiteDefault(),
+        [
+          [0, 10, 10, 0],
+          [10, 10, 10, 0],
+        ],
+        [undefined, 1000],
+      ],
       // "no estimate when no time difference between successive calls".
-      ['returns undefined when the time does not move forward', sparkSuiteDefault(), [[0, 10, 10, 0], [10, 10, 10, 0], [10, 10, 10, 0]], [undefined, 1000, undefined]],
+      [
+        'returns undefined when the time does not move forward',
+        sparkSuiteDefault(),
+        [
+          [0, 10, 10, 0],
+          [10, 10, 10, 0],
+          [10, 10, 10, 0],
+        ],
+        [undefined, 1000, undefined],
+      ],
       // "no estimate when no records in previous batch".
-      ['returns undefined for batches without records', sparkSuiteDefault(), [[0, 10, 10, 0], [10, 0, 10, 0], [20, -10, 10, 0]], [undefined, undefined, undefined]],
+      [
+        'returns undefined for batches without records',
+        sparkSuiteDefault(),
+        [
+          [0, 10, 10, 0],
+          [10, 0, 10, 0],
+          [20, -10, 10, 0],
+        ],
+        [undefined, undefined, undefined],
+      ],
       // "no estimate when there is no processing delay".
-      ['returns undefined for batches without processing delay', sparkSuiteDefault(), [[0, 10, 10, 0], [10, 10, 0, 0], [20, 10, -10, 0]], [undefined, undefined, undefined]],
+      [
+        'returns undefined for batches without processing delay',
+        sparkSuiteDefault(),
+        [
+          [0, 10, 10, 0],
+          [10, 10, 0, 0],
+          [20, 10, -10, 0],
+        ],
+        [undefined, undefined, undefined],
+      ],
       // Derived by hand: b2 = 2000 − 1000 − 0 − 0.5·1000 = 500; b3 = 500 − 0 − 0.2·100 − 0.5·(−1000) = 980.
-      ['applies the derivative term (500, then 980)', new PidRateEstimator({ batchIntervalMs: 1000, derivative: 0.5 }), [[1000, 1000, 500, 0], [2000, 1000, 1000, 0], [3000, 500, 1000, 200]], [undefined, 500, 980]],
+      [
+        'applies the derivative term (500, then 980)',
+        new PidRateEstimator({ batchIntervalMs: 1000, derivative: 0.5 }),
+        [
+          [1000, 1000, 500, 0],
+          [2000, 1000, 1000, 0],
+          [3000, 500, 1000, 200],
+        ],
+        [undefined, 500, 980],
+      ],
       // Derived by hand: a 6 s delay is a backlog of 6 intervals: 1000 − 0.2·6000 < 100, so minRate.
-      ['returns minRate when the delay term exceeds the rate', new PidRateEstimator({ batchIntervalMs: 1000 }), [[1000, 1000, 1000, 0], [2000, 1000, 1000, 6000]], [undefined, 100]],
+      [
+        'returns minRate when the delay term exceeds the rate',
+        new PidRateEstimator({ batchIntervalMs: 1000 }),
+        [
+          [1000, 1000, 1000, 0],
+          [2000, 1000, 1000, 6000],
+        ],
+        [undefined, 100],
+      ],
     ])('%s', (_name, pid, batches, expected) => {
       // Act
       const results = run(pid, batches);
@@ -112,8 +173,21 @@ describe('PidRateEstimator', () => {
     it('never returns a rate below minRate, whatever the gains and inputs', () => {
       fc.assert(
         fc.property(
-          fc.record({ proportional: fc.double({ min: 0, max: 10, noNaN: true }), integral: fc.double({ min: 0, max: 10, noNaN: true }), derivative: fc.double({ min: 0, max: 10, noNaN: true }), minRate: fc.double({ min: 0.001, max: 1e4, noNaN: true }) }),
-          fc.array(fc.tuple(fc.integer({ min: 1, max: 5000 }), fc.integer({ min: -10, max: 1e6 }), fc.integer({ min: -10, max: 1e5 }), fc.integer({ min: 0, max: 1e6 })), { maxLength: 60 }),
+          fc.record({
+            proportional: fc.double({ min: 0, max: 10, noNaN: true }),
+            integral: fc.double({ min: 0, max: 10, noNaN: true }),
+            derivative: fc.double({ min: 0, max: 10, noNaN: true }),
+            minRate: fc.double({ min: 0.001, max: 1e4, noNaN: true }),
+          }),
+          fc.array(
+            fc.tuple(
+              fc.integer({ min: 1, max: 5000 }),
+              fc.integer({ min: -10, max: 1e6 }),
+              fc.integer({ min: -10, max: 1e5 }),
+              fc.integer({ min: 0, max: 1e6 }),
+            ),
+            { maxLength: 60 },
+          ),
           (gains, rows) => {
             // Prepare
             const pid = new PidRateEstimator({ batchIntervalMs: 1000, ...gains });
@@ -148,27 +222,34 @@ describe('PidRateEstimator', () => {
   describe('fromJSON', () => {
     it('continues exactly where the persisted estimator stopped', () => {
       fc.assert(
-        fc.property(fc.array(fc.tuple(fc.integer({ min: 1, max: 2000 }), fc.integer({ min: 0, max: 1e5 }), fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 0, max: 1e4 })), { maxLength: 40 }), fc.nat(), (rows, cut) => {
-          // Prepare
-          const options = { batchIntervalMs: 1000, derivative: 0.1 };
-          const straight = new PidRateEstimator(options);
-          let restarted = new PidRateEstimator(options);
-          const split = rows.length === 0 ? 0 : cut % rows.length;
-          let time = 0;
-          const expected: Array<number | undefined> = [];
-          const actual: Array<number | undefined> = [];
+        fc.property(
+          fc.array(
+            fc.tuple(fc.integer({ min: 1, max: 2000 }), fc.integer({ min: 0, max: 1e5 }), fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 0, max: 1e4 })),
+            { maxLength: 40 },
+          ),
+          fc.nat(),
+          (rows, cut) => {
+            // Prepare
+            const options = { batchIntervalMs: 1000, derivative: 0.1 };
+            const straight = new PidRateEstimator(options);
+            let restarted = new PidRateEstimator(options);
+            const split = rows.length === 0 ? 0 : cut % rows.length;
+            let time = 0;
+            const expected: Array<number | undefined> = [];
+            const actual: Array<number | undefined> = [];
 
-          // Act
-          rows.forEach(([step, n, proc, sched], i) => {
-            time += step;
-            if (i === split) restarted = PidRateEstimator.fromJSON(options, JSON.parse(JSON.stringify(restarted)));
-            expected.push(straight.compute(time, n, proc, sched));
-            actual.push(restarted.compute(time, n, proc, sched));
-          });
+            // Act
+            rows.forEach(([step, n, proc, sched], i) => {
+              time += step;
+              if (i === split) restarted = PidRateEstimator.fromJSON(options, JSON.parse(JSON.stringify(restarted)));
+              expected.push(straight.compute(time, n, proc, sched));
+              actual.push(restarted.compute(time, n, proc, sched));
+            });
 
-          // Assess
-          expect(actual).toEqual(expected);
-        }),
+            // Assess
+            expect(actual).toEqual(expected);
+          },
+        ),
       );
     });
 

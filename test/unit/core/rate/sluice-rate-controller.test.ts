@@ -14,7 +14,10 @@ const primed = (options: Partial<SluiceRateControllerOptions> = {}): SluiceRateC
   return c;
 };
 
-const batches = fc.array(fc.tuple(fc.integer({ min: 1, max: 3000 }), fc.integer({ min: -5, max: 1e5 }), fc.integer({ min: -5, max: 5000 }), fc.integer({ min: 0, max: 1e5 })), { maxLength: 60 });
+const batches = fc.array(
+  fc.tuple(fc.integer({ min: 1, max: 3000 }), fc.integer({ min: -5, max: 1e5 }), fc.integer({ min: -5, max: 5000 }), fc.integer({ min: 0, max: 1e5 })),
+  { maxLength: 60 },
+);
 
 describe('SluiceRateController', () => {
   describe('constructor', () => {
@@ -77,7 +80,15 @@ describe('SluiceRateController', () => {
         fc.property(batches, (rows) => {
           // Prepare
           const spark = new PidRateEstimator({ batchIntervalMs: 1000, derivative: 0.1, minRate: 0.001 });
-          const sluice = new SluiceRateController({ batchIntervalMs: 1000, proportional: 1, derivative: 0.1, minRate: 0.001, targetUtilization: 1, maxIncreasePerInterval: Infinity, maxDelayIntervals: Infinity });
+          const sluice = new SluiceRateController({
+            batchIntervalMs: 1000,
+            proportional: 1,
+            derivative: 0.1,
+            minRate: 0.001,
+            targetUtilization: 1,
+            maxIncreasePerInterval: Infinity,
+            maxDelayIntervals: Infinity,
+          });
           let time = 0;
           let primedYet = false;
 

@@ -13,7 +13,16 @@ describe('TokenBucket', () => {
       ['refills at the rate for the time elapsed', { tokens: 0, updatedAtMs: 1000 }, 1500, 80, 100, 2, 50, { tokens: 0, updatedAtMs: 1500 }],
       ['caps the refill at one burst', { tokens: 10, updatedAtMs: 0 }, 3_600_000, 1000, 100, 2, 200, { tokens: 0, updatedAtMs: 3_600_000 }],
       ['grants whole records and carries the fraction', { tokens: 0, updatedAtMs: 0 }, 250, 10, 3, 1, 0, { tokens: 0.75, updatedAtMs: 250 }],
-      ['refills nothing when the clock steps backwards, and keeps the later stamp', { tokens: 5, updatedAtMs: 2000 }, 1000, 10, 100, 2, 5, { tokens: 0, updatedAtMs: 2000 }],
+      [
+        'refills nothing when the clock steps backwards, and keeps the later stamp',
+        { tokens: 5, updatedAtMs: 2000 },
+        1000,
+        10,
+        100,
+        2,
+        5,
+        { tokens: 0, updatedAtMs: 2000 },
+      ],
       ['caps stored tokens at once when the burst shrinks', { tokens: 200, updatedAtMs: 1000 }, 1000, 500, 10, 2, 20, { tokens: 0, updatedAtMs: 1000 }],
       ['refills at the new rate after a rate change', { tokens: 0, updatedAtMs: 1000 }, 1100, 500, 1000, 1, 100, { tokens: 0, updatedAtMs: 1100 }],
       ['grants nothing when nothing is wanted', { tokens: 3, updatedAtMs: 0 }, 1000, 0, 1, 10, 0, { tokens: 4, updatedAtMs: 1000 }],
@@ -85,27 +94,33 @@ describe('TokenBucket', () => {
 
     it('never grants more than the first burst plus each rate × its interval when the rate changes', () => {
       fc.assert(
-        fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 5000 }), fc.nat({ max: 1e5 }), fc.double({ min: 0.1, max: 1e4, noNaN: true })), { minLength: 1, maxLength: 100 }), (calls) => {
-          // Prepare
-          const burst = 2;
-          let now = 0;
-          let state: TokenBucketState | undefined;
-          let total = 0;
-          let bound = 0;
+        fc.property(
+          fc.array(fc.tuple(fc.integer({ min: 0, max: 5000 }), fc.nat({ max: 1e5 }), fc.double({ min: 0.1, max: 1e4, noNaN: true })), {
+            minLength: 1,
+            maxLength: 100,
+          }),
+          (calls) => {
+            // Prepare
+            const burst = 2;
+            let now = 0;
+            let state: TokenBucketState | undefined;
+            let total = 0;
+            let bound = 0;
 
-          // Act
-          for (const [step, wanted, rate] of calls) {
-            now += step;
-            // A new bucket starts full; afterwards each call refills at its own rate for its own interval.
-            bound += state === undefined ? rate * burst : (rate * step) / 1000;
-            const r = TokenBucket.take(state, now, wanted, rate, burst);
-            total += r.granted;
-            state = r.state;
-          }
+            // Act
+            for (const [step, wanted, rate] of calls) {
+              now += step;
+              // A new bucket starts full; afterwards each call refills at its own rate for its own interval.
+              bound += state === undefined ? rate * burst : (rate * step) / 1000;
+              const r = TokenBucket.take(state, now, wanted, rate, burst);
+              total += r.granted;
+              state = r.state;
+            }
 
-          // Assess
-          expect(total).toBeLessThanOrEqual(bound + 1e-6);
-        }),
+            // Assess
+            expect(total).toBeLessThanOrEqual(bound + 1e-6);
+          },
+        ),
       );
     });
 

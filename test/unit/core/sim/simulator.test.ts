@@ -11,7 +11,9 @@ const recovery = (run: SimulationRun): number => run.summary.recoveryBatches ?? 
 const byKind = (runs: SimulationRun[], kind: ControllerSpec['kind']): SimulationRun => runs.find((r) => r.controller === kind)!;
 
 describe('simulate', () => {
-  const cases: Array<[ProfileKind, SimulationMode]> = (['steady', 'spike', 'ramp', 'sine'] as const).flatMap((p) => (['batch', 'lambda'] as const).map((m): [ProfileKind, SimulationMode] => [p, m]));
+  const cases: Array<[ProfileKind, SimulationMode]> = (['steady', 'spike', 'ramp', 'sine'] as const).flatMap((p) =>
+    (['batch', 'lambda'] as const).map((m): [ProfileKind, SimulationMode] => [p, m]),
+  );
 
   it.each(cases)('drops no record: %s profile, %s mode', (kind, mode) => {
     // Act

@@ -33,7 +33,11 @@ describe('OperatorState', () => {
       s.put('z', 9, 1);
       s.delete('a');
       s.put('b', 3, 1);
-      expect([...s.changes()].map(([k, e]) => [k, e?.value])).toEqual([['b', 3], ['z', 9], ['a', undefined]]);
+      expect([...s.changes()].map(([k, e]) => [k, e?.value])).toEqual([
+        ['b', 3],
+        ['z', 9],
+        ['a', undefined],
+      ]);
     });
   });
 
@@ -48,7 +52,10 @@ describe('OperatorState', () => {
       const second = s.pairs((k) => k);
       expect(second[0]).toBe(first[0]);
       expect(second[1]).not.toBe(first[1]);
-      expect(second).toEqual([['a', 1], ['b', 2]]);
+      expect(second).toEqual([
+        ['a', 1],
+        ['b', 2],
+      ]);
     });
 
     it('never hands out again a pair a user function changed', () => {
@@ -69,7 +76,11 @@ describe('OperatorState', () => {
       for (const k of ['new1', 'old', 'new2', 'new1', 'old']) s.accumulateCount(k);
       const seen: Array<[string, unknown, unknown]> = [];
       s.drainAccumulators((acc, key, entry) => seen.push([key, acc, entry?.value]));
-      expect(seen).toEqual([['old', 2, 10], ['new1', 2, undefined], ['new2', 1, undefined]]);
+      expect(seen).toEqual([
+        ['old', 2, 10],
+        ['new1', 2, undefined],
+        ['new2', 1, undefined],
+      ]);
       // Drained: a second drain sees nothing.
       s.drainAccumulators(() => {
         throw new Error('nothing left');

@@ -7,12 +7,14 @@ import { runTimed, timed, type TimedBatch } from './run-timed';
 
 /** Every window printed by every batch, in order, as `[startMs, endMs, value]`. */
 function allWindows(stream: Stream<unknown>, batches: readonly TimedBatch[]): unknown[] {
-  return runTimed(stream, batches).flatMap((r) => r.outputs['print-0'] ?? []).map((w) => {
-    const { startMs, endMs, value } = w as Windowed<unknown>;
-    // Keys come in state order: sort the pairs of a per-key window.
-    const sorted = Array.isArray(value) && value.every(Array.isArray) ? [...value].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1)) : value;
-    return [startMs, endMs, sorted];
-  });
+  return runTimed(stream, batches)
+    .flatMap((r) => r.outputs['print-0'] ?? [])
+    .map((w) => {
+      const { startMs, endMs, value } = w as Windowed<unknown>;
+      // Keys come in state order: sort the pairs of a per-key window.
+      const sorted = Array.isArray(value) && value.every(Array.isArray) ? [...value].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1)) : value;
+      return [startMs, endMs, sorted];
+    });
 }
 
 /**
@@ -34,7 +36,14 @@ describe('window operators with Spark semantics', () => {
       // Act
       const windows = allWindows(stream, timed([0, 1, 2, 3, 4, 5, 6, 7], [20]));
       // Assess
-      expect(windows).toEqual([[1, 3, 2], [4, 6, 2], [7, 9, 1], [10, 12, 0], [13, 15, 0], [16, 18, 0]]);
+      expect(windows).toEqual([
+        [1, 3, 2],
+        [4, 6, 2],
+        [7, 9, 1],
+        [10, 12, 0],
+        [13, 15, 0],
+        [16, 18, 0],
+      ]);
     });
 
     it('gives each window exactly the elements Spark would, whatever the geometry (property)', () => {
@@ -53,7 +62,8 @@ describe('window operators with Spark semantics', () => {
             const inAny = times.filter((t) => Math.floor(t / slideMs) * slideMs + slideMs - windowMs <= t);
             const expected = inAny.length === 0 ? [] : sparkWindows(inAny, windowMs, slideMs, lastEnd);
             // Past the limit of empty windows only non-empty ones are emitted: compare those.
-            const nonEmpty = (ws: Array<[number, number, number[]]>) => ws.filter((w) => w[2].length > 0 && w[1] <= times[times.length - 1]! + windowMs + slideMs);
+            const nonEmpty = (ws: Array<[number, number, number[]]>) =>
+              ws.filter((w) => w[2].length > 0 && w[1] <= times[times.length - 1]! + windowMs + slideMs);
             expect(nonEmpty(windows.map(([s, e, v]) => [s, e, [...v].sort((a, b) => a - b)]))).toEqual(nonEmpty(expected));
           },
         ),
@@ -63,11 +73,24 @@ describe('window operators with Spark semantics', () => {
 
     it('reduces sampling windows per key the same with and without an inverse', () => {
       // Windows [3,5), [8,10), [13,15), ...: 1, 2, 5, 7 and 40 fall between them.
-      const batches: TimedBatch[] = [[1, 2, 4], [5, 7], [8, 13], [40]].map((ts) => ({ records: ts.map((t) => [[t % 2 === 0 ? 'even' : 'odd', t], t] as const) }));
+      const batches: TimedBatch[] = [[1, 2, 4], [5, 7], [8, 13], [40]].map((ts) => ({
+        records: ts.map((t) => [[t % 2 === 0 ? 'even' : 'odd', t], t] as const),
+      }));
       const sum = (a: number, b: number) => a + b;
       const plain = pipeline<[string, number]>('t').reduceByKeyAndWindow(sum, { windowMs: 2, slideMs: 5 }).print(1000) as Stream<unknown>;
-      const inverse = pipeline<[string, number]>('t').reduceByKeyAndWindow(sum, { windowMs: 2, slideMs: 5, inverse: (a, b) => a - b }).print(1000) as Stream<unknown>;
-      const expected = [[3, 5, [['even', 4]]], [8, 10, [['even', 8]]], [13, 15, [['odd', 13]]], [18, 20, []], [23, 25, []], [28, 30, []], [33, 35, []], [38, 40, []]];
+      const inverse = pipeline<[string, number]>('t')
+        .reduceByKeyAndWindow(sum, { windowMs: 2, slideMs: 5, inverse: (a, b) => a - b })
+        .print(1000) as Stream<unknown>;
+      const expected = [
+        [3, 5, [['even', 4]]],
+        [8, 10, [['even', 8]]],
+        [13, 15, [['odd', 13]]],
+        [18, 20, []],
+        [23, 25, []],
+        [28, 30, []],
+        [33, 35, []],
+        [38, 40, []],
+      ];
       expect(allWindows(plain, batches)).toEqual(expected);
       expect(allWindows(inverse, batches)).toEqual(expected);
     });
@@ -77,13 +100,37 @@ describe('window operators with Spark semantics', () => {
     it('counts each element per sliding window and leaves out those the window does not hold, as Spark does', () => {
       // Prepare: a@1, b@2, a@7 | a@12 | x@30 under 10 ms windows every 5 ms.
       const stream = pipeline<string>('t').countByValueAndWindow({ windowMs: 10, slideMs: 5 }).print(1000) as Stream<unknown>;
-      const batches: TimedBatch[] = [{ records: [['a', 1], ['b', 2], ['a', 7]] }, { records: [['a', 12]] }, { records: [['x', 30]] }];
+      const batches: TimedBatch[] = [
+        {
+          records: [
+            ['a', 1],
+            ['b', 2],
+            ['a', 7],
+          ],
+        },
+        { records: [['a', 12]] },
+        { records: [['x', 30]] },
+      ];
       // Act
       const windows = allWindows(stream, batches);
       // Assess: Spark's map((x, 1)).reduceByKeyAndWindow(_ + _, _ - _, ...) filtered on count != 0.
       expect(windows).toEqual([
-        [-5, 5, [['a', 1], ['b', 1]]],
-        [0, 10, [['a', 2], ['b', 1]]],
+        [
+          -5,
+          5,
+          [
+            ['a', 1],
+            ['b', 1],
+          ],
+        ],
+        [
+          0,
+          10,
+          [
+            ['a', 2],
+            ['b', 1],
+          ],
+        ],
         [5, 15, [['a', 2]]],
         [10, 20, [['a', 1]]],
         [15, 25, []],
@@ -108,20 +155,57 @@ describe('window operators with Spark semantics', () => {
   describe('reduceByWindow', () => {
     it('reduces all the elements of each window to one, and emits nothing for an empty window, as Spark does', () => {
       // Prepare: 3@1, 9@4 | 5@12 | 1@40 under 10 ms windows every 5 ms.
-      const stream = pipeline<number>('t').reduceByWindow((a, b) => Math.max(a, b), { windowMs: 10, slideMs: 5 }).print(1000) as Stream<unknown>;
-      const batches: TimedBatch[] = [{ records: [[3, 1], [9, 4]] }, { records: [[5, 12]] }, { records: [[1, 40]] }];
+      const stream = pipeline<number>('t')
+        .reduceByWindow((a, b) => Math.max(a, b), { windowMs: 10, slideMs: 5 })
+        .print(1000) as Stream<unknown>;
+      const batches: TimedBatch[] = [
+        {
+          records: [
+            [3, 1],
+            [9, 4],
+          ],
+        },
+        { records: [[5, 12]] },
+        { records: [[1, 40]] },
+      ];
       // Act
       const windows = allWindows(stream, batches);
       // Assess
-      expect(windows).toEqual([[-5, 5, 9], [0, 10, 9], [5, 15, 5], [10, 20, 5]]);
+      expect(windows).toEqual([
+        [-5, 5, 9],
+        [0, 10, 9],
+        [5, 15, 5],
+        [10, 20, 5],
+      ]);
     });
 
     it('gives the same windows with an inverse as without', () => {
-      const batches: TimedBatch[] = [{ records: [[3, 1], [9, 4]] }, { records: [[5, 12], [2, 13]] }, { records: [[1, 40]] }];
+      const batches: TimedBatch[] = [
+        {
+          records: [
+            [3, 1],
+            [9, 4],
+          ],
+        },
+        {
+          records: [
+            [5, 12],
+            [2, 13],
+          ],
+        },
+        { records: [[1, 40]] },
+      ];
       const sum = (a: number, b: number) => a + b;
       const plain = pipeline<number>('t').reduceByWindow(sum, { windowMs: 10, slideMs: 5 }).print(1000) as Stream<unknown>;
-      const inverse = pipeline<number>('t').reduceByWindow(sum, { windowMs: 10, slideMs: 5, inverse: (a, b) => a - b }).print(1000) as Stream<unknown>;
-      expect(allWindows(plain, batches)).toEqual([[-5, 5, 12], [0, 10, 12], [5, 15, 7], [10, 20, 7]]);
+      const inverse = pipeline<number>('t')
+        .reduceByWindow(sum, { windowMs: 10, slideMs: 5, inverse: (a, b) => a - b })
+        .print(1000) as Stream<unknown>;
+      expect(allWindows(plain, batches)).toEqual([
+        [-5, 5, 12],
+        [0, 10, 12],
+        [5, 15, 7],
+        [10, 20, 7],
+      ]);
       expect(allWindows(inverse, batches)).toEqual(allWindows(plain, batches));
     });
   });
@@ -151,7 +235,9 @@ describe('unnamedStateWarning', () => {
   });
 
   it('says nothing when every stateful operator has a name', () => {
-    const stream = pipeline('wc').map((w) => [w, 1]).updateStateByKey<string, number, number>((vs, s = 0) => s + vs.length, { name: 'totals' });
+    const stream = pipeline('wc')
+      .map((w) => [w, 1])
+      .updateStateByKey<string, number, number>((vs, s = 0) => s + vs.length, { name: 'totals' });
     expect(unnamedStateWarning(compilePipeline(stream as Stream<unknown>))).toBeUndefined();
   });
 });

@@ -56,7 +56,16 @@ describe('reduceByKeyAndWindow', () => {
       const late = new Map<string, unknown[]>();
       const stream = pipeline('win')
         .map((word) => [word, 1] as [string, number])
-        .reduceByKeyAndWindow((a, b) => a + b, { windowMs: 1_000, slideMs: 500, inverse: (a, b) => a - b, onLate: (rs, info) => void late.set(info.batchId, rs.map((r) => r.value)) })
+        .reduceByKeyAndWindow((a, b) => a + b, {
+          windowMs: 1_000,
+          slideMs: 500,
+          inverse: (a, b) => a - b,
+          onLate: (rs, info) =>
+            void late.set(
+              info.batchId,
+              rs.map((r) => r.value),
+            ),
+        })
         .foreachBatch((windows, info) => void sink.set(info.batchId, windows));
       // A crashed invocation's process is gone: each processor compiles the pipeline afresh.
       const compiled = () => compilePipeline(stream as never);
@@ -139,7 +148,8 @@ describe('idle ticks racing batches of records', () => {
       const rand = seededRandom(seed ?? 0);
       const stores = seed === undefined ? memory : { checkpoints: jittery(memory.checkpoints, rand), objects: jittery(memory.objects, rand) };
       // Two "containers": the mapping's invocations and the controller's ticks, each with its own cache.
-      const make = () => new MicroBatchProcessor({ app: 'race', pipeline: compilePipeline(stream as never), ...stores, clock: new FakeClock({ startMs: 2_000_000 }) });
+      const make = () =>
+        new MicroBatchProcessor({ app: 'race', pipeline: compilePipeline(stream as never), ...stores, clock: new FakeClock({ startMs: 2_000_000 }) });
       const [esm, ticker] = [make(), make()];
       await esm.process({ shardId: 's1', records: deliveries[0]! });
       for (const d of [1, 2]) {
@@ -152,9 +162,14 @@ describe('idle ticks racing batches of records', () => {
         ]);
       }
       await ticker.idleTick('s1', lastArrivalMs + 5_000);
-      const checkpoint = JSON.parse((await memory.checkpoints.get(StorageKeys.shardPartition('race', 's1'), StorageKeys.CHECKPOINT_SK))!.data) as { batchNo: number };
+      const checkpoint = JSON.parse((await memory.checkpoints.get(StorageKeys.shardPartition('race', 's1'), StorageKeys.CHECKPOINT_SK))!.data) as {
+        batchNo: number;
+      };
       // The committed batches' windows, in batch order: each window exactly once.
-      const committed = Array.from({ length: checkpoint.batchNo }, (_, i) => JSON.parse(sink.get(`race/s1/${i + 1}`) ?? '[]') as Array<[number, unknown]>).flat();
+      const committed = Array.from(
+        { length: checkpoint.batchNo },
+        (_, i) => JSON.parse(sink.get(`race/s1/${i + 1}`) ?? '[]') as Array<[number, unknown]>,
+      ).flat();
       return { conflicts, windows: committed.sort((a, b) => a[0] - b[0]) };
     };
     const expected = await run(undefined);
@@ -175,17 +190,23 @@ describe('mapWithState', () => {
       // Prepare
       const stream = pipeline('clicks')
         .map((line) => line.split(' ') as [string, string])
-        .mapWithState<string, string, number, never>((_user, _page, state) => {
-          state.update((state.getOption() ?? 0) + 1);
-          return undefined;
-        }, { name: 'visits', eventTime: (_p, arrivalMs) => arrivalMs, idleTimeoutMs: 60_000 });
+        .mapWithState<string, string, number, never>(
+          (_user, _page, state) => {
+            state.update((state.getOption() ?? 0) + 1);
+            return undefined;
+          },
+          { name: 'visits', eventTime: (_p, arrivalMs) => arrivalMs, idleTimeoutMs: 60_000 },
+        );
       const compiled = compilePipeline(stream as never);
       const checkpoints = new MemoryCheckpointStore();
       const objects = new MemoryObjectStore();
       const processor = new MicroBatchProcessor({ app: 'clicks', pipeline: compiled, checkpoints, objects, clock: new FakeClock({ startMs: 5_000 }) });
       const lines = ['ann /', 'bob /a', 'ann /b'];
       // Act
-      await processor.process({ shardId: 's1', records: lines.map((l, i) => ({ seq: String(i + 1), arrivalMs: 1_000 + i, partitionKey: 'p', data: encoder.encode(l) })) });
+      await processor.process({
+        shardId: 's1',
+        records: lines.map((l, i) => ({ seq: String(i + 1), arrivalMs: 1_000 + i, partitionKey: 'p', data: encoder.encode(l) })),
+      });
       // Assess
       expect(Object.fromEntries(await readMergedState(checkpoints, objects, 'clicks', compiled))).toEqual({ ann: 2, bob: 1 });
     });

@@ -15,10 +15,14 @@ const geometry = fc.record({
 });
 
 /** Batches of `[key, value]` pairs whose times drift forward with jitter: in order, out of order and late. */
-const keyedBatches = fc.array(
-  fc.array(fc.record({ key: fc.constantFrom('a', 'b', 'c', 'd'), value: fc.integer({ min: -5, max: 20 }), jitter: fc.integer({ min: -30, max: 30 }) }), { maxLength: 12 }),
-  { minLength: 1, maxLength: 8 },
-).map((batches): TimedBatch[] => batches.map((records, i) => ({ records: records.map((r) => [[r.key, r.value], Math.max(0, i * 15 + r.jitter)] as const) })));
+const keyedBatches = fc
+  .array(
+    fc.array(fc.record({ key: fc.constantFrom('a', 'b', 'c', 'd'), value: fc.integer({ min: -5, max: 20 }), jitter: fc.integer({ min: -30, max: 30 }) }), {
+      maxLength: 12,
+    }),
+    { minLength: 1, maxLength: 8 },
+  )
+  .map((batches): TimedBatch[] => batches.map((records, i) => ({ records: records.map((r) => [[r.key, r.value], Math.max(0, i * 15 + r.jitter)] as const) })));
 
 function options(g: { slideMs: number; panes: number; maxOutOfOrdernessMs: number; allowedLatenessMs: number }) {
   return { windowMs: g.slideMs * g.panes, slideMs: g.slideMs, maxOutOfOrdernessMs: g.maxOutOfOrdernessMs, allowedLatenessMs: g.allowedLatenessMs };
@@ -39,7 +43,12 @@ describe('Stream', () => {
           const compiled = compilePipeline(stream);
           const states = compiled.createStates();
           batches.forEach((batch, i) => {
-            compiled.run(batch.records.map(([x]) => x), states, i * 1_000, batch.records.map(([, t]) => t));
+            compiled.run(
+              batch.records.map(([x]) => x),
+              states,
+              i * 1_000,
+              batch.records.map(([, t]) => t),
+            );
             for (const s of states.values()) s.settle();
             // The same state with a clock from before open panes were kept: tickDueAtMs scans the panes.
             const scanned = new Map([...states].map(([id, s]) => [id, s.clone()]));
@@ -59,8 +68,12 @@ describe('Stream', () => {
     it('gives the same windows with an inverse function as recomputing every window', () => {
       fc.assert(
         fc.property(geometry, keyedBatches, (g, batches) => {
-          const plain = pipeline<[string, number]>('p').reduceByKeyAndWindow((a, b) => a + b, options(g)).print(1e6) as Stream<unknown>;
-          const sliding = pipeline<[string, number]>('p').reduceByKeyAndWindow((a, b) => a + b, { ...options(g), inverse: (a, b) => a - b }).print(1e6) as Stream<unknown>;
+          const plain = pipeline<[string, number]>('p')
+            .reduceByKeyAndWindow((a, b) => a + b, options(g))
+            .print(1e6) as Stream<unknown>;
+          const sliding = pipeline<[string, number]>('p')
+            .reduceByKeyAndWindow((a, b) => a + b, { ...options(g), inverse: (a, b) => a - b })
+            .print(1e6) as Stream<unknown>;
           expect(normalized(runTimed(sliding, batches))).toEqual(normalized(runTimed(plain, batches)));
         }),
         { numRuns: 300 },
@@ -72,7 +85,10 @@ describe('Stream', () => {
     ['window', (s: Stream<[string, number]>, o: ReturnType<typeof options>) => s.window(o)],
     ['countByWindow', (s: Stream<[string, number]>, o: ReturnType<typeof options>) => s.countByWindow(o)],
     ['reduceByKeyAndWindow', (s: Stream<[string, number]>, o: ReturnType<typeof options>) => s.reduceByKeyAndWindow((a, b) => a + b, o)],
-    ['reduceByKeyAndWindow with inverse', (s: Stream<[string, number]>, o: ReturnType<typeof options>) => s.reduceByKeyAndWindow((a, b) => a + b, { ...o, inverse: (a, b) => a - b })],
+    [
+      'reduceByKeyAndWindow with inverse',
+      (s: Stream<[string, number]>, o: ReturnType<typeof options>) => s.reduceByKeyAndWindow((a, b) => a + b, { ...o, inverse: (a, b) => a - b }),
+    ],
   ])('%s', (name, build) => {
     it('gives the windows of recomputing each one from every record it accepted', () => {
       fc.assert(
@@ -80,11 +96,18 @@ describe('Stream', () => {
           const stream = (build(pipeline<[string, number]>('p'), options(g)) as Stream<unknown>).print(1e6) as Stream<unknown>;
           const reference: ReferenceState = new Map();
           const naive = batches.map((b, i) => {
-            const out = evaluateNaively(stream, b.records.map(([x]) => x), reference, i * 1_000, b.records.map(([, t]) => t)).outputs;
+            const out = evaluateNaively(
+              stream,
+              b.records.map(([x]) => x),
+              reference,
+              i * 1_000,
+              b.records.map(([, t]) => t),
+            ).outputs;
             return Object.fromEntries(out.map((o) => [o.id, o.items]));
           });
           const fused = runTimed(stream, batches).map((r) => r.outputs);
-          const norm = (outs: Array<Record<string, unknown[]>>) => outs.map((o) => ({ windows: name.startsWith('reduce') ? sortedPairs(o['print-0']) : o['print-0'], late: o['window-0-late'] ?? [] }));
+          const norm = (outs: Array<Record<string, unknown[]>>) =>
+            outs.map((o) => ({ windows: name.startsWith('reduce') ? sortedPairs(o['print-0']) : o['print-0'], late: o['window-0-late'] ?? [] }));
           expect(norm(fused)).toEqual(norm(naive));
         }),
         { numRuns: 200 },

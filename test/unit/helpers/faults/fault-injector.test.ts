@@ -7,7 +7,10 @@ import { InjectedCrash, InjectedTimeout } from '../../../helpers/faults/injected
 import { seededRandom } from '../../../helpers/run-cli';
 
 const body = new Uint8Array([1]);
-const only = (kind: FaultKind, n = 1) => (call: { n: number }) => (call.n === n ? kind : undefined);
+const only =
+  (kind: FaultKind, n = 1) =>
+  (call: { n: number }) =>
+    call.n === n ? kind : undefined;
 
 describe('FaultInjector', () => {
   describe('objects', () => {

@@ -37,7 +37,9 @@ async function setup(publishedRate = 1_000) {
   const mappings = new FakeMappings();
   const plant = new ShardPlant(memory, APP, 'shardId-000', { overheadMs: 100, costPerRecordMs: 0.5 }, 3_000);
   await plant.run(5, clock.nowMs());
-  await memory.transact([controlWrite(APP, 'shardId-000', readControlItem({ pk: 'p', sk: 's', version: 0, data: JSON.stringify({ rateLimit: publishedRate }) }).control!, undefined)]);
+  await memory.transact([
+    controlWrite(APP, 'shardId-000', readControlItem({ pk: 'p', sk: 's', version: 0, data: JSON.stringify({ rateLimit: publishedRate }) }).control!, undefined),
+  ]);
   const config = loadControllerConfig({ SLUICE_APP: APP, SLUICE_TABLE_NAME: 'checkpoints', SLUICE_EVENT_SOURCE_MAPPING_ID: UUID });
   const handler = createControllerHandler(config, { checkpoints: store, clock, mappings });
   const context = (remainingMs: number) => ({ getRemainingTimeInMillis: () => remainingMs - (clock.nowMs() - START_MS), awsRequestId: 'req-1' });

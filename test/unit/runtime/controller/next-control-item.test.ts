@@ -66,7 +66,14 @@ describe('nextControlItem', () => {
     let previous: ControlItem | undefined = control({ estimator: 'pid' });
     const rates: Array<number | undefined> = [];
     for (const [nowMs, totals, delayMs] of samples) {
-      previous = nextControlItem({ nowMs, checkpoint: checkpoint(totals, delayMs), previous, estimator: SPARK, invocationId: 'x', heartbeatIntervalMs: 60_000 });
+      previous = nextControlItem({
+        nowMs,
+        checkpoint: checkpoint(totals, delayMs),
+        previous,
+        estimator: SPARK,
+        invocationId: 'x',
+        heartbeatIntervalMs: 60_000,
+      });
       rates.push(previous?.rateLimit);
     }
     // Assess
@@ -95,7 +102,10 @@ describe('nextControlItem', () => {
   it('starts a new baseline when the totals went backwards, keeping the rate', () => {
     // Act: the app's checkpoints were reset below the stored sample.
     const pid = { firstRun: false, latestTimeMs: 1_000, latestRate: 700, latestError: 12 };
-    const next = step({ checkpoint: checkpoint({ batches: 1, records: 10, processingMs: 5, quarantined: 0 }), previous: control({ rateLimit: 700, pid, sample: { atMs: 0, batches: 50, records: 5_000, processingMs: 2_500, quarantined: 0 } }) });
+    const next = step({
+      checkpoint: checkpoint({ batches: 1, records: 10, processingMs: 5, quarantined: 0 }),
+      previous: control({ rateLimit: 700, pid, sample: { atMs: 0, batches: 50, records: 5_000, processingMs: 2_500, quarantined: 0 } }),
+    });
     // Assess
     expect(next?.rateLimit).toBe(700);
     expect(next?.sample?.records).toBe(10);
@@ -112,7 +122,11 @@ describe('nextControlItem', () => {
 
   it('clamps the sluice estimate to maxRate', () => {
     // Act
-    const next = step({ estimator: { ...SLUICE, maxRate: 500 }, checkpoint: checkpoint({ batches: 5, records: 5_000, processingMs: 2_500, quarantined: 0 }), previous: control() });
+    const next = step({
+      estimator: { ...SLUICE, maxRate: 500 },
+      checkpoint: checkpoint({ batches: 5, records: 5_000, processingMs: 2_500, quarantined: 0 }),
+      previous: control(),
+    });
     // Assess
     expect(next?.rateLimit).toBe(500);
   });

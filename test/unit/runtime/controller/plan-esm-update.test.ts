@@ -3,8 +3,24 @@ import { desiredEsmTuning, planEsmUpdate, type EsmPlanInput, type EsmSnapshot } 
 
 const NOW = 1_700_000_000_000;
 const MIN = 60_000;
-const mapping = (extra: Partial<EsmSnapshot> = {}): EsmSnapshot => ({ state: 'Enabled', batchSize: 100, maximumBatchingWindowInSeconds: 1, lastModifiedMs: NOW - 60 * MIN, ...extra });
-const plan = (extra: Partial<EsmPlanInput>) => planEsmUpdate({ mapping: mapping(), shardRates: [100], batchIntervalMs: 1000, batchingWindowSeconds: 1, nowMs: NOW, minUpdateIntervalMs: 10 * MIN, changeFactor: 2, ...extra });
+const mapping = (extra: Partial<EsmSnapshot> = {}): EsmSnapshot => ({
+  state: 'Enabled',
+  batchSize: 100,
+  maximumBatchingWindowInSeconds: 1,
+  lastModifiedMs: NOW - 60 * MIN,
+  ...extra,
+});
+const plan = (extra: Partial<EsmPlanInput>) =>
+  planEsmUpdate({
+    mapping: mapping(),
+    shardRates: [100],
+    batchIntervalMs: 1000,
+    batchingWindowSeconds: 1,
+    nowMs: NOW,
+    minUpdateIntervalMs: 10 * MIN,
+    changeFactor: 2,
+    ...extra,
+  });
 
 describe('desiredEsmTuning', () => {
   it.each([
@@ -25,13 +41,43 @@ describe('desiredEsmTuning', () => {
 describe('planEsmUpdate', () => {
   it.each([
     { name: 'grows BatchSize when the fastest shard needs more than twice as many', input: { shardRates: [150, 450] }, action: 'update', batchSize: 450 },
-    { name: 'shrinks BatchSize when it is more than twice too big', input: { mapping: mapping({ batchSize: 1_000 }), shardRates: [300] }, action: 'update', batchSize: 300 },
+    {
+      name: 'shrinks BatchSize when it is more than twice too big',
+      input: { mapping: mapping({ batchSize: 1_000 }), shardRates: [300] },
+      action: 'update',
+      batchSize: 300,
+    },
     { name: 'keeps BatchSize within twice the desired one (upwards)', input: { shardRates: [200] }, action: 'keep', batchSize: 200 },
-    { name: 'keeps BatchSize within twice the desired one (downwards)', input: { mapping: mapping({ batchSize: 1_000 }), shardRates: [500] }, action: 'keep', batchSize: 500 },
-    { name: 'keeps a mapping changed less than the minimum interval ago', input: { mapping: mapping({ lastModifiedMs: NOW - 9 * MIN }), shardRates: [1_000] }, action: 'keep', batchSize: 1_000 },
-    { name: 'updates a mapping changed exactly the minimum interval ago', input: { mapping: mapping({ lastModifiedMs: NOW - 10 * MIN }), shardRates: [1_000] }, action: 'update', batchSize: 1_000 },
-    { name: 'updates a mapping whose last change is unknown', input: { mapping: mapping({ lastModifiedMs: undefined }), shardRates: [1_000] }, action: 'update', batchSize: 1_000 },
-    { name: 'keeps a mapping that is already Updating', input: { mapping: mapping({ state: 'Updating' }), shardRates: [1_000] }, action: 'keep', batchSize: 1_000 },
+    {
+      name: 'keeps BatchSize within twice the desired one (downwards)',
+      input: { mapping: mapping({ batchSize: 1_000 }), shardRates: [500] },
+      action: 'keep',
+      batchSize: 500,
+    },
+    {
+      name: 'keeps a mapping changed less than the minimum interval ago',
+      input: { mapping: mapping({ lastModifiedMs: NOW - 9 * MIN }), shardRates: [1_000] },
+      action: 'keep',
+      batchSize: 1_000,
+    },
+    {
+      name: 'updates a mapping changed exactly the minimum interval ago',
+      input: { mapping: mapping({ lastModifiedMs: NOW - 10 * MIN }), shardRates: [1_000] },
+      action: 'update',
+      batchSize: 1_000,
+    },
+    {
+      name: 'updates a mapping whose last change is unknown',
+      input: { mapping: mapping({ lastModifiedMs: undefined }), shardRates: [1_000] },
+      action: 'update',
+      batchSize: 1_000,
+    },
+    {
+      name: 'keeps a mapping that is already Updating',
+      input: { mapping: mapping({ state: 'Updating' }), shardRates: [1_000] },
+      action: 'keep',
+      batchSize: 1_000,
+    },
     { name: 'keeps a Disabled mapping', input: { mapping: mapping({ state: 'Disabled' }), shardRates: [1_000] }, action: 'keep', batchSize: 1_000 },
     { name: 'honours a larger change factor', input: { shardRates: [250], changeFactor: 3 }, action: 'keep', batchSize: 250 },
   ])('$name', ({ input, action, batchSize }) => {

@@ -23,7 +23,8 @@ function setup(estimator: EstimatorConfig = { kind: 'sluice', batchIntervalMs: 1
   const clock = new FakeClock({ startMs: START_MS });
   const store = new SwitchableStore(memory, clock);
   const plant = new ShardPlant(memory, APP, 'shardId-000', { overheadMs: 100, costPerRecordMs: 0.5 }, 3_000);
-  const loop = (invocationId = 'inv-1') => new RateControlLoop({ app: APP, checkpoints: store, clock, estimator, controlIntervalMs: INTERVAL_MS, invocationId });
+  const loop = (invocationId = 'inv-1') =>
+    new RateControlLoop({ app: APP, checkpoints: store, clock, estimator, controlIntervalMs: INTERVAL_MS, invocationId });
   const published = async () => readControlItem(await memory.get(StorageKeys.shardPartition(APP, 'shardId-000'), StorageKeys.CONTROL_SK)).control?.rateLimit;
   /** One control interval: the plant runs at the published rate, then the controller samples it. */
   const interval = async (controller: RateControlLoop) => {
@@ -143,7 +144,13 @@ describe('RateControlLoop', () => {
       const auto = new FakeClock({ startMs: clock.nowMs(), autoAdvance: true });
       const timed = new SwitchableStore(store.inner, auto);
       timed.latencyMs = 300;
-      const loop = new RateControlLoop({ app: APP, checkpoints: timed, clock: auto, estimator: { kind: 'sluice', batchIntervalMs: 1000 }, controlIntervalMs: INTERVAL_MS });
+      const loop = new RateControlLoop({
+        app: APP,
+        checkpoints: timed,
+        clock: auto,
+        estimator: { kind: 'sluice', batchIntervalMs: 1000 },
+        controlIntervalMs: INTERVAL_MS,
+      });
       const startMs = auto.nowMs();
       // Act
       const summary = await loop.run(startMs + 20_000);
@@ -211,7 +218,10 @@ describe('RateControlLoop', () => {
       // Assess: one request, once a minute of quiet put the idle time past the last window's end; the
       // tick closed that window (and the empty ones up to the idle time, as countByWindow reports them).
       expect(requests).toEqual([['shardId-000', 5_000]]);
-      expect(windows.filter(([, count]) => count > 0)).toEqual([[1_000, 2], [2_000, 1]]);
+      expect(windows.filter(([, count]) => count > 0)).toEqual([
+        [1_000, 2],
+        [2_000, 1],
+      ]);
       expect(windows.at(-1)).toEqual([5_000, 0]);
     });
 

@@ -49,7 +49,12 @@ export class ShardPlant {
       const records = Math.min(this.arrivalsPerSec, rate === undefined ? Number.POSITIVE_INFINITY : Math.floor(rate));
       const processingMs = this.cost.overheadMs + this.cost.costPerRecordMs * records;
       this.#delayMs = Math.max(0, this.#delayMs + processingMs - 1000);
-      this.#totals = { batches: this.#totals.batches + 1, records: this.#totals.records + records, processingMs: this.#totals.processingMs + processingMs, quarantined: 0 };
+      this.#totals = {
+        batches: this.#totals.batches + 1,
+        records: this.#totals.records + records,
+        processingMs: this.#totals.processingMs + processingMs,
+        quarantined: 0,
+      };
       await this.#commit(pk, nowMs - (seconds - s - 1) * 1000, records, processingMs);
     }
   }
@@ -66,8 +71,24 @@ export class ShardPlant {
       updatedAtMs: atMs,
     };
     await this.store.transact([
-      { kind: 'put', item: { pk, sk: StorageKeys.CHECKPOINT_SK, version: this.#batchNo, data: JSON.stringify(checkpoint) }, condition: previous === 0 ? { absent: true } : { version: previous } },
-      ...(previous === 0 ? [{ kind: 'put' as const, item: { pk: StorageKeys.appPartition(this.app), sk: StorageKeys.shardSk(this.shardId), version: 1, data: JSON.stringify({ shardId: this.shardId }) } }] : []),
+      {
+        kind: 'put',
+        item: { pk, sk: StorageKeys.CHECKPOINT_SK, version: this.#batchNo, data: JSON.stringify(checkpoint) },
+        condition: previous === 0 ? { absent: true } : { version: previous },
+      },
+      ...(previous === 0
+        ? [
+            {
+              kind: 'put' as const,
+              item: {
+                pk: StorageKeys.appPartition(this.app),
+                sk: StorageKeys.shardSk(this.shardId),
+                version: 1,
+                data: JSON.stringify({ shardId: this.shardId }),
+              },
+            },
+          ]
+        : []),
     ]);
   }
 }

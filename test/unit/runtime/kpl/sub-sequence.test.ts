@@ -23,7 +23,10 @@ describe('sub-sequence numbers of KPL user records', () => {
   });
 
   it('come out of an event holding an aggregate between plain records', () => {
-    const users = [{ partitionKey: 'a', data: encoder.encode('one') }, { partitionKey: 'b', data: encoder.encode('two') }];
+    const users = [
+      { partitionKey: 'a', data: encoder.encode('one') },
+      { partitionKey: 'b', data: encoder.encode('two') },
+    ];
     const event = eventOf([
       { seq: '1', arrivalMs: 1000, partitionKey: 'p', data: encoder.encode('plain') },
       { seq: '2', arrivalMs: 2000, partitionKey: 'a', data: aggregate(users) },
@@ -31,7 +34,10 @@ describe('sub-sequence numbers of KPL user records', () => {
     ]);
     const decoded = decodeKinesisEvent(event)!;
     expect(decoded.records.map((r) => [r.seq, r.partitionKey, new TextDecoder().decode(r.data), r.arrivalMs])).toEqual([
-      ['1', 'p', 'plain', 1000], ['2.0', 'a', 'one', 2000], ['2.1', 'b', 'two', 2000], ['3', 'p', 'after', 3000],
+      ['1', 'p', 'plain', 1000],
+      ['2.0', 'a', 'one', 2000],
+      ['2.1', 'b', 'two', 2000],
+      ['3', 'p', 'after', 3000],
     ]);
     expect(decoded.undecodable).toEqual([]);
   });

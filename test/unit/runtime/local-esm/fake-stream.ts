@@ -32,7 +32,10 @@ export function fakeRecords(count: number, options: { from?: number; visibleAtMs
 export class FakeStream implements Source {
   readonly reads: Array<{ shardId: string; afterSeq: string | undefined; maxRecords: number }> = [];
 
-  constructor(readonly shards: readonly FakeShard[], readonly clock: Clock) {}
+  constructor(
+    readonly shards: readonly FakeShard[],
+    readonly clock: Clock,
+  ) {}
 
   async listShards(): Promise<ShardInfo[]> {
     return this.shards.map((s) => ({ shardId: s.shardId, parentShardIds: s.parentShardIds ?? [] }));
@@ -80,7 +83,12 @@ export async function runEsm(
     retryDelayMs: 10,
     ...esmOptions,
     handler: async (event) => {
-      const delivery: Delivery = { shardId: event.Records[0]!.eventID.split(':')[0]!, seqs: event.Records.map((r) => r.kinesis.sequenceNumber), atMs: clock.nowMs(), event };
+      const delivery: Delivery = {
+        shardId: event.Records[0]!.eventID.split(':')[0]!,
+        seqs: event.Records.map((r) => r.kinesis.sequenceNumber),
+        atMs: clock.nowMs(),
+        event,
+      };
       deliveries.push(delivery);
       const response = respond(delivery, deliveries.length - 1);
       if (response instanceof Error) throw response;
@@ -90,7 +98,10 @@ export async function runEsm(
   let summary: EsmRunSummary | undefined;
   let failure: unknown;
   const stop = new AbortController();
-  const running = esm.run({ untilDrained: stopAtMs === undefined, signal: stop.signal }).then((s) => (summary = s), (e: unknown) => (failure = e));
+  const running = esm.run({ untilDrained: stopAtMs === undefined, signal: stop.signal }).then(
+    (s) => (summary = s),
+    (e: unknown) => (failure = e),
+  );
   for (let step = 0; step < 100_000 && summary === undefined && failure === undefined; step++) {
     if (stopAtMs !== undefined && clock.nowMs() >= stopAtMs) stop.abort();
     await clock.advance(50);

@@ -11,21 +11,35 @@ describe('LocalEsm', () => {
   describe('run', () => {
     it('delivers records in the exact shape Lambda gives a Kinesis event', async () => {
       // Prepare
-      const record = { seq: '49590338271490256608559692538361571095921575989136588898', arrivalMs: 1_545_084_650_987, partitionKey: '1', data: new TextEncoder().encode('Hello, this is a test.'), visibleAtMs: 0 };
+      const record = {
+        seq: '49590338271490256608559692538361571095921575989136588898',
+        arrivalMs: 1_545_084_650_987,
+        partitionKey: '1',
+        data: new TextEncoder().encode('Hello, this is a test.'),
+        visibleAtMs: 0,
+      };
       // Act
       const { deliveries } = await runEsm([shard([record], { shardId: 'shardId-000000000006' })], () => undefined);
       // Assess
       expect(deliveries[0]!.event).toEqual({
-        Records: [{
-          kinesis: { kinesisSchemaVersion: '1.0', partitionKey: '1', sequenceNumber: record.seq, data: 'SGVsbG8sIHRoaXMgaXMgYSB0ZXN0Lg==', approximateArrivalTimestamp: 1545084650.987 },
-          eventSource: 'aws:kinesis',
-          eventVersion: '1.0',
-          eventID: `shardId-000000000006:${record.seq}`,
-          eventName: 'aws:kinesis:record',
-          invokeIdentityArn: 'arn:aws:iam::123456789012:role/sluice-local-esm',
-          awsRegion: 'eu-west-1',
-          eventSourceARN: ARN,
-        }],
+        Records: [
+          {
+            kinesis: {
+              kinesisSchemaVersion: '1.0',
+              partitionKey: '1',
+              sequenceNumber: record.seq,
+              data: 'SGVsbG8sIHRoaXMgaXMgYSB0ZXN0Lg==',
+              approximateArrivalTimestamp: 1545084650.987,
+            },
+            eventSource: 'aws:kinesis',
+            eventVersion: '1.0',
+            eventID: `shardId-000000000006:${record.seq}`,
+            eventName: 'aws:kinesis:record',
+            invokeIdentityArn: 'arn:aws:iam::123456789012:role/sluice-local-esm',
+            awsRegion: 'eu-west-1',
+            eventSourceARN: ARN,
+          },
+        ],
       });
     });
 
@@ -47,9 +61,21 @@ describe('LocalEsm', () => {
     });
 
     it.each([
-      { window: 0, expected: [['1-10', 0], ['11-20', 2_000]] },
+      {
+        window: 0,
+        expected: [
+          ['1-10', 0],
+          ['11-20', 2_000],
+        ],
+      },
       { window: 5, expected: [['1-20', 5_000]] },
-      { window: 1, expected: [['1-10', 1_000], ['11-20', 3_000]] },
+      {
+        window: 1,
+        expected: [
+          ['1-10', 1_000],
+          ['11-20', 3_000],
+        ],
+      },
     ])('gathers records for a batching window of $window s before invoking', async ({ window, expected }) => {
       // Prepare: ten records at t=0, ten more at t=2 s.
       const records = [...fakeRecords(10), ...fakeRecords(10, { from: 11, visibleAtMs: 2_000 })];
@@ -83,7 +109,10 @@ describe('LocalEsm', () => {
           const id = event.Records[0]!.eventID.split(':')[0]!;
           inFlight.set(id, (inFlight.get(id) ?? 0) + 1);
           maxPerShard = Math.max(maxPerShard, inFlight.get(id)!);
-          maxOverall = Math.max(maxOverall, [...inFlight.values()].reduce((a, b) => a + b, 0));
+          maxOverall = Math.max(
+            maxOverall,
+            [...inFlight.values()].reduce((a, b) => a + b, 0),
+          );
           await clock.sleep(500);
           inFlight.set(id, inFlight.get(id)! - 1);
         },
@@ -134,19 +163,29 @@ describe('LocalEsm', () => {
     });
 
     it('starts a new batch at the failed record, taking records that arrived since', async () => {
-      const { deliveries } = await runEsm([shard(fakeRecords(12))], (_d, i) => (i === 0 ? fail('3') : undefined), { reportBatchItemFailures: true, batchSize: 8 });
+      const { deliveries } = await runEsm([shard(fakeRecords(12))], (_d, i) => (i === 0 ? fail('3') : undefined), {
+        reportBatchItemFailures: true,
+        batchSize: 8,
+      });
       expect(ranges(deliveries)).toEqual(['1-8', '3-10', '11-12']);
     });
 
     it('bisects at the failed record and retries only the rest of that batch when bisect is on', async () => {
-      const { deliveries } = await runEsm([shard(fakeRecords(12))], (_d, i) => (i === 0 ? fail('3') : undefined), { reportBatchItemFailures: true, batchSize: 8, bisectBatchOnFunctionError: true });
+      const { deliveries } = await runEsm([shard(fakeRecords(12))], (_d, i) => (i === 0 ? fail('3') : undefined), {
+        reportBatchItemFailures: true,
+        batchSize: 8,
+        bisectBatchOnFunctionError: true,
+      });
       expect(ranges(deliveries)).toEqual(['1-8', '3-8', '9-12']);
     });
   });
 
   describe('run with retries', () => {
     it('retries a failing batch as it was until the handler succeeds when retries are unlimited', async () => {
-      const { deliveries, summary } = await runEsm([shard(fakeRecords(12))], (_d, i) => (i < 5 ? new Error('boom') : undefined), { batchSize: 8, maximumRetryAttempts: -1 });
+      const { deliveries, summary } = await runEsm([shard(fakeRecords(12))], (_d, i) => (i < 5 ? new Error('boom') : undefined), {
+        batchSize: 8,
+        maximumRetryAttempts: -1,
+      });
       expect(ranges(deliveries)).toEqual(['1-8', '1-8', '1-8', '1-8', '1-8', '1-8', '9-12']);
       expect(summary.discarded).toEqual([]);
     });
@@ -156,22 +195,42 @@ describe('LocalEsm', () => {
       { retries: 2, expected: ['1-4', '1-4', '1-4', '5-6'] },
     ])('discards a batch after $retries retries and reports it like an on-failure destination', async ({ retries, expected }) => {
       // Act: every batch holding record 2 fails.
-      const { deliveries, summary } = await runEsm([shard(fakeRecords(6))], (d) => (d.seqs.includes('2') ? new Error('poison') : undefined), { batchSize: 4, maximumRetryAttempts: retries });
+      const { deliveries, summary } = await runEsm([shard(fakeRecords(6))], (d) => (d.seqs.includes('2') ? new Error('poison') : undefined), {
+        batchSize: 4,
+        maximumRetryAttempts: retries,
+      });
       // Assess
       expect(ranges(deliveries)).toEqual(expected);
-      expect(summary.discarded).toEqual([expect.objectContaining({ condition: 'RetryAttemptsExhausted', shardId: 'shardId-000000000000', startSequenceNumber: '1', endSequenceNumber: '4', batchSize: 4, streamArn: ARN })]);
+      expect(summary.discarded).toEqual([
+        expect.objectContaining({
+          condition: 'RetryAttemptsExhausted',
+          shardId: 'shardId-000000000000',
+          startSequenceNumber: '1',
+          endSequenceNumber: '4',
+          batchSize: 4,
+          streamArn: ARN,
+        }),
+      ]);
       expect(summary.checkpoints['shardId-000000000000']).toBe('6');
     });
 
     it('counts partial failures as retries and discards only the failed remainder', async () => {
-      const { deliveries, summary } = await runEsm([shard(fakeRecords(6))], (d) => (d.seqs.includes('3') ? fail('3') : undefined), { batchSize: 6, maximumRetryAttempts: 1, reportBatchItemFailures: true });
+      const { deliveries, summary } = await runEsm([shard(fakeRecords(6))], (d) => (d.seqs.includes('3') ? fail('3') : undefined), {
+        batchSize: 6,
+        maximumRetryAttempts: 1,
+        reportBatchItemFailures: true,
+      });
       expect(ranges(deliveries)).toEqual(['1-6', '3-6']);
       expect(summary.discarded.map((b) => [b.startSequenceNumber, b.endSequenceNumber])).toEqual([['3', '6']]);
     });
 
     it('restarts the count when a partial response moved the checkpoint, so a deferring shard is never discarded', async () => {
       // Act: like a rate limit, every delivery takes its first two records and defers the rest.
-      const { deliveries, summary } = await runEsm([shard(fakeRecords(10))], (d) => (d.seqs.length > 2 ? fail(d.seqs[2]!) : undefined), { batchSize: 4, maximumRetryAttempts: 1, reportBatchItemFailures: true });
+      const { deliveries, summary } = await runEsm([shard(fakeRecords(10))], (d) => (d.seqs.length > 2 ? fail(d.seqs[2]!) : undefined), {
+        batchSize: 4,
+        maximumRetryAttempts: 1,
+        reportBatchItemFailures: true,
+      });
       // Assess
       expect(ranges(deliveries)).toEqual(['1-4', '3-6', '5-8', '7-10', '9-10']);
       expect(summary.discarded).toEqual([]);
@@ -179,14 +238,22 @@ describe('LocalEsm', () => {
 
     it('bisects a failing batch down to the poison record, without spending retries on the splits', async () => {
       // Act: any batch holding record 6 throws.
-      const { deliveries, summary } = await runEsm([shard(fakeRecords(8))], (d) => (d.seqs.includes('6') ? new Error('poison') : undefined), { batchSize: 8, bisectBatchOnFunctionError: true, maximumRetryAttempts: 1 });
+      const { deliveries, summary } = await runEsm([shard(fakeRecords(8))], (d) => (d.seqs.includes('6') ? new Error('poison') : undefined), {
+        batchSize: 8,
+        bisectBatchOnFunctionError: true,
+        maximumRetryAttempts: 1,
+      });
       // Assess
       expect(ranges(deliveries)).toEqual(['1-8', '1-4', '5-8', '5-6', '5', '6', '6', '7-8']);
       expect(summary.discarded.map((b) => b.startSequenceNumber)).toEqual(['6']);
     });
 
     it('does not bisect a malformed response, which is no function error', async () => {
-      const { deliveries } = await runEsm([shard(fakeRecords(4))], (_d, i) => (i === 0 ? fail('') : undefined), { batchSize: 4, bisectBatchOnFunctionError: true, reportBatchItemFailures: true });
+      const { deliveries } = await runEsm([shard(fakeRecords(4))], (_d, i) => (i === 0 ? fail('') : undefined), {
+        batchSize: 4,
+        bisectBatchOnFunctionError: true,
+        reportBatchItemFailures: true,
+      });
       expect(ranges(deliveries)).toEqual(['1-4', '1-4']);
     });
   });
@@ -200,12 +267,21 @@ describe('LocalEsm', () => {
         { shardId: 'shardId-child-2', parentShardIds: ['shardId-parent'], records: fakeRecords(3, { from: 200 }) },
       ];
       // Act
-      const { deliveries } = await runEsm(shards, (d) => (d.shardId === 'shardId-parent' && d.seqs.includes('3') && d.atMs < 1_000 ? new Error('slow down') : undefined), { batchSize: 2, retryDelayMs: 500 });
+      const { deliveries } = await runEsm(
+        shards,
+        (d) => (d.shardId === 'shardId-parent' && d.seqs.includes('3') && d.atMs < 1_000 ? new Error('slow down') : undefined),
+        { batchSize: 2, retryDelayMs: 500 },
+      );
       // Assess: every parent delivery, retries included, precedes every child delivery.
       const lastParent = deliveries.map((d) => d.shardId).lastIndexOf('shardId-parent');
       const firstChild = deliveries.findIndex((d) => d.shardId !== 'shardId-parent');
       expect(lastParent).toBeLessThan(firstChild);
-      expect(deliveries.filter((d) => d.shardId !== 'shardId-parent').flatMap((d) => d.seqs).sort()).toEqual(['100', '101', '102', '200', '201', '202']);
+      expect(
+        deliveries
+          .filter((d) => d.shardId !== 'shardId-parent')
+          .flatMap((d) => d.seqs)
+          .sort(),
+      ).toEqual(['100', '101', '102', '200', '201', '202']);
     });
 
     it('starts a merged child only after both parents ended', async () => {
@@ -229,7 +305,9 @@ describe('LocalEsm', () => {
       { settings: { maximumRetryAttempts: -2 }, field: 'maximumRetryAttempts' },
     ])('rejects $field out of the range AWS allows', ({ settings, field }) => {
       const clock = new FakeClock();
-      expect(() => new LocalEsm({ source: new FakeStream([], clock), clock, eventSourceArn: ARN, handler: async () => undefined, ...settings })).toThrow(ConfigError);
+      expect(() => new LocalEsm({ source: new FakeStream([], clock), clock, eventSourceArn: ARN, handler: async () => undefined, ...settings })).toThrow(
+        ConfigError,
+      );
       expect(() => new LocalEsm({ source: new FakeStream([], clock), clock, eventSourceArn: ARN, handler: async () => undefined, ...settings })).toThrow(field);
     });
   });

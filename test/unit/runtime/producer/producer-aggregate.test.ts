@@ -8,7 +8,10 @@ import { FakeClock } from '../../../helpers/fake-clock';
 import { deaggregateIndependently } from '../../../helpers/kpl-independent';
 
 const HALF = 2n ** 127n;
-const RANGES: HashRange[] = [{ shardId: 's0', start: 0n, end: HALF - 1n }, { shardId: 's1', start: HALF, end: 2n ** 128n - 1n }];
+const RANGES: HashRange[] = [
+  { shardId: 's0', start: 0n, end: HALF - 1n },
+  { shardId: 's1', start: HALF, end: 2n ** 128n - 1n },
+];
 const shardOf = (hash: bigint): string => (hash < HALF ? 's0' : 's1');
 
 /** A writer that keeps what it was given and fails the Kinesis records at `failing` indexes of its first call. */
@@ -25,7 +28,17 @@ class KeepingWriter {
 const users = Array.from({ length: 3_000 }, (_, i) => ({ partitionKey: `user-${i % 97}`, data: new TextEncoder().encode(`${i}`.padEnd(100, '.')) }));
 
 function producer(writer: KeepingWriter): Producer {
-  return new Producer({ app: 'a', stream: 's', kinesis: undefined as never, checkpoints: new MemoryCheckpointStore(), clock: new FakeClock({ startMs: 0, autoAdvance: true }), writer, listShards: async () => [], listHashRanges: async () => RANGES, aggregate: true });
+  return new Producer({
+    app: 'a',
+    stream: 's',
+    kinesis: undefined as never,
+    checkpoints: new MemoryCheckpointStore(),
+    clock: new FakeClock({ startMs: 0, autoAdvance: true }),
+    writer,
+    listShards: async () => [],
+    listHashRanges: async () => RANGES,
+    aggregate: true,
+  });
 }
 
 describe('Producer with aggregate', () => {

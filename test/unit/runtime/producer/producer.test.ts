@@ -8,7 +8,10 @@ import { FakeClock } from '../../../helpers/fake-clock';
 import { SwitchableStore } from '../controller/switchable-store';
 
 const APP = 'clicks';
-const SHARDS = [{ shardId: 's0', parentShardIds: [] }, { shardId: 's1', parentShardIds: [] }];
+const SHARDS = [
+  { shardId: 's0', parentShardIds: [] },
+  { shardId: 's1', parentShardIds: [] },
+];
 
 /** A writer that records when each PutRecords call went out and how many records it carried. */
 class RecordingWriter {
@@ -30,9 +33,20 @@ function setup(options: Partial<ProducerOptions> = {}) {
   const publish = async (shardId: string, rateLimit: number) => {
     const pk = StorageKeys.shardPartition(APP, shardId);
     const previous = await memory.get(pk, StorageKeys.CONTROL_SK);
-    await memory.transact([{ kind: 'put', item: { pk, sk: StorageKeys.CONTROL_SK, version: (previous?.version ?? 0) + 1, data: JSON.stringify({ rateLimit }) } }]);
+    await memory.transact([
+      { kind: 'put', item: { pk, sk: StorageKeys.CONTROL_SK, version: (previous?.version ?? 0) + 1, data: JSON.stringify({ rateLimit }) } },
+    ]);
   };
-  const producer = new Producer({ app: APP, stream: 'clicks', kinesis: undefined as never, checkpoints: store, clock, writer, listShards: async () => SHARDS, ...options });
+  const producer = new Producer({
+    app: APP,
+    stream: 'clicks',
+    kinesis: undefined as never,
+    checkpoints: store,
+    clock,
+    writer,
+    listShards: async () => SHARDS,
+    ...options,
+  });
   /** Sends `n` records; returns their rate from the start of the call to the last PutRecords. */
   const measure = async (n: number) => {
     const startMs = clock.nowMs();
@@ -84,7 +98,11 @@ describe('Producer', () => {
       // Act
       await producer.send(records(1_200));
       // Assess
-      expect(writer.calls).toEqual([{ atMs: startMs, count: 500 }, { atMs: startMs, count: 500 }, { atMs: startMs, count: 200 }]);
+      expect(writer.calls).toEqual([
+        { atMs: startMs, count: 500 },
+        { atMs: startMs, count: 500 },
+        { atMs: startMs, count: 200 },
+      ]);
       expect(producer.ratePerSec).toBe(Number.POSITIVE_INFINITY);
     });
 

@@ -13,7 +13,13 @@ const where = (objects: MemoryObjectStore) => ({ objects, app: 'app', shardId: '
 
 /** The store's methods as own properties, to override one. */
 function bindStore(o: MemoryObjectStore) {
-  return { putIfAbsent: (k: string, b: Uint8Array) => o.putIfAbsent(k, b), get: (k: string) => o.get(k), getRange: (k: string, s: number, e: number) => o.getRange(k, s, e), list: (p: string) => o.list(p), delete: (k: string) => o.delete(k) };
+  return {
+    putIfAbsent: (k: string, b: Uint8Array) => o.putIfAbsent(k, b),
+    get: (k: string) => o.get(k),
+    getRange: (k: string, s: number, e: number) => o.getRange(k, s, e),
+    list: (p: string) => o.list(p),
+    delete: (k: string) => o.delete(k),
+  };
 }
 
 /** Every entry of every operator, in state order. */
@@ -25,7 +31,12 @@ function dump(states: ReadonlyMap<string, OperatorState>): Array<[string, Array<
 type Op = { op: 'a' | 'b'; key: string; value: number | null };
 
 /** Runs batches of operations the way the processor does: apply, write the state object, commit the manifest, settle. */
-async function runBatches(batches: Op[][], policy: SnapshotPolicy, objects: MemoryObjectStore, tagged = false): Promise<{ states: Map<string, OperatorState>; manifest: StateManifest; kinds: string[] }> {
+async function runBatches(
+  batches: Op[][],
+  policy: SnapshotPolicy,
+  objects: MemoryObjectStore,
+  tagged = false,
+): Promise<{ states: Map<string, OperatorState>; manifest: StateManifest; kinds: string[] }> {
   const states = new Map([
     ['a', new OperatorState()],
     ['b', new OperatorState()],
@@ -50,7 +61,14 @@ async function runBatches(batches: Op[][], policy: SnapshotPolicy, objects: Memo
 }
 
 const ops = fc.array(
-  fc.array(fc.record({ op: fc.constantFrom<'a' | 'b'>('a', 'b'), key: fc.constantFrom('k0', 'k1', 'k2', 'k3', 'k4', 'k5', '\u0001[1]', 'é'), value: fc.option(fc.integer({ min: 0, max: 99 }), { nil: null }) }), { maxLength: 12 }),
+  fc.array(
+    fc.record({
+      op: fc.constantFrom<'a' | 'b'>('a', 'b'),
+      key: fc.constantFrom('k0', 'k1', 'k2', 'k3', 'k4', 'k5', '\u0001[1]', 'é'),
+      value: fc.option(fc.integer({ min: 0, max: 99 }), { nil: null }),
+    }),
+    { maxLength: 12 },
+  ),
   { minLength: 1, maxLength: 12 },
 );
 
@@ -78,11 +96,18 @@ describe('state objects', () => {
       const objects = new MemoryObjectStore();
       const batches: Op[][] = [
         ['a', 'b', 'c'].map((key) => ({ op: 'a' as const, key, value: 1 })),
-        [{ op: 'a', key: 'b', value: null }, { op: 'a', key: 'd', value: 4 }, { op: 'a', key: 'b', value: 2 }],
+        [
+          { op: 'a', key: 'b', value: null },
+          { op: 'a', key: 'd', value: 4 },
+          { op: 'a', key: 'b', value: 2 },
+        ],
       ];
       // Act
       const warm = await runBatches(batches, { maxDeltas: 10 }, objects);
-      const cold = new Map([['a', new OperatorState()], ['b', new OperatorState()]]);
+      const cold = new Map([
+        ['a', new OperatorState()],
+        ['b', new OperatorState()],
+      ]);
       await loadState(where(objects), warm.manifest, cold);
       // Assess
       expect([...warm.states.get('a')!.entries()].map(([k]) => k)).toEqual(['a', 'b', 'c', 'd']);
@@ -102,7 +127,10 @@ describe('state objects', () => {
       // Prepare: one small key, then batches rewriting 20 other keys each: the first delta outweighs the
       // 1-key snapshot; once the snapshot holds the 20 keys too, it takes two deltas to outweigh it.
       const objects = new MemoryObjectStore();
-      const batches: Op[][] = [[{ op: 'a', key: 'x', value: 1 }], ...Array.from({ length: 4 }, (_, i) => Array.from({ length: 20 }, (_, k) => ({ op: 'b' as const, key: `k${k}`, value: i })))];
+      const batches: Op[][] = [
+        [{ op: 'a', key: 'x', value: 1 }],
+        ...Array.from({ length: 4 }, (_, i) => Array.from({ length: 20 }, (_, k) => ({ op: 'b' as const, key: `k${k}`, value: i }))),
+      ];
       // Act
       const { kinds } = await runBatches(batches, { maxDeltas: 100, deltaRatio: 1 }, objects);
       // Assess
@@ -111,9 +139,16 @@ describe('state objects', () => {
 
     it('writes nothing for a batch that changed no state, and skips its number in the chain', async () => {
       const objects = new MemoryObjectStore();
-      const { kinds, manifest } = await runBatches([[{ op: 'a', key: 'x', value: 1 }], [{ op: 'a', key: 'y', value: 2 }], [], [{ op: 'a', key: 'z', value: 3 }]], { maxDeltas: 10, deltaRatio: 1_000 }, objects);
+      const { kinds, manifest } = await runBatches(
+        [[{ op: 'a', key: 'x', value: 1 }], [{ op: 'a', key: 'y', value: 2 }], [], [{ op: 'a', key: 'z', value: 3 }]],
+        { maxDeltas: 10, deltaRatio: 1_000 },
+        objects,
+      );
       expect(kinds).toEqual(['snapshot', 'delta', 'delta']);
-      expect(manifest.deltas).toEqual([[2, 2], [4, 4]]);
+      expect(manifest.deltas).toEqual([
+        [2, 2],
+        [4, 4],
+      ]);
       expect(deltaCount(manifest)).toBe(2);
       expect(await objects.list(StorageKeys.statePrefix('app', 's1'))).toHaveLength(3);
     });
@@ -126,7 +161,10 @@ describe('state objects', () => {
       const warm = await runBatches([batch], {}, objects);
       const key = StorageKeys.stateKey('app', 's1', 1, 'snapshot');
       const index = await indexOf(key, (await objects.get(key))!);
-      const cold = new Map([['a', new OperatorState()], ['b', new OperatorState()]]);
+      const cold = new Map([
+        ['a', new OperatorState()],
+        ['b', new OperatorState()],
+      ]);
       await loadState(where(objects), warm.manifest, cold);
       // Assess
       expect(index.parts.length).toBeGreaterThanOrEqual(3);
@@ -138,16 +176,28 @@ describe('state objects', () => {
     it('loads a big snapshot by ranged GETs, several ranges and an index beyond the first tail read, to the same state', async () => {
       // Prepare: 60,000 keys (a few parts), loaded with ranges of 64 KB, then of 40 bytes (a tail read too small for the index).
       const objects = new MemoryObjectStore();
-      const batch: Op[] = Array.from({ length: 60_000 }, (_, i) => ({ op: i % 3 === 0 ? ('b' as const) : ('a' as const), key: `key-${i}-${'x'.repeat(30)}`, value: i }));
+      const batch: Op[] = Array.from({ length: 60_000 }, (_, i) => ({
+        op: i % 3 === 0 ? ('b' as const) : ('a' as const),
+        key: `key-${i}-${'x'.repeat(30)}`,
+        value: i,
+      }));
       const warm = await runBatches([batch], {}, objects);
       const ranged: string[] = [];
-      const counting = { ...bindStore(objects), getRange: (key: string, start: number, end: number) => (ranged.push(`${start}-${end}`), objects.getRange(key, start, end)) };
+      const counting = {
+        ...bindStore(objects),
+        getRange: (key: string, start: number, end: number) => (ranged.push(`${start}-${end}`), objects.getRange(key, start, end)),
+      };
       // Act
-      const loads = await Promise.all([64 * 1024, 40].map(async (rangeBytes) => {
-        const cold = new Map([['a', new OperatorState()], ['b', new OperatorState()]]);
-        await loadState({ objects: counting, app: 'app', shardId: 's1', rangeBytes }, warm.manifest, cold);
-        return dump(cold);
-      }));
+      const loads = await Promise.all(
+        [64 * 1024, 40].map(async (rangeBytes) => {
+          const cold = new Map([
+            ['a', new OperatorState()],
+            ['b', new OperatorState()],
+          ]);
+          await loadState({ objects: counting, app: 'app', shardId: 's1', rangeBytes }, warm.manifest, cold);
+          return dump(cold);
+        }),
+      );
       // Assess
       expect(loads).toEqual([dump(warm.states), dump(warm.states)]);
       expect(ranged.length).toBeGreaterThan(6);
@@ -166,7 +216,14 @@ describe('state objects', () => {
       const objects = new MemoryObjectStore();
       const { manifest } = await runBatches([[{ op: 'a', key: 'x', value: 1 }], [{ op: 'a', key: 'y', value: 1 }]], {}, objects);
       await objects.delete(StorageKeys.stateKey('app', 's1', 2, 'delta'));
-      const load = loadState(where(objects), manifest, new Map([['a', new OperatorState()], ['b', new OperatorState()]]));
+      const load = loadState(
+        where(objects),
+        manifest,
+        new Map([
+          ['a', new OperatorState()],
+          ['b', new OperatorState()],
+        ]),
+      );
       await expect(load).rejects.toThrow(MissingStateObjectError);
       await expect(load).rejects.toThrow('state/app/s1/00000000000000000002.delta');
     });
@@ -184,7 +241,9 @@ describe('state objects', () => {
     it('rejects state of an operator the pipeline does not have', async () => {
       const objects = new MemoryObjectStore();
       const { manifest } = await runBatches([[{ op: 'b', key: 'x', value: 1 }]], {}, objects);
-      await expect(loadState(where(objects), manifest, new Map([['a', new OperatorState()]]))).rejects.toThrow(/holds state of operator "b", which this pipeline does not have/);
+      await expect(loadState(where(objects), manifest, new Map([['a', new OperatorState()]]))).rejects.toThrow(
+        /holds state of operator "b", which this pipeline does not have/,
+      );
     });
   });
 });

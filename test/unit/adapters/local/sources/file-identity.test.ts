@@ -60,7 +60,13 @@ describe('FileSource with a ledger', () => {
     await writeFile(path, text(old.slice(0, 100)));
     await run(path);
     const pending = recordsOf(old.slice(100), 101);
-    await objects.putIfAbsent(StorageKeys.walKey(APP, FILE_SHARD_ID, 2), encodeWal({ header: { app: APP, shard: FILE_SHARD_ID, batchNo: 2, firstSeq: '101', lastSeq: '150', count: 50, createdAt: 1_700_000_000_000 }, records: pending }));
+    await objects.putIfAbsent(
+      StorageKeys.walKey(APP, FILE_SHARD_ID, 2),
+      encodeWal({
+        header: { app: APP, shard: FILE_SHARD_ID, batchNo: 2, firstSeq: '101', lastSeq: '150', count: 50, createdAt: 1_700_000_000_000 },
+        records: pending,
+      }),
+    );
     const replacement = numbered(120, 'new');
     await writeFile(path, text(replacement));
     // Act
@@ -82,7 +88,9 @@ describe('FileSource with a ledger', () => {
     // Act
     const refused = run(path);
     // Assess
-    await expect(refused).rejects.toThrow(`--source: file:${path} is not the file whose lines 1-2 app wc committed: its line 2 changed after it was committed (bytes were added to it, as it had no newline)`);
+    await expect(refused).rejects.toThrow(
+      `--source: file:${path} is not the file whose lines 1-2 app wc committed: its line 2 changed after it was committed (bytes were added to it, as it had no newline)`,
+    );
   });
 
   it('checks the lines committed after its note was last written, as after a crash between the two', async () => {

@@ -108,7 +108,10 @@ describe('FileSource', () => {
       const result = await source.read(FILE_SHARD_ID, undefined, 10);
 
       // Assess
-      expect(result.records.map((r) => Array.from(r.data))).toEqual([[0xff, 0x00], [0xc3, 0x28]]);
+      expect(result.records.map((r) => Array.from(r.data))).toEqual([
+        [0xff, 0x00],
+        [0xc3, 0x28],
+      ]);
     });
 
     it('matches the line rule for any content, chunk size and read pattern', async () => {

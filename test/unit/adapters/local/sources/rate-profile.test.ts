@@ -42,7 +42,12 @@ describe('RateSchedule', () => {
     it('is the inverse of availableAt: record k arrives at the first ms that holds k records', () => {
       fc.assert(
         fc.property(
-          fc.record({ rate: fc.integer({ min: 1, max: 50_000 }), spikeAtMs: fc.integer({ min: 0, max: 10_000 }), spikeDurationMs: fc.integer({ min: 0, max: 5_000 }), factor: fc.double({ min: 0.1, max: 20, noNaN: true }) }),
+          fc.record({
+            rate: fc.integer({ min: 1, max: 50_000 }),
+            spikeAtMs: fc.integer({ min: 0, max: 10_000 }),
+            spikeDurationMs: fc.integer({ min: 0, max: 5_000 }),
+            factor: fc.double({ min: 0.1, max: 20, noNaN: true }),
+          }),
           fc.integer({ min: 1, max: 500_000 }),
           (shape, k) => {
             // Prepare

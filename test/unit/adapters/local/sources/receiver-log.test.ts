@@ -12,7 +12,10 @@ const texts = (records: { data: Uint8Array }[]): string[] => records.map((r) => 
 const keyOf = (firstSeq: number): string => receivedBlockKey('app', 'stdin-0', firstSeq);
 const settled = async (promise: Promise<unknown>): Promise<boolean> => {
   let done = false;
-  void promise.then(() => (done = true), () => (done = true));
+  void promise.then(
+    () => (done = true),
+    () => (done = true),
+  );
   await new Promise((resolve) => setImmediate(resolve));
   return done;
 };
@@ -120,7 +123,10 @@ describe('ReceiverLog', () => {
       const { durable } = log.append(bytes('a'));
 
       // Act
-      const failed = await log.flush().then(() => 'ok', (error: SluiceError) => error.retryable);
+      const failed = await log.flush().then(
+        () => 'ok',
+        (error: SluiceError) => error.retryable,
+      );
       log.append(bytes('b'));
       await log.flush();
 
@@ -155,7 +161,10 @@ describe('ReceiverLog', () => {
       await store.putIfAbsent(keyOf(1), encodeBlock([{ seq: 1, arrivalMs: 0, data: bytes('theirs')[0]! }]));
 
       // Act
-      const outcome = log.append(bytes('ours')).durable.then(() => 'acknowledged', (error: Error) => error.message);
+      const outcome = log.append(bytes('ours')).durable.then(
+        () => 'acknowledged',
+        (error: Error) => error.message,
+      );
       await log.flush().catch(() => undefined);
 
       // Assess
@@ -333,13 +342,20 @@ describe('ReceiverLog', () => {
       }
       await store.delete(keyOf(1));
       await store.delete(keyOf(2));
-      const ledger = { app: 'app', positions: async () => ({ committedSeq: '1', takenSeq: '1' }), note: async () => undefined, keepNote: async () => undefined };
+      const ledger = {
+        app: 'app',
+        positions: async () => ({ committedSeq: '1', takenSeq: '1' }),
+        note: async () => undefined,
+        keepNote: async () => undefined,
+      };
 
       // Act
       const reopened = openLog(store, new FakeClock(), { ledger });
 
       // Assess
-      await expect(reopened).rejects.toThrow(`${PREFIX}: the receiver log starts at line 3, but app app committed lines up to 1 only: lines 2-2 were deleted before they were committed; restore the missing blocks, or start over with a new --checkpoint-dir or --app`);
+      await expect(reopened).rejects.toThrow(
+        `${PREFIX}: the receiver log starts at line 3, but app app committed lines up to 1 only: lines 2-2 were deleted before they were committed; restore the missing blocks, or start over with a new --checkpoint-dir or --app`,
+      );
     });
 
     it('opens when it holds every line the app took and those after the committed one', async () => {
@@ -348,7 +364,12 @@ describe('ReceiverLog', () => {
       const log = await openLog(store);
       void log.append(bytes('a', 'b', 'c'));
       await log.flush();
-      const ledger = { app: 'app', positions: async () => ({ committedSeq: '1', takenSeq: '3' }), note: async () => undefined, keepNote: async () => undefined };
+      const ledger = {
+        app: 'app',
+        positions: async () => ({ committedSeq: '1', takenSeq: '3' }),
+        note: async () => undefined,
+        keepNote: async () => undefined,
+      };
 
       // Act
       const reopened = await openLog(store, new FakeClock(), { ledger });
