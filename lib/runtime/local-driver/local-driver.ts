@@ -8,7 +8,7 @@ import { readCommittedSeq } from '../protocol/checkpoint-record';
 import { SinkError } from '../../core/errors';
 import { isTransientError } from '../failures/is-transient-error';
 import type { MicroBatchProcessor, ProcessResult } from '../protocol/micro-batch-processor';
-import { sleepUnlessAborted } from './sleep-unless-aborted';
+import { runOnSchedule, type RoundResult, type StopReason } from './run-on-schedule';
 
 /** Options of {@link LocalDriver}. */
 export interface LocalDriverOptions {
@@ -55,7 +55,7 @@ export interface DriverBatchEvent {
 }
 
 /** Why {@link LocalDriver.run} returned. */
-export type StopReason = 'drained' | 'duration' | 'signal';
+export type { StopReason };
 
 /**
  * Spark's JobGenerator for local mode: every batch interval it reads each shard from its committed
@@ -80,25 +80,8 @@ export class LocalDriver {
   }
 
   async run(): Promise<{ stoppedBy: StopReason; batches: number; records: number }> {
-    const { clock, batchIntervalMs, signal } = this.#o;
     await this.open();
-    const startMs = clock.nowMs();
-    const endMs = this.#o.durationMs === undefined ? Infinity : startMs + this.#o.durationMs;
-    let scheduledMs = startMs;
-    let batches = 0;
-    let records = 0;
-    for (;;) {
-      if (signal?.aborted) return { stoppedBy: 'signal', batches, records };
-      const round = await this.round(scheduledMs);
-      batches += round.batches;
-      records += round.records;
-      if (round.drained) return { stoppedBy: 'drained', batches, records };
-      scheduledMs += batchIntervalMs;
-      const now = clock.nowMs();
-      if (now >= endMs || scheduledMs >= endMs) return { stoppedBy: 'duration', batches, records };
-      // Behind schedule, the next batch starts at once and its scheduling delay shows it.
-      if (scheduledMs > now) await sleepUnlessAborted(clock, scheduledMs - now, signal);
-    }
+    return runOnSchedule(this.#o, (scheduledMs) => this.round(scheduledMs));
   }
 
   #shards: string[] = [];
@@ -119,7 +102,7 @@ export class LocalDriver {
    * One batch interval of every shard: read, run, commit, tick a quiet shard. `drained`: a finite
    * source has nothing left, everything read is committed, and no window waits for a tick.
    */
-  async round(scheduledMs: number): Promise<{ drained: boolean; batches: number; records: number }> {
+  async round(scheduledMs: number): Promise<RoundResult> {
     const { source, clock } = this.#o;
     const shards = this.#shards;
     const positions = this.#positions;

@@ -9,7 +9,7 @@ import type { Source } from '../../ports/source';
 import { ObjectStoreExchange } from './object-store-exchange';
 import { LocalDriver, type DriverBatchEvent, type StopReason } from './local-driver';
 import { MicroBatchProcessor, type MicroBatchProcessorOptions } from '../protocol/micro-batch-processor';
-import { sleepUnlessAborted } from './sleep-unless-aborted';
+import { runOnSchedule } from './run-on-schedule';
 
 /** Options of {@link StagedLocalDriver}. */
 export interface StagedLocalDriverOptions {
@@ -60,7 +60,7 @@ export class StagedLocalDriver {
   }
 
   async run(): Promise<{ stoppedBy: StopReason; batches: number; records: number }> {
-    const { staged, clock, signal, batchIntervalMs } = this.#o;
+    const { staged, clock, batchIntervalMs } = this.#o;
     const drivers: LocalDriver[] = [];
     const exchanges: Array<{ writer: ExchangeWriter; source: Source; senderDone?: () => void }> = [];
     let origins: readonly string[] = (await this.#o.source.listShards()).map((s) => s.shardId);
@@ -99,14 +99,10 @@ export class StagedLocalDriver {
       origins = driver.shards;
       drivers.push(driver);
     }
-    const startMs = clock.nowMs();
-    const endMs = this.#o.durationMs === undefined ? Infinity : startMs + this.#o.durationMs;
-    let scheduledMs = startMs;
-    let batches = 0;
-    let records = 0;
-    for (;;) {
-      if (signal?.aborted) return { stoppedBy: 'signal', batches, records };
+    return runOnSchedule(this.#o, async (scheduledMs) => {
       let drained = true;
+      let batches = 0;
+      let records = 0;
       for (let s = 0; s < drivers.length; s++) {
         const round = await drivers[s]!.round(scheduledMs);
         batches += round.batches;
@@ -115,12 +111,7 @@ export class StagedLocalDriver {
         // A stage that has sent everything it ever will lets the next one drain.
         else if (drained && s < exchanges.length) exchanges[s]!.senderDone?.();
       }
-      if (drained) return { stoppedBy: 'drained', batches, records };
-      scheduledMs += batchIntervalMs;
-      const now = clock.nowMs();
-      if (now >= endMs || scheduledMs >= endMs) return { stoppedBy: 'duration', batches, records };
-      // Behind schedule, the next round starts at once; Ctrl-C ends the wait.
-      if (scheduledMs > now) await sleepUnlessAborted(clock, scheduledMs - now, signal);
-    }
+      return { drained, batches, records };
+    });
   }
 }
