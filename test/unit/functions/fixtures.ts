@@ -4,7 +4,7 @@ import type { BatchStats } from '../../../lib/core/batch-stats';
 import type { SourceRecord } from '../../../lib/core/source-record';
 import { toKinesisStreamEvent } from '../../../lib/runtime/local-esm/kinesis-event';
 
-/** The sample event of the AWS Lambda docs (research/aws-serverless-streaming.md §1), verbatim. */
+/** The sample event of the AWS Lambda docs (https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html), verbatim. */
 export const DOCS_SAMPLE_EVENT: KinesisStreamEvent = {
   Records: [
     {

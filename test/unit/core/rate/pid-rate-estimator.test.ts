@@ -40,7 +40,7 @@ describe('PidRateEstimator', () => {
 
   describe('compute', () => {
     it.each<[string, PidRateEstimator, readonly Batch[], ReadonlyArray<number | undefined>]>([
-      // research/spark-streaming.md §1: 1 s batches, default gains.
+      // Spark's PIDRateEstimatorSuite (apache/spark): 1 s batches, default gains.
       [
         'returns 1000 then 900 when 500 ms of scheduling delay appears',
         new PidRateEstimator({ batchIntervalMs: 1000 }),

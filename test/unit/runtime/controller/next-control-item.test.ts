@@ -56,7 +56,7 @@ describe('nextControlItem', () => {
   });
 
   it("reproduces Spark's PID vector over three samples, publishing 1000 then 900", () => {
-    // Prepare: Spark's test vector, one batch per sample (research/spark-streaming.md §1).
+    // Prepare: Spark's test vector, one batch per sample (Spark's PIDRateEstimatorSuite).
     const samples: Array<[nowMs: number, totals: CheckpointTotals, delayMs: number]> = [
       [1_000, { batches: 1, records: 1_000, processingMs: 500, quarantined: 0 }, 0],
       [2_000, { batches: 2, records: 2_000, processingMs: 1_500, quarantined: 0 }, 0],
