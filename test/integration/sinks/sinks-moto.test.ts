@@ -206,6 +206,7 @@ describe('sinks on moto', () => {
   it('leave one copy (or ids naming the copies) after a crash before or after each checkpoint and WAL call', async () => {
     // Prepare: count the port calls of a clean run, to crash at each one.
     const probe = new CrashInjector(Number.MAX_SAFE_INTEGER, 'before');
+
     const probeApp = uniqueName('sinks-probe');
     await deliverAll(
       app.handler(sinkPipeline(probeApp), probeApp, { checkpoints: probe.checkpoints(app.checkpoints), objects: probe.objects(app.objects) }),
@@ -215,7 +216,11 @@ describe('sinks on moto', () => {
     await expectExactlyOnceOutputs(probeApp, await streamRecords(), await drain(standardQueue), await drain(fifoQueue), 'no crash');
     expect(probe.calls).toBeGreaterThanOrEqual(9);
     for (const when of ['before', 'after'] as const) {
-      for (let crashAt = 1; crashAt <= probe.calls; crashAt++) {
+      // Crash at every call in turn until a run makes fewer calls than that: every call was a crash point.
+      // (The probe's count is a guide only: whether batch 3 writes a snapshot, and so deletes the objects it
+      // supersedes, depends on compressed sizes, which the app's random name changes by a byte or two.)
+      let swept = 0;
+      for (let crashAt = 1; ; crashAt++) {
         const appName = uniqueName(`sinks-${when}-${crashAt}`);
         const crash = new CrashInjector(crashAt, when);
         // Act
@@ -225,9 +230,12 @@ describe('sinks on moto', () => {
           deliveries,
         );
         // Assess
-        expect(crashes, `crash ${when} call ${crashAt}`).toBe(1);
+        expect(crashes, `crash ${when} call ${crashAt}`).toBeLessThanOrEqual(1);
         await expectExactlyOnceOutputs(appName, await streamRecords(), await drain(standardQueue), await drain(fifoQueue), `crash ${when} call ${crashAt}`);
+        if (crashes === 0) break;
+        swept = crashAt;
       }
+      expect(swept, `crash points swept ${when} a call`).toBeGreaterThanOrEqual(9);
     }
   }, 300_000);
 
