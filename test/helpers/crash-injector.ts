@@ -46,3 +46,19 @@ export async function deliverUntilCommitted(
     }
   }
 }
+
+/**
+ * Crashes at every port call in turn, `when` it says: `run(crash, crashAt)` runs the whole scenario
+ * with `crash`'s stores and returns how many crashes it took (0 or 1). The sweep ends with the first
+ * run that makes fewer calls than `crashAt` (no crash): every call was a crash point. A probe run's
+ * count would only be a guide, since whether a batch writes a snapshot, and deletes what it
+ * supersedes, depends on compressed sizes, which an app's random name moves by a byte or two.
+ * Returns the number of crash points swept.
+ */
+export async function sweepCrashPoints(when: 'before' | 'after', run: (crash: CrashInjector, crashAt: number) => Promise<number>): Promise<number> {
+  for (let crashAt = 1; ; crashAt++) {
+    const crashes = await run(new CrashInjector(crashAt, when), crashAt);
+    if (crashes === 0) return crashAt - 1;
+    if (crashes !== 1) throw new Error(`crash ${when} call ${crashAt}: ${crashes} crashes, expected 1`);
+  }
+}
