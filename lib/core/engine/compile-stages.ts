@@ -18,6 +18,25 @@ export function stageApp(app: string, index: number): string {
 const add = (a: unknown, b: unknown): unknown => (a as number) + (b as number);
 
 /**
+ * The stage that holds stateful operator `operatorId` (default: the pipeline's last stateful
+ * operator), and that stage's compiled pipeline. After `keyBy`, its state is global per key.
+ */
+export function stageOfOperator(staged: StagedPipeline, operatorId?: string): { stage: number; pipeline: CompiledPipeline } {
+  for (let s = staged.stages.length - 1; s >= 0; s--) {
+    const pipeline = staged.stages[s]!;
+    const ids = pipeline.statefulOperators.map((o) => o.id);
+    if (operatorId === undefined ? ids.length > 0 : ids.includes(operatorId)) return { stage: s, pipeline };
+  }
+  const all = staged.stages.flatMap((p) => p.statefulOperators.map((o) => o.id));
+  throw new ConfigError(
+    'operator',
+    operatorId === undefined
+      ? `pipeline ${staged.name} has no stateful operator`
+      : `no stateful operator ${JSON.stringify(operatorId)} (have: ${all.join(', ') || 'none'})`,
+  );
+}
+
+/**
  * Cuts a pipeline at each `keyBy` / `global` into stages (docs/decisions/0015). Where the operator
  * after an exchange allows it, the stage before it pre-aggregates each batch (map-side combine):
  * `countByValue` becomes a count before the exchange and a sum of counts after it; `reduceByKey`
