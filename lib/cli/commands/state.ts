@@ -9,7 +9,8 @@ import { mergedStateEntries } from '../../runtime/protocol/read-merged-state';
 import { isStreamSource } from '../../runtime/protocol/source-mismatch-error';
 import { endpointOption, REGION_HELP, regionOption, resolveEndpoint } from './aws-target-options';
 import { writeJsonObject } from '../write-json-object';
-import { loadStagedPipeline } from '../load-pipeline';
+import { loadPipeline, loadStagedPipeline } from '../load-pipeline';
+import type { StagedPipeline } from '../../core/engine/compile-stages';
 import { stageApp, stageOfOperator } from '../../core/engine/compile-stages';
 import { parseOptions } from '../parse-options';
 
@@ -41,7 +42,9 @@ export function registerState(program: Command): void {
     .option('--region <region>', REGION_HELP)
     .action(async (raw: Record<string, unknown>) => {
       const o = parseOptions(dumpSchema, raw);
-      const staged = await loadStagedPipeline(o.pipeline);
+      const awsMode = o.endpoint !== undefined || o.stream !== undefined;
+      // Local AWS mode reads what `sluice dev` ran: by default the per-shard word count, as dev runs one stage.
+      const staged = awsMode && o.pipeline === undefined ? await singleStage() : await loadStagedPipeline(o.pipeline);
       // With keyBy/global, the stage that holds the operator: its state is per key across the stream (no merge of partials).
       const { stage, pipeline } = stageOfOperator(staged, o.operator);
       const app = stageApp(o.app ?? staged.name, stage);
@@ -53,7 +56,7 @@ export function registerState(program: Command): void {
       const stream = o.stream;
       const expect =
         stream === undefined ? {} : { expectSource: (sourceId: string) => isStreamSource(sourceId, stream), expectedSourceName: `stream ${stream}` };
-      if (o.endpoint !== undefined || stream !== undefined) {
+      if (awsMode) {
         const aws = openLocalAwsApp({ app, endpoint: resolveEndpoint(o.endpoint), region: o.region });
         try {
           await writeJsonObject(
@@ -86,4 +89,9 @@ export function registerState(program: Command): void {
         await checkpoints.close();
       }
     });
+}
+
+async function singleStage(): Promise<StagedPipeline> {
+  const pipeline = await loadPipeline();
+  return { name: pipeline.name, stages: [pipeline] };
 }
