@@ -137,7 +137,9 @@ export class InMemoryRun<T = unknown> {
   /**
    * Runs one micro-batch of `records` (text lines, or bytes for `{ input: 'bytes' }` pipelines), all
    * arriving at {@link nowMs}, then moves the clock one batch interval on. With `keyBy` / `global`,
-   * every later stage then runs on what crossed its exchange, as `sluice run` does in one batch interval.
+   * every later stage then runs on what crossed its exchange, as `sluice run` does in one batch interval
+   * (the first stage then takes at most 100,000 records per call, the local driver's batch limit; the
+   * rest go in the next call's batch).
    */
   async batch(records: readonly (string | Uint8Array)[]): Promise<InMemoryBatch> {
     const encoder = new TextEncoder();
