@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { compilePipeline } from '../lib/core/engine/compile-pipeline';
-import wordCount from '../examples/word-count';
+import wordCount from '../examples/word-count-per-shard';
 import { wordLines } from './word-lines';
 
 /**

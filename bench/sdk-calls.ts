@@ -8,7 +8,7 @@ import { S3ObjectStore } from '../lib/adapters/aws/s3-object-store';
 import type { SourceRecord } from '../lib/core/source-record';
 import { createProcessorHandler } from '../lib/compose/create-processor-handler';
 import { toKinesisStreamEvent } from '../lib/runtime/local-esm/kinesis-event';
-import wordCount from '../examples/word-count';
+import wordCount from '../examples/word-count-per-shard';
 import { startMotoServer } from '../test/helpers/moto';
 import { wordLines } from './word-lines';
 

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { StreamProcessor } from './stream-processor';
 
 /** The example's pipeline module, named 'word-count'. */
-export const WORD_COUNT_PIPELINE = fileURLToPath(new URL('../examples/word-count.ts', import.meta.url));
+export const WORD_COUNT_PIPELINE = fileURLToPath(new URL('../examples/word-count-per-shard.ts', import.meta.url));
 
 /** Options of {@link WordCountStack}. */
 export interface WordCountStackProps extends StackProps {
@@ -16,7 +16,7 @@ export interface WordCountStackProps extends StackProps {
 }
 
 /**
- * The example app: `examples/word-count.ts` on a one-shard stream, its dashboard URL and the names
+ * The example app: `examples/word-count-per-shard.ts` (until the processor runs pipelines with exchanges) on a one-shard stream, its dashboard URL and the names
  * `sluice push` and `sluice status` need as outputs.
  */
 export class WordCountStack extends Stack {

@@ -17,10 +17,12 @@ let tsxRegistered = false;
  * TypeScript is loaded through tsx, registered on the first TypeScript pipeline (not before: a
  * JavaScript pipeline, and every command that runs none, skip its cost). The module resolves its
  * imports from its own folder, so `sluice` is the user's installed copy: the one this CLI is.
- * Without a path, the word count sluice ships.
+ * Without a path, the word count sluice ships (`examples/word-count.ts`, global across shards; for
+ * the commands that run one stage, `examples/word-count-per-shard.ts`, of the same app name).
  */
 export async function loadPipeline(path?: string): Promise<CompiledPipeline> {
-  return compilePipeline(await loadStream(path));
+  // The single-stage commands (dev, replay) run the per-shard word count by default until they run stages.
+  return compilePipeline(path === undefined ? ((await import('../../examples/word-count-per-shard')).default as Stream<unknown>) : await loadStream(path));
 }
 
 /** Like {@link loadPipeline}, for `sluice run`, which also runs pipelines with exchanges (`keyBy`, `global`): one compiled pipeline per stage. */

@@ -9,7 +9,9 @@ import { mergedStateEntries } from '../../runtime/protocol/read-merged-state';
 import { isStreamSource } from '../../runtime/protocol/source-mismatch-error';
 import { endpointOption, REGION_HELP, regionOption, resolveEndpoint } from './aws-target-options';
 import { writeJsonObject } from '../write-json-object';
-import { loadPipeline } from '../load-pipeline';
+import { loadPipeline, loadStagedPipeline } from '../load-pipeline';
+import type { StagedPipeline } from '../../core/engine/compile-stages';
+import { stageApp, stageOfOperator } from '../../core/engine/compile-stages';
 import { parseOptions } from '../parse-options';
 
 const dumpSchema = z.object({
@@ -22,7 +24,10 @@ const dumpSchema = z.object({
   region: regionOption,
 });
 
-/** `sluice state dump`: prints a stateful operator's state, merged across shards, as one JSON object, streamed. */
+/**
+ * `sluice state dump`: prints a stateful operator's state, merged across shards, as one JSON object,
+ * streamed. For a pipeline with exchanges, the state of the stage that holds the operator, named on stderr.
+ */
 export function registerState(program: Command): void {
   const state = program.command('state').description('Read the checkpointed state of a pipeline.');
   state
@@ -37,13 +42,21 @@ export function registerState(program: Command): void {
     .option('--region <region>', REGION_HELP)
     .action(async (raw: Record<string, unknown>) => {
       const o = parseOptions(dumpSchema, raw);
-      const pipeline = await loadPipeline(o.pipeline);
-      const app = o.app ?? pipeline.name;
+      const awsMode = o.endpoint !== undefined || o.stream !== undefined;
+      // Local AWS mode reads what `sluice dev` ran: by default the per-shard word count, as dev runs one stage.
+      const staged = awsMode && o.pipeline === undefined ? await singleStage() : await loadStagedPipeline(o.pipeline);
+      // With keyBy/global, the stage that holds the operator: its state is per key across the stream (no merge of partials).
+      const { stage, pipeline } = stageOfOperator(staged, o.operator);
+      const app = stageApp(o.app ?? staged.name, stage);
+      if (staged.stages.length > 1)
+        process.stderr.write(
+          `${o.operator ?? pipeline.statefulOperators[pipeline.statefulOperators.length - 1]!.id}: stage ${stage} of ${staged.stages.length} (app ${app})\n`,
+        );
       // A stream's offsets are kept under its ARN: with --stream, refuse an app that reads another one.
       const stream = o.stream;
       const expect =
         stream === undefined ? {} : { expectSource: (sourceId: string) => isStreamSource(sourceId, stream), expectedSourceName: `stream ${stream}` };
-      if (o.endpoint !== undefined || stream !== undefined) {
+      if (awsMode) {
         const aws = openLocalAwsApp({ app, endpoint: resolveEndpoint(o.endpoint), region: o.region });
         try {
           await writeJsonObject(
@@ -76,4 +89,9 @@ export function registerState(program: Command): void {
         await checkpoints.close();
       }
     });
+}
+
+async function singleStage(): Promise<StagedPipeline> {
+  const pipeline = await loadPipeline();
+  return { name: pipeline.name, stages: [pipeline] };
 }

@@ -72,7 +72,7 @@ export interface RecordContext {
 }
 
 /** Builds the barrier of `op`. `record` is read by time-aware barriers (windows). */
-export function createBarrier(op: BarrierOp, record: RecordContext, timeFromInput = false): Barrier {
+export function createBarrier(op: BarrierOp, record: RecordContext, timeFromInput = false, carriedTime = false): Barrier {
   switch (op.kind) {
     case 'countByValue':
       return countByValue();
@@ -85,7 +85,7 @@ export function createBarrier(op: BarrierOp, record: RecordContext, timeFromInpu
     case 'window':
     case 'reduceByKeyAndWindow':
     case 'countByWindow':
-      return createWindowBarrier(op, record, timeFromInput);
+      return createWindowBarrier(op, record, timeFromInput, carriedTime);
     case 'mapWithState':
       return createMapWithStateBarrier(op, record);
   }

@@ -63,12 +63,23 @@ export interface CompiledPipeline {
    * commit. `progress`: every batch sends every partition at least an empty chunk, and a quiet
    * shard ticks every `tickEveryMs`, because a window after the exchange waits for every origin.
    */
-  readonly sends?: { readonly partitions: number; readonly progress: boolean; readonly tickEveryMs: number };
+  readonly sends?: {
+    readonly partitions: number;
+    readonly progress: boolean;
+    readonly tickEveryMs: number;
+    /** Each element crosses with its event time for an event-time window after the exchange; chunks carry the origin's event progress. */
+    readonly eventTime?: boolean;
+  };
   /**
    * Set for a stage fed by an exchange: its input is the exchange's chunks, de-duplicated per origin,
    * and its windows' time is the least progress of the origins (`inputWatermarkMs`), never a clock.
    */
   readonly receives?: boolean;
+  /**
+   * A receiving stage whose window is event-time: elements carry their event time, and
+   * `inputWatermarkMs` is the event time every origin has passed ({@link eventInputWatermark}).
+   */
+  readonly receivesEventTime?: boolean;
 }
 
 /** How one stage of a pipeline with exchanges is compiled (see {@link compileStages}). */
@@ -77,6 +88,11 @@ export interface StageOptions {
   readonly receives: boolean;
   readonly progress: boolean;
   readonly tickEveryMs: number;
+  /**
+   * A receiving stage whose first barrier is an event-time window: its elements carry their event
+   * time across the exchange (computed by the sender), and its input watermark is event time.
+   */
+  readonly eventTime?: boolean;
 }
 
 interface Segment {
@@ -98,7 +114,7 @@ export function compilePipeline(stream: Stream<unknown>): CompiledPipeline {
   if (stages > 0) {
     throw new ConfigError(
       'pipeline',
-      `${JSON.stringify(stream.definition.name)} has ${stages + 1} stages (keyBy/global): run it with \`sluice run\`, which runs every stage with its exchange; the Lambda processor and InMemoryRun run single-stage pipelines`,
+      `${JSON.stringify(stream.definition.name)} has ${stages + 1} stages (keyBy/global): run it with \`sluice run\` or InMemoryRun, which run every stage with its exchange; the Lambda processor runs single-stage pipelines`,
     );
   }
   return compileOps(stream.definition, stream.ops, undefined);
@@ -146,7 +162,12 @@ export function compileOps(definition: PipelineDefinition, ops: readonly OpSpec[
       const barrierOp = op as BarrierOp;
       const done: Segment = {
         ...current,
-        barrier: createBarrier(barrierOp, record, stage?.receives === true),
+        barrier: createBarrier(
+          barrierOp,
+          record,
+          stage?.receives === true,
+          stage?.eventTime === true && 'eventTime' in barrierOp && barrierOp.eventTime !== undefined,
+        ),
         barrierName: label[i]!,
         barrierKind: barrierOp.kind,
       };
@@ -173,8 +194,18 @@ export function compileOps(definition: PipelineDefinition, ops: readonly OpSpec[
       runSegments(segments, record, { elements, states, batchTimeMs, arrivalsMs, idleAtMs, inputWatermarkMs, windowTimes }),
     // A stage fed by an exchange takes its time from the origins' progress, never from a tick.
     usesIdleTicks: stage?.receives !== true && segments.some((s) => s.barrier?.tickDueAtMs !== undefined),
-    ...(exchange === undefined ? {} : { sends: { partitions: exchange.partitions, progress: stage?.progress ?? false, tickEveryMs: stage?.tickEveryMs ?? 0 } }),
+    ...(exchange === undefined
+      ? {}
+      : {
+          sends: {
+            partitions: exchange.partitions,
+            progress: stage?.progress ?? false,
+            tickEveryMs: stage?.tickEveryMs ?? 0,
+            ...(exchange.sendSide === undefined ? {} : { eventTime: true }),
+          },
+        }),
     ...(stage?.receives === true ? { receives: true } : {}),
+    ...(stage?.receives === true && stage.eventTime === true ? { receivesEventTime: true } : {}),
     tickDueAtMs: (states) => {
       let due: number | undefined;
       for (const s of segments) {

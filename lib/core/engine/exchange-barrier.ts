@@ -1,11 +1,16 @@
 import { partitionOf, type TimedElement } from '../exchange/exchange-chunks';
-import type { ExchangeOp, ExchangeOutput } from '../pipeline/op-spec';
+import type { ElementOp, ExchangeOp, ExchangeOutput } from '../pipeline/op-spec';
+import { timeOf } from '../window/event-time';
 import type { Barrier, RecordContext } from './barriers';
+import { asPair } from './fuse';
 
 /**
  * The end of a stage that sends across an exchange: routes each element, with its time, to the
  * partition that owns its key, and hands the batch's routing to the runtime as an `exchange`
  * emission. Produces no elements itself: what follows runs in the next stage.
+ *
+ * With `sendSide` (an event-time window after the exchange), each routed element goes through the
+ * element operators that preceded that window, and what comes out crosses with its event time.
  */
 export function createExchangeBarrier(op: ExchangeOp, record: RecordContext): Barrier {
   const output: ExchangeOutput = { kind: 'exchange', id: 'exchange', partitions: op.partitions };
@@ -14,12 +19,15 @@ export function createExchangeBarrier(op: ExchangeOp, record: RecordContext): Ba
   function fresh(): TimedElement[][] {
     return Array.from({ length: op.partitions }, () => []);
   }
+  const route = (x: unknown): number => (op.mode === 'global' ? 0 : partitionOf(key(x), op.partitions));
+  const sendSide = op.sendSide;
   return {
     push:
-      op.mode === 'global'
-        ? (x) => void perPartition[0]!.push([x, record.arrivalMs])
+      sendSide === undefined
+        ? (x) => void perPartition[route(x)]!.push([x, record.arrivalMs])
         : (x) => {
-            perPartition[partitionOf(key(x), op.partitions)]!.push([x, record.arrivalMs]);
+            const into = perPartition[route(x)]!;
+            for (const y of applyChain(sendSide.chain, x)) into.push([y, timeOf(sendSide.eventTime, y, record.arrivalMs)]);
           },
     reset: () => {
       perPartition = fresh();
@@ -29,6 +37,34 @@ export function createExchangeBarrier(op: ExchangeOp, record: RecordContext): Ba
       return [];
     },
   };
+}
+
+/** What element operators make of one element: none (filtered), one, or many (flatMap). */
+function applyChain(chain: readonly ElementOp[], x: unknown): unknown[] {
+  let values: unknown[] = [x];
+  for (const step of chain) {
+    const next: unknown[] = [];
+    for (const v of values) {
+      switch (step.kind) {
+        case 'map':
+          next.push(step.fn(v));
+          break;
+        case 'filter':
+          if (step.fn(v)) next.push(v);
+          break;
+        case 'flatMap':
+          for (const y of step.fn(v)) next.push(y);
+          break;
+        case 'mapValues': {
+          const pair = asPair(v, 'mapValues');
+          next.push([pair[0], step.fn(pair[1])]);
+          break;
+        }
+      }
+    }
+    values = next;
+  }
+  return values;
 }
 
 /** The key of an element when `keyBy` is given none: a `[key, value]` pair's key, or the element itself. */

@@ -20,7 +20,9 @@ import { asPair } from './fuse';
  * batch emits the same windows (deterministic replay); panes and the watermark live in the
  * operator's state and commit with the offsets (exactly once).
  */
-export function createWindowBarrier(op: WindowOp, record: RecordContext, timeFromInput = false): Barrier {
+export function createWindowBarrier(op: WindowOp, record: RecordContext, timeFromInput = false, carriedTime = false): Barrier {
+  // After an exchange, an event-time window's elements carry the time its `eventTime` gave them on the sending side.
+  const eventTime = carriedTime ? undefined : op.eventTime;
   const grid = new WindowGrid(op.windowMs, op.slideMs);
   const keyed =
     op.kind === 'window' ? undefined : op.kind === 'countByWindow' ? new KeyedPaneStore(grid, add, subtract) : new KeyedPaneStore(grid, op.reduce, op.inverse);
@@ -50,7 +52,7 @@ export function createWindowBarrier(op: WindowOp, record: RecordContext, timeFro
       closeMs = meta.watermarkMs === null ? null : meta.watermarkMs - op.allowedLatenessMs;
     },
     push: (x) => {
-      const t = timeOf(op.eventTime, x, record.arrivalMs);
+      const t = timeOf(eventTime, x, record.arrivalMs);
       const pane = grid.paneOf(t);
       // Between two sampling windows (slide > window): in no window, as in Spark; its time still counts.
       if (!grid.inSomeWindow(pane)) {

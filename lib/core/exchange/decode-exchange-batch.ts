@@ -1,7 +1,7 @@
 import type { DecodedBatch, UndecodableRecord } from '../engine/decode-records';
 import type { SourceRecord } from '../source-record';
 import { decodeChunk, type ExchangeChunk } from './exchange-chunks';
-import { inputWatermark, receiveChunks, type ReceiverState } from './exchange-receiver';
+import { eventInputWatermark, inputWatermark, receiveChunks, type ReceiverState } from './exchange-receiver';
 
 /** A receiving stage's batch: the elements of its new chunks, the marks to commit, and its time. */
 export interface ExchangeBatch {
@@ -15,9 +15,10 @@ export interface ExchangeBatch {
 /**
  * Decodes a receiving stage's records (exchange chunks) into the pipeline's input: each chunk applied
  * before is dropped ({@link receiveChunks}); a record that is not a chunk is set aside as
- * undecodable. Elements keep the time they carried across the exchange as their arrival time.
+ * undecodable. Elements keep the time they carried across the exchange as their arrival time (their
+ * event time, with `eventTime`).
  */
-export function decodeExchangeBatch(records: readonly SourceRecord[], state: ReceiverState, origins: readonly string[]): ExchangeBatch {
+export function decodeExchangeBatch(records: readonly SourceRecord[], state: ReceiverState, origins: readonly string[], eventTime = false): ExchangeBatch {
   const undecodable: UndecodableRecord[] = [];
   const chunks: Array<{ record: number; chunk: ExchangeChunk }> = [];
   for (let i = 0; i < records.length; i++) {
@@ -40,10 +41,12 @@ export function decodeExchangeBatch(records: readonly SourceRecord[], state: Rec
       recordIndex.push(record);
     }
   });
+  // An event-time window after the exchange: its time is the event time every origin has passed.
+  const time = eventTime ? eventInputWatermark(received.state, origins) : { watermarkMs: inputWatermark(received.state, origins), state: received.state };
   return {
     decoded: { elements, arrivalsMs, recordIndex, undecodable },
-    state: received.state,
-    inputWatermarkMs: inputWatermark(received.state, origins),
+    state: time.state,
+    inputWatermarkMs: time.watermarkMs,
     duplicates: received.duplicates,
   };
 }

@@ -31,6 +31,8 @@ export function buildChunks(input: {
   origin: string;
   batchNo: number;
   watermarkMs: number | null;
+  /** The origin's event progress, for an event-time window after the exchange; undefined otherwise. */
+  eventMs?: number | null;
   perPartition: readonly (readonly TimedElement[])[];
   progress: boolean;
   end?: boolean;
@@ -59,6 +61,7 @@ export function buildChunks(input: {
       count: groups.length,
       watermarkMs: input.watermarkMs,
       ...(input.end === true ? { end: true } : {}),
+      ...(input.eventMs === undefined ? {} : { eventMs: input.eventMs }),
       elements: g,
     }));
   });
@@ -78,6 +81,7 @@ export function encodeChunk(chunk: ExchangeChunk): Uint8Array {
       n: chunk.count,
       w: chunk.watermarkMs,
       ...(chunk.end === true ? { x: 1 } : {}),
+      ...(chunk.eventMs === undefined ? {} : { t: chunk.eventMs }),
       e: chunk.elements,
     }),
   );
@@ -91,7 +95,7 @@ export function decodeChunk(bytes: Uint8Array): ExchangeChunk | string {
   } catch (error) {
     return `not an exchange chunk: ${(error as Error).message}`;
   }
-  const c = x as { v?: unknown; o?: unknown; b?: unknown; i?: unknown; n?: unknown; w?: unknown; x?: unknown; e?: unknown };
+  const c = x as { v?: unknown; o?: unknown; b?: unknown; i?: unknown; n?: unknown; w?: unknown; x?: unknown; t?: unknown; e?: unknown };
   const valid =
     c !== null &&
     typeof c === 'object' &&
@@ -106,6 +110,7 @@ export function decodeChunk(bytes: Uint8Array): ExchangeChunk | string {
     (c.i as number) < (c.n as number) &&
     (c.w === null || (typeof c.w === 'number' && Number.isFinite(c.w))) &&
     (c.x === undefined || c.x === 1) &&
+    (c.t === undefined || c.t === null || (typeof c.t === 'number' && Number.isFinite(c.t))) &&
     Array.isArray(c.e) &&
     c.e.every((p) => Array.isArray(p) && p.length === 2 && typeof p[1] === 'number' && Number.isFinite(p[1]));
   if (!valid) return 'not an exchange chunk: missing or invalid fields (v, o, b, i, n, w, e)';
@@ -116,6 +121,7 @@ export function decodeChunk(bytes: Uint8Array): ExchangeChunk | string {
     count: c.n as number,
     watermarkMs: c.w as number | null,
     ...(c.x === 1 ? { end: true } : {}),
+    ...(c.t === undefined ? {} : { eventMs: c.t as number | null }),
     elements: c.e as TimedElement[],
   };
 }

@@ -19,6 +19,11 @@ export interface ChunkOrigin {
   readonly watermarkMs: number | null;
   /** The origin's last batch: its input ended (a finite source drained, a closed shard). */
   readonly end?: boolean;
+  /**
+   * For an event-time window after the exchange: the greatest event time the origin has sent (to
+   * any partition) as of the end of this batch, or null before any. Absent otherwise.
+   */
+  readonly eventMs?: number | null;
 }
 
 /**
@@ -38,10 +43,20 @@ export interface OriginMark {
     readonly seen: readonly number[];
     readonly watermarkMs: number | null;
     readonly end?: boolean;
+    readonly eventMs?: number | null;
   };
   /** The origin's last complete batch was its end marker: it holds no window back until it sends again. */
   readonly ended?: boolean;
+  /**
+   * Event-time progress (an event-time window after the exchange): `[arrival progress, greatest
+   * event time sent]` of complete batches, oldest first; those every origin has passed are folded
+   * into one by {@link eventInputWatermark}.
+   */
+  readonly events?: ReadonlyArray<readonly [arrivalMs: number, eventMs: number]>;
 }
+
+/** Most entries of an origin's `events`; past it, two are folded into one, which only delays windows. */
+export const EVENT_HISTORY_LIMIT = 32;
 
 /** Per-origin marks of one receiving partition. */
 export type ReceiverState = Readonly<Record<string, OriginMark>>;
@@ -94,7 +109,18 @@ export function receiveChunks(state: ReceiverState, chunks: readonly ChunkOrigin
           `batch ${c.batchNo} arrived while batch ${current.batchNo} had ${current.seen.length} of ${current.count} chunks: chunks were lost or the sender is not deterministic`,
         );
       }
-      next = withSeen(mark, { batchNo: c.batchNo, count: c.count, seen: [], watermarkMs: c.watermarkMs, ...(c.end === true ? { end: true } : {}) }, c);
+      next = withSeen(
+        mark,
+        {
+          batchNo: c.batchNo,
+          count: c.count,
+          seen: [],
+          watermarkMs: c.watermarkMs,
+          ...(c.end === true ? { end: true } : {}),
+          ...(c.eventMs === undefined ? {} : { eventMs: c.eventMs }),
+        },
+        c,
+      );
     }
     if (next === undefined) {
       accept[i] = false;
@@ -130,11 +156,65 @@ function withSeen(mark: OriginMark, current: NonNullable<OriginMark['current']>,
   const seen = [...current.seen, c.index].sort((a, b) => a - b);
   if (seen.length === current.count) {
     const w = maxOrNull(mark.watermarkMs, current.watermarkMs);
+    const events = withEvent(mark.events, w, current.eventMs);
     // Ended as long as its last batch is an end marker: a source that grows again (a file appended to
     // between runs) starts a new batch, and holds windows back again from its first chunk.
-    return { complete: current.batchNo, watermarkMs: w, ...(current.end === true ? { ended: true } : {}) };
+    return { complete: current.batchNo, watermarkMs: w, ...(current.end === true ? { ended: true } : {}), ...(events === undefined ? {} : { events }) };
   }
-  return { complete: mark.complete, watermarkMs: mark.watermarkMs, current: { ...current, seen } };
+  return {
+    complete: mark.complete,
+    watermarkMs: mark.watermarkMs,
+    current: { ...current, seen },
+    ...(mark.events === undefined ? {} : { events: mark.events }),
+  };
+}
+
+function withEvent(events: OriginMark['events'], arrivalMs: number | null, eventMs: number | null | undefined): OriginMark['events'] {
+  if (arrivalMs === null || eventMs === undefined || eventMs === null) return events;
+  const last = events?.[events.length - 1];
+  // An entry with no greater event time and a later arrival says nothing the last one did not.
+  if (last !== undefined && last[1] >= eventMs) return events;
+  const next = [...(events ?? []), [arrivalMs, eventMs] as const];
+  if (next.length > EVENT_HISTORY_LIMIT) {
+    // Fold the two neighbours closest in event time into [the later arrival, the earlier event time]:
+    // it claims less than both did, so it is safe, and it costs the least precision.
+    let at = 0;
+    for (let i = 1; i < next.length - 1; i++) if (next[i + 1]![1] - next[i]![1] <= next[at + 1]![1] - next[at]![1]) at = i;
+    next.splice(at, 2, [next[at + 1]![0], next[at]![1]]);
+  }
+  return next;
+}
+
+/**
+ * The event time every origin has passed, for an event-time window after the exchange, and the
+ * marks with the history it no longer needs folded.
+ *
+ * Let A be the arrival time every origin has reached ({@link inputWatermark}). Every record not yet
+ * received, from any origin, arrives at or after A; every record that arrived before A was read and
+ * sent in a complete batch. So the greatest event time among records that arrived before A — the
+ * latest `events` entry below A of each origin, the most of them — is one that a single-shard stream
+ * would already have seen before any record still to come. Data within the window's
+ * `maxOutOfOrdernessMs` of what came before it is then never late, as on one shard: the window
+ * subtracts `maxOutOfOrdernessMs` from this. An idle origin sends no event time, but its ticks move
+ * its arrival time, so it holds A back only as long as its ticks lag, never forever. Undefined
+ * while no event time is known below A; Infinity once every origin ended.
+ */
+export function eventInputWatermark(state: ReceiverState, origins: readonly string[]): { watermarkMs: number | undefined; state: ReceiverState } {
+  const arrivalMs = inputWatermark(state, origins);
+  if (arrivalMs === undefined || arrivalMs === Infinity) return { watermarkMs: arrivalMs, state };
+  let max = -Infinity;
+  const folded: Record<string, OriginMark> = { ...state };
+  for (const o of origins) {
+    const mark = state[o];
+    if (mark?.events === undefined) continue;
+    // An ended origin's late entries too: what it read after A arrived after records still to come.
+    const passed = mark.events.filter(([a]) => a < arrivalMs);
+    if (passed.length === 0) continue;
+    const latest = passed[passed.length - 1]!;
+    if (latest[1] > max) max = latest[1];
+    if (passed.length > 1) folded[o] = { ...mark, events: [latest, ...mark.events.slice(passed.length)] };
+  }
+  return { watermarkMs: max === -Infinity ? undefined : max, state: folded };
 }
 
 function maxOrNull(a: number | null, b: number | null): number | null {

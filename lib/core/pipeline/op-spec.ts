@@ -108,6 +108,12 @@ export interface ExchangeOp {
   readonly partitions: number;
   /** Pre-aggregate per batch before sending when the next operator allows it (map-side combine). */
   readonly combine: boolean;
+  /**
+   * Set by `compileStages` when an event-time window follows the exchange (docs/decisions/0015,
+   * Time): the element operators between the exchange and the window, run on the sending side after
+   * routing, and the window's `eventTime`, so each element crosses with its event time.
+   */
+  readonly sendSide?: { readonly chain: readonly ElementOp[]; readonly eventTime: EventTimeFn };
 }
 
 /** Called once per batch with the stream's elements; must be idempotent per `info.batchId`. */

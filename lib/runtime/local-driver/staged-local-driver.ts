@@ -9,7 +9,8 @@ import type { Source } from '../../ports/source';
 import { ObjectStoreExchange } from './object-store-exchange';
 import { LocalDriver, type DriverBatchEvent, type StopReason } from './local-driver';
 import { MicroBatchProcessor, type MicroBatchProcessorOptions } from '../protocol/micro-batch-processor';
-import { runOnSchedule } from './run-on-schedule';
+import { runOnSchedule, type RoundResult } from './run-on-schedule';
+import { SluiceError } from '../../core/errors';
 
 /** Options of {@link StagedLocalDriver}. */
 export interface StagedLocalDriverOptions {
@@ -59,7 +60,16 @@ export class StagedLocalDriver {
     return { writer: log, source: log, senderDone: () => log.senderDone() };
   }
 
+  #drivers: LocalDriver[] = [];
+  #exchanges: Array<{ writer: ExchangeWriter; source: Source; senderDone?: () => void }> = [];
+
   async run(): Promise<{ stoppedBy: StopReason; batches: number; records: number }> {
+    await this.open();
+    return runOnSchedule(this.#o, (scheduledMs) => this.round(scheduledMs));
+  }
+
+  /** Builds every stage's processor, exchange and driver, and reads their committed positions. */
+  async open(): Promise<void> {
     const { staged, clock, batchIntervalMs } = this.#o;
     const drivers: LocalDriver[] = [];
     const exchanges: Array<{ writer: ExchangeWriter; source: Source; senderDone?: () => void }> = [];
@@ -99,19 +109,26 @@ export class StagedLocalDriver {
       origins = driver.shards;
       drivers.push(driver);
     }
-    return runOnSchedule(this.#o, async (scheduledMs) => {
-      let drained = true;
-      let batches = 0;
-      let records = 0;
-      for (let s = 0; s < drivers.length; s++) {
-        const round = await drivers[s]!.round(scheduledMs);
-        batches += round.batches;
-        if (s === 0) records += round.records;
-        if (!round.drained) drained = false;
-        // A stage that has sent everything it ever will lets the next one drain.
-        else if (drained && s < exchanges.length) exchanges[s]!.senderDone?.();
-      }
-      return { drained, batches, records };
-    });
+    this.#drivers = drivers;
+    this.#exchanges = exchanges;
+  }
+
+  /** One batch interval: a round of every stage, in stage order, so what a stage sends is read by the next in the same round. */
+  async round(scheduledMs: number): Promise<RoundResult> {
+    const drivers = this.#drivers;
+    const exchanges = this.#exchanges;
+    if (drivers.length === 0) throw new SluiceError('StagedLocalDriver.round before open()');
+    let drained = true;
+    let batches = 0;
+    let records = 0;
+    for (let s = 0; s < drivers.length; s++) {
+      const round = await drivers[s]!.round(scheduledMs);
+      batches += round.batches;
+      if (s === 0) records += round.records;
+      if (!round.drained) drained = false;
+      // A stage that has sent everything it ever will lets the next one drain.
+      else if (drained && s < exchanges.length) exchanges[s]!.senderDone?.();
+    }
+    return { drained, batches, records };
   }
 }

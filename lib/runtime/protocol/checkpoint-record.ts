@@ -71,6 +71,8 @@ export interface CheckpointExchange {
   readonly received?: ReceiverState;
   /** A sending stage: the time progress its last batch sent. */
   readonly sentWatermarkMs?: number | null;
+  /** A sending stage whose elements carry event time: the greatest event time it sent. */
+  readonly sentEventMs?: number | null;
   /** A sending stage sent its end marker: its input ended. */
   readonly ended?: true;
 }
@@ -118,14 +120,17 @@ const OriginMarkSchema = z.object({
       seen: z.array(z.number().int()),
       watermarkMs: z.number().nullable(),
       end: z.boolean().optional(),
+      eventMs: z.number().nullable().optional(),
     })
     .optional(),
   ended: z.boolean().optional(),
+  events: z.array(z.tuple([z.number(), z.number()])).optional(),
 });
 
 const CheckpointExchangeSchema = z.object({
   received: z.record(z.string(), OriginMarkSchema).optional(),
   sentWatermarkMs: z.number().nullable().optional(),
+  sentEventMs: z.number().nullable().optional(),
   ended: z.literal(true).optional(),
 });
 

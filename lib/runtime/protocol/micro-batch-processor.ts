@@ -359,15 +359,23 @@ export class MicroBatchProcessor {
     shardId: string,
     batchNo: number,
     watermarkMs: number | null,
-    outputs: readonly { op: { kind: string }; items: unknown[] }[],
+    eventMs: number | null | undefined,
+    perPartition: readonly TimedElement[][],
     end: boolean,
   ): Promise<void> {
     const sends = this.#o.pipeline.sends!;
     const writer = this.#o.exchangeWriter;
     if (writer === undefined) throw new SluiceError(`stage ${this.#o.app} ends at an exchange but was given no exchange writer`);
-    const emission = outputs.find((o) => o.op.kind === 'exchange') as { op: ExchangeOutput; items: unknown[] } | undefined;
-    const perPartition = (emission?.items ?? Array.from({ length: sends.partitions }, () => [])) as TimedElement[][];
-    const chunks = buildChunks({ origin: shardId, batchNo, watermarkMs, perPartition, progress: sends.progress, end, targetBytes: this.#o.exchangeChunkBytes });
+    const chunks = buildChunks({
+      origin: shardId,
+      batchNo,
+      watermarkMs,
+      eventMs,
+      perPartition,
+      progress: sends.progress,
+      end,
+      targetBytes: this.#o.exchangeChunkBytes,
+    });
     await mapLimited(
       chunks.map((c, p) => [p, c] as const).filter(([, c]) => c.length > 0),
       8,
@@ -419,7 +427,10 @@ export class MicroBatchProcessor {
     const shardId = snapshot.shardId;
     const states = await (preloaded ?? this.#reader.states(snapshot));
     const previousExchange = snapshot.checkpoint?.exchange;
-    const received = pipeline.receives === true ? decodeExchangeBatch(records, previousExchange?.received ?? {}, this.#o.exchangeOrigins ?? []) : undefined;
+    const received =
+      pipeline.receives === true
+        ? decodeExchangeBatch(records, previousExchange?.received ?? {}, this.#o.exchangeOrigins ?? [], pipeline.receivesEventTime === true)
+        : undefined;
     const decoded = received?.decoded ?? decodeRecords(records, pipeline.input, this.#o.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES);
     const computation = pipeline.run(decoded.elements, states, h.createdAt, decoded.arrivalsMs, h.idleAtMs, received?.inputWatermarkMs);
     const previous = snapshot.checkpoint?.state;
@@ -454,8 +465,16 @@ export class MicroBatchProcessor {
       const end = h.endOfInput === true || inputEnded;
       // The end marker goes once; new records after it (a file appended to) take it back.
       const ended = end || (previousExchange?.ended === true && records.length === 0);
-      await this.#send(shardId, h.batchNo, sentWatermarkMs, computation.outputs, end && previousExchange?.ended !== true);
-      exchange = { ...exchange, sentWatermarkMs, ...(ended ? { ended: true as const } : {}) };
+      const perPartition = exchangeItems(computation.outputs, pipeline.sends.partitions);
+      // An event-time window after the exchange: the greatest event time this origin ever sent.
+      const sentEventMs = pipeline.sends.eventTime === true ? maxTime(previousExchange?.sentEventMs ?? null, perPartition) : undefined;
+      await this.#send(shardId, h.batchNo, sentWatermarkMs, sentEventMs, perPartition, end && previousExchange?.ended !== true);
+      exchange = {
+        ...exchange,
+        sentWatermarkMs,
+        ...(sentEventMs === undefined ? {} : { sentEventMs }),
+        ...(ended ? { ended: true as const } : {}),
+      };
     }
 
     const stats: BatchStats = {
@@ -549,4 +568,17 @@ function sortedCopy(records: readonly SourceRecord[]): SourceRecord[] {
       return copy.sort((a, b) => compareSeq(a.seq, b.seq)).filter((r, j, all) => j === 0 || r.seq !== all[j - 1]!.seq);
   }
   return copy;
+}
+
+/** The batch's `exchange` emission: the `[element, time]` pairs routed to each partition. */
+function exchangeItems(outputs: readonly { op: { kind: string }; items: unknown[] }[], partitions: number): TimedElement[][] {
+  const emission = outputs.find((o) => o.op.kind === 'exchange') as { op: ExchangeOutput; items: unknown[] } | undefined;
+  return (emission?.items ?? Array.from({ length: partitions }, () => [])) as TimedElement[][];
+}
+
+/** The greatest of `previous` and every time in `perPartition`; null when there is none. */
+function maxTime(previous: number | null, perPartition: readonly (readonly TimedElement[])[]): number | null {
+  let max = previous;
+  for (const elements of perPartition) for (const [, t] of elements) if (max === null || t > max) max = t;
+  return max;
 }

@@ -19,7 +19,8 @@ import { seededRandom } from '../../helpers/run-cli';
 
 /**
  * Chaos for pipelines with exchanges (docs/decisions/0015), in memory: a three-stage pipeline —
- * words keyed to 1-4 partitions, tumbling windows per word there, every window's counts sent to
+ * words keyed to 1-4 partitions, tumbling windows per word there (by arrival time, or in odd
+ * schedules by an out-of-order event time the sending stage computes), every window's counts sent to
  * one global owner that keeps the totals — run by random invocations of every stage's shards with
  * crashes at any store or exchange call (before or after the call takes effect), concurrent
  * invocations of one shard, redeliveries, exchange puts that land twice and out of order, and
@@ -58,7 +59,23 @@ interface WindowLog {
   readonly conflicts: string[];
 }
 
-function exchangePipeline(partitions: number, log: WindowLog): StagedPipeline {
+/**
+ * How far before its arrival a word happened, in the schedules with event-time windows: up to
+ * `OUT_OF_ORDER_MS`, so event times are out of order, each within that of every earlier one.
+ */
+const OUT_OF_ORDER_MS = 300;
+function eventOffsetMs(word: string): number {
+  let h = 7;
+  for (let i = 0; i < word.length; i++) h = (h * 31 + word.charCodeAt(i)) % 100_003;
+  return h % OUT_OF_ORDER_MS;
+}
+
+/** Odd schedules window by event time (computed on the sending side), even ones by arrival time. */
+function usesEventTime(index: number): boolean {
+  return index % 2 === 1;
+}
+
+function exchangePipeline(partitions: number, log: WindowLog, eventTime: boolean): StagedPipeline {
   const sink = (items: unknown[], info: BatchInfo): void => {
     const rows = (items as Array<Windowed<Array<[string, number]>>>).flatMap((w) => w.value.map(([k, n]) => `${w.endMs}|${k}|${n}`)).sort();
     const seen = log.batches.get(info.batchId);
@@ -71,7 +88,12 @@ function exchangePipeline(partitions: number, log: WindowLog): StagedPipeline {
       .filter((w) => w.length > 0)
       .map((w) => [w, 1] as [string, number])
       .keyBy(undefined, { partitions })
-      .reduceByKeyAndWindow((a, b) => a + b, { name: 'windows', windowMs: WINDOW_MS })
+      .reduceByKeyAndWindow(
+        (a, b) => a + b,
+        eventTime
+          ? { name: 'windows', windowMs: WINDOW_MS, eventTime: ([w], arrivalMs) => arrivalMs - eventOffsetMs(w), maxOutOfOrdernessMs: OUT_OF_ORDER_MS }
+          : { name: 'windows', windowMs: WINDOW_MS },
+      )
       .foreachBatch(sink)
       .flatMap((w) => w.value)
       .global()
@@ -144,7 +166,8 @@ export async function runExchangeSchedule(seed: number, index: number, faults = 
   // Small chunks in most schedules: a batch then sends several per partition, and retries reorder them.
   const chunkBytes = random() < 0.7 ? 10 + Math.floor(random() * 80) : undefined;
   const log: WindowLog = { batches: new Map(), conflicts: [] };
-  const staged = exchangePipeline(partitions, log);
+  const eventTime = usesEventTime(index);
+  const staged = exchangePipeline(partitions, log, eventTime);
   const clock = new FakeClock({ startMs: START_MS });
   const checkpoints = new MemoryCheckpointStore();
   const objects = new MemoryObjectStore();
@@ -291,8 +314,11 @@ export async function runExchangeSchedule(seed: number, index: number, faults = 
   const windows = [...log.batches.values()].flat().sort();
   const reference = new Map<string, number>();
   for (const { line, arrivalMs } of lines) {
-    const end = Math.floor(arrivalMs / WINDOW_MS) * WINDOW_MS + WINDOW_MS;
-    for (const w of line.split(' ')) reference.set(`${end}|${w}`, (reference.get(`${end}|${w}`) ?? 0) + 1);
+    for (const w of line.split(' ')) {
+      const t = eventTime ? arrivalMs - eventOffsetMs(w) : arrivalMs;
+      const end = Math.floor(t / WINDOW_MS) * WINDOW_MS + WINDOW_MS;
+      reference.set(`${end}|${w}`, (reference.get(`${end}|${w}`) ?? 0) + 1);
+    }
   }
   const expectedWindows = [...reference].map(([k, n]) => `${k}|${n}`).sort();
   if (windows.join('\n') !== expectedWindows.join('\n')) {
@@ -353,7 +379,7 @@ export async function runExchangeChaos(
     failed,
     describe: () =>
       [
-        `chaos: seed ${seed}, memory, three stages (keyBy → tumbling windows → global totals)`,
+        `chaos: seed ${seed}, memory, three stages (keyBy → tumbling windows, by arrival or event time → global totals)`,
         `  records checked  ${n(totals.records)}; invocations ${n(totals.invocations)} (${n(totals.concurrent)} pairs at once)`,
         `  faults           crashes ${n(totals.crashes)}, exchange puts landed twice ${n(totals.duplicatePuts)}, zombie re-puts ${n(totals.zombiePuts)}`,
         ...failed

@@ -84,7 +84,7 @@ describe('sluice dev, push, status and state dump', () => {
     // Prepare: the top-k pipeline (5 s windows of arrival time) and three words pushed at once.
     const stream = uniqueName('cli-top-k');
     streams.push(stream);
-    const target = ['--endpoint', endpoint, '--stream', stream, '--app', uniqueName('cli-top-k'), '--pipeline', 'examples/top-k.ts'];
+    const target = ['--endpoint', endpoint, '--stream', stream, '--app', uniqueName('cli-top-k'), '--pipeline', 'examples/top-k-per-shard.ts'];
     const file = join(await mkdtemp(join(tmpdir(), 'sluice-top-k-')), 'words.txt');
     await writeFile(file, 'ant bee ant\n');
     const created = await runCli(['dev', ...target, '--shards', '1', '--drain']);

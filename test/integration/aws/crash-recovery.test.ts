@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import wordCount from '../../../examples/word-count';
+import wordCount from '../../../examples/word-count-per-shard';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import type { ProcessorHandler } from '../../../lib/compose/create-processor-handler';
 import { CrashInjector, InjectedCrash, sweepCrashPoints } from '../../helpers/crash-injector';

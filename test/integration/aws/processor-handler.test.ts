@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import wordCount from '../../../examples/word-count';
+import wordCount from '../../../examples/word-count-per-shard';
 import { CorruptDataError, FencedError } from '../../../lib/core/errors';
 import { pipeline } from '../../../lib/core/pipeline/stream';
 import type { SourceRecord } from '../../../lib/core/source-record';

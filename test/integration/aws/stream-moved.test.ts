@@ -2,7 +2,7 @@ import { CreateEventSourceMappingCommand, CreateFunctionCommand, DeleteFunctionC
 import { createMotoRole } from '../../helpers/moto';
 import { DeleteStreamCommand, DescribeStreamSummaryCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import wordCount from '../../../examples/word-count';
+import wordCount from '../../../examples/word-count-per-shard';
 import { DynamoDbCheckpointStore } from '../../../lib/adapters/aws/dynamodb-checkpoint-store';
 import { KinesisWriter } from '../../../lib/adapters/aws/kinesis-writer';
 import { ConfigError } from '../../../lib/core/errors';

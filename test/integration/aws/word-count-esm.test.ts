@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import wordCount from '../../../examples/word-count';
+import wordCount from '../../../examples/word-count-per-shard';
 import { KinesisSource } from '../../../lib/adapters/aws/kinesis-source';
 import { KinesisWriter } from '../../../lib/adapters/aws/kinesis-writer';
 import { SystemClock } from '../../../lib/adapters/local/system-clock';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import wordCount from '../../../examples/word-count';
+import wordCount from '../../../examples/word-count-per-shard';
 import { DynamoDbCheckpointStore } from '../../../lib/adapters/aws/dynamodb-checkpoint-store';
 import { S3ObjectStore } from '../../../lib/adapters/aws/s3-object-store';
 import { compilePipeline } from '../../../lib/core/engine/compile-pipeline';

@@ -1,7 +1,7 @@
 import { ListShardsCommand, MergeShardsCommand, SplitShardCommand, type Shard } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import wordCount from '../../../examples/word-count';
+import wordCount from '../../../examples/word-count-per-shard';
 import { KinesisSource } from '../../../lib/adapters/aws/kinesis-source';
 import { KinesisWriter } from '../../../lib/adapters/aws/kinesis-writer';
 import { SystemClock } from '../../../lib/adapters/local/system-clock';

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import wordCount from '../../../examples/word-count';
+import wordCount from '../../../examples/word-count-per-shard';
 import { compilePipeline } from '../../../lib/core/engine/compile-pipeline';
 import { openLocalStores } from '../../../lib/compose/open-local-app';
 import { readMergedState } from '../../../lib/runtime/protocol/read-merged-state';
@@ -51,7 +51,18 @@ describe('socket source soak (sluice run, local)', () => {
     // Prepare: a producer of unique words w0, w1, ... at ~500 lines/s, reconnecting whenever the runner dies.
     const dir = mkdtempSync(join(tmpdir(), 'sluice-soak-'));
     const port = await freePort();
-    const args = ['run', '--source', `socket:${port}`, '--checkpoint-dir', dir, '--batch-interval', '100', '--no-backpressure'];
+    const args = [
+      'run',
+      '--pipeline',
+      'examples/word-count-per-shard.ts',
+      '--source',
+      `socket:${port}`,
+      '--checkpoint-dir',
+      dir,
+      '--batch-interval',
+      '100',
+      '--no-backpressure',
+    ];
     const seed = Number(process.env.SLUICE_KILL_SEED ?? 20_261_202);
     const random = seededRandom(seed);
     const producer = new AckingProducer(port, (i) => `w${i}`);

@@ -22,6 +22,24 @@ describe('the examples, run with sluice run over a file', () => {
     expect(run.stdout).toMatch(/stopped \(drained\): 3 records/);
   });
 
+  it.each([
+    ['the default word count', [], /\(ant,4\)\n\(bee,3\)\n\(cat,1\)\n/],
+    ['top-k', ['--pipeline', 'examples/top-k.ts'], /#1 +ant +4\n.*#2 +bee +3\n.*#3 +cat +1\n/s],
+  ])('%s gives the answer of the whole stream on 4 shards, though no shard holds more than one line', async (_, pipelineArgs, expected) => {
+    // Prepare: line i goes to shard i mod 4; `ant` is on three shards, `bee` on three.
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-global-'));
+    const file = join(dir, 'words.txt');
+    writeFileSync(file, ['ant bee ant', 'cat ant bee', 'ant', 'bee'].join('\n') + '\n');
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(file, anHourAgo, anHourAgo);
+    // Act
+    const run = await runCli(['run', ...pipelineArgs, '--source', `file:${file}`, '--shards', '4', '--checkpoint-dir', join(dir, 'cp')]);
+    // Assess
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(expected);
+    expect(run.stdout).toMatch(/stopped \(drained\): 4 records/);
+  });
+
   it('sessions prints the closed sessions of the sample clicks, as the README shows them', async () => {
     // Act
     const dir = mkdtempSync(join(tmpdir(), 'sluice-sessions-'));

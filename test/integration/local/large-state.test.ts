@@ -26,14 +26,27 @@ describe('sluice run with a state of many keys', () => {
     const { text } = threeTimesEach(60_000);
     writeFileSync(file, text);
     const checkpointDir = join(dir, 'checkpoint');
-    const args = ['run', '--source', `file:${file}`, '--checkpoint-dir', checkpointDir, '--max-rate', '30000', '--batch-interval', '100', '--no-backpressure'];
+    const args = [
+      'run',
+      '--pipeline',
+      'examples/word-count-per-shard.ts',
+      '--source',
+      `file:${file}`,
+      '--checkpoint-dir',
+      checkpointDir,
+      '--max-rate',
+      '30000',
+      '--batch-interval',
+      '100',
+      '--no-backpressure',
+    ];
     // Act: kill -9 once, after a few batches, then run to the end.
     const first = startCli(args);
     const killed = new Promise<number | null>((resolve) => first.on('close', (code) => resolve(code)));
     setTimeout(() => first.kill('SIGKILL'), 3_500);
     await killed;
     const final = await runCli(args);
-    const dump = await runCli(['state', 'dump', '--checkpoint-dir', checkpointDir]);
+    const dump = await runCli(['state', 'dump', '--pipeline', 'examples/word-count-per-shard.ts', '--checkpoint-dir', checkpointDir]);
     // Assess
     expect(final.code, final.stderr).toBe(0);
     const counts = JSON.parse(dump.stdout) as Record<string, number>;
@@ -51,7 +64,18 @@ describe('sluice run with a state of many keys', () => {
     writeFileSync(file, threeTimesEach(30_000).text);
     const checkpointDir = join(dir, 'checkpoint');
     // Act
-    const run = await runCli(['run', '--source', `file:${file}`, '--checkpoint-dir', checkpointDir, '--state-memory', '1', '--no-backpressure']);
+    const run = await runCli([
+      'run',
+      '--pipeline',
+      'examples/word-count-per-shard.ts',
+      '--source',
+      `file:${file}`,
+      '--checkpoint-dir',
+      checkpointDir,
+      '--state-memory',
+      '1',
+      '--no-backpressure',
+    ]);
     // Assess
     expect(run.code).toBe(1);
     expect(run.stderr.trim().split('\n')).toEqual([

@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DeleteStreamCommand } from '@aws-sdk/client-kinesis';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import wordCount from '../../../examples/word-count';
+import wordCount from '../../../examples/word-count-per-shard';
 import { DynamoDbCheckpointStore } from '../../../lib/adapters/aws/dynamodb-checkpoint-store';
 import { KinesisSource } from '../../../lib/adapters/aws/kinesis-source';
 import { KinesisWriter } from '../../../lib/adapters/aws/kinesis-writer';

@@ -36,7 +36,19 @@ describe('sluice ui', () => {
     expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`).toBe(true);
     const dir = mkdtempSync(join(tmpdir(), 'sluice-ui-'));
     const checkpointDir = join(dir, 'checkpoint');
-    const run = startCli(['run', '--source', 'generator:7', '--duration', '12', '--max-rate', '3000', '--checkpoint-dir', checkpointDir]);
+    const run = startCli([
+      'run',
+      '--pipeline',
+      'examples/word-count-per-shard.ts',
+      '--source',
+      'generator:7',
+      '--duration',
+      '12',
+      '--max-rate',
+      '3000',
+      '--checkpoint-dir',
+      checkpointDir,
+    ]);
     const runExit = new Promise<number | null>((resolve) => run.on('close', resolve));
     await waitForLine(run, /^generator-0 +\d+ /m);
     const ui = startCli(['ui', '--checkpoint-dir', checkpointDir, '--port', '0', '--duration', '60']);
@@ -124,6 +136,8 @@ describe('sluice ui', () => {
     // Act
     const run = startCli([
       'run',
+      '--pipeline',
+      'examples/word-count-per-shard.ts',
       '--source',
       `file:${file}`,
       '--max-rate',

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildChunks, decodeChunk, encodeChunk, type ExchangeChunk } from '../../../lib/core/exchange/exchange-chunks';
-import { inputWatermark, receiveChunks, type ReceiverState } from '../../../lib/core/exchange/exchange-receiver';
+import { EVENT_HISTORY_LIMIT, eventInputWatermark, inputWatermark, receiveChunks, type ReceiverState } from '../../../lib/core/exchange/exchange-receiver';
 
 /**
  * Senders per the protocol (docs/decisions/0015): origin o's batch k puts its chunks (retries land
@@ -168,5 +168,67 @@ describe('inputWatermark', () => {
   it('a chunk that is not one is reported, not thrown', () => {
     expect(decodeChunk(new TextEncoder().encode('{"v":1}'))).toMatch(/not an exchange chunk/);
     expect(decodeChunk(new Uint8Array([0xff]))).toMatch(/not an exchange chunk/);
+  });
+
+  it('carries the event progress of an event-time exchange, and reads it back', () => {
+    const [chunk] = buildChunks({ origin: 'a', batchNo: 3, watermarkMs: 10, eventMs: 7, perPartition: [[['x', 5]]], progress: true })[0]!;
+    expect(decodeChunk(encodeChunk(chunk!))).toEqual({ ...chunk, elements: [['x', 5]] });
+    const [plain] = buildChunks({ origin: 'a', batchNo: 3, watermarkMs: 10, perPartition: [[]], progress: true })[0]!;
+    expect(new TextDecoder().decode(encodeChunk(plain!))).not.toContain('"t"');
+  });
+});
+
+describe('eventInputWatermark', () => {
+  const c = (origin: string, batchNo: number, w: number, eventMs: number | null, end?: boolean): ExchangeChunk => ({
+    origin,
+    batchNo,
+    index: 0,
+    count: 1,
+    watermarkMs: w,
+    eventMs,
+    ...(end ? { end } : {}),
+    elements: [],
+  });
+
+  it('is the greatest event time sent before the arrival time every origin has reached', () => {
+    // a read up to arrival 1000 (events up to 800), b only to 400 (events up to 350).
+    let s = receiveChunks({}, [c('a', 1, 500, 450), c('a', 2, 1_000, 800)]).state;
+    expect(eventInputWatermark(s, ['a', 'b']).watermarkMs).toBeUndefined();
+    s = receiveChunks(s, [c('b', 1, 400, 350)]).state;
+    // Only what arrived before 400 precedes b's next records: nothing of a yet, b's own up to... none below 400 either.
+    expect(eventInputWatermark(s, ['a', 'b']).watermarkMs).toBeUndefined();
+    s = receiveChunks(s, [c('b', 2, 700, 650)]).state;
+    // Before arrival 700: a's batch 1 (event 450) and b's batch 1 (event 350); a's batch 2 arrived later.
+    expect(eventInputWatermark(s, ['a', 'b']).watermarkMs).toBe(450);
+  });
+
+  it('an idle origin (ticks, no event time) moves it with its ticks, and does not hold it back', () => {
+    let s = receiveChunks({}, [c('a', 1, 500, 450), c('a', 2, 1_000, 800), c('a', 3, 1_500, 1_400)]).state;
+    s = receiveChunks(s, [c('idle', 1, 700, null)]).state;
+    expect(eventInputWatermark(s, ['a', 'idle']).watermarkMs).toBe(450);
+    // Its ticks passed a's reading (1500): every event a sent before 1500 precedes whatever comes next.
+    s = receiveChunks(s, [c('idle', 2, 1_600, null)]).state;
+    expect(eventInputWatermark(s, ['a', 'idle']).watermarkMs).toBe(800);
+  });
+
+  it('an ended origin leaves the minimum, but what it read after it is not counted; all ended: Infinity', () => {
+    let s = receiveChunks({}, [c('a', 1, 500, 450), c('a', 2, 2_000, 1_900, true)]).state;
+    s = receiveChunks(s, [c('b', 1, 800, 600)]).state;
+    // b's next records arrive after 800: a's batch 2 (arrived by 2000) may come after them in a one-shard stream.
+    expect(eventInputWatermark(s, ['a', 'b']).watermarkMs).toBe(450);
+    s = receiveChunks(s, [c('b', 2, 900, 850, true)]).state;
+    expect(eventInputWatermark(s, ['a', 'b']).watermarkMs).toBe(Infinity);
+  });
+
+  it('folds what every origin passed into one entry, and keeps at most EVENT_HISTORY_LIMIT, only ever lower', () => {
+    let s: ReceiverState = {};
+    for (let b = 1; b <= 100; b++) s = receiveChunks(s, [c('a', b, b * 10, b * 10 - 5)]).state;
+    expect(s.a!.events!.length).toBeLessThanOrEqual(EVENT_HISTORY_LIMIT);
+    s = receiveChunks(s, [c('b', 1, 505, 400)]).state;
+    const { watermarkMs, state } = eventInputWatermark(s, ['a', 'b']);
+    // Folding only claims less: at most the exact answer (a's batch 50, event 495).
+    expect(watermarkMs).toBeLessThanOrEqual(495);
+    expect(watermarkMs).toBeGreaterThanOrEqual(400);
+    expect(state.a!.events!.filter(([a]) => a < 505)).toHaveLength(1);
   });
 });
