@@ -10,6 +10,7 @@ import {
   type CheckpointTotals,
 } from '../../../lib/runtime/protocol/checkpoint-record';
 import type { SnapshotRef, StateManifest } from '../../../lib/runtime/protocol/state/state-manifest';
+import type { OriginMark } from '../../../lib/core/exchange/exchange-receiver';
 import { StorageKeys } from '../../../lib/runtime/protocol/storage-keys';
 import { decodeWal, encodeWal, type WalHeader } from '../../../lib/runtime/protocol/wal-codec';
 
@@ -69,12 +70,20 @@ describe('checkpoint schemas', () => {
     const snapshot: Required<SnapshotRef> = { batchNo: 3, bytes: 400, keys: 12, rawBytes: 900, tag: 't3' };
     const state: Required<StateManifest> = { snapshot, deltas: [[4, 6]], deltaBytes: 120, tags: { '5': 't5' }, keys: 14 };
     const totals: Required<CheckpointTotals> = { batches: 6, records: 60, processingMs: 30, quarantined: 1, quarantinedElements: 2 };
+    const mark: Required<OriginMark> = {
+      complete: 4,
+      watermarkMs: 1_500,
+      ended: false,
+      current: { batchNo: 5, count: 3, seen: [0, 2], watermarkMs: 1_600, end: true, eventMs: 1_450 },
+      events: [
+        [1_400, 1_300],
+        [1_500, 1_420],
+      ],
+    };
     const exchange: Required<CheckpointExchange> = {
-      received: {
-        s0: { complete: 4, watermarkMs: 1_500, ended: false, current: { batchNo: 5, count: 3, seen: [0, 2], watermarkMs: 1_600, end: true } },
-        s1: { complete: 0, watermarkMs: null },
-      },
+      received: { s0: mark, s1: { complete: 0, watermarkMs: null } },
       sentWatermarkMs: 1_700,
+      sentEventMs: 1_650,
       ended: true,
     };
     const full: Required<CheckpointRecord> = {
