@@ -73,7 +73,7 @@ export function registerDev(program: Command): void {
   const command = program
     .command('dev')
     .description(
-      'Run the Lambda processor in-process against LocalStack or moto: a local event source mapping polls the Kinesis stream and invokes it as Lambda would (a pipeline with keyBy/global: one processor and mapping per stage, each stage after the first reading its exchange stream).',
+      'Run the Lambda processor in-process against LocalStack or moto: a local event source mapping polls the Kinesis stream and invokes it as Lambda would.',
     );
   addAwsTargetOptions(command)
     .option('--shards <n>', 'shards of the stream, to create it (an existing stream keeps its own; a different number is refused)')
