@@ -56,13 +56,17 @@ export class StreamProcessor extends Construct {
   readonly bucket: Bucket;
   /** Stage 0's processor: the only one of a pipeline without exchanges. */
   readonly processor: SluiceFunction;
+  /** Stage 0's controller. */
   readonly controller: SluiceFunction;
+  /** One controller per stage, stage 0 first. */
+  readonly controllers: readonly SluiceFunction[];
   /** Stage 0's event source mapping: `eventSourceMappingId` is what the controller retunes. */
   readonly eventSource: KinesisEventSource;
   /** Every stage, stage 0 first: one for a pipeline without `keyBy`/`global`. */
   readonly stages: readonly StageResources[];
   /** The exchange streams, one per `keyBy`/`global`: stage i puts to `exchangeStreams[i]`. */
   readonly exchangeStreams: readonly Stream[];
+  /** Stage 0's controller schedule. */
   readonly schedule: Rule;
   readonly monitoring: StreamProcessorMonitoring;
 
@@ -158,53 +162,67 @@ export class StreamProcessor extends Construct {
     this.processor = stages[0]!.processor;
     this.eventSource = stages[0]!.eventSource;
 
-    this.controller = new SluiceFunction(this, 'Controller', {
-      entry: FunctionEntries.controller,
-      ...(p.depsLockFilePath === undefined ? {} : { depsLockFilePath: p.depsLockFilePath }),
-      description: `sluice ${app}: computes and publishes each shard's rate (PID), retunes the event source mapping`,
-      memorySize: 256,
-      timeout: CONTROLLER_TIMEOUT,
-      removalPolicy: p.removalPolicy,
-      environment: {
-        [ControllerEnvironment.APP]: app,
-        [ControllerEnvironment.TABLE_NAME]: this.table.tableName,
-        [ControllerEnvironment.EVENT_SOURCE_MAPPING_ID]: this.eventSource.eventSourceMappingId,
-        [ControllerEnvironment.CONTROL_INTERVAL_MS]: String(p.controlInterval.toMilliseconds()),
-        [ControllerEnvironment.BATCH_INTERVAL_MS]: String(p.batchInterval.toMilliseconds()),
-        ...(p.maxRatePerShard === undefined ? {} : { [ControllerEnvironment.MAX_RATE_PER_SHARD]: String(p.maxRatePerShard) }),
-        ...(p.idleTicks
-          ? {
-              [ControllerEnvironment.PROCESSOR_FUNCTION_NAME]: this.processor.function.functionName,
-              [ControllerEnvironment.IDLE_TICK_AFTER_MS]: String(p.idleTickAfter.toMilliseconds()),
-            }
-          : {}),
-      },
-    });
-    // Reads shard stats (Query, GetItem) and writes its own control items with conditional Puts;
-    // the checkpoint store never sends UpdateItem.
-    this.controller.role.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem'],
-        resources: [this.table.tableArn],
-      }),
-    );
-    this.controller.role.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['lambda:GetEventSourceMapping', 'lambda:UpdateEventSourceMapping'],
-        resources: [this.eventSource.eventSourceMappingArn],
-      }),
-    );
-    if (p.idleTicks) {
-      // Idle ticks: an asynchronous Invoke of this processor only (not grantInvoke, whose `:*` would be a wildcard).
-      this.controller.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.processor.function.functionArn] }));
+    // One controller per stage (each an app of its own): rates and the mapping's batch size for its
+    // shards; idle ticks only for stage 0, whose ticks carry time through the exchanges.
+    const controllers: SluiceFunction[] = [];
+    const schedules: Rule[] = [];
+    for (const [stage, { appName: stageName, processor, eventSource }] of stages.entries()) {
+      const ticks = p.idleTicks && stage === 0;
+      const controller = new SluiceFunction(this, stage === 0 ? 'Controller' : `ControllerS${stage}`, {
+        entry: FunctionEntries.controller,
+        ...(p.depsLockFilePath === undefined ? {} : { depsLockFilePath: p.depsLockFilePath }),
+        description: `sluice ${stageName}: computes and publishes each shard's rate (PID), retunes the event source mapping`,
+        memorySize: 256,
+        timeout: CONTROLLER_TIMEOUT,
+        removalPolicy: p.removalPolicy,
+        environment: {
+          [ControllerEnvironment.APP]: app,
+          ...(staged ? { [ControllerEnvironment.STAGE]: String(stage) } : {}),
+          [ControllerEnvironment.TABLE_NAME]: this.table.tableName,
+          [ControllerEnvironment.EVENT_SOURCE_MAPPING_ID]: eventSource.eventSourceMappingId,
+          [ControllerEnvironment.CONTROL_INTERVAL_MS]: String(p.controlInterval.toMilliseconds()),
+          [ControllerEnvironment.BATCH_INTERVAL_MS]: String(p.batchInterval.toMilliseconds()),
+          ...(p.maxRatePerShard === undefined || stage > 0 ? {} : { [ControllerEnvironment.MAX_RATE_PER_SHARD]: String(p.maxRatePerShard) }),
+          ...(ticks
+            ? {
+                [ControllerEnvironment.PROCESSOR_FUNCTION_NAME]: processor.function.functionName,
+                [ControllerEnvironment.IDLE_TICK_AFTER_MS]: String(p.idleTickAfter.toMilliseconds()),
+              }
+            : {}),
+        },
+      });
+      // Reads shard stats (Query, GetItem) and writes its own control items with conditional Puts;
+      // the checkpoint store never sends UpdateItem.
+      controller.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+          resources: [this.table.tableArn],
+        }),
+      );
+      controller.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['lambda:GetEventSourceMapping', 'lambda:UpdateEventSourceMapping'],
+          resources: [eventSource.eventSourceMappingArn],
+        }),
+      );
+      if (ticks) {
+        // Idle ticks: an asynchronous Invoke of this processor only (not grantInvoke, whose `:*` would be a wildcard).
+        controller.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [processor.function.functionArn] }));
+      }
+      // EventBridge cannot fire more often than once a minute; the controller loops within the minute.
+      schedules.push(
+        new Rule(this, stage === 0 ? 'ControllerSchedule' : `ControllerScheduleS${stage}`, {
+          description: `sluice ${stageName}: starts the controller every minute`,
+          schedule: Schedule.rate(Duration.minutes(1)),
+          // A missed tick is replaced by the next one a minute later: retrying it would overlap.
+          targets: [new LambdaFunction(controller.function, { retryAttempts: 0 })],
+        }),
+      );
+      controllers.push(controller);
     }
-    // EventBridge cannot fire more often than once a minute; the controller loops within the minute.
-    this.schedule = new Rule(this, 'ControllerSchedule', {
-      description: `sluice ${app}: starts the controller every minute`,
-      schedule: Schedule.rate(Duration.minutes(1)),
-      // A missed tick is replaced by the next one a minute later: retrying it would overlap.
-      targets: [new LambdaFunction(this.controller.function, { retryAttempts: 0 })],
-    });
+    this.controller = controllers[0]!;
+    this.controllers = controllers;
+    this.schedule = schedules[0]!;
 
     this.monitoring = new StreamProcessorMonitoring(this, 'Monitoring', {
       appName: app,

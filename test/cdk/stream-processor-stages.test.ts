@@ -87,6 +87,24 @@ describe('StreamProcessor of a pipeline with exchanges (top-k-global: keyBy 4 pa
     expect(actionsOnObjects(roles[0]!, bucket, '/wal/top-k-global.s1/*')).toEqual([]);
   });
 
+  it('runs one controller per stage on its own mapping; only stage 0 gets idle ticks and the static rate', () => {
+    expect(staged.processor.controllers).toHaveLength(3);
+    staged.template.resourceCountIs('AWS::Events::Rule', 3);
+    for (const [i, controller] of staged.processor.controllers.entries()) {
+      const fn = staged.template.toJSON().Resources[logicalIdOf(controller.function)] as {
+        Properties: { Environment: { Variables: Record<string, unknown> } };
+      };
+      const env = fn.Properties.Environment.Variables;
+      expect(env).toMatchObject({ SLUICE_APP: 'top-k-global', SLUICE_STAGE: String(i) });
+      expect(env.SLUICE_EVENT_SOURCE_MAPPING_ID).toEqual(staged.stack.resolve(staged.processor.stages[i]!.eventSource.eventSourceMappingId));
+      if (i === 0) expect(env).toHaveProperty('SLUICE_PROCESSOR_FUNCTION_NAME');
+      else expect(env).not.toHaveProperty('SLUICE_PROCESSOR_FUNCTION_NAME');
+      const statements = statementsOfRole(staged.template, logicalIdOf(controller.role));
+      const invokes = statements.flatMap((st) => [st.Action].flat()).filter((a) => a === 'lambda:InvokeFunction');
+      expect(invokes).toHaveLength(i === 0 ? 1 : 0);
+    }
+  });
+
   it('accepts shard counts equal to the partitions, and refuses a mismatch naming both', () => {
     expect(synthesize({ ...STAGED, exchangeShardCounts: [4, 1] }).processor.exchangeStreams).toHaveLength(2);
     expect(() => synthesize({ ...STAGED, exchangeShardCounts: [8, 1] })).toThrow(

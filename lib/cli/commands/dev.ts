@@ -203,22 +203,41 @@ export function registerDev(program: Command): void {
         // The controller, as deployed: published rates, and idle ticks sent to a handler of their own
         // (another "container"), never to the one the mapping invokes.
         const controllerStop = new AbortController();
-        // Idle ticks go to stage 0, which reads the source: its progress markers carry time through the exchanges.
+        // One controller per stage, as deployed. Idle ticks go to stage 0 only, which reads the
+        // source: its progress markers carry time through the exchanges.
         const ticks = o.controller ? createLocalAwsHandler(stages[0]!) : undefined;
         const controller = ticks
-          ? new RateControlLoop({
-              app: app.app,
-              checkpoints: app.checkpoints,
-              clock: new SystemClock(),
-              estimator: { kind: 'sluice', batchIntervalMs: o.batchingWindow > 0 ? o.batchingWindow * 1000 : DEFAULT_BATCH_INTERVAL_MS, maxRate: o.maxRate },
-              controlIntervalMs: o.controlInterval * 1000,
-              invocationId: 'sluice-dev',
-              sourceId,
-              appSetting: '--app',
-              // Rates show in the live view and `sluice status`; what goes wrong shows here.
-              log: { info: () => undefined, warn: (message, attributes) => void process.stderr.write(`sluice: ${message} ${JSON.stringify(attributes)}\n`) },
-              idleTicks: { afterMs: o.idleTickAfter * 1000, request: async (shardId, idleAtMs) => void (await ticks(idleTickEvent(shardId, idleAtMs))) },
-            }).runUntilAborted(controllerStop.signal)
+          ? Promise.all(
+              stages.map((stage, s) =>
+                new RateControlLoop({
+                  app: stageApp(app.app, s),
+                  checkpoints: app.checkpoints,
+                  clock: new SystemClock(),
+                  estimator: {
+                    kind: 'sluice',
+                    batchIntervalMs: o.batchingWindow > 0 ? o.batchingWindow * 1000 : DEFAULT_BATCH_INTERVAL_MS,
+                    maxRate: s === 0 ? o.maxRate : undefined,
+                  },
+                  controlIntervalMs: o.controlInterval * 1000,
+                  invocationId: 'sluice-dev',
+                  sourceId: s === 0 ? sourceId : streamArn(app.region, stage.streamName),
+                  appSetting: '--app',
+                  // Rates show in the live view and `sluice status`; what goes wrong shows here.
+                  log: {
+                    info: () => undefined,
+                    warn: (message, attributes) => void process.stderr.write(`sluice: ${message} ${JSON.stringify(attributes)}\n`),
+                  },
+                  ...(s === 0
+                    ? {
+                        idleTicks: {
+                          afterMs: o.idleTickAfter * 1000,
+                          request: async (shardId: string, idleAtMs: number) => void (await ticks(idleTickEvent(shardId, idleAtMs))),
+                        },
+                      }
+                    : {}),
+                }).runUntilAborted(controllerStop.signal),
+              ),
+            )
           : Promise.resolve();
         const summary = await runStages(stages, abort.signal, o.drain).finally(() => controllerStop.abort());
         await controller;

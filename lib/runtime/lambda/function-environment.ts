@@ -61,4 +61,6 @@ export const ControllerEnvironment = {
   PROCESSOR_FUNCTION_NAME: 'SLUICE_PROCESSOR_FUNCTION_NAME',
   /** How long a shard commits nothing before the controller may send it an idle-tick batch, milliseconds. */
   IDLE_TICK_AFTER_MS: 'SLUICE_IDLE_TICK_AFTER_MS',
+  /** The stage of a pipeline with exchanges whose shards this controller controls: its app is `{SLUICE_APP}.s{i}`. Absent = 0. */
+  STAGE: 'SLUICE_STAGE',
 } as const;

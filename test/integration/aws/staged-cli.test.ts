@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 
 describe('sluice dev and status of a pipeline with exchanges', () => {
-  it('runs every stage of top-k-global, its idle ticks carrying time through both exchanges, and status shows each stage', async () => {
+  it('runs every stage of top-k-global with a controller each, the idle ticks of stage 0 carrying time through both exchanges, and status shows each stage', async () => {
     // Prepare: a 2-shard stream, and six words pushed at once.
     const stream = uniqueName('cli-staged');
     const app = uniqueName('cli-staged');
@@ -44,12 +44,14 @@ describe('sluice dev and status of a pipeline with exchanges', () => {
     const lines = status.stdout
       .trim()
       .split('\n')
-      .map((line) => JSON.parse(line) as { stage?: number; app?: string; batchNo: number });
+      .map((line) => JSON.parse(line) as { stage?: number; app?: string; batchNo: number; controller?: { heartbeatAtMs: number } });
     expect(status.code, status.stderr).toBe(0);
     expect(lines.filter((l) => l.stage === undefined)).toHaveLength(2);
     expect(lines.filter((l) => l.stage === 1).map((l) => l.app)).toEqual([`${app}.s1`, `${app}.s1`, `${app}.s1`, `${app}.s1`]);
     expect(lines.filter((l) => l.stage === 2).map((l) => l.app)).toEqual([`${app}.s2`]);
     expect(lines.every((l) => l.batchNo > 0)).toBe(true);
+    // A controller runs for every stage, as the construct deploys one per stage.
+    expect(lines.every((l) => (l.controller?.heartbeatAtMs ?? 0) > 0)).toBe(true);
     expect(table.stdout).toContain(`stage 2 (exchange)\napp ${app}.s2  stream sluice-${app}.s2`);
   }, 240_000);
 });
