@@ -98,7 +98,7 @@ export function compilePipeline(stream: Stream<unknown>): CompiledPipeline {
   if (stages > 0) {
     throw new ConfigError(
       'pipeline',
-      `${JSON.stringify(stream.definition.name)} has ${stages + 1} stages (keyBy/global): run it with \`sluice run\`, which runs every stage with its exchange; the Lambda processor and InMemoryRun run single-stage pipelines`,
+      `${JSON.stringify(stream.definition.name)} has ${stages + 1} stages (keyBy/global): run it with \`sluice run\`, \`sluice dev\` or the StreamProcessor construct, which run every stage with its exchange; InMemoryRun, \`sluice state dump\` and \`sluice replay\` take single-stage pipelines`,
     );
   }
   return compileOps(stream.definition, stream.ops, undefined);
