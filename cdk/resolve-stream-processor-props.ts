@@ -9,6 +9,7 @@ import { checkRange, type Range } from '../lib/core/rate/check-range';
 import { DEFAULT_CONTROL_INTERVAL_MS } from '../lib/runtime/controller/controller-config';
 import type { StreamProcessorProps } from './stream-processor-props';
 import { APP_NAME_RULE, isAppName } from '../lib/core/app-name';
+import { readPipelineExchanges } from './read-pipeline-exchanges';
 
 /** The most records per second one Kinesis shard accepts: the batch size when no static rate is set. */
 export const KINESIS_SHARD_RECORDS_PER_SECOND = 1_000;
@@ -18,7 +19,7 @@ const BATCH_SIZE_RANGE = { min: 1, max: 10_000 } as const;
 
 /** {@link StreamProcessorProps} with every default applied and every range checked. */
 export type ResolvedStreamProcessorProps = Required<
-  Omit<StreamProcessorProps, 'stream' | 'maxRatePerShard' | 'alarmAction' | 'pipeline' | 'processorEntry' | 'depsLockFilePath'>
+  Omit<StreamProcessorProps, 'stream' | 'maxRatePerShard' | 'alarmAction' | 'pipeline' | 'processorEntry' | 'depsLockFilePath' | 'exchangeShardCounts'>
 > &
   Pick<StreamProcessorProps, 'stream' | 'maxRatePerShard' | 'alarmAction'> & {
     /** Records per batch: one interval's allowance, clamped to what the mapping accepts. */
@@ -27,6 +28,8 @@ export type ResolvedStreamProcessorProps = Required<
     readonly processorCode: ProcessorCode;
     /** Absolute; undefined lets NodejsFunction find the lock file from the current directory up. */
     readonly depsLockFilePath: string | undefined;
+    /** Shard counts of the exchange streams, one per exchange of the pipeline (none: a single stage). */
+    readonly exchangeShardCounts: readonly number[];
   };
 
 /** The code of the processor function. */
@@ -53,9 +56,11 @@ export function resolveStreamProcessorProps(props: StreamProcessorProps): Resolv
   const batchInterval = props.batchInterval ?? Duration.millis(DEFAULT_BATCH_INTERVAL_MS);
   const maxRatePerShard = optionalNumber('maxRatePerShard', props.maxRatePerShard, { min: 1, max: 10_000 });
   const intervalSeconds = seconds('batchInterval', batchInterval, { min: 0, max: 300, integer: true });
+  const code = processorCode(props);
   return {
     appName: props.appName,
-    processorCode: processorCode(props),
+    processorCode: code,
+    exchangeShardCounts: exchangeShardCounts(props, code),
     depsLockFilePath:
       props.depsLockFilePath === undefined
         ? undefined
@@ -117,6 +122,28 @@ function processorCode(props: StreamProcessorProps): ProcessorCode {
     throw new ConfigError('pipeline', "is required: the path of your pipeline module, relative to the folder cdk runs in (e.g. pipeline: 'src/pipeline.ts')");
   }
   return { kind: 'pipeline', path: existingFile('pipeline', props.pipeline, 'your pipeline module (export default pipeline(...))') };
+}
+
+/** The exchanges of the pipeline (read at synth time), checked against `exchangeShardCounts`. */
+function exchangeShardCounts(props: StreamProcessorProps, code: ProcessorCode): readonly number[] {
+  if (code.kind === 'entry') {
+    if (props.exchangeShardCounts !== undefined && props.exchangeShardCounts.length > 0)
+      throw new ConfigError('exchangeShardCounts', 'needs `pipeline`: the construct reads the exchanges off your pipeline module, not off a `processorEntry`');
+    return [];
+  }
+  const { partitions } = readPipelineExchanges(code.path);
+  const given = props.exchangeShardCounts;
+  if (given === undefined) return partitions;
+  if (given.length !== partitions.length)
+    throw new ConfigError('exchangeShardCounts', `gives ${given.length} shard counts, but the pipeline has ${partitions.length} exchanges (keyBy/global)`);
+  given.forEach((count, i) => {
+    if (count !== partitions[i])
+      throw new ConfigError(
+        `exchangeShardCounts[${i}]`,
+        `is ${count}, but exchange ${i} has ${partitions[i]} partitions (keyBy({ partitions })): an exchange stream has one shard per partition; change one to match the other`,
+      );
+  });
+  return given;
 }
 
 function existingFile(field: string, path: string, what: string): string {

@@ -247,4 +247,17 @@ export interface StreamProcessorProps {
    * @default - no sink resource: a pipeline writing elsewhere gets no permission for it
    */
   readonly sinks?: readonly ProcessorSink[];
+
+  /**
+   * A pipeline with exchanges (`keyBy`, `global`, docs/decisions/0015) runs one processor function
+   * and event source mapping per stage, stage i+1 reading a Kinesis exchange stream stage i puts
+   * to. The construct reads the exchanges off `pipeline` at synth time; each stream gets one shard
+   * per partition (partition p is the p-th open shard). Give the shard counts here to state them in
+   * the stack: each must equal its exchange's partitions, or synth fails naming both.
+   *
+   * Not read with `processorEntry`: such a processor runs a pipeline without exchanges.
+   *
+   * @default - each exchange's `partitions`
+   */
+  readonly exchangeShardCounts?: readonly number[];
 }

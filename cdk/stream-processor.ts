@@ -2,12 +2,14 @@ import { Duration } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Stream, StreamEncryption, type IStream } from 'aws-cdk-lib/aws-kinesis';
+import { Stream, StreamEncryption, StreamMode, type IStream } from 'aws-cdk-lib/aws-kinesis';
+import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { KinesisEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { StorageKeys } from '../lib/runtime/protocol/storage-keys';
+import { stageApp } from '../lib/core/engine/compile-stages';
 import { checkpointTable } from './checkpoint-table';
 import { FunctionEntries } from './function-entries';
 import { ControllerEnvironment, ProcessorEnvironment } from '../lib/runtime/lambda/function-environment';
@@ -52,10 +54,19 @@ export class StreamProcessor extends Construct {
   readonly stream: IStream;
   readonly table: Table;
   readonly bucket: Bucket;
+  /** Stage 0's processor: the only one of a pipeline without exchanges. */
   readonly processor: SluiceFunction;
+  /** Stage 0's controller. */
   readonly controller: SluiceFunction;
-  /** The processor's event source mapping: `eventSourceMappingId` is what the controller retunes. */
+  /** One controller per stage, stage 0 first. */
+  readonly controllers: readonly SluiceFunction[];
+  /** Stage 0's event source mapping: `eventSourceMappingId` is what the controller retunes. */
   readonly eventSource: KinesisEventSource;
+  /** Every stage, stage 0 first: one for a pipeline without `keyBy`/`global`. */
+  readonly stages: readonly StageResources[];
+  /** The exchange streams, one per `keyBy`/`global`: stage i puts to `exchangeStreams[i]`. */
+  readonly exchangeStreams: readonly Stream[];
+  /** Stage 0's controller schedule. */
   readonly schedule: Rule;
   readonly monitoring: StreamProcessorMonitoring;
 
@@ -80,118 +91,138 @@ export class StreamProcessor extends Construct {
 
     const batchingWindowSeconds = p.batchInterval.toSeconds();
     const code = p.processorCode;
-    this.processor = new SluiceFunction(this, 'Processor', {
-      entry: code.kind === 'entry' ? code.path : FunctionEntries.processor,
-      ...(code.kind === 'pipeline' ? { alias: { 'sluice-pipeline': code.path } } : {}),
-      ...(p.depsLockFilePath === undefined ? {} : { depsLockFilePath: p.depsLockFilePath }),
-      description: `sluice ${app}: runs one micro-batch of one shard per invocation`,
-      memorySize: p.processorMemorySize,
-      timeout: p.processorTimeout,
-      removalPolicy: p.removalPolicy,
-      environment: {
-        [ProcessorEnvironment.APP_NAME]: app,
-        [ProcessorEnvironment.PIPELINE]: app,
-        [ProcessorEnvironment.TABLE_NAME]: this.table.tableName,
-        [ProcessorEnvironment.BUCKET_NAME]: this.bucket.bucketName,
-        [ProcessorEnvironment.WAL_ENABLED]: String(p.walEnabled),
-        [ProcessorEnvironment.BATCHING_WINDOW_SECONDS]: String(batchingWindowSeconds),
-        [ProcessorEnvironment.METRICS_NAMESPACE]: SluiceMetrics.NAMESPACE,
-        ...(p.maxRatePerShard === undefined ? {} : { [ProcessorEnvironment.MAX_RATE_PER_SHARD]: String(p.maxRatePerShard) }),
-      },
-    });
-    // The checkpoint store's calls: get → GetItem, query → Query, and the fenced commit, one
-    // TransactWriteItems of conditional Puts and ConditionChecks, which IAM authorizes item by item
-    // (there is no TransactWriteItems action). The state's bytes are objects in the bucket (below).
-    this.processor.role.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
-        resources: [this.table.tableArn],
-      }),
+    // A pipeline with exchanges (docs/decisions/0015): one exchange stream per exchange, one shard
+    // per partition, and one processor and mapping per stage; stage i+1 reads what stage i puts.
+    const staged = p.exchangeShardCounts.length > 0;
+    this.exchangeStreams = p.exchangeShardCounts.map(
+      (shardCount, i) =>
+        new Stream(this, `Exchange${i + 1}`, {
+          streamName: `sluice-${stageApp(app, i + 1)}`,
+          streamMode: StreamMode.PROVISIONED,
+          shardCount,
+          retentionPeriod: p.streamRetention,
+          encryption: StreamEncryption.MANAGED,
+          removalPolicy: p.removalPolicy,
+        }),
     );
-    this.processor.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn] }));
-    this.processor.role.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['s3:GetObject', 's3:PutObject'],
-        // Only this app's WAL and quarantine keys (lib/runtime/protocol/storage-keys.ts).
-        resources: [this.bucket.arnForObjects(`${WAL_PREFIX}${app}/*`), this.bucket.arnForObjects(`${StorageKeys.quarantinePrefix(app)}*`)],
-      }),
-    );
-    // The state's snapshots and deltas (docs/decisions/0008): written create-only, read by new
-    // containers, and deleted once a newer snapshot's commit supersedes them.
-    this.processor.role.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
-        resources: [this.bucket.arnForObjects(`${StorageKeys.statePrefix(app)}*`)],
-      }),
-    );
-    // Lambda writes a batch that exhausted its retries with the function's role.
-    this.processor.role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['s3:PutObject'], resources: [this.bucket.arnForObjects(`${ON_FAILURE_PREFIX}*`)] }),
-    );
-    // The pipeline's sinks (sluice/sinks): exactly what each calls, on its resource only.
-    for (const sink of p.sinks) {
-      for (const [name, value] of Object.entries(sink._bind(this.processor.role, app))) this.processor.function.addEnvironment(name, value);
+    const streamOf = (stage: number): IStream => (stage === 0 ? this.stream : this.exchangeStreams[stage - 1]!);
+    const stages: StageResources[] = [];
+    for (let stage = 0; stage <= p.exchangeShardCounts.length; stage++) {
+      const stageName = stageApp(app, stage);
+      const sendsTo = stage < this.exchangeStreams.length ? this.exchangeStreams[stage] : undefined;
+      const processor = new SluiceFunction(this, stage === 0 ? 'Processor' : `ProcessorS${stage}`, {
+        entry: code.kind === 'entry' ? code.path : FunctionEntries.processor,
+        ...(code.kind === 'pipeline' ? { alias: { 'sluice-pipeline': code.path } } : {}),
+        ...(p.depsLockFilePath === undefined ? {} : { depsLockFilePath: p.depsLockFilePath }),
+        description: staged
+          ? `sluice ${app}: runs stage ${stage} (app ${stageName}), one micro-batch of one shard per invocation`
+          : `sluice ${app}: runs one micro-batch of one shard per invocation`,
+        memorySize: p.processorMemorySize,
+        timeout: p.processorTimeout,
+        removalPolicy: p.removalPolicy,
+        environment: {
+          [ProcessorEnvironment.APP_NAME]: app,
+          [ProcessorEnvironment.PIPELINE]: app,
+          [ProcessorEnvironment.TABLE_NAME]: this.table.tableName,
+          [ProcessorEnvironment.BUCKET_NAME]: this.bucket.bucketName,
+          [ProcessorEnvironment.WAL_ENABLED]: String(p.walEnabled),
+          [ProcessorEnvironment.BATCHING_WINDOW_SECONDS]: String(batchingWindowSeconds),
+          [ProcessorEnvironment.METRICS_NAMESPACE]: SluiceMetrics.NAMESPACE,
+          ...(p.maxRatePerShard === undefined || stage > 0 ? {} : { [ProcessorEnvironment.MAX_RATE_PER_SHARD]: String(p.maxRatePerShard) }),
+          ...(staged ? { [ProcessorEnvironment.STAGE]: String(stage) } : {}),
+          ...(sendsTo === undefined ? {} : { [ProcessorEnvironment.EXCHANGE_STREAM]: sendsTo.streamName }),
+          ...(stage === 0 ? {} : { [ProcessorEnvironment.EXCHANGE_ORIGINS_STREAM]: streamOf(stage - 1).streamName }),
+        },
+      });
+      this.#grantProcessor(processor, stageName);
+      // A sending stage puts its chunks with explicit hash keys, after listing the partitions' shards.
+      if (sendsTo !== undefined)
+        processor.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['kinesis:PutRecords', 'kinesis:ListShards'], resources: [sendsTo.streamArn] }));
+      // A receiving stage lists its origins: the shards of the stream the previous stage reads.
+      if (stage > 0) processor.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['kinesis:ListShards'], resources: [streamOf(stage - 1).streamArn] }));
+      // The pipeline's sinks (sluice/sinks): exactly what each calls, on its resource only; any stage may write them.
+      for (const sink of p.sinks) {
+        for (const [name, value] of Object.entries(sink._bind(processor.role, stageName))) processor.function.addEnvironment(name, value);
+      }
+      const eventSource = new KinesisEventSource(streamOf(stage), {
+        // An exchange stream is read from its start: every chunk sent must be applied.
+        startingPosition: stage === 0 ? p.startingPosition : StartingPosition.TRIM_HORIZON,
+        batchSize: p.batchSize,
+        maxBatchingWindow: p.batchInterval,
+        parallelizationFactor: 1,
+        reportBatchItemFailures: true,
+        bisectBatchOnError: true,
+        retryAttempts: p.retryAttempts,
+        onFailure: bucketOnFailure(this.bucket),
+      });
+      processor.function.addEventSource(eventSource);
+      stages.push({ appName: stageName, stream: streamOf(stage), processor, eventSource });
     }
+    this.stages = stages;
+    this.processor = stages[0]!.processor;
+    this.eventSource = stages[0]!.eventSource;
 
-    this.eventSource = new KinesisEventSource(this.stream, {
-      startingPosition: p.startingPosition,
-      batchSize: p.batchSize,
-      maxBatchingWindow: p.batchInterval,
-      parallelizationFactor: 1,
-      reportBatchItemFailures: true,
-      bisectBatchOnError: true,
-      retryAttempts: p.retryAttempts,
-      onFailure: bucketOnFailure(this.bucket),
-    });
-    this.processor.function.addEventSource(this.eventSource);
-
-    this.controller = new SluiceFunction(this, 'Controller', {
-      entry: FunctionEntries.controller,
-      ...(p.depsLockFilePath === undefined ? {} : { depsLockFilePath: p.depsLockFilePath }),
-      description: `sluice ${app}: computes and publishes each shard's rate (PID), retunes the event source mapping`,
-      memorySize: 256,
-      timeout: CONTROLLER_TIMEOUT,
-      removalPolicy: p.removalPolicy,
-      environment: {
-        [ControllerEnvironment.APP]: app,
-        [ControllerEnvironment.TABLE_NAME]: this.table.tableName,
-        [ControllerEnvironment.EVENT_SOURCE_MAPPING_ID]: this.eventSource.eventSourceMappingId,
-        [ControllerEnvironment.CONTROL_INTERVAL_MS]: String(p.controlInterval.toMilliseconds()),
-        [ControllerEnvironment.BATCH_INTERVAL_MS]: String(p.batchInterval.toMilliseconds()),
-        ...(p.maxRatePerShard === undefined ? {} : { [ControllerEnvironment.MAX_RATE_PER_SHARD]: String(p.maxRatePerShard) }),
-        ...(p.idleTicks
-          ? {
-              [ControllerEnvironment.PROCESSOR_FUNCTION_NAME]: this.processor.function.functionName,
-              [ControllerEnvironment.IDLE_TICK_AFTER_MS]: String(p.idleTickAfter.toMilliseconds()),
-            }
-          : {}),
-      },
-    });
-    // Reads shard stats (Query, GetItem) and writes its own control items with conditional Puts;
-    // the checkpoint store never sends UpdateItem.
-    this.controller.role.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem'],
-        resources: [this.table.tableArn],
-      }),
-    );
-    this.controller.role.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['lambda:GetEventSourceMapping', 'lambda:UpdateEventSourceMapping'],
-        resources: [this.eventSource.eventSourceMappingArn],
-      }),
-    );
-    if (p.idleTicks) {
-      // Idle ticks: an asynchronous Invoke of this processor only (not grantInvoke, whose `:*` would be a wildcard).
-      this.controller.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.processor.function.functionArn] }));
+    // One controller per stage (each an app of its own): rates and the mapping's batch size for its
+    // shards; idle ticks only for stage 0, whose ticks carry time through the exchanges.
+    const controllers: SluiceFunction[] = [];
+    const schedules: Rule[] = [];
+    for (const [stage, { appName: stageName, processor, eventSource }] of stages.entries()) {
+      const ticks = p.idleTicks && stage === 0;
+      const controller = new SluiceFunction(this, stage === 0 ? 'Controller' : `ControllerS${stage}`, {
+        entry: FunctionEntries.controller,
+        ...(p.depsLockFilePath === undefined ? {} : { depsLockFilePath: p.depsLockFilePath }),
+        description: `sluice ${stageName}: computes and publishes each shard's rate (PID), retunes the event source mapping`,
+        memorySize: 256,
+        timeout: CONTROLLER_TIMEOUT,
+        removalPolicy: p.removalPolicy,
+        environment: {
+          [ControllerEnvironment.APP]: app,
+          ...(staged ? { [ControllerEnvironment.STAGE]: String(stage) } : {}),
+          [ControllerEnvironment.TABLE_NAME]: this.table.tableName,
+          [ControllerEnvironment.EVENT_SOURCE_MAPPING_ID]: eventSource.eventSourceMappingId,
+          [ControllerEnvironment.CONTROL_INTERVAL_MS]: String(p.controlInterval.toMilliseconds()),
+          [ControllerEnvironment.BATCH_INTERVAL_MS]: String(p.batchInterval.toMilliseconds()),
+          ...(p.maxRatePerShard === undefined || stage > 0 ? {} : { [ControllerEnvironment.MAX_RATE_PER_SHARD]: String(p.maxRatePerShard) }),
+          ...(ticks
+            ? {
+                [ControllerEnvironment.PROCESSOR_FUNCTION_NAME]: processor.function.functionName,
+                [ControllerEnvironment.IDLE_TICK_AFTER_MS]: String(p.idleTickAfter.toMilliseconds()),
+              }
+            : {}),
+        },
+      });
+      // Reads shard stats (Query, GetItem) and writes its own control items with conditional Puts;
+      // the checkpoint store never sends UpdateItem.
+      controller.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+          resources: [this.table.tableArn],
+        }),
+      );
+      controller.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['lambda:GetEventSourceMapping', 'lambda:UpdateEventSourceMapping'],
+          resources: [eventSource.eventSourceMappingArn],
+        }),
+      );
+      if (ticks) {
+        // Idle ticks: an asynchronous Invoke of this processor only (not grantInvoke, whose `:*` would be a wildcard).
+        controller.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [processor.function.functionArn] }));
+      }
+      // EventBridge cannot fire more often than once a minute; the controller loops within the minute.
+      schedules.push(
+        new Rule(this, stage === 0 ? 'ControllerSchedule' : `ControllerScheduleS${stage}`, {
+          description: `sluice ${stageName}: starts the controller every minute`,
+          schedule: Schedule.rate(Duration.minutes(1)),
+          // A missed tick is replaced by the next one a minute later: retrying it would overlap.
+          targets: [new LambdaFunction(controller.function, { retryAttempts: 0 })],
+        }),
+      );
+      controllers.push(controller);
     }
-    // EventBridge cannot fire more often than once a minute; the controller loops within the minute.
-    this.schedule = new Rule(this, 'ControllerSchedule', {
-      description: `sluice ${app}: starts the controller every minute`,
-      schedule: Schedule.rate(Duration.minutes(1)),
-      // A missed tick is replaced by the next one a minute later: retrying it would overlap.
-      targets: [new LambdaFunction(this.controller.function, { retryAttempts: 0 })],
-    });
+    this.controller = controllers[0]!;
+    this.controllers = controllers;
+    this.schedule = schedules[0]!;
 
     this.monitoring = new StreamProcessorMonitoring(this, 'Monitoring', {
       appName: app,
@@ -204,4 +235,45 @@ export class StreamProcessor extends Construct {
     });
     suppressStreamProcessorFindings(this);
   }
+
+  /** What a stage's processor calls on the table and the bucket, for the stage's app `app` only. */
+  #grantProcessor(processor: SluiceFunction, app: string): void {
+    // The checkpoint store's calls: get → GetItem, query → Query, and the fenced commit, one
+    // TransactWriteItems of conditional Puts and ConditionChecks, which IAM authorizes item by item
+    // (there is no TransactWriteItems action). The state's bytes are objects in the bucket (below).
+    processor.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
+        resources: [this.table.tableArn],
+      }),
+    );
+    processor.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn] }));
+    processor.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['s3:GetObject', 's3:PutObject'],
+        // Only this app's WAL and quarantine keys (lib/runtime/protocol/storage-keys.ts).
+        resources: [this.bucket.arnForObjects(`${WAL_PREFIX}${app}/*`), this.bucket.arnForObjects(`${StorageKeys.quarantinePrefix(app)}*`)],
+      }),
+    );
+    // The state's snapshots and deltas (docs/decisions/0008): written create-only, read by new
+    // containers, and deleted once a newer snapshot's commit supersedes them.
+    processor.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+        resources: [this.bucket.arnForObjects(`${StorageKeys.statePrefix(app)}*`)],
+      }),
+    );
+    // Lambda writes a batch that exhausted its retries with the function's role.
+    processor.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: [this.bucket.arnForObjects(`${ON_FAILURE_PREFIX}*`)] }));
+  }
+}
+
+/** One stage of the pipeline as deployed: its app, the stream it reads, its processor and mapping. */
+export interface StageResources {
+  /** `{appName}.s{i}`; stage 0 is the app itself. */
+  readonly appName: string;
+  /** The source stream for stage 0, the exchange stream stage i-1 puts to otherwise. */
+  readonly stream: IStream;
+  readonly processor: SluiceFunction;
+  readonly eventSource: KinesisEventSource;
 }

@@ -6,7 +6,11 @@ import { DynamoDbCheckpointStore } from '../adapters/aws/dynamodb-checkpoint-sto
 import { EmfMetrics } from '../adapters/aws/emf-metrics';
 import { S3ObjectStore } from '../adapters/aws/s3-object-store';
 import { SystemClock } from '../adapters/local/system-clock';
-import { compilePipeline, type CompiledPipeline } from '../core/engine/compile-pipeline';
+import type { CompiledPipeline } from '../core/engine/compile-pipeline';
+import { compileStages, type StagedPipeline } from '../core/engine/compile-stages';
+import { KinesisExchangeWriter } from '../adapters/aws/kinesis-exchange';
+import { listHashRanges } from '../adapters/aws/list-hash-ranges';
+import type { ExchangeWriter } from '../ports/exchange';
 import { DEFAULT_BATCH_INTERVAL_MS } from '../core/defaults';
 import { ConfigError, SluiceError, StateLimitError } from '../core/errors';
 import { Stream } from '../core/pipeline/stream';
@@ -49,6 +53,8 @@ export interface ProcessorHandlerDeps {
   readonly output?: OutputSink;
   /** The memory a shard's state may take. @default a share of this process's heap (see StateBudget) */
   readonly stateBudget?: StateBudget;
+  /** A sending stage's exchange. @default a KinesisExchangeWriter on SLUICE_EXCHANGE_STREAM */
+  readonly exchangeWriter?: ExchangeWriter;
 }
 
 /**
@@ -74,14 +80,26 @@ export type ProcessorHandler = ((event: KinesisStreamEvent | IdleTickEvent, cont
  * errors excepted), so the mapping's own retry limit should stay above that, or unlimited: a
  * mapping that discards a batch skips records sluice never saw.
  *
+ * A pipeline with exchanges (keyBy/global, docs/decisions/0015) runs one stage per function:
+ * `SLUICE_STAGE` picks it, and the stage is the app `{APP_NAME}.s{i}`. A sending stage puts its
+ * chunks on `SLUICE_EXCHANGE_STREAM` after its sinks and before its commit, and its idle ticks send
+ * progress markers there. A receiving stage's records are the previous stage's chunks, de-duplicated
+ * per origin by the processor; its origins are the open shards of `SLUICE_EXCHANGE_ORIGINS_STREAM`,
+ * listed at the container's first invocation.
+ *
  * @example
  * export const handler = createProcessorHandler(pipeline('clicks').map(JSON.parse).countByValue());
  */
-export function createProcessorHandler<T>(pipeline: Stream<T> | CompiledPipeline, deps: ProcessorHandlerDeps = {}): ProcessorHandler {
-  const compiled = pipeline instanceof Stream ? compilePipeline(pipeline as Stream<unknown>) : pipeline;
-  const config = loadProcessorConfig(deps.env ?? process.env, compiled.name);
+export function createProcessorHandler<T>(pipeline: Stream<T> | CompiledPipeline | StagedPipeline, deps: ProcessorHandlerDeps = {}): ProcessorHandler {
+  const staged: StagedPipeline =
+    pipeline instanceof Stream ? compileStages(pipeline as Stream<unknown>) : 'stages' in pipeline ? pipeline : { name: pipeline.name, stages: [pipeline] };
+  const shapes = staged.stages.map((s) => ({ sends: s.sends !== undefined, receives: s.receives === true }));
+  const config = loadProcessorConfig(deps.env ?? process.env, staged.name, shapes);
+  // The stage this function runs (docs/decisions/0015): an ordinary app under its own name.
+  const compiled = staged.stages[config.stage]!;
   const logger = deps.logger ?? new Logger({ serviceName: config.app });
-  const clients = deps.checkpoints !== undefined && deps.objects !== undefined ? undefined : (deps.clients ?? createAwsClients());
+  const needsKinesis = (compiled.sends !== undefined && deps.exchangeWriter === undefined) || compiled.receives === true;
+  const clients = deps.checkpoints !== undefined && deps.objects !== undefined && !needsKinesis ? undefined : (deps.clients ?? createAwsClients());
   const clock = deps.clock ?? new SystemClock();
   const app = config.app;
   const checkpoints = deps.checkpoints ?? new DynamoDbCheckpointStore({ client: clients!.dynamodb, tableName: config.tableName });
@@ -89,31 +107,52 @@ export function createProcessorHandler<T>(pipeline: Stream<T> | CompiledPipeline
   const metrics = deps.metrics ?? new EmfMetrics({ app });
   const heapLimitBytes = getHeapStatistics().heap_size_limit;
   const stateBudget = deps.stateBudget ?? new StateBudget(heapLimitBytes, "the function's memorySize (up to 10,240 MB)");
+  const exchangeWriter =
+    compiled.sends === undefined
+      ? undefined
+      : (deps.exchangeWriter ??
+        new KinesisExchangeWriter({ client: clients!.kinesis, streamName: config.exchangeStream!, partitions: compiled.sends.partitions }));
   let coldStart = true;
-  const processor = new MicroBatchProcessor({
-    app,
-    pipeline: compiled,
-    checkpoints,
-    objects,
-    clock,
-    metrics,
-    output: deps.output ?? new LoggerOutputSink(logger),
-    walEnabled: config.walEnabled,
-    maxRatePerShard: config.maxRatePerShard,
-    // Always present: the controller may publish a rate even when no static limit is set. Lambda has
-    // no batch timer, so admission is paced by the allowance schedule (docs/decisions/0003); the
-    // batching window is the batch interval, or Spark's usual second when the mapping has none.
-    rateGate: allowanceScheduleGate({
-      batchIntervalMs: config.batchingWindowMs > 0 ? config.batchingWindowMs : DEFAULT_BATCH_INTERVAL_MS,
-      batchingWindowMs: config.batchingWindowMs,
-    }),
-    // A poison batch is quarantined after a bounded number of attempts, counted durably across
-    // containers: the shard moves on in seconds, not when the record leaves the stream's retention.
-    failurePolicy: new BatchRetryPolicy({ app, pipeline: compiled, checkpoints, objects, clock, metrics, maxAttempts: config.maxBatchAttempts }),
-    // A shard whose state outgrows the function's memory stops with an error saying so, not an out-of-memory crash loop.
-    stateBudget,
-    onGarbageError: (error) => logger.warn('could not delete superseded state objects: the next snapshot tries again', { error }),
-  });
+  const build = (exchangeOrigins: readonly string[] | undefined): MicroBatchProcessor =>
+    new MicroBatchProcessor({
+      app,
+      pipeline: compiled,
+      checkpoints,
+      objects,
+      clock,
+      metrics,
+      output: deps.output ?? new LoggerOutputSink(logger),
+      walEnabled: config.walEnabled,
+      // A receiving stage reads what its senders admitted: the static limit is the source's, as locally.
+      maxRatePerShard: compiled.receives === true ? undefined : config.maxRatePerShard,
+      // Always present: the controller may publish a rate even when no static limit is set. Lambda has
+      // no batch timer, so admission is paced by the allowance schedule (docs/decisions/0003); the
+      // batching window is the batch interval, or Spark's usual second when the mapping has none.
+      rateGate: allowanceScheduleGate({
+        batchIntervalMs: config.batchingWindowMs > 0 ? config.batchingWindowMs : DEFAULT_BATCH_INTERVAL_MS,
+        batchingWindowMs: config.batchingWindowMs,
+      }),
+      // A poison batch is quarantined after a bounded number of attempts, counted durably across
+      // containers: the shard moves on in seconds, not when the record leaves the stream's retention.
+      failurePolicy: new BatchRetryPolicy({ app, pipeline: compiled, checkpoints, objects, clock, metrics, maxAttempts: config.maxBatchAttempts }),
+      // A shard whose state outgrows the function's memory stops with an error saying so, not an out-of-memory crash loop.
+      stateBudget,
+      onGarbageError: (error) => logger.warn('could not delete superseded state objects: the next snapshot tries again', { error }),
+      exchangeWriter,
+      exchangeOrigins,
+    });
+  // A receiving stage's origins are the open shards of the stream the previous stage reads, listed
+  // once per container (resharding is not supported yet: docs/decisions/0015).
+  let processorReady: Promise<MicroBatchProcessor> | undefined = compiled.receives === true ? undefined : Promise.resolve(build(undefined));
+  const processorOf = (): Promise<MicroBatchProcessor> => {
+    processorReady ??= listHashRanges(clients!.kinesis, config.exchangeOriginsStream!).then((ranges) => {
+      if (ranges.length === 0) throw new ConfigError(ProcessorEnvironment.EXCHANGE_ORIGINS_STREAM, `stream ${config.exchangeOriginsStream} has no open shard`);
+      logger.info('exchange origins', { stream: config.exchangeOriginsStream, origins: ranges.map((r) => r.shardId) });
+      return build(ranges.map((r) => r.shardId));
+    });
+    processorReady.catch(() => (processorReady = undefined));
+    return processorReady;
+  };
 
   /** Streams this container has committed from: the app's shards were found to hold their offsets. */
   const checkedSources = new Set<string>();
@@ -128,6 +167,7 @@ export function createProcessorHandler<T>(pipeline: Stream<T> | CompiledPipeline
     }
     const tick = decodeIdleTickEvent(event);
     if (tick !== undefined) {
+      const processor = await processorOf();
       const stats = await processor.idleTick(tick.shardId, tick.idleAtMs).catch((error: unknown) => {
         logger.error('idle tick failed: Lambda retries the asynchronous invocation, and the controller asks again while the windows wait', { ...tick, error });
         throw error;
@@ -144,6 +184,7 @@ export function createProcessorHandler<T>(pipeline: Stream<T> | CompiledPipeline
       // A shard the app never committed is not checked by the processor: check the app's other shards.
       if (sourceArn !== undefined && !checkedSources.has(sourceArn))
         await checkAppSource(checkpoints, app, sourceArn, { appSetting: ProcessorEnvironment.APP_NAME, forShard: shardId });
+      const processor = await processorOf();
       result = await processor.process({ shardId, records, ...delays, sourceId: sourceArn });
       if (sourceArn !== undefined) checkedSources.add(sourceArn);
       await setAsideUndecodable({ app, shardId, records: undecodable, objects, metrics });

@@ -1,6 +1,7 @@
 import { createAwsClients, type AwsClients, type SlowCall } from '../adapters/aws/aws-clients';
 import { DynamoDbCheckpointStore } from '../adapters/aws/dynamodb-checkpoint-store';
 import { KinesisWriter } from '../adapters/aws/kinesis-writer';
+import { listHashRanges } from '../adapters/aws/list-hash-ranges';
 import { S3ObjectStore } from '../adapters/aws/s3-object-store';
 import { ConfigError } from '../core/errors';
 import { printSlowCall } from './print-slow-call';
@@ -76,4 +77,23 @@ export async function ensureLocalAwsResources(app: LocalAwsApp, stream: { name: 
     DynamoDbCheckpointStore.createTable(app.clients.dynamodb, app.tableName),
     S3ObjectStore.createBucket(app.clients.s3, app.bucketName),
   ]);
+}
+
+/**
+ * Creates each exchange stream that is missing with one shard per partition, and refuses one that
+ * exists with another number of open shards: partition p is the p-th open shard (docs/decisions/0015).
+ */
+export async function ensureExchangeStreams(app: LocalAwsApp, streams: ReadonlyArray<{ name: string; partitions: number }>): Promise<void> {
+  await Promise.all(
+    streams.map(async ({ name, partitions }) => {
+      await KinesisWriter.createStream(app.clients.kinesis, name, partitions);
+      const open = (await listHashRanges(app.clients.kinesis, name)).length;
+      if (open !== partitions) {
+        throw new ConfigError(
+          'exchange stream',
+          `${name} has ${open} open shards but the pipeline's exchange has ${partitions} partitions (keyBy({ partitions })): delete the stream (its stage's checkpoints too) or give keyBy ${open} partitions`,
+        );
+      }
+    }),
+  );
 }

@@ -3,6 +3,7 @@ import { KinesisSource } from '../adapters/aws/kinesis-source';
 import { SystemClock } from '../adapters/local/system-clock';
 import type { BatchStats } from '../core/batch-stats';
 import type { CompiledPipeline } from '../core/engine/compile-pipeline';
+import { stageApp, type StagedPipeline } from '../core/engine/compile-stages';
 import type { Clock } from '../ports/clock';
 import type { OutputSink } from '../ports/output-sink';
 import { checkAppSource } from '../runtime/protocol/check-app-source';
@@ -17,9 +18,17 @@ import { ProcessorEnvironment } from '../runtime/lambda/function-environment';
 
 /** Options of {@link createLocalAwsProcessor}: the app's processor settings and its mapping's. */
 export interface LocalAwsProcessorOptions extends EsmSettings {
+  /** The app (stage 0's name); a later stage runs as `{app}.s{stage}` in the same table and bucket. */
   readonly app: LocalAwsApp;
-  readonly pipeline: CompiledPipeline;
+  readonly pipeline: CompiledPipeline | StagedPipeline;
+  /** The stream this function reads: the source for stage 0, the exchange stage-1 sends to otherwise. */
   readonly streamName: string;
+  /** Which stage of a pipeline with exchanges this processor runs. @default 0 */
+  readonly stage?: number;
+  /** A sending stage: the exchange stream it puts its chunks on. */
+  readonly exchangeStream?: string;
+  /** A receiving stage: the stream the previous stage reads, whose shards are its origins. */
+  readonly exchangeOriginsStream?: string;
   /** @default true */
   readonly walEnabled?: boolean;
   /** @default - none */
@@ -46,6 +55,7 @@ export interface LocalAwsProcessorOptions extends EsmSettings {
  */
 export function createLocalAwsProcessor(options: LocalAwsProcessorOptions): LocalEsm {
   const { app, streamName } = options;
+  const appName = stageApp(app.app, options.stage ?? 0);
   // Invocations of different shards overlap: keep each shard's committed batches apart.
   const committed = new Map<string, BatchStats[]>();
   const handler = createLocalAwsHandler(options, {
@@ -67,9 +77,9 @@ export function createLocalAwsProcessor(options: LocalAwsProcessorOptions): Loca
     pollIntervalMs: options.pollIntervalMs ?? 250,
     retryDelayMs: options.pollIntervalMs ?? 250,
     startAfter: async (shardId) => {
-      await (sourceChecked ??= checkAppSource(app.checkpoints, app.app, eventSourceArn, { appSetting: '--app' }));
+      await (sourceChecked ??= checkAppSource(app.checkpoints, appName, eventSourceArn, { appSetting: '--app' }));
       // A user record of a KPL aggregate (`{seq}.{sub}`) makes the source start AT its aggregate.
-      return (await readCommittedSeq(app.checkpoints, app.app, shardId)) ?? undefined;
+      return (await readCommittedSeq(app.checkpoints, appName, shardId)) ?? undefined;
     },
     onInvoke: (report) => {
       const batches = committed.get(report.shardId) ?? [];
@@ -96,13 +106,40 @@ export function createLocalAwsHandler(options: LocalAwsProcessorOptions, metrics
       [ProcessorEnvironment.BATCHING_WINDOW_SECONDS]: String(options.maximumBatchingWindowInSeconds ?? 0),
       ...(options.maxRatePerShard === undefined ? {} : { [ProcessorEnvironment.MAX_RATE_PER_SHARD]: String(options.maxRatePerShard) }),
       ...(options.maxBatchAttempts === undefined ? {} : { [ProcessorEnvironment.MAX_BATCH_ATTEMPTS]: String(options.maxBatchAttempts) }),
+      ...(options.stage === undefined ? {} : { [ProcessorEnvironment.STAGE]: String(options.stage) }),
+      ...(options.exchangeStream === undefined ? {} : { [ProcessorEnvironment.EXCHANGE_STREAM]: options.exchangeStream }),
+      ...(options.exchangeOriginsStream === undefined ? {} : { [ProcessorEnvironment.EXCHANGE_ORIGINS_STREAM]: options.exchangeOriginsStream }),
     },
     clients: app.clients,
     checkpoints: app.checkpoints,
     objects: app.objects,
     clock: options.clock,
-    logger: new Logger({ serviceName: app.app, logLevel: 'SILENT' }),
+    logger: new Logger({ serviceName: stageApp(app.app, options.stage ?? 0), logLevel: 'SILENT' }),
     metrics: metrics ?? { batchCommitted: () => undefined },
     output: options.output,
   });
+}
+
+/** The Kinesis stream stage `stage` (≥ 1) of `app` reads in local AWS mode: `sluice-{app}.s{stage}`, next to the app's table and bucket. */
+export function localExchangeStreamName(app: string, stage: number): string {
+  return `sluice-${stageApp(app, stage)}`;
+}
+
+/**
+ * The processor options of every stage of `options.pipeline` (docs/decisions/0015), as the
+ * StreamProcessor construct wires the functions: stage 0 reads `options.streamName`, stage i+1 the
+ * exchange stream stage i sends to ({@link localExchangeStreamName}), whose origins are the shards
+ * of the stream stage i reads. A pipeline without exchanges gives one entry, the options as given.
+ */
+export function localAwsStageOptions(options: LocalAwsProcessorOptions & { readonly pipeline: StagedPipeline }): LocalAwsProcessorOptions[] {
+  const { stages } = options.pipeline;
+  if (stages.length === 1) return [{ ...options, pipeline: stages[0]! }];
+  const streamOf = (s: number): string => (s === 0 ? options.streamName : localExchangeStreamName(options.app.app, s));
+  return stages.map((stage, s) => ({
+    ...options,
+    stage: s,
+    streamName: streamOf(s),
+    exchangeStream: stage.sends === undefined ? undefined : streamOf(s + 1),
+    exchangeOriginsStream: s === 0 ? undefined : streamOf(s - 1),
+  }));
 }

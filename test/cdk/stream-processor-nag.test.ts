@@ -3,6 +3,7 @@ import { StreamMode } from 'aws-cdk-lib/aws-kinesis';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { WordCountStack } from '../../cdk/word-count-stack';
 import { synthesize } from './stream-processor-fixture';
@@ -29,6 +30,12 @@ describe('StreamProcessor', () => {
   describe('cdk-nag AwsSolutions', () => {
     it('leaves no finding unacknowledged with the default props', () => {
       expect(unacknowledgedFindings(synthesize().stack)).toEqual([]);
+    });
+
+    it('leaves no finding unacknowledged for a pipeline with exchanges (a processor per stage, an exchange stream per exchange)', () => {
+      const staged = synthesize({ appName: 'top-k-global', pipeline: fileURLToPath(new URL('../../examples/top-k-global.ts', import.meta.url)) });
+      expect(staged.processor.stages).toHaveLength(3);
+      expect(unacknowledgedFindings(staged.stack)).toEqual([]);
     });
 
     it('leaves no finding unacknowledged in the example app', () => {

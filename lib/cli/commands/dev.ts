@@ -2,8 +2,10 @@ import type { Command } from 'commander';
 import { z } from 'zod';
 import { DEFAULT_BATCH_INTERVAL_MS, DEFAULT_MAX_BATCH_ATTEMPTS } from '../../core/defaults';
 import { DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
-import { ensureLocalAwsResources, openLocalAwsApp, type LocalAwsApp } from '../../compose/local-aws-app';
-import { createLocalAwsHandler, createLocalAwsProcessor, type LocalAwsProcessorOptions } from '../../compose/local-aws-processor';
+import { ensureExchangeStreams, ensureLocalAwsResources, openLocalAwsApp, type LocalAwsApp } from '../../compose/local-aws-app';
+import { createLocalAwsHandler, createLocalAwsProcessor, localAwsStageOptions, type LocalAwsProcessorOptions } from '../../compose/local-aws-processor';
+import { stageApp } from '../../core/engine/compile-stages';
+import type { EsmRunSummary } from '../../runtime/local-esm/local-esm';
 import { checkAppSource } from '../../runtime/protocol/check-app-source';
 import { RateControlLoop } from '../../runtime/controller/rate-control-loop';
 import { streamArn } from '../../runtime/local-esm/kinesis-event';
@@ -13,7 +15,7 @@ import { ConfigError } from '../../core/errors';
 import { LiveView } from '../live-view';
 import { attachUi, uiPort } from '../ui/attach-ui';
 import { QUARANTINE_EXIT_CODE, quarantineSummary } from '../quarantine-summary';
-import { loadPipeline } from '../load-pipeline';
+import { loadStagedPipeline } from '../load-pipeline';
 import { numberOption } from '../number-option';
 import { parseOptions } from '../parse-options';
 import { addAwsTargetOptions, awsTargetOptions, resolveEndpoint } from './aws-target-options';
@@ -48,6 +50,24 @@ async function openShardCount(app: LocalAwsApp, stream: string): Promise<number 
   }
 }
 
+/**
+ * Runs one local mapping per stage. Without `drain`, all at once, until the signal. With it, stage
+ * by stage: a stage drained has sent all it will, so the next one drains what it sent.
+ */
+async function runStages(stages: readonly LocalAwsProcessorOptions[], signal: AbortSignal, drain: boolean): Promise<EsmRunSummary> {
+  const summaries: EsmRunSummary[] = [];
+  if (!drain) summaries.push(...(await Promise.all(stages.map((stage) => createLocalAwsProcessor(stage).run({ signal })))));
+  else
+    for (const stage of stages)
+      if (!signal.aborted || summaries.length === 0) summaries.push(await createLocalAwsProcessor(stage).run({ signal, untilDrained: true }));
+  return {
+    stoppedBy: summaries.length === stages.length && summaries.every((s) => s.stoppedBy === 'drained') ? 'drained' : 'signal',
+    invocations: summaries.reduce((n, s) => n + s.invocations, 0),
+    discarded: summaries.flatMap((s) => s.discarded),
+    checkpoints: Object.assign({}, ...summaries.map((s) => s.checkpoints)) as EsmRunSummary['checkpoints'],
+  };
+}
+
 /** `sluice dev`: the Lambda processor run in-process against an emulator, behind the local ESM. */
 export function registerDev(program: Command): void {
   const command = program
@@ -80,7 +100,7 @@ export function registerDev(program: Command): void {
           `must be more than the batching window (${o.batchingWindow} s), or a record still on its way could arrive before the tick's idle time (given ${o.idleTickAfter})`,
         );
       }
-      const pipeline = await loadPipeline(o.pipeline);
+      const pipeline = await loadStagedPipeline(o.pipeline);
       const app = openLocalAwsApp({ app: o.app ?? pipeline.name, endpoint: resolveEndpoint(o.endpoint), region: o.region, requireEndpoint: true });
       const abort = new AbortController();
       let stoppedBy = 'signal';
@@ -106,6 +126,7 @@ export function registerDev(program: Command): void {
             : `stream ${o.stream} has ${existing} open ${existing === 1 ? 'shard' : 'shards'}; checking table ${app.tableName} and bucket ${app.bucketName} on ${app.endpoint}…`,
         );
         await ensureLocalAwsResources(app, { name: o.stream, shards: existing ?? o.shards! });
+        const staged = pipeline.stages.length > 1;
         // Before the mapping reads or the controller ticks: an app moved to another stream is refused.
         const sourceId = streamArn(app.region, o.stream);
         await checkAppSource(app.checkpoints, app.app, sourceId, { appSetting: '--app' });
@@ -151,30 +172,74 @@ export function registerDev(program: Command): void {
             }
           },
         };
-        const esm = createLocalAwsProcessor(esmOptions);
+        // A pipeline with exchanges: one processor and mapping per stage, as the construct deploys them.
+        const stages = localAwsStageOptions({ ...esmOptions, pipeline }).map((stage, s) => ({
+          ...stage,
+          onInvocation: (
+            report: Parameters<NonNullable<LocalAwsProcessorOptions['onInvocation']>>[0],
+            committed: Parameters<NonNullable<LocalAwsProcessorOptions['onInvocation']>>[1],
+          ) => esmOptions.onInvocation!(s === 0 ? report : { ...report, shardId: `s${s}/${report.shardId}` }, committed),
+        }));
+        if (staged) {
+          await ensureExchangeStreams(
+            app,
+            stages
+              .filter((st) => st.exchangeStream !== undefined)
+              .map((st) => ({ name: st.exchangeStream!, partitions: pipeline.stages[st.stage!]!.sends!.partitions })),
+          );
+          for (const st of stages) {
+            const sends = pipeline.stages[st.stage!]!.sends;
+            say(
+              `stage ${st.stage} (app ${stageApp(app.app, st.stage!)}) reads ${st.streamName}${st.stage! > 0 ? ` (the exchange; origins: the shards of ${st.exchangeOriginsStream})` : ''}${sends === undefined ? '' : `, sends to ${st.exchangeStream} (${sends.partitions} ${sends.partitions === 1 ? 'partition' : 'partitions'})`}; its rows show as s${st.stage}/<shard>`.replace(
+                '; its rows show as s0/<shard>',
+                '',
+              ),
+            );
+          }
+        }
         say(
           `ready; waiting for records on ${o.stream} (write some with: sluice push --stream ${o.stream} --file FILE)${o.controller ? `; the controller publishes rates every ${o.controlInterval} s` : ''}`,
         );
         // The controller, as deployed: published rates, and idle ticks sent to a handler of their own
         // (another "container"), never to the one the mapping invokes.
         const controllerStop = new AbortController();
-        const ticks = o.controller ? createLocalAwsHandler(esmOptions) : undefined;
+        // One controller per stage, as deployed. Idle ticks go to stage 0 only, which reads the
+        // source: its progress markers carry time through the exchanges.
+        const ticks = o.controller ? createLocalAwsHandler(stages[0]!) : undefined;
         const controller = ticks
-          ? new RateControlLoop({
-              app: app.app,
-              checkpoints: app.checkpoints,
-              clock: new SystemClock(),
-              estimator: { kind: 'sluice', batchIntervalMs: o.batchingWindow > 0 ? o.batchingWindow * 1000 : DEFAULT_BATCH_INTERVAL_MS, maxRate: o.maxRate },
-              controlIntervalMs: o.controlInterval * 1000,
-              invocationId: 'sluice-dev',
-              sourceId,
-              appSetting: '--app',
-              // Rates show in the live view and `sluice status`; what goes wrong shows here.
-              log: { info: () => undefined, warn: (message, attributes) => void process.stderr.write(`sluice: ${message} ${JSON.stringify(attributes)}\n`) },
-              idleTicks: { afterMs: o.idleTickAfter * 1000, request: async (shardId, idleAtMs) => void (await ticks(idleTickEvent(shardId, idleAtMs))) },
-            }).runUntilAborted(controllerStop.signal)
+          ? Promise.all(
+              stages.map((stage, s) =>
+                new RateControlLoop({
+                  app: stageApp(app.app, s),
+                  checkpoints: app.checkpoints,
+                  clock: new SystemClock(),
+                  estimator: {
+                    kind: 'sluice',
+                    batchIntervalMs: o.batchingWindow > 0 ? o.batchingWindow * 1000 : DEFAULT_BATCH_INTERVAL_MS,
+                    maxRate: s === 0 ? o.maxRate : undefined,
+                  },
+                  controlIntervalMs: o.controlInterval * 1000,
+                  invocationId: 'sluice-dev',
+                  sourceId: s === 0 ? sourceId : streamArn(app.region, stage.streamName),
+                  appSetting: '--app',
+                  // Rates show in the live view and `sluice status`; what goes wrong shows here.
+                  log: {
+                    info: () => undefined,
+                    warn: (message, attributes) => void process.stderr.write(`sluice: ${message} ${JSON.stringify(attributes)}\n`),
+                  },
+                  ...(s === 0
+                    ? {
+                        idleTicks: {
+                          afterMs: o.idleTickAfter * 1000,
+                          request: async (shardId: string, idleAtMs: number) => void (await ticks(idleTickEvent(shardId, idleAtMs))),
+                        },
+                      }
+                    : {}),
+                }).runUntilAborted(controllerStop.signal),
+              ),
+            )
           : Promise.resolve();
-        const summary = await esm.run({ signal: abort.signal, untilDrained: o.drain }).finally(() => controllerStop.abort());
+        const summary = await runStages(stages, abort.signal, o.drain).finally(() => controllerStop.abort());
         await controller;
         view.done(
           `stopped (${summary.stoppedBy === 'drained' ? 'drained' : stoppedBy}): ${records.toLocaleString('en-US')} records in ${batches} batches over ${summary.invocations} invocations; ${summary.discarded.length} batches discarded`,

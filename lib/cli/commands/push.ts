@@ -10,7 +10,7 @@ import { openLocalAwsApp, type LocalAwsApp } from '../../compose/local-aws-app';
 import { listHashRanges } from '../../adapters/aws/list-hash-ranges';
 import { packAggregates } from '../../runtime/producer/kpl-packer';
 import { Producer } from '../../compose/producer';
-import { loadPipeline } from '../load-pipeline';
+import { loadStagedPipeline } from '../load-pipeline';
 import { numberOption } from '../number-option';
 import { parseOptions } from '../parse-options';
 import { addAwsTargetOptions, awsTargetOptions, resolveEndpoint } from './aws-target-options';
@@ -110,7 +110,7 @@ export function registerPush(program: Command): void {
     .action(async (raw: Record<string, unknown>) => {
       const o = parseOptions(pushSchema, raw);
       const lines = await readLines(o.file);
-      const app = openLocalAwsApp({ app: o.app ?? (await loadPipeline(o.pipeline)).name, endpoint: resolveEndpoint(o.endpoint), region: o.region });
+      const app = openLocalAwsApp({ app: o.app ?? (await loadStagedPipeline(o.pipeline)).name, endpoint: resolveEndpoint(o.endpoint), region: o.region });
       const bar = new cliProgress.SingleBar(
         { format: 'push |{bar}| {percentage}% {value}/{total} records | {rate} records/s | eta {eta_formatted}', stream: process.stderr, hideCursor: true },
         cliProgress.Presets.shades_classic,

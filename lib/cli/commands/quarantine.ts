@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ConfigError } from '../../core/errors';
 import { readQuarantine, type QuarantineItem } from '../../runtime/failures/read-quarantine';
 import { StorageKeys } from '../../runtime/protocol/storage-keys';
-import { loadPipeline } from '../load-pipeline';
+import { loadStagedPipeline } from '../load-pipeline';
 import { addAppStoresOptions, appStoresOptions, openAppStores } from '../open-app-stores';
 import { parseOptions } from '../parse-options';
 import { APP_NAME_RULE, isAppName } from '../../core/app-name';
@@ -56,7 +56,7 @@ function withTarget(command: Command): Command {
 }
 
 async function withItems(o: z.infer<typeof quarantineSchema>, shard: string | undefined, use: (items: QuarantineItem[], app: string) => void): Promise<void> {
-  const app = o.app ?? (await loadPipeline(o.pipeline)).name;
+  const app = o.app ?? (await loadStagedPipeline(o.pipeline)).name;
   const stores = openAppStores(app, o);
   try {
     use(await readQuarantine(stores.objects, stores.checkpoints, app, shard), app);

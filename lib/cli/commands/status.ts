@@ -5,7 +5,9 @@ import { ConfigError } from '../../core/errors';
 import { openLocalAwsApp } from '../../compose/local-aws-app';
 import { readShardStatuses, type ShardStatus } from '../../runtime/local-esm/shard-status';
 import { isStreamSource } from '../../runtime/protocol/source-mismatch-error';
-import { loadPipeline } from '../load-pipeline';
+import { loadStagedPipeline } from '../load-pipeline';
+import { localExchangeStreamName } from '../../compose/local-aws-processor';
+import { stageApp } from '../../core/engine/compile-stages';
 import { formatAgo, formatCount, formatDuration, formatRate } from '../format-units';
 import { parseOptions } from '../parse-options';
 import { addAwsTargetOptions, awsTargetOptions, resolveEndpoint } from './aws-target-options';
@@ -14,7 +16,9 @@ const statusSchema = z.object({ ...awsTargetOptions, pipeline: z.string().option
 
 /**
  * `sluice status`: per shard, where the app's processor stands (from its checkpoint and control
- * items), and how far behind its stream it is now (from the stream).
+ * items), and how far behind its stream it is now (from the stream). An app whose pipeline has
+ * exchanges (keyBy/global) shows each later stage too: the app `{app}.s{i}` on the exchange stream
+ * `sluice dev` made for it (`sluice-{app}.s{i}`), one table (or JSON lines with `stage`) per stage.
  */
 export function registerStatus(program: Command): void {
   const command = program.command('status').description("Show each shard's committed sequence number, batch number, lag, rate and last batch.");
@@ -24,7 +28,7 @@ export function registerStatus(program: Command): void {
     .option('--verbose', "add the committed sequence numbers and the controller's raw PID terms", false)
     .action(async (raw: Record<string, unknown>) => {
       const o = parseOptions(statusSchema, raw);
-      const app = openLocalAwsApp({ app: o.app ?? (await loadPipeline(o.pipeline)).name, endpoint: resolveEndpoint(o.endpoint), region: o.region });
+      const app = openLocalAwsApp({ app: o.app ?? (await loadStagedPipeline(o.pipeline)).name, endpoint: resolveEndpoint(o.endpoint), region: o.region });
       try {
         const source = new KinesisSource({ client: app.clients.kinesis, streamName: o.stream });
         const shards = await source.listShards().catch((error: unknown) => {
@@ -59,6 +63,31 @@ export function registerStatus(program: Command): void {
               `${JSON.stringify({ ...s, caughtUp: s.behindMs === 0, committedRecords: (s.totals?.records ?? 0) - (s.totals?.quarantined ?? 0), quarantined: quarantinedOf(s) })}\n`,
             );
         else process.stdout.write(`${formatStatusTable(app.app, o.stream, rows, nowMs, o.verbose)}\n`);
+        // The later stages of a pipeline with exchanges, as long as their exchange streams exist.
+        for (let stage = 1; ; stage++) {
+          const stream = localExchangeStreamName(app.app, stage);
+          const stageSource = new KinesisSource({ client: app.clients.kinesis, streamName: stream });
+          const stageShards = await stageSource.listShards().catch((error: unknown) => {
+            if (notFound(error)) return undefined;
+            throw error;
+          });
+          if (stageShards === undefined) break;
+          const name = stageApp(app.app, stage);
+          const stageStatuses = await readShardStatuses(
+            app.checkpoints,
+            name,
+            stageShards.map((sh) => sh.shardId),
+          );
+          const stageNow = Date.now();
+          const stageBehind = await Promise.all(stageStatuses.map((st) => behindMs(stageSource, st, stageNow)));
+          const stageRows = stageStatuses.map((st, i) => ({ ...st, behindMs: stageBehind[i] }));
+          if (o.json)
+            for (const st of stageRows)
+              process.stdout.write(
+                `${JSON.stringify({ stage, app: name, ...st, caughtUp: st.behindMs === 0, committedRecords: (st.totals?.records ?? 0) - (st.totals?.quarantined ?? 0), quarantined: quarantinedOf(st) })}\n`,
+              );
+          else process.stdout.write(`\nstage ${stage} (exchange)\n${formatStatusTable(name, stream, stageRows, stageNow, o.verbose)}\n`);
+        }
       } finally {
         app.clients.destroy();
       }

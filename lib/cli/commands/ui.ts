@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { ConfigError } from '../../core/errors';
-import { loadPipeline } from '../load-pipeline';
+import { loadStagedPipeline } from '../load-pipeline';
 import { addAppStoresOptions, appStoresOptions, openAppStores } from '../open-app-stores';
 import { parseOptions } from '../parse-options';
 import { BatchHistory } from '../ui/batch-history';
@@ -36,7 +36,7 @@ export function registerUi(program: Command): void {
     .option('--duration <seconds>', 'stop serving after this many seconds (default: until Ctrl-C)')
     .action(async (raw: Record<string, unknown>) => {
       const o = parseOptions(uiSchema, raw);
-      const app = o.app ?? (await loadPipeline(o.pipeline)).name;
+      const app = o.app ?? (await loadStagedPipeline(o.pipeline)).name;
       const stores = openAppStores(app, o);
       const history = new BatchHistory({ app, where: stores.where, checkpoints: stores.checkpoints, objects: stores.objects });
       let warned = false;

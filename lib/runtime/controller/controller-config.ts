@@ -7,9 +7,11 @@ import { createRateEstimator, type EstimatorConfig } from './create-rate-estimat
 import { blank, envProblems } from '../lambda/env-problems';
 import { ControllerEnvironment as E } from '../lambda/function-environment';
 import { APP_NAME_RULE, isAppName } from '../../core/app-name';
+import { stageApp } from '../../core/engine/compile-stages';
 
 /** The controller function's configuration, read from its environment once per container. */
 export interface ControllerConfig {
+  /** The app whose shards it controls: `{SLUICE_APP}.s{SLUICE_STAGE}` past stage 0. */
   readonly app: string;
   readonly tableName: string;
   /** Time between two samples of a shard within one invocation. */
@@ -54,6 +56,7 @@ const gain = (rule: string) => z.preprocess(blank, z.coerce.number({ error: rule
 
 const schema = z.object({
   [E.APP]: z.preprocess(blank, z.string({ error: 'is required: the app whose shards to control' }).refine(isAppName, APP_NAME_RULE)),
+  [E.STAGE]: count(0, 99, 'must be a whole stage index from 0 to 99').default(0),
   [E.TABLE_NAME]: z.preprocess(
     blank,
     z
@@ -115,7 +118,7 @@ export function loadControllerConfig(env: Readonly<Record<string, string | undef
   // Cross-field rules (minRate ≤ maxRate) are the estimator's own: build one now, not at the first tick.
   createRateEstimator(estimator, INITIAL_PID_STATE);
   return {
-    app: d.SLUICE_APP,
+    app: stageApp(d.SLUICE_APP, d.SLUICE_STAGE),
     tableName: d.SLUICE_TABLE_NAME,
     controlIntervalMs: d.SLUICE_CONTROL_INTERVAL_MS,
     loopBudgetMs: d.SLUICE_CONTROLLER_BUDGET_MS,

@@ -20,6 +20,19 @@ export const ProcessorEnvironment = {
   MAX_BATCH_ATTEMPTS: 'MAX_BATCH_ATTEMPTS',
   /** CloudWatch namespace of the EMF metrics (read by Powertools Metrics). */
   METRICS_NAMESPACE: 'POWERTOOLS_METRICS_NAMESPACE',
+  /**
+   * Which stage of a pipeline with exchanges (keyBy/global, docs/decisions/0015) this function runs:
+   * 0 reads the source, i+1 the exchange stage i sends to. Its app is `{APP_NAME}.s{i}` (stage 0
+   * keeps APP_NAME). Absent = 0, the only stage of a pipeline without exchanges.
+   */
+  STAGE: 'SLUICE_STAGE',
+  /** A sending stage: the Kinesis exchange stream (its name) it puts its chunks on; one open shard per partition. */
+  EXCHANGE_STREAM: 'SLUICE_EXCHANGE_STREAM',
+  /**
+   * A receiving stage: the stream the previous stage reads (its name). Its open shards, listed
+   * once at cold start (ListShards), are the origins whose progress the stage's windows wait for.
+   */
+  EXCHANGE_ORIGINS_STREAM: 'SLUICE_EXCHANGE_ORIGINS_STREAM',
 } as const;
 
 /** The controller's variables, as `loadControllerConfig` reads them. */
@@ -48,4 +61,6 @@ export const ControllerEnvironment = {
   PROCESSOR_FUNCTION_NAME: 'SLUICE_PROCESSOR_FUNCTION_NAME',
   /** How long a shard commits nothing before the controller may send it an idle-tick batch, milliseconds. */
   IDLE_TICK_AFTER_MS: 'SLUICE_IDLE_TICK_AFTER_MS',
+  /** The stage of a pipeline with exchanges whose shards this controller controls: its app is `{SLUICE_APP}.s{i}`. Absent = 0. */
+  STAGE: 'SLUICE_STAGE',
 } as const;

@@ -63,7 +63,7 @@ export function buildCommit(input: {
       quarantined: (previous?.totals?.quarantined ?? 0) + stats.quarantined,
       quarantinedElements: (previous?.totals?.quarantinedElements ?? 0) + (stats.quarantinedElements ?? 0),
     },
-    ...(pipeline.usesIdleTicks ? { tickDueAtMs: pipeline.tickDueAtMs(states) } : {}),
+    ...defined('tickDueAtMs', tickDueAtMs(pipeline, states, input.exchange, input.nowMs)),
     ...defined('recordsCommittedAtMs', stats.records > 0 ? input.nowMs : previous?.recordsCommittedAtMs),
     ...defined('sourceId', input.sourceId ?? previous?.sourceId),
     updatedAtMs: input.nowMs,
@@ -89,4 +89,24 @@ export function buildCommit(input: {
 /** `{ [name]: value }`, or nothing when `value` is undefined: optional checkpoint fields stay absent. */
 function defined<K extends string, V>(name: K, value: V | undefined): { [P in K]?: V } {
   return value === undefined ? {} : ({ [name]: value } as { [P in K]?: V });
+}
+
+/**
+ * When the shard next awaits an idle tick, for the controller (docs/decisions/0007): its own
+ * arrival-time windows' next end, and for a source stage whose exchange carries time
+ * (docs/decisions/0015) its next progress marker, a slide after the progress it last sent — as
+ * `MicroBatchProcessor.idleTick` decides. `undefined`: nothing awaits a tick.
+ */
+function tickDueAtMs(
+  pipeline: CompiledPipeline,
+  states: ReadonlyMap<string, OperatorState>,
+  exchange: CheckpointExchange | undefined,
+  nowMs: number,
+): number | undefined {
+  const windowsDue = pipeline.usesIdleTicks ? pipeline.tickDueAtMs(states) : undefined;
+  const sendsTime = pipeline.sends?.progress === true && pipeline.receives !== true && exchange?.ended !== true;
+  if (!sendsTime) return windowsDue;
+  const sentMs = exchange?.sentWatermarkMs;
+  const progressDue = sentMs === undefined || sentMs === null ? nowMs : sentMs + pipeline.sends!.tickEveryMs;
+  return windowsDue === undefined ? progressDue : Math.min(windowsDue, progressDue);
 }

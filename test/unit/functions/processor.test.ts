@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import wordCount from '../../../examples/word-count-per-shard';
+import topKGlobal from '../../../examples/top-k-global';
 import { MemoryCheckpointStore } from '../../../lib/adapters/local/memory-checkpoint-store';
 import { MemoryObjectStore } from '../../../lib/adapters/local/memory-object-store';
 import { compilePipeline } from '../../../lib/core/engine/compile-pipeline';
@@ -216,6 +217,46 @@ describe('createProcessorHandler', () => {
         maxRatePerShard: undefined,
         batchingWindowMs: 0,
         maxBatchAttempts: 5,
+        stage: 0,
+        exchangeStream: undefined,
+        exchangeOriginsStream: undefined,
+      });
+    });
+
+    describe('a pipeline with exchanges (top-k-global: 3 stages)', () => {
+      const build = (env: Record<string, string | undefined>) => () =>
+        createProcessorHandler(topKGlobal, { env: { ...ENV, ...env }, checkpoints: new MemoryCheckpointStore(), objects: new MemoryObjectStore() });
+
+      it.each([
+        { env: { SLUICE_STAGE: '3' }, message: 'SLUICE_STAGE="3": "top-k-global" has 3 stages: 0 to 2' },
+        { env: { SLUICE_STAGE: 'one' }, message: 'SLUICE_STAGE="one": must be a whole stage index from 0 to 99' },
+        { env: {}, message: 'SLUICE_EXCHANGE_STREAM is not set: stage 0 of "top-k-global" ends at keyBy/global' },
+        {
+          env: { SLUICE_STAGE: '1', SLUICE_EXCHANGE_STREAM: 'x' },
+          message: 'SLUICE_EXCHANGE_ORIGINS_STREAM is not set: stage 1 of "top-k-global" reads an exchange',
+        },
+        {
+          env: { SLUICE_STAGE: '2', SLUICE_EXCHANGE_STREAM: 'x', SLUICE_EXCHANGE_ORIGINS_STREAM: 'y' },
+          message: 'SLUICE_EXCHANGE_STREAM="x": stage 2 of "top-k-global" sends to no exchange; unset it',
+        },
+        {
+          env: { SLUICE_EXCHANGE_STREAM: 'x', SLUICE_EXCHANGE_ORIGINS_STREAM: 'y' },
+          message: 'SLUICE_EXCHANGE_ORIGINS_STREAM="y": stage 0 of "top-k-global" reads no exchange',
+        },
+        { env: { SLUICE_EXCHANGE_STREAM: 'a/b' }, message: 'SLUICE_EXCHANGE_STREAM="a/b": must be a Kinesis stream name' },
+      ])('rejects $env naming the variable and the stage', ({ env, message }) => {
+        expect(build(env)).toThrow(ConfigError);
+        expect(build(env)).toThrow(message);
+      });
+
+      it('runs the stage the environment names, under the stage app', () => {
+        const handler = build({ SLUICE_STAGE: '1', APP_NAME: 'topk', SLUICE_EXCHANGE_STREAM: 'sluice-topk.s2', SLUICE_EXCHANGE_ORIGINS_STREAM: 'words' })();
+        expect(handler.config).toMatchObject({ app: 'topk.s1', stage: 1, exchangeStream: 'sluice-topk.s2', exchangeOriginsStream: 'words' });
+      });
+
+      it('refuses a stage on a pipeline without exchanges', () => {
+        const wrong = () => setup({ SLUICE_STAGE: '1' });
+        expect(wrong).toThrow('SLUICE_STAGE="1": "word-count" has one stage (no keyBy/global): 0');
       });
     });
 

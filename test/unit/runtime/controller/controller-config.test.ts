@@ -61,6 +61,11 @@ describe('loadControllerConfig', () => {
     });
   });
 
+  it('controls the shards of the stage app a pipeline with exchanges names', () => {
+    expect(loadControllerConfig({ ...REQUIRED, SLUICE_STAGE: '2' }).app).toBe('word-count.s2');
+    expect(loadControllerConfig({ ...REQUIRED, SLUICE_STAGE: '0' }).app).toBe('word-count');
+  });
+
   it.each([
     [{ SLUICE_APP: undefined }, 'SLUICE_APP is not set: required, the app whose shards to control'],
     [{ SLUICE_TABLE_NAME: '' }, 'SLUICE_TABLE_NAME is not set: required, the DynamoDB checkpoint table'],
@@ -72,6 +77,7 @@ describe('loadControllerConfig', () => {
     [{ SLUICE_ESM_CHANGE_FACTOR: '1' }, 'SLUICE_ESM_CHANGE_FACTOR="1": must be a number > 1'],
     [{ SLUICE_PROCESSOR_FUNCTION_NAME: 'my function' }, 'SLUICE_PROCESSOR_FUNCTION_NAME="my function": must be a Lambda function name or ARN'],
     [{ SLUICE_IDLE_TICK_AFTER_MS: '500' }, 'SLUICE_IDLE_TICK_AFTER_MS="500": must be whole milliseconds from 1000 to 3600000'],
+    [{ SLUICE_STAGE: 'first' }, 'SLUICE_STAGE="first": must be a whole stage index from 0 to 99'],
   ])('rejects %j, naming the variable, the value and the rule', (env, message) => {
     // Act
     const load = () => loadControllerConfig({ ...REQUIRED, ...env });
