@@ -21,12 +21,18 @@ let tsxRegistered = false;
  * the commands that run one stage, `examples/word-count-per-shard.ts`, of the same app name).
  */
 export async function loadPipeline(path?: string): Promise<CompiledPipeline> {
-  // The single-stage commands (dev, replay) run the per-shard word count by default until they run stages.
+  // replay runs one app's WAL: the per-shard word count by default.
   return compilePipeline(path === undefined ? ((await import('../../examples/word-count-per-shard')).default as Stream<unknown>) : await loadStream(path));
 }
 
-/** Like {@link loadPipeline}, for `sluice run`, which also runs pipelines with exchanges (`keyBy`, `global`): one compiled pipeline per stage. */
-export async function loadStagedPipeline(path?: string): Promise<StagedPipeline> {
+/**
+ * Like {@link loadPipeline}, for the commands that also run pipelines with exchanges (`keyBy`, `global`):
+ * one compiled pipeline per stage. Without a path, `sluice run` takes the global word count; `sluice dev`
+ * asks for the per-shard one (`perShardDefault`), as the CDK example app deploys it.
+ */
+export async function loadStagedPipeline(path?: string, options: { readonly perShardDefault?: boolean } = {}): Promise<StagedPipeline> {
+  if (path === undefined && options.perShardDefault === true)
+    return compileStages((await import('../../examples/word-count-per-shard')).default as Stream<unknown>);
   return compileStages(await loadStream(path));
 }
 

@@ -77,7 +77,7 @@ export function registerDev(program: Command): void {
     );
   addAwsTargetOptions(command)
     .option('--shards <n>', 'shards of the stream, to create it (an existing stream keeps its own; a different number is refused)')
-    .option('--pipeline <path>', 'pipeline module (default: the word count)')
+    .option('--pipeline <path>', 'pipeline module (default: the per-shard word count, examples/word-count-per-shard.ts)')
     .option('--duration <seconds>', 'stop after this many seconds (default: until Ctrl-C)')
     .option('--drain', 'stop once every shard is read and acknowledged', false)
     .option('--batch-size <n>', 'BatchSize of the mapping: most records per invocation', '100')
@@ -100,7 +100,7 @@ export function registerDev(program: Command): void {
           `must be more than the batching window (${o.batchingWindow} s), or a record still on its way could arrive before the tick's idle time (given ${o.idleTickAfter})`,
         );
       }
-      const pipeline = await loadStagedPipeline(o.pipeline);
+      const pipeline = await loadStagedPipeline(o.pipeline, { perShardDefault: true });
       const app = openLocalAwsApp({ app: o.app ?? pipeline.name, endpoint: resolveEndpoint(o.endpoint), region: o.region, requireEndpoint: true });
       const abort = new AbortController();
       let stoppedBy = 'signal';
