@@ -41,12 +41,22 @@ export function decodeExchangeBatch(records: readonly SourceRecord[], state: Rec
       recordIndex.push(record);
     }
   });
+  // Every origin that has sent is an origin, listed or not: a child of a split or merge that the
+  // receiver's list does not hold yet joins with its first chunk (docs/decisions/0015, Resharding).
+  const all = exchangeOrigins(origins, received.state);
   // An event-time window after the exchange: its time is the event time every origin has passed.
-  const time = eventTime ? eventInputWatermark(received.state, origins) : { watermarkMs: inputWatermark(received.state, origins), state: received.state };
+  const time = eventTime ? eventInputWatermark(received.state, all) : { watermarkMs: inputWatermark(received.state, all), state: received.state };
   return {
     decoded: { elements, arrivalsMs, recordIndex, undecodable },
     state: time.state,
     inputWatermarkMs: time.watermarkMs,
     duplicates: received.duplicates,
   };
+}
+
+/** The origins a receiving stage waits for: those listed, then any other that has a mark (it sent), in a stable order. */
+export function exchangeOrigins(listed: readonly string[], state: ReceiverState): string[] {
+  const all = new Set(listed);
+  for (const o of Object.keys(state).sort()) all.add(o);
+  return [...all];
 }

@@ -3,7 +3,7 @@ import { DEFAULT_MAX_RECORDS_PER_BATCH } from '../../core/defaults';
 import type { RateEstimator } from '../../core/rate/rate-estimator';
 import type { CheckpointStore } from '../../ports/checkpoint-store';
 import type { Clock } from '../../ports/clock';
-import type { ReadResult, Source } from '../../ports/source';
+import type { ReadResult, ShardInfo, Source } from '../../ports/source';
 import { readCommittedSeq } from '../protocol/checkpoint-record';
 import { SinkError } from '../../core/errors';
 import { isTransientError } from '../failures/is-transient-error';
@@ -84,18 +84,30 @@ export class LocalDriver {
     return runOnSchedule(this.#o, (scheduledMs) => this.round(scheduledMs));
   }
 
-  #shards: string[] = [];
+  #shards: ShardInfo[] = [];
   readonly #positions = new Map<string, string | null>();
+  /** Shards read to their end (closed and fully read, every record committed): their children may be read. */
+  readonly #ended = new Set<string>();
 
   /** Lists the source's shards and reads where each is committed; {@link run} calls it, a staged driver calls it once per stage. */
   async open(): Promise<void> {
-    this.#shards = (await this.#o.source.listShards()).map((s) => s.shardId);
-    for (const shardId of this.#shards) this.#positions.set(shardId, await readCommittedSeq(this.#o.checkpoints, this.#o.app, shardId));
+    await this.#list();
   }
 
-  /** The shards {@link open} found. */
+  /**
+   * Lists the source's shards again (parents before children, as the `Source` port promises), so
+   * the children of a split or merge are read once their parents reached their end.
+   */
+  async #list(): Promise<void> {
+    this.#shards = await this.#o.source.listShards();
+    for (const { shardId } of this.#shards) {
+      if (!this.#positions.has(shardId)) this.#positions.set(shardId, await readCommittedSeq(this.#o.checkpoints, this.#o.app, shardId));
+    }
+  }
+
+  /** The shards the last listing found: the origins of the stage this one sends to. */
   get shards(): readonly string[] {
-    return this.#shards;
+    return this.#shards.map((s) => s.shardId);
   }
 
   /**
@@ -104,13 +116,21 @@ export class LocalDriver {
    */
   async round(scheduledMs: number): Promise<RoundResult> {
     const { source, clock } = this.#o;
+    // Every round lists the shards again: a split or merge since the last one adds children.
+    await this.#list();
     const shards = this.#shards;
     const positions = this.#positions;
     let batches = 0;
     let records = 0;
+    let newlyEnded = false;
     {
       let drained = true;
-      for (const shardId of shards) {
+      for (const { shardId, parentShardIds } of shards) {
+        // A child waits until its parents are read to their end (Kinesis's order): its records come after theirs.
+        if (!parentShardIds.every((p) => this.#ended.has(p))) {
+          drained = false;
+          continue;
+        }
         let read: ReadResult;
         let result: ProcessResult;
         let schedulingDelayMs = 0;
@@ -125,10 +145,13 @@ export class LocalDriver {
           if (read.records.length > 0) this.#tickSetAside.delete(shardId);
           // A tick that failed before its commit is re-run by `process` (it holds batch n+1 in the WAL).
           if (result.batches.some(isSetAsideTick)) this.#tickSetAside.add(shardId);
-          if ((read.records.length === 0 || (read.endOfData && result.deferredFromSeq === undefined)) && !this.#tickSetAside.has(shardId)) {
+          // The end of a finite input, or of a closed shard (a split or merge closed it) read to its end.
+          const finished = (read.endOfData || read.endOfShard) && result.deferredFromSeq === undefined;
+          if ((read.records.length === 0 || finished) && !this.#tickSetAside.has(shardId)) {
             // A quiet or finished source: an idle tick lets arrival-time windows close (Spark runs every interval).
-            // At the end of a finite input, a stage that sends across an exchange sends its end marker.
-            const tick = await this.#o.processor.idleTick(shardId, readAtMs, read.endOfData && result.deferredFromSeq === undefined);
+            // At the end of its input, a stage that sends across an exchange sends its end marker: a closed
+            // parent then stops holding the windows after the exchange back, and its children take over.
+            const tick = await this.#o.processor.idleTick(shardId, readAtMs, finished);
             if (tick !== undefined && isSetAsideTick(tick)) this.#tickSetAside.add(shardId);
             if (tick !== undefined) {
               result = { ...result, batches: [...result.batches, tick] };
@@ -168,8 +191,18 @@ export class LocalDriver {
           rate: this.#rate,
           committedSeq: result.committedSeq,
         });
+        const finished = (read.endOfData || read.endOfShard) && result.deferredFromSeq === undefined;
+        if (read.endOfShard && finished && !this.#ended.has(shardId)) {
+          this.#ended.add(shardId);
+          newlyEnded = true;
+        }
         // Drained: a finite source has nothing left, everything read is committed, and no window waits for a tick.
-        if (!(read.endOfData && result.deferredFromSeq === undefined) || ticked) drained = false;
+        if (!finished || ticked) drained = false;
+      }
+      // A shard ended: list again, so its children are origins of the next stage before it reads the end marker.
+      if (newlyEnded) {
+        await this.#list();
+        drained = false;
       }
       return { drained, batches, records };
     }

@@ -73,7 +73,9 @@ export class StagedLocalDriver {
     const { staged, clock, batchIntervalMs } = this.#o;
     const drivers: LocalDriver[] = [];
     const exchanges: Array<{ writer: ExchangeWriter; source: Source; senderDone?: () => void }> = [];
-    let origins: readonly string[] = (await this.#o.source.listShards()).map((s) => s.shardId);
+    // A receiving stage's origins are the sending stage's shards as its driver last listed them: a
+    // split or merge of the source adds the children (docs/decisions/0015, Resharding).
+    let origins: (() => readonly string[]) | undefined;
     for (let s = 0; s < staged.stages.length; s++) {
       const pipeline = staged.stages[s]!;
       const app = stageApp(this.#o.app, s);
@@ -106,7 +108,7 @@ export class StagedLocalDriver {
         onBatch: (e) => this.#o.onBatch?.(s, e),
       });
       await driver.open();
-      origins = driver.shards;
+      origins = () => driver.shards;
       drivers.push(driver);
     }
     this.#drivers = drivers;

@@ -77,9 +77,11 @@ export interface MicroBatchProcessorOptions extends BatchDeps {
   readonly exchangeWriter?: ExchangeWriter;
   /**
    * A stage fed by an exchange (`pipeline.receives`): the shards of the sending stage. Its windows
-   * close only once each of them has passed their end (docs/decisions/0015).
+   * close only once each of them has passed their end (docs/decisions/0015). A function is asked at
+   * each batch: the sending stage's shards as last listed, children of a split or merge included.
+   * Every origin that has sent (a mark in the checkpoint) counts too.
    */
-  readonly exchangeOrigins?: readonly string[];
+  readonly exchangeOrigins?: readonly string[] | (() => readonly string[]);
   /** Bytes of elements per exchange chunk (chaos and tests use small ones to split batches into many). @default CHUNK_TARGET_BYTES */
   readonly exchangeChunkBytes?: number;
 }
@@ -319,6 +321,11 @@ export class MicroBatchProcessor {
     return batch;
   }
 
+  #exchangeOrigins(): readonly string[] {
+    const origins = this.#o.exchangeOrigins;
+    return typeof origins === 'function' ? origins() : (origins ?? []);
+  }
+
   #gate(snapshot: ShardSnapshot, nowMs: number, pending: readonly SourceRecord[]): GateResult {
     const limits = [this.#o.maxRatePerShard, snapshot.control?.rateLimit].filter((r): r is number => typeof r === 'number' && r > 0);
     const rateLimit = limits.length > 0 ? Math.min(...limits) : undefined;
@@ -429,7 +436,7 @@ export class MicroBatchProcessor {
     const previousExchange = snapshot.checkpoint?.exchange;
     const received =
       pipeline.receives === true
-        ? decodeExchangeBatch(records, previousExchange?.received ?? {}, this.#o.exchangeOrigins ?? [], pipeline.receivesEventTime === true)
+        ? decodeExchangeBatch(records, previousExchange?.received ?? {}, this.#exchangeOrigins(), pipeline.receivesEventTime === true)
         : undefined;
     const decoded = received?.decoded ?? decodeRecords(records, pipeline.input, this.#o.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES);
     const computation = pipeline.run(decoded.elements, states, h.createdAt, decoded.arrivalsMs, h.idleAtMs, received?.inputWatermarkMs);

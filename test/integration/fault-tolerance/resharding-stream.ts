@@ -25,6 +25,7 @@ const HASH_SPACE = 2n ** 128n;
  */
 export class ReshardingStream implements Source {
   readonly #shards: StreamShard[] = [];
+  #finished = false;
   #nextSeq = 49_590_338_271_490_256_608_559_692_538_361_571_095_921_575_989_136_588_898n;
 
   constructor(shardCount: number) {
@@ -70,7 +71,13 @@ export class ReshardingStream implements Source {
     if (shard === undefined) throw new Error(`no shard ${shardId}`);
     const after = afterSeq === undefined ? shard.records : shard.records.filter((r) => BigInt(r.seq) > BigInt(afterSeq));
     const records = after.slice(0, maxRecords);
-    return { records, endOfShard: shard.closed && records.length === after.length, endOfData: false };
+    const all = records.length === after.length;
+    return { records, endOfShard: shard.closed && all, endOfData: this.#finished && !shard.closed && all };
+  }
+
+  /** No more records will be written: an open shard read to its end then reports the end of data, so a run drains. */
+  finish(): void {
+    this.#finished = true;
   }
 
   /** Records per shard, for the test's assertions. */

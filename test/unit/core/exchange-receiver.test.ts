@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { decodeExchangeBatch, exchangeOrigins } from '../../../lib/core/exchange/decode-exchange-batch';
+import type { SourceRecord } from '../../../lib/core/source-record';
 import { buildChunks, decodeChunk, encodeChunk, type ExchangeChunk } from '../../../lib/core/exchange/exchange-chunks';
 import { EVENT_HISTORY_LIMIT, eventInputWatermark, inputWatermark, receiveChunks, type ReceiverState } from '../../../lib/core/exchange/exchange-receiver';
 
@@ -230,5 +232,31 @@ describe('eventInputWatermark', () => {
     expect(watermarkMs).toBeLessThanOrEqual(495);
     expect(watermarkMs).toBeGreaterThanOrEqual(400);
     expect(state.a!.events!.filter(([a]) => a < 505)).toHaveLength(1);
+  });
+});
+
+describe('decodeExchangeBatch across a resharding of the source (a parent ended, its children)', () => {
+  const chunk = (origin: string, batchNo: number, watermarkMs: number, end = false): SourceRecord => ({
+    seq: String(batchNo),
+    arrivalMs: watermarkMs,
+    partitionKey: origin,
+    data: encodeChunk({ origin, batchNo, index: 0, count: 1, watermarkMs, ...(end ? { end: true } : {}), elements: [] }),
+  });
+
+  it('a listed child that has not sent holds windows back while its ended parent leaves the minimum', () => {
+    // The parent p ended at 2_000, the other shard q is at 9_000, the children c1 and c2 are listed but silent.
+    const state = decodeExchangeBatch([chunk('p', 1, 2_000, true), chunk('q', 1, 9_000)], {}, ['p', 'q', 'c1', 'c2']).state;
+    expect(inputWatermark(state, ['p', 'q', 'c1', 'c2'])).toBeUndefined();
+    // Unlisted, the children would not count: the windows up to 9_000 would close before their records.
+    expect(inputWatermark(state, ['p', 'q'])).toBe(9_000);
+    // Once both children sent, the least of them and q.
+    const next = decodeExchangeBatch([chunk('c1', 1, 4_000), chunk('c2', 1, 5_000)], state, ['p', 'q', 'c1', 'c2']);
+    expect(next.inputWatermarkMs).toBe(4_000);
+  });
+
+  it('an origin that sent counts whether listed or not', () => {
+    const batch = decodeExchangeBatch([chunk('q', 1, 9_000), chunk('c1', 1, 3_000)], {}, ['q']);
+    expect(exchangeOrigins(['q'], batch.state)).toEqual(['q', 'c1']);
+    expect(batch.inputWatermarkMs).toBe(3_000);
   });
 });
