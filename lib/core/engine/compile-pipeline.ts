@@ -6,7 +6,7 @@ import type { Stream } from '../pipeline/stream';
 import { OperatorState } from '../state/operator-state';
 import { createBarrier, type Barrier, type RecordContext } from './barriers';
 import type { BatchComputation, ElementFailure, OutputEmission } from './batch-computation';
-import { asPair, fuse, type Push, type Tap } from './fuse';
+import { applyStep, fuse, type Push, type Tap } from './fuse';
 import { createExchangeBarrier } from './exchange-barrier';
 import { createFoldIntoStateBarrier, type FoldableAggregate } from './update-state-barrier';
 
@@ -347,30 +347,11 @@ function failedOperator(segment: Segment, element: unknown): string {
   for (let s = 0; s < segment.chain.length; s++) {
     const step = segment.chain[s]!;
     if ('items' in step) continue;
-    const next: unknown[] = [];
     try {
-      for (const v of values) {
-        switch (step.kind) {
-          case 'map':
-            next.push(step.fn(v));
-            break;
-          case 'filter':
-            if (step.fn(v)) next.push(v);
-            break;
-          case 'flatMap':
-            for (const y of step.fn(v)) next.push(y);
-            break;
-          case 'mapValues': {
-            const pair = asPair(v, 'mapValues');
-            next.push([pair[0], step.fn(pair[1])]);
-            break;
-          }
-        }
-      }
+      values = applyStep(step, values);
     } catch {
       return segment.labels[s]!;
     }
-    values = next;
   }
   return segment.barrierName === '' ? 'the pipeline' : segment.barrierName;
 }

@@ -2,7 +2,7 @@ import { partitionOf, type TimedElement } from '../exchange/exchange-chunks';
 import type { ElementOp, ExchangeOp, ExchangeOutput } from '../pipeline/op-spec';
 import { timeOf } from '../window/event-time';
 import type { Barrier, RecordContext } from './barriers';
-import { asPair } from './fuse';
+import { applyStep } from './fuse';
 
 /**
  * The end of a stage that sends across an exchange: routes each element, with its time, to the
@@ -42,28 +42,7 @@ export function createExchangeBarrier(op: ExchangeOp, record: RecordContext): Ba
 /** What element operators make of one element: none (filtered), one, or many (flatMap). */
 function applyChain(chain: readonly ElementOp[], x: unknown): unknown[] {
   let values: unknown[] = [x];
-  for (const step of chain) {
-    const next: unknown[] = [];
-    for (const v of values) {
-      switch (step.kind) {
-        case 'map':
-          next.push(step.fn(v));
-          break;
-        case 'filter':
-          if (step.fn(v)) next.push(v);
-          break;
-        case 'flatMap':
-          for (const y of step.fn(v)) next.push(y);
-          break;
-        case 'mapValues': {
-          const pair = asPair(v, 'mapValues');
-          next.push([pair[0], step.fn(pair[1])]);
-          break;
-        }
-      }
-    }
-    values = next;
-  }
+  for (const step of chain) values = applyStep(step, values);
   return values;
 }
 

@@ -73,3 +73,31 @@ function describe(x: unknown): string {
     return typeof x;
   }
 }
+
+/**
+ * One element operator applied to `values` one by one, unfused: what it makes of them (none when
+ * filtered, many for `flatMap`). For the rare paths that must see each step on its own; the fused
+ * pass is {@link fuse}.
+ */
+export function applyStep(step: ElementOp, values: readonly unknown[]): unknown[] {
+  const next: unknown[] = [];
+  for (const v of values) {
+    switch (step.kind) {
+      case 'map':
+        next.push(step.fn(v));
+        break;
+      case 'filter':
+        if (step.fn(v)) next.push(v);
+        break;
+      case 'flatMap':
+        for (const y of step.fn(v)) next.push(y);
+        break;
+      case 'mapValues': {
+        const pair = asPair(v, 'mapValues');
+        next.push([pair[0], step.fn(pair[1])]);
+        break;
+      }
+    }
+  }
+  return next;
+}
