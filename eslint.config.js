@@ -6,6 +6,42 @@ import eslintConfigPrettier from 'eslint-config-prettier/flat';
 
 const NO_TEST = { group: ['**/test/**'], message: 'lib never imports test/.' };
 
+/**
+ * lib/runtime's folders and the sibling folders each may import (docs/architecture.md §2). Every runtime
+ * folder may import lib/core and lib/ports, and none lib/adapters, lib/compose, an SDK or the CLI.
+ */
+const RUNTIME_MAY_IMPORT = {
+  protocol: ['failures'],
+  failures: ['protocol'],
+  'rate-gates': ['protocol'],
+  'local-driver': ['protocol', 'failures'],
+  tools: ['protocol', 'failures', 'rate-gates', 'local-driver'],
+  controller: ['protocol', 'lambda', 'local-driver'],
+  lambda: ['protocol', 'failures', 'rate-gates', 'controller'],
+  'local-esm': ['protocol', 'lambda', 'local-driver', 'failures'],
+  producer: ['protocol', 'controller'],
+};
+const RUNTIME_FOLDERS = Object.keys(RUNTIME_MAY_IMPORT);
+const SDKS = ['@aws-sdk/*', '@smithy/*', '@aws-lambda-powertools/*', 'better-sqlite3', 'node:sqlite'];
+
+/** The import rule of one lib/runtime folder: its siblings outside its list are refused, by relative path. */
+function runtimeFolderRule(folder) {
+  const refused = RUNTIME_FOLDERS.filter((f) => f !== folder && !RUNTIME_MAY_IMPORT[folder].includes(f));
+  const patterns = [
+    NO_TEST,
+    { group: ['**/adapters/**', '**/compose/**'], message: 'lib/runtime uses lib/ports; only lib/compose builds from adapters.' },
+    { group: SDKS, message: 'lib/runtime is SDK-free: put the call in an adapter behind a port.' },
+    { group: ['**/cli/**'], message: 'lib/runtime never imports the CLI.' },
+  ];
+  if (refused.length > 0) {
+    patterns.push({
+      group: refused.flatMap((f) => [`../${f}/*`, `../../${f}/*`, `../${f}`, `../../${f}`]),
+      message: `lib/runtime/${folder} may not import ${refused.map((f) => `runtime/${f}`).join(', ')} (docs/architecture.md §2).`,
+    });
+  }
+  return { files: [`lib/runtime/${folder}/**/*.ts`], rules: { 'no-restricted-imports': ['error', { patterns }] } };
+}
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'cdk.out/', 'dist/', 'bench/out/', 'coverage/'] },
   js.configs.recommended,
@@ -71,7 +107,7 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [NO_TEST] }],
     },
   },
-  // regroup:runtime-boundaries:start (written by regroup-runtime.mjs from regroup-map.json)
+  // The layer boundaries of lib/adapters, lib/runtime (one rule per folder) and lib/compose.
   {
     // Adapters implement ports; they never reach up into the runtime, the composition roots or the CLI.
     files: ['lib/adapters/**/*.ts'],
@@ -90,438 +126,7 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    // lib/runtime/protocol/ may import lib/core, lib/ports, runtime/failures (docs/architecture.md §2).
-    files: ['lib/runtime/protocol/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            NO_TEST,
-            { group: ['**/adapters/**', '**/compose/**'], message: 'lib/runtime uses lib/ports; only lib/compose builds from adapters.' },
-            {
-              group: ['@aws-sdk/*', '@smithy/*', '@aws-lambda-powertools/*', 'better-sqlite3', 'node:sqlite'],
-              message: 'lib/runtime is SDK-free: put the call in an adapter behind a port.',
-            },
-            { group: ['**/cli/**'], message: 'lib/runtime never imports the CLI.' },
-            {
-              group: [
-                '../rate-gates/*',
-                '../../rate-gates/*',
-                '../rate-gates',
-                '../../rate-gates',
-                '../local-driver/*',
-                '../../local-driver/*',
-                '../local-driver',
-                '../../local-driver',
-                '../tools/*',
-                '../../tools/*',
-                '../tools',
-                '../../tools',
-                '../controller/*',
-                '../../controller/*',
-                '../controller',
-                '../../controller',
-                '../lambda/*',
-                '../../lambda/*',
-                '../lambda',
-                '../../lambda',
-                '../local-esm/*',
-                '../../local-esm/*',
-                '../local-esm',
-                '../../local-esm',
-                '../producer/*',
-                '../../producer/*',
-                '../producer',
-                '../../producer',
-              ],
-              message:
-                'lib/runtime/protocol may not import runtime/rate-gates, runtime/local-driver, runtime/tools, runtime/controller, runtime/lambda, runtime/local-esm, runtime/producer (docs/architecture.md §2).',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    // lib/runtime/failures/ may import lib/core, lib/ports, runtime/protocol (docs/architecture.md §2).
-    files: ['lib/runtime/failures/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            NO_TEST,
-            { group: ['**/adapters/**', '**/compose/**'], message: 'lib/runtime uses lib/ports; only lib/compose builds from adapters.' },
-            {
-              group: ['@aws-sdk/*', '@smithy/*', '@aws-lambda-powertools/*', 'better-sqlite3', 'node:sqlite'],
-              message: 'lib/runtime is SDK-free: put the call in an adapter behind a port.',
-            },
-            { group: ['**/cli/**'], message: 'lib/runtime never imports the CLI.' },
-            {
-              group: [
-                '../rate-gates/*',
-                '../../rate-gates/*',
-                '../rate-gates',
-                '../../rate-gates',
-                '../local-driver/*',
-                '../../local-driver/*',
-                '../local-driver',
-                '../../local-driver',
-                '../tools/*',
-                '../../tools/*',
-                '../tools',
-                '../../tools',
-                '../controller/*',
-                '../../controller/*',
-                '../controller',
-                '../../controller',
-                '../lambda/*',
-                '../../lambda/*',
-                '../lambda',
-                '../../lambda',
-                '../local-esm/*',
-                '../../local-esm/*',
-                '../local-esm',
-                '../../local-esm',
-                '../producer/*',
-                '../../producer/*',
-                '../producer',
-                '../../producer',
-              ],
-              message:
-                'lib/runtime/failures may not import runtime/rate-gates, runtime/local-driver, runtime/tools, runtime/controller, runtime/lambda, runtime/local-esm, runtime/producer (docs/architecture.md §2).',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    // lib/runtime/rate-gates/ may import lib/core, lib/ports, runtime/protocol (docs/architecture.md §2).
-    files: ['lib/runtime/rate-gates/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            NO_TEST,
-            { group: ['**/adapters/**', '**/compose/**'], message: 'lib/runtime uses lib/ports; only lib/compose builds from adapters.' },
-            {
-              group: ['@aws-sdk/*', '@smithy/*', '@aws-lambda-powertools/*', 'better-sqlite3', 'node:sqlite'],
-              message: 'lib/runtime is SDK-free: put the call in an adapter behind a port.',
-            },
-            { group: ['**/cli/**'], message: 'lib/runtime never imports the CLI.' },
-            {
-              group: [
-                '../failures/*',
-                '../../failures/*',
-                '../failures',
-                '../../failures',
-                '../local-driver/*',
-                '../../local-driver/*',
-                '../local-driver',
-                '../../local-driver',
-                '../tools/*',
-                '../../tools/*',
-                '../tools',
-                '../../tools',
-                '../controller/*',
-                '../../controller/*',
-                '../controller',
-                '../../controller',
-                '../lambda/*',
-                '../../lambda/*',
-                '../lambda',
-                '../../lambda',
-                '../local-esm/*',
-                '../../local-esm/*',
-                '../local-esm',
-                '../../local-esm',
-                '../producer/*',
-                '../../producer/*',
-                '../producer',
-                '../../producer',
-              ],
-              message:
-                'lib/runtime/rate-gates may not import runtime/failures, runtime/local-driver, runtime/tools, runtime/controller, runtime/lambda, runtime/local-esm, runtime/producer (docs/architecture.md §2).',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    // lib/runtime/local-driver/ may import lib/core, lib/ports, runtime/protocol, runtime/failures (docs/architecture.md §2).
-    files: ['lib/runtime/local-driver/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            NO_TEST,
-            { group: ['**/adapters/**', '**/compose/**'], message: 'lib/runtime uses lib/ports; only lib/compose builds from adapters.' },
-            {
-              group: ['@aws-sdk/*', '@smithy/*', '@aws-lambda-powertools/*', 'better-sqlite3', 'node:sqlite'],
-              message: 'lib/runtime is SDK-free: put the call in an adapter behind a port.',
-            },
-            { group: ['**/cli/**'], message: 'lib/runtime never imports the CLI.' },
-            {
-              group: [
-                '../rate-gates/*',
-                '../../rate-gates/*',
-                '../rate-gates',
-                '../../rate-gates',
-                '../tools/*',
-                '../../tools/*',
-                '../tools',
-                '../../tools',
-                '../controller/*',
-                '../../controller/*',
-                '../controller',
-                '../../controller',
-                '../lambda/*',
-                '../../lambda/*',
-                '../lambda',
-                '../../lambda',
-                '../local-esm/*',
-                '../../local-esm/*',
-                '../local-esm',
-                '../../local-esm',
-                '../producer/*',
-                '../../producer/*',
-                '../producer',
-                '../../producer',
-              ],
-              message:
-                'lib/runtime/local-driver may not import runtime/rate-gates, runtime/tools, runtime/controller, runtime/lambda, runtime/local-esm, runtime/producer (docs/architecture.md §2).',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    // lib/runtime/tools/ may import lib/core, lib/ports, runtime/protocol, runtime/failures, runtime/rate-gates, runtime/local-driver (docs/architecture.md §2).
-    files: ['lib/runtime/tools/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            NO_TEST,
-            { group: ['**/adapters/**', '**/compose/**'], message: 'lib/runtime uses lib/ports; only lib/compose builds from adapters.' },
-            {
-              group: ['@aws-sdk/*', '@smithy/*', '@aws-lambda-powertools/*', 'better-sqlite3', 'node:sqlite'],
-              message: 'lib/runtime is SDK-free: put the call in an adapter behind a port.',
-            },
-            { group: ['**/cli/**'], message: 'lib/runtime never imports the CLI.' },
-            {
-              group: [
-                '../controller/*',
-                '../../controller/*',
-                '../controller',
-                '../../controller',
-                '../lambda/*',
-                '../../lambda/*',
-                '../lambda',
-                '../../lambda',
-                '../local-esm/*',
-                '../../local-esm/*',
-                '../local-esm',
-                '../../local-esm',
-                '../producer/*',
-                '../../producer/*',
-                '../producer',
-                '../../producer',
-              ],
-              message: 'lib/runtime/tools may not import runtime/controller, runtime/lambda, runtime/local-esm, runtime/producer (docs/architecture.md §2).',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    // lib/runtime/controller/ may import lib/core, lib/ports, runtime/protocol, runtime/lambda, runtime/local-driver (docs/architecture.md §2).
-    files: ['lib/runtime/controller/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            NO_TEST,
-            { group: ['**/adapters/**', '**/compose/**'], message: 'lib/runtime uses lib/ports; only lib/compose builds from adapters.' },
-            {
-              group: ['@aws-sdk/*', '@smithy/*', '@aws-lambda-powertools/*', 'better-sqlite3', 'node:sqlite'],
-              message: 'lib/runtime is SDK-free: put the call in an adapter behind a port.',
-            },
-            { group: ['**/cli/**'], message: 'lib/runtime never imports the CLI.' },
-            {
-              group: [
-                '../failures/*',
-                '../../failures/*',
-                '../failures',
-                '../../failures',
-                '../rate-gates/*',
-                '../../rate-gates/*',
-                '../rate-gates',
-                '../../rate-gates',
-                '../tools/*',
-                '../../tools/*',
-                '../tools',
-                '../../tools',
-                '../local-esm/*',
-                '../../local-esm/*',
-                '../local-esm',
-                '../../local-esm',
-                '../producer/*',
-                '../../producer/*',
-                '../producer',
-                '../../producer',
-              ],
-              message:
-                'lib/runtime/controller may not import runtime/failures, runtime/rate-gates, runtime/tools, runtime/local-esm, runtime/producer (docs/architecture.md §2).',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    // lib/runtime/lambda/ may import lib/core, lib/ports, runtime/protocol, runtime/failures, runtime/rate-gates, runtime/controller (docs/architecture.md §2).
-    files: ['lib/runtime/lambda/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            NO_TEST,
-            { group: ['**/adapters/**', '**/compose/**'], message: 'lib/runtime uses lib/ports; only lib/compose builds from adapters.' },
-            {
-              group: ['@aws-sdk/*', '@smithy/*', '@aws-lambda-powertools/*', 'better-sqlite3', 'node:sqlite'],
-              message: 'lib/runtime is SDK-free: put the call in an adapter behind a port.',
-            },
-            { group: ['**/cli/**'], message: 'lib/runtime never imports the CLI.' },
-            {
-              group: [
-                '../local-driver/*',
-                '../../local-driver/*',
-                '../local-driver',
-                '../../local-driver',
-                '../tools/*',
-                '../../tools/*',
-                '../tools',
-                '../../tools',
-                '../local-esm/*',
-                '../../local-esm/*',
-                '../local-esm',
-                '../../local-esm',
-                '../producer/*',
-                '../../producer/*',
-                '../producer',
-                '../../producer',
-              ],
-              message: 'lib/runtime/lambda may not import runtime/local-driver, runtime/tools, runtime/local-esm, runtime/producer (docs/architecture.md §2).',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    // lib/runtime/local-esm/ may import lib/core, lib/ports, runtime/protocol, runtime/lambda, runtime/local-driver, runtime/failures (docs/architecture.md §2).
-    files: ['lib/runtime/local-esm/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            NO_TEST,
-            { group: ['**/adapters/**', '**/compose/**'], message: 'lib/runtime uses lib/ports; only lib/compose builds from adapters.' },
-            {
-              group: ['@aws-sdk/*', '@smithy/*', '@aws-lambda-powertools/*', 'better-sqlite3', 'node:sqlite'],
-              message: 'lib/runtime is SDK-free: put the call in an adapter behind a port.',
-            },
-            { group: ['**/cli/**'], message: 'lib/runtime never imports the CLI.' },
-            {
-              group: [
-                '../rate-gates/*',
-                '../../rate-gates/*',
-                '../rate-gates',
-                '../../rate-gates',
-                '../tools/*',
-                '../../tools/*',
-                '../tools',
-                '../../tools',
-                '../controller/*',
-                '../../controller/*',
-                '../controller',
-                '../../controller',
-                '../producer/*',
-                '../../producer/*',
-                '../producer',
-                '../../producer',
-              ],
-              message:
-                'lib/runtime/local-esm may not import runtime/rate-gates, runtime/tools, runtime/controller, runtime/producer (docs/architecture.md §2).',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    // lib/runtime/producer/ may import lib/core, lib/ports, runtime/protocol, runtime/controller (docs/architecture.md §2).
-    files: ['lib/runtime/producer/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            NO_TEST,
-            { group: ['**/adapters/**', '**/compose/**'], message: 'lib/runtime uses lib/ports; only lib/compose builds from adapters.' },
-            {
-              group: ['@aws-sdk/*', '@smithy/*', '@aws-lambda-powertools/*', 'better-sqlite3', 'node:sqlite'],
-              message: 'lib/runtime is SDK-free: put the call in an adapter behind a port.',
-            },
-            { group: ['**/cli/**'], message: 'lib/runtime never imports the CLI.' },
-            {
-              group: [
-                '../failures/*',
-                '../../failures/*',
-                '../failures',
-                '../../failures',
-                '../rate-gates/*',
-                '../../rate-gates/*',
-                '../rate-gates',
-                '../../rate-gates',
-                '../local-driver/*',
-                '../../local-driver/*',
-                '../local-driver',
-                '../../local-driver',
-                '../tools/*',
-                '../../tools/*',
-                '../tools',
-                '../../tools',
-                '../lambda/*',
-                '../../lambda/*',
-                '../lambda',
-                '../../lambda',
-                '../local-esm/*',
-                '../../local-esm/*',
-                '../local-esm',
-                '../../local-esm',
-              ],
-              message:
-                'lib/runtime/producer may not import runtime/failures, runtime/rate-gates, runtime/local-driver, runtime/tools, runtime/lambda, runtime/local-esm (docs/architecture.md §2).',
-            },
-          ],
-        },
-      ],
-    },
-  },
+  ...RUNTIME_FOLDERS.map(runtimeFolderRule),
   {
     // Composition roots: the only place that builds from real adapters; never imported by the runtime or adapters.
     files: ['lib/compose/**/*.ts'],
@@ -529,6 +134,5 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [NO_TEST, { group: ['**/cli/**'], message: 'lib/compose never imports the CLI.' }] }],
     },
   },
-  // regroup:runtime-boundaries:end
   eslintConfigPrettier,
 );
