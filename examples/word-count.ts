@@ -14,14 +14,19 @@ import { pipeline, topK } from 'sluice';
  * Run it: `npm start` (generator with a spike), `npx sluice run --source file:words.txt --shards 4`.
  * The per-shard version, one top 10 per shard, is `examples/word-count-per-shard.ts`.
  */
-export default pipeline('word-count')
-  .flatMap((line) => line.split(/\s+/))
-  .filter((word) => word.length > 0)
-  .keyBy((word) => word)
-  .countByValue()
-  .updateStateByKey<string, number, number>((counts, total = 0) => counts.reduce((sum, n) => sum + n, total), { name: 'totals' })
-  .transform((totals) => topK(totals, 10, ([, count]) => count))
-  .global()
-  .updateStateByKey<string, number, number>((latest) => latest[latest.length - 1], { name: 'leaders' })
-  .transform((leaders) => topK(leaders, 10, ([, count]) => count))
-  .print(10);
+export default globalWordCount('word-count');
+
+/** The global word count under the app name `name` (`examples/word-count-global.ts` is the same, named apart). */
+export function globalWordCount(name: string) {
+  return pipeline(name)
+    .flatMap((line) => line.split(/\s+/))
+    .filter((word) => word.length > 0)
+    .keyBy((word) => word)
+    .countByValue()
+    .updateStateByKey<string, number, number>((counts, total = 0) => counts.reduce((sum, n) => sum + n, total), { name: 'totals' })
+    .transform((totals) => topK(totals, 10, ([, count]) => count))
+    .global()
+    .updateStateByKey<string, number, number>((latest) => latest[latest.length - 1], { name: 'leaders' })
+    .transform((leaders) => topK(leaders, 10, ([, count]) => count))
+    .print(10);
+}
