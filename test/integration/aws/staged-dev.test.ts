@@ -23,6 +23,7 @@ import topKGlobal from '../../../examples/top-k-global';
 import wordCountGlobal from '../../../examples/word-count-global';
 import { countOf, timedCorpus } from '../../helpers/timed-shards-source';
 import { uniqueName } from '../../helpers/moto';
+import { expectTop10, windowEnds } from '../../helpers/top-k-reference';
 
 const endpoint = inject('awsEndpoint');
 const opened: Array<{ app: LocalAwsApp; streams: string[] }> = [];
@@ -81,12 +82,6 @@ async function readAll(app: LocalAwsApp, streamName: string): Promise<Map<string
     byShard.set(shardId, records);
   }
   return byShard;
-}
-
-/** The top 10 of `counts`; ties make the words at the cut arbitrary, so compare counts and each word's own count. */
-function expectTop10(actual: ReadonlyArray<readonly [string, number]>, counts: ReadonlyMap<string, number>): void {
-  expect(actual.map(([, n]) => n)).toEqual([...counts.values()].sort((a, b) => b - a).slice(0, 10));
-  for (const [word, n] of actual) expect(counts.get(word)).toBe(n);
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -186,8 +181,7 @@ describe('sluice dev of a pipeline with exchanges: every stage behind the local 
       }
     }
     const firstEnd = Math.floor(Math.min(...all.map((r) => r.arrivalMs)) / 1_000) * 1_000 + 1_000;
-    const expectedEnds: number[] = [];
-    for (let end = firstEnd; end - 5_000 <= lastArrival; end += 1_000) expectedEnds.push(end);
+    const expectedEnds = windowEnds(firstEnd, lastArrival);
     // Windows holding data, each printed; a window after the data left may print too, empty, as it would on one shard.
     const ends = [...windows.keys()].sort((a, b) => a - b);
     expect(ends.filter((end) => windows.get(end)!.top.length > 0)).toEqual(expectedEnds);

@@ -8,6 +8,7 @@ import topKGlobal from '../../../examples/top-k-global';
 import wordCountGlobal from '../../../examples/word-count-global';
 import { FakeClock } from '../../helpers/fake-clock';
 import { countOf, TimedShardsSource, timedCorpus } from '../../helpers/timed-shards-source';
+import { expectTop10, windowEnds } from '../../helpers/top-k-reference';
 
 const START_MS = Date.UTC(2026, 0, 1, 0, 0, 0, 300);
 
@@ -41,13 +42,6 @@ async function runStaged(
   return { printed, stoppedBy: result.stoppedBy, checkpoints, objects };
 }
 
-/** The top 10 of `counts`; ties make the words at the cut arbitrary, so tests compare counts and each word's own count. */
-function expectTop10(actual: ReadonlyArray<readonly [string, number]>, counts: ReadonlyMap<string, number>): void {
-  const reference = [...counts.values()].sort((a, b) => b - a).slice(0, 10);
-  expect(actual.map(([, n]) => n)).toEqual(reference);
-  for (const [word, n] of actual) expect(counts.get(word)).toBe(n);
-}
-
 describe('a pipeline with exchanges, local mode, 4 shards', () => {
   it('word-count-global prints the top 10 of the whole stream, equal to a reference over the whole input', async () => {
     const lines = timedCorpus(3_000, 4, START_MS, 12_000);
@@ -74,8 +68,7 @@ describe('a pipeline with exchanges, local mode, 4 shards', () => {
     // Reference: every 1 s-aligned 5 s window holding data.
     const first = Math.floor(START_MS / 1_000) * 1_000 + 1_000;
     const lastArrival = lines[lines.length - 1]!.arrivalMs;
-    const expectedEnds: number[] = [];
-    for (let end = first; end - 5_000 <= lastArrival; end += 1_000) expectedEnds.push(end);
+    const expectedEnds = windowEnds(first, lastArrival);
     expect(windows.map((w) => w.endMs)).toEqual(expectedEnds);
     for (const w of windows) {
       expect(w.startMs).toBe(w.endMs - 5_000);

@@ -11,6 +11,7 @@ import wordCountGlobal from '../../../examples/word-count-global';
 import { FakeClock } from '../../helpers/fake-clock';
 import { countOf, timedCorpus, type TimedLine } from '../../helpers/timed-shards-source';
 import { ReshardingStream } from '../fault-tolerance/resharding-stream';
+import { expectTop10, windowEnds } from '../../helpers/top-k-reference';
 
 const START_MS = Date.UTC(2026, 0, 1, 0, 0, 0, 300);
 const INTERVAL_MS = 500;
@@ -79,13 +80,6 @@ function hotKey(i: number): string {
   }
 }
 
-/** The top 10 of `counts`; ties make the words at the cut arbitrary, so tests compare counts and each word's own count. */
-function expectTop10(actual: ReadonlyArray<readonly [string, number]>, counts: ReadonlyMap<string, number>): void {
-  const reference = [...counts.values()].sort((a, b) => b - a).slice(0, 10);
-  expect(actual.map(([, n]) => n)).toEqual(reference);
-  for (const [word, n] of actual) expect(counts.get(word)).toBe(n);
-}
-
 describe('a pipeline with exchanges, local mode, the source split and merged in mid-run', () => {
   it('word-count-global keeps exact totals and drains: each closed parent ends as an origin, its children join', async () => {
     const lines = timedCorpus(1_500, 1, START_MS, 12_000, 3);
@@ -114,8 +108,7 @@ describe('a pipeline with exchanges, local mode, the source split and merged in 
       .flatMap((p) => p.items as Array<{ startMs: number; endMs: number; top: Array<[string, number]> }>);
     const first = Math.floor(START_MS / 1_000) * 1_000 + 1_000;
     const lastArrival = lines[lines.length - 1]!.arrivalMs;
-    const expectedEnds: number[] = [];
-    for (let end = first; end - 5_000 <= lastArrival; end += 1_000) expectedEnds.push(end);
+    const expectedEnds = windowEnds(first, lastArrival);
     expect(windows.map((w) => w.endMs)).toEqual(expectedEnds);
     for (const w of windows) expectTop10(w.top, countOf(lines.filter((l) => l.arrivalMs >= w.startMs && l.arrivalMs < w.endMs)));
   }, 60_000);
