@@ -3,6 +3,9 @@ import type { SourceRecord } from '../../lib/core/source-record';
 import type { MicroBatchProcessor } from '../../lib/runtime/protocol/micro-batch-processor';
 import { FaultInjector } from './faults/fault-injector';
 import { InjectedCrash } from './faults/injected-errors';
+import type { KinesisStreamEvent } from 'aws-lambda';
+import type { ProcessorHandler } from '../../lib/compose/create-processor-handler';
+import { expect } from 'vitest';
 
 export { InjectedCrash } from './faults/injected-errors';
 
@@ -61,4 +64,27 @@ export async function sweepCrashPoints(when: 'before' | 'after', run: (crash: Cr
     if (crashes === 0) return crashAt - 1;
     if (crashes !== 1) throw new Error(`crash ${when} call ${crashAt}: ${crashes} crashes, expected 1`);
   }
+}
+
+/**
+ * Delivers each event until the handler succeeds (no item failures), on a new container (`fresh()`)
+ * after every injected crash, as the event source mapping does. Any other error fails the test.
+ * Returns how many crashes it took.
+ */
+export async function deliverAll(first: ProcessorHandler, fresh: () => ProcessorHandler, events: readonly KinesisStreamEvent[]): Promise<number> {
+  let handler = first;
+  let crashes = 0;
+  for (const event of events) {
+    for (;;) {
+      try {
+        expect(await handler(event)).toEqual({ batchItemFailures: [] });
+        break;
+      } catch (error) {
+        if (!(error instanceof InjectedCrash)) throw error;
+        crashes++;
+        handler = fresh();
+      }
+    }
+  }
+  return crashes;
 }

@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import wordCount from '../../../examples/word-count-per-shard';
-import type { KinesisStreamEvent } from 'aws-lambda';
-import type { ProcessorHandler } from '../../../lib/compose/create-processor-handler';
-import { CrashInjector, InjectedCrash, sweepCrashPoints } from '../../helpers/crash-injector';
+import { CrashInjector, deliverAll, sweepCrashPoints } from '../../helpers/crash-injector';
 import { countWords, recordsOf, sampleLines } from '../../helpers/word-records';
 import { eventOf } from '../../unit/functions/fixtures';
 import { TestAwsApp, uniqueName } from './aws-app';
@@ -21,26 +19,6 @@ const lines = sampleLines(60, 7);
 const all = recordsOf(lines, 1, Date.now());
 /** Three deliveries whose boundaries overlap, as ESM retries after a partial failure would bring. */
 const deliveries = [all.slice(0, 25), all.slice(20, 45), all.slice(40, 60)].map((records) => eventOf(records));
-
-/** Delivers each event until the handler succeeds, on a new container after every crash, as the ESM does. */
-async function deliverAll(first: ProcessorHandler, fresh: () => ProcessorHandler, events: readonly KinesisStreamEvent[]): Promise<number> {
-  let handler = first;
-  let crashes = 0;
-  for (const event of events) {
-    for (;;) {
-      try {
-        const response = await handler(event);
-        expect(response).toEqual({ batchItemFailures: [] });
-        break;
-      } catch (error) {
-        if (!(error instanceof InjectedCrash)) throw error;
-        crashes++;
-        handler = fresh();
-      }
-    }
-  }
-  return crashes;
-}
 
 describe('createProcessorHandler', () => {
   describe('handler after a crash', () => {

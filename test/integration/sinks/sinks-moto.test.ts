@@ -4,15 +4,13 @@ import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, ReceiveMessageCommand, DeleteMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KinesisWriter } from '../../../lib/adapters/aws/kinesis-writer';
 import { S3ObjectStore } from '../../../lib/adapters/aws/s3-object-store';
 import { pipeline } from '../../../lib/core/pipeline/stream';
-import type { ProcessorHandler } from '../../../lib/compose/create-processor-handler';
 import { readQuarantine } from '../../../lib/runtime/failures/read-quarantine';
 import { dynamoDbSink, kinesisSink, s3Sink, sqsSink, SQS_ID_ATTRIBUTE } from '../../../lib/sinks';
-import { CrashInjector, InjectedCrash, sweepCrashPoints } from '../../helpers/crash-injector';
+import { CrashInjector, deliverAll, sweepCrashPoints } from '../../helpers/crash-injector';
 import { countWords, recordsOf, sampleLines } from '../../helpers/word-records';
 import { eventOf } from '../../unit/functions/fixtures';
 import { TestAwsApp, uniqueName } from '../aws/aws-app';
@@ -79,25 +77,6 @@ function sinkPipeline(name: string) {
         item: ([word, count]) => ({ word: `${name}:${word}`, count }),
       }),
     );
-}
-
-/** Delivers each event until the handler succeeds, on a new container after every crash, as the ESM does. */
-async function deliverAll(first: ProcessorHandler, fresh: () => ProcessorHandler, events: readonly KinesisStreamEvent[]): Promise<number> {
-  let handler = first;
-  let crashes = 0;
-  for (const event of events) {
-    for (;;) {
-      try {
-        expect(await handler(event)).toEqual({ batchItemFailures: [] });
-        break;
-      } catch (error) {
-        if (!(error instanceof InjectedCrash)) throw error;
-        crashes++;
-        handler = fresh();
-      }
-    }
-  }
-  return crashes;
 }
 
 async function scan(table: string): Promise<Array<Record<string, unknown>>> {
