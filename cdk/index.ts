@@ -13,7 +13,7 @@ export type { StreamProcessorProps } from './stream-processor-props';
 export { ProcessorSink } from './processor-sink';
 export type { ProcessorSinkOptions, ProcessorSinkBinding } from './processor-sink';
 export { StreamProcessorMonitoring } from './stream-processor-monitoring';
-export type { StreamProcessorMonitoringProps } from './stream-processor-monitoring';
+export type { MonitoredStage, StageAlarms, StreamProcessorMonitoringProps } from './stream-processor-monitoring';
 export { SluiceFunction } from './sluice-function';
 export type { SluiceFunctionProps } from './sluice-function';
 export { SluiceMetrics } from './sluice-metrics';

@@ -7,6 +7,7 @@ import {
   LogQueryVisualizationType,
   LogQueryWidget,
   MathExpression,
+  TextWidget,
   TreatMissingData,
   type IAlarmAction,
   type IMetric,
@@ -17,18 +18,39 @@ import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { insightsQuery, searchShards, SluiceMetrics } from './sluice-metrics';
 
-/** Options of {@link StreamProcessorMonitoring}. */
-export interface StreamProcessorMonitoringProps {
+/** What the monitoring watches of one stage: its app, the stream it reads, its two functions. */
+export interface MonitoredStage {
+  /** The stage's app (`{app}.s{i}`, stage 0 the app itself): the `service` of its metrics. */
   readonly appName: string;
+  /** The source stream for stage 0, the exchange stream the stage before puts to otherwise. */
   readonly stream: IStream;
   readonly processor: IFunction;
   readonly controller: IFunction;
   /** Where the controller logs each rate it publishes (`controller: rate published`, with `rateLimit`). */
   readonly controllerLogGroup: ILogGroup;
-  /** Processor iterator age (the age of a batch's last record) above which the alarm fires. */
+}
+
+/** Options of {@link StreamProcessorMonitoring}: stage 0 (the app itself) and the stages after it, if any. */
+export interface StreamProcessorMonitoringProps extends MonitoredStage {
+  /** Processor iterator age (the age of a batch's last record) above which a stage's alarm fires. */
   readonly iteratorAgeAlarmThreshold: Duration;
   /** @default - no action */
   readonly alarmAction?: IAlarmAction;
+  /**
+   * Stages 1, 2, … of a pipeline with exchanges (docs/decisions/0015), in order; each gets stage 0's alarms and graphs.
+   * @default - none: the pipeline is one stage
+   */
+  readonly laterStages?: readonly MonitoredStage[];
+}
+
+/** The alarms of one stage. */
+export interface StageAlarms {
+  readonly appName: string;
+  readonly iteratorAgeAlarm: Alarm;
+  readonly processorErrorsAlarm: Alarm;
+  readonly controllerErrorsAlarm: Alarm;
+  readonly quarantineAlarm: Alarm;
+  readonly controllerNotRunningAlarm: Alarm;
 }
 
 /** Period of the dashboard's graphs and of the iterator-age alarm. */
@@ -38,17 +60,22 @@ const ALARM_WINDOW = Duration.minutes(5);
 
 /**
  * The dashboard of one app (records, processing and scheduling delay, rate, iterator age,
- * quarantine) and its alarms. Each alarm watches one promise: the processor keeps up (iterator
- * age), runs without failing (errors), sets no record aside unseen (quarantine) and is steered
- * (the controller runs every minute; if it stops, the pipeline keeps the last rate: fail-static).
- * `StreamProcessor` creates one, as its `monitoring`.
+ * quarantine) and its alarms, for each of its stages. Each alarm watches one promise of a stage: its
+ * processor keeps up (iterator age), runs without failing (errors), sets no record aside unseen
+ * (quarantine) and is steered (its controller runs every minute; if it stops, the stage keeps the
+ * last rate: fail-static). A later stage is an app of its own, with its own functions and metrics,
+ * so stage 0's alarms say nothing about it. `StreamProcessor` creates one, as its `monitoring`.
  *
  * @example
  * const processor = new StreamProcessor(stack, 'Clicks', { appName: 'clicks', pipeline: 'src/clicks.ts' });
  * processor.monitoring.quarantineAlarm.addAlarmAction(new SnsAction(topic));
+ * for (const stage of processor.monitoring.stages) stage.iteratorAgeAlarm.addAlarmAction(new SnsAction(pager));
  */
 export class StreamProcessorMonitoring extends Construct {
   readonly dashboard: Dashboard;
+  /** Every stage's alarms, stage 0 first: one entry for a pipeline without `keyBy`/`global`. */
+  readonly stages: readonly StageAlarms[];
+  /** Stage 0's alarms (also `stages[0]`). */
   readonly iteratorAgeAlarm: Alarm;
   readonly processorErrorsAlarm: Alarm;
   readonly controllerErrorsAlarm: Alarm;
@@ -57,11 +84,28 @@ export class StreamProcessorMonitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: StreamProcessorMonitoringProps) {
     super(scope, id);
-    const app = props.appName;
-    // Alarms take unlabelled metrics, so CloudFormation gets a plain metric rather than a query.
-    const iteratorAge = props.processor.metric('IteratorAge', { statistic: 'Maximum', period: PERIOD });
+    this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
+    const stages = [props, ...(props.laterStages ?? [])];
+    this.stages = stages.map((stage, i) => this.monitorStage(stage, i, stages.length > 1, props));
+    const first = this.stages[0]!;
+    this.iteratorAgeAlarm = first.iteratorAgeAlarm;
+    this.processorErrorsAlarm = first.processorErrorsAlarm;
+    this.controllerErrorsAlarm = first.controllerErrorsAlarm;
+    this.quarantineAlarm = first.quarantineAlarm;
+    this.controllerNotRunningAlarm = first.controllerNotRunningAlarm;
+  }
 
-    this.iteratorAgeAlarm = new Alarm(this, 'IteratorAgeAlarm', {
+  /**
+   * Stage `index`'s alarms and dashboard rows. Stage 0's construct ids are those of a one-stage app,
+   * so adding stages to a deployed app replaces none of its alarms; stage i's carry `S{i}`.
+   */
+  private monitorStage(stage: MonitoredStage, index: number, staged: boolean, props: StreamProcessorMonitoringProps): StageAlarms {
+    const app = stage.appName;
+    const suffix = index === 0 ? '' : `S${index}`;
+    // Alarms take unlabelled metrics, so CloudFormation gets a plain metric rather than a query.
+    const iteratorAge = stage.processor.metric('IteratorAge', { statistic: 'Maximum', period: PERIOD });
+
+    const iteratorAgeAlarm = new Alarm(this, `IteratorAgeAlarm${suffix}`, {
       alarmDescription: `${app}: the processor is more than ${props.iteratorAgeAlarmThreshold.toHumanString()} behind the stream.`,
       metric: iteratorAge,
       threshold: props.iteratorAgeAlarmThreshold.toMilliseconds(),
@@ -71,34 +115,34 @@ export class StreamProcessorMonitoring extends Construct {
       // No data means no batch: an idle stream is not a late one.
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    this.processorErrorsAlarm = this.atLeastOne(
-      'ProcessorErrorsAlarm',
-      props.processor.metricErrors({ period: ALARM_WINDOW }),
+    const processorErrorsAlarm = this.atLeastOne(
+      `ProcessorErrorsAlarm${suffix}`,
+      stage.processor.metricErrors({ period: ALARM_WINDOW }),
       `${app}: processor invocations failed; the event source mapping retries the batch, and committed records are dropped as redeliveries.`,
     );
-    this.controllerErrorsAlarm = this.atLeastOne(
-      'ControllerErrorsAlarm',
-      props.controller.metricErrors({ period: ALARM_WINDOW }),
+    const controllerErrorsAlarm = this.atLeastOne(
+      `ControllerErrorsAlarm${suffix}`,
+      stage.controller.metricErrors({ period: ALARM_WINDOW }),
       `${app}: controller invocations failed; the pipeline keeps running at the last published rate.`,
     );
     // The metric has a series per shard; Metrics Insights sums them into the one series an alarm needs.
-    this.quarantineAlarm = this.atLeastOne(
-      'QuarantineAlarm',
+    const quarantineAlarm = this.atLeastOne(
+      `QuarantineAlarm${suffix}`,
       new MathExpression({ expression: insightsQuery(app, SluiceMetrics.quarantined, 'SUM'), usingMetrics: {}, period: ALARM_WINDOW }),
       `${app}: records were quarantined (see quarantine/${app}/ in the bucket).`,
     );
-    this.controllerNotRunningAlarm = new Alarm(this, 'ControllerNotRunningAlarm', {
+    const controllerNotRunningAlarm = new Alarm(this, `ControllerNotRunningAlarm${suffix}`, {
       alarmDescription: `${app}: the controller did not run for ${ALARM_WINDOW.toHumanString()}; rates stay as last published.`,
-      metric: props.controller.metricInvocations({ period: ALARM_WINDOW }),
+      metric: stage.controller.metricInvocations({ period: ALARM_WINDOW }),
       threshold: 1,
       comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
       evaluationPeriods: 1,
       // The schedule fires every minute, so a window without data is a controller that did not run.
       treatMissingData: TreatMissingData.BREACHING,
     });
-    const alarms = [this.iteratorAgeAlarm, this.processorErrorsAlarm, this.controllerErrorsAlarm, this.quarantineAlarm, this.controllerNotRunningAlarm];
+    const alarms = { appName: app, iteratorAgeAlarm, processorErrorsAlarm, controllerErrorsAlarm, quarantineAlarm, controllerNotRunningAlarm };
     if (props.alarmAction !== undefined) {
-      for (const alarm of alarms) {
+      for (const alarm of [iteratorAgeAlarm, processorErrorsAlarm, controllerErrorsAlarm, quarantineAlarm, controllerNotRunningAlarm]) {
         alarm.addAlarmAction(props.alarmAction);
         alarm.addOkAction(props.alarmAction);
       }
@@ -108,11 +152,23 @@ export class StreamProcessorMonitoring extends Construct {
       const search = searchShards(app, metricName, statistic, PERIOD.toSeconds());
       return new MathExpression({ expression: total ? `SUM(${search})` : search, usingMetrics: {}, period: PERIOD, label });
     };
-    this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
+    // A one-stage app's dashboard is the app's; a staged one's has a header above each stage's rows.
+    if (staged) {
+      this.dashboard.addWidgets(
+        new TextWidget({
+          markdown: `### Stage ${index}: ${app}, reading ${stage.stream.streamName}${index === 0 ? '' : ' (its records are chunks of the exchange)'}`,
+          width: 24,
+          height: 1,
+        }),
+      );
+    }
+    const put = { statistic: 'Sum', period: PERIOD };
     this.dashboard.addWidgets(
       graph('Records per minute', [
         shards(SluiceMetrics.records, 'Sum', 'processed', true),
-        props.stream.metricIncomingRecords({ statistic: 'Sum', period: PERIOD, label: 'pushed to the stream' }),
+        stage.stream.metricIncomingRecords({ ...put, label: index === 0 ? 'pushed to the stream' : 'put to the exchange' }),
+        // An exchange stream has one shard per partition: a sender it throttles retries, then fails its batch.
+        ...(index === 0 ? [] : [stage.stream.metricWriteProvisionedThroughputExceeded({ ...put, label: 'puts throttled' })]),
       ]),
       graph('Processing and scheduling delay per shard (ms, max)', [
         shards(SluiceMetrics.processingMs, 'Maximum', 'processing'),
@@ -122,7 +178,7 @@ export class StreamProcessorMonitoring extends Construct {
     this.dashboard.addWidgets(
       new LogQueryWidget({
         title: 'Published rate (records/s per shard)',
-        logGroupNames: [props.controllerLogGroup.logGroupName],
+        logGroupNames: [stage.controllerLogGroup.logGroupName],
         view: LogQueryVisualizationType.LINE,
         queryLines: ['filter message = "controller: rate published"', 'stats min(rateLimit) as lowest, max(rateLimit) as highest by bin(1m)'],
         width: 12,
@@ -139,6 +195,7 @@ export class StreamProcessorMonitoring extends Construct {
       graph('Quarantined records', [shards(SluiceMetrics.quarantined, 'Sum', 'quarantined', true)]),
       graph('Rate limit in force per shard (records/s, min)', [shards(SluiceMetrics.rateLimit, 'Minimum', 'rate limit')]),
     );
+    return alarms;
   }
 
   /** An alarm that fires when `metric` sums to 1 or more in its period; no data is no event. */

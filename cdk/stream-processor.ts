@@ -28,7 +28,7 @@ const CONTROLLER_TIMEOUT = Duration.seconds(70);
 /**
  * A sluice pipeline deployed on AWS: the Kinesis stream (created or imported), the checkpoint table,
  * the WAL bucket, the processor with its event source mapping, the controller with its schedule,
- * and a dashboard with alarms.
+ * and a dashboard with alarms (for every stage of a pipeline with exchanges).
  *
  * The processor bundles your pipeline module (`pipeline`, resolved like NodejsFunction's `entry`)
  * under sluice's handler, with esbuild on your machine (never Docker, so `cdk synth` works offline)
@@ -231,6 +231,13 @@ export class StreamProcessor extends Construct {
       controller: this.controller.function,
       controllerLogGroup: this.controller.logGroup,
       iteratorAgeAlarmThreshold: p.iteratorAgeAlarmThreshold,
+      laterStages: stages.slice(1).map(({ appName: stageName, stream, processor }, i) => ({
+        appName: stageName,
+        stream,
+        processor: processor.function,
+        controller: controllers[i + 1]!.function,
+        controllerLogGroup: controllers[i + 1]!.logGroup,
+      })),
       ...(p.alarmAction === undefined ? {} : { alarmAction: p.alarmAction }),
     });
     suppressStreamProcessorFindings(this);

@@ -1,14 +1,21 @@
 import { Duration, type Stack } from 'aws-cdk-lib';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Topic } from 'aws-cdk-lib/aws-sns';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Match } from 'aws-cdk-lib/assertions';
 import { insightsQuery, searchShards, SluiceMetrics } from '../../cdk/sluice-metrics';
 import { logicalIdOf, synthesize, type Synthesized } from './stream-processor-fixture';
 
+const TOP_K_GLOBAL = fileURLToPath(new URL('../../examples/top-k-global.ts', import.meta.url));
+/** Three stages: the source, after `keyBy` (4 partitions), after `global`. */
+const STAGED = { appName: 'top-k-global', pipeline: TOP_K_GLOBAL };
+
 let base: Synthesized;
+let staged: Synthesized;
 beforeAll(() => {
   base = synthesize();
+  staged = synthesize(STAGED);
 });
 
 describe('StreamProcessorMonitoring', () => {
@@ -115,10 +122,114 @@ describe('StreamProcessorMonitoring', () => {
   });
 });
 
+describe('StreamProcessorMonitoring of a pipeline with exchanges (top-k-global: three stages)', () => {
+  /** Each stage's app, processor and controller refs, and the stream it reads. */
+  const stagesOf = (s: Synthesized) =>
+    s.processor.stages.map((stage, i) => ({
+      app: stage.appName,
+      processor: { Ref: logicalIdOf(stage.processor.function) },
+      controller: { Ref: logicalIdOf(s.processor.controllers[i]!.function) },
+      stream: { Ref: logicalIdOf(stage.stream) },
+    }));
+
+  it('gives every stage the five alarms of stage 0, on its own functions and metrics, each naming its stage app', () => {
+    // Prepare
+    const stages = stagesOf(staged);
+    // Act
+    const alarms = staged.template.findResources('AWS::CloudWatch::Alarm');
+    // Assess
+    expect(stages.map((s) => s.app)).toEqual(['top-k-global', 'top-k-global.s1', 'top-k-global.s2']);
+    expect(Object.keys(alarms)).toHaveLength(15);
+    expect(staged.processor.monitoring.stages.map((s) => s.appName)).toEqual(stages.map((s) => s.app));
+    for (const { app, processor, controller } of stages) {
+      const named = Match.stringLikeRegexp(`^${app.replaceAll('.', '\\.')}: `);
+      const onFunction = (ref: object) => [{ Name: 'FunctionName', Value: ref }];
+      staged.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmDescription: named,
+        MetricName: 'IteratorAge',
+        Dimensions: onFunction(processor),
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+      staged.template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmDescription: named, MetricName: 'Errors', Dimensions: onFunction(processor) });
+      staged.template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmDescription: named, MetricName: 'Errors', Dimensions: onFunction(controller) });
+      staged.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmDescription: Match.stringLikeRegexp(`quarantine/${app.replaceAll('.', '\\.')}/`),
+        Metrics: [Match.objectLike({ Expression: insightsQuery(app, SluiceMetrics.quarantined, 'SUM') })],
+      });
+      staged.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmDescription: named,
+        MetricName: 'Invocations',
+        Dimensions: onFunction(controller),
+        TreatMissingData: 'breaching',
+      });
+    }
+  });
+
+  it('keeps stage 0’s alarms under the logical ids of a one-stage app, and exposes them as before', () => {
+    // Prepare
+    const ids = (s: Synthesized) => {
+      const m = s.processor.monitoring;
+      return [m.iteratorAgeAlarm, m.processorErrorsAlarm, m.controllerErrorsAlarm, m.quarantineAlarm, m.controllerNotRunningAlarm].map(logicalIdOf);
+    };
+    // Act
+    const [single, first] = [ids(base), ids(staged)];
+    // Assess
+    // The ids deployed stacks hold: a change here replaces their alarms.
+    expect(single).toEqual([
+      'WordCountMonitoringIteratorAgeAlarm1BBE5806',
+      'WordCountMonitoringProcessorErrorsAlarm735F8F41',
+      'WordCountMonitoringControllerErrorsAlarmE9210040',
+      'WordCountMonitoringQuarantineAlarm15382D9A',
+      'WordCountMonitoringControllerNotRunningAlarmBECFFBB7',
+    ]);
+    expect(first).toEqual(single);
+    expect(staged.processor.monitoring.stages[0]!.iteratorAgeAlarm).toBe(staged.processor.monitoring.iteratorAgeAlarm);
+    expect(logicalIdOf(staged.processor.monitoring.stages[2]!.iteratorAgeAlarm)).toMatch(/^WordCountMonitoringIteratorAgeAlarmS2/);
+  });
+
+  it('draws each stage’s rows under a header naming the stage and the stream it reads', () => {
+    // Prepare / Act
+    const widgets = dashboardWidgets(staged);
+    const metrics = widgets.flatMap((widget) => widget.properties.metrics ?? []);
+    // Assess
+    const headers = widgets.filter((widget) => widget.type === 'text').map((widget) => widget.properties.markdown);
+    expect(headers).toHaveLength(3);
+    for (const [i, { app, processor, stream }] of stagesOf(staged).entries()) {
+      expect(headers[i]).toContain(`Stage ${i}: ${app}, reading ${JSON.stringify(stream)}`);
+      expect(metrics).toContainEqual(expect.arrayContaining(['AWS/Lambda', 'IteratorAge', 'FunctionName', processor]));
+      expect(metrics).toContainEqual(expect.arrayContaining(['AWS/Kinesis', 'IncomingRecords', 'StreamName', stream]));
+      expect(metrics.flat()).toContainEqual(expect.objectContaining({ expression: searchShards(app, SluiceMetrics.processingMs, 'Maximum', 60) }));
+      const log = widgets.filter((widget) => widget.type === 'log')[i];
+      expect(log?.properties.query).toContain(`SOURCE '${JSON.stringify({ Ref: logicalIdOf(staged.processor.controllers[i]!.logGroup) })}'`);
+    }
+    // Puts throttled by an exchange stream's one shard per partition slow its sender down.
+    for (const exchange of staged.processor.exchangeStreams) {
+      expect(metrics).toContainEqual(
+        expect.arrayContaining(['AWS/Kinesis', 'WriteProvisionedThroughputExceeded', 'StreamName', { Ref: logicalIdOf(exchange) }]),
+      );
+    }
+  });
+
+  it('sends every stage’s alarms and recoveries to alarmAction', () => {
+    // Prepare
+    let topic: Topic | undefined;
+    // Act
+    const { template } = synthesize((stack) => {
+      topic = new Topic(stack, 'Alarms');
+      return { ...STAGED, alarmAction: new SnsAction(topic) };
+    });
+    // Assess
+    const topicRef = { Ref: logicalIdOf(topic!) };
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as Array<{ Properties: Record<string, unknown> }>;
+    expect(alarms).toHaveLength(15);
+    expect(alarms.map((alarm) => [alarm.Properties.AlarmActions, alarm.Properties.OKActions])).toEqual(alarms.map(() => [[topicRef], [topicRef]]));
+  });
+});
+
 /** A dashboard widget as CloudWatch reads it. */
 interface Widget {
   readonly type: string;
-  readonly properties: { metrics?: unknown[][]; query?: string; title?: string };
+  readonly properties: { metrics?: unknown[][]; query?: string; title?: string; markdown?: string };
 }
 
 /**
