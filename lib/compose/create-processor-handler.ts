@@ -6,10 +6,14 @@ import { DynamoDbCheckpointStore } from '../adapters/aws/dynamodb-checkpoint-sto
 import { EmfMetrics } from '../adapters/aws/emf-metrics';
 import { S3ObjectStore } from '../adapters/aws/s3-object-store';
 import { SystemClock } from '../adapters/local/system-clock';
+import type { BatchStats } from '../core/batch-stats';
 import type { CompiledPipeline } from '../core/engine/compile-pipeline';
 import { compileStages, type StagedPipeline } from '../core/engine/compile-stages';
 import { KinesisExchangeWriter } from '../adapters/aws/kinesis-exchange';
 import { listHashRanges } from '../adapters/aws/list-hash-ranges';
+import { KinesisSource, streamNameOf } from '../adapters/aws/kinesis-source';
+import type { Source } from '../ports/source';
+import { shardLineage, whatFollows } from '../runtime/lambda/shard-lineage';
 import type { ExchangeWriter } from '../ports/exchange';
 import { DEFAULT_BATCH_INTERVAL_MS } from '../core/defaults';
 import { ConfigError, SluiceError, StateLimitError } from '../core/errors';
@@ -23,6 +27,7 @@ import type { OutputSink } from '../ports/output-sink';
 import { allowanceScheduleGate } from '../runtime/rate-gates/allowance-schedule-gate';
 import { BatchRetryPolicy } from '../runtime/failures/batch-retry-policy';
 import { checkAppSource } from '../runtime/protocol/check-app-source';
+import { readCheckpoint } from '../runtime/protocol/checkpoint-record';
 import { MicroBatchProcessor } from '../runtime/protocol/micro-batch-processor';
 import { StateBudget } from '../runtime/protocol/state/state-budget';
 import { decodeKinesisEvent } from '../runtime/lambda/decode-kinesis-event';
@@ -55,6 +60,8 @@ export interface ProcessorHandlerDeps {
   readonly stateBudget?: StateBudget;
   /** A sending stage's exchange. @default a KinesisExchangeWriter on SLUICE_EXCHANGE_STREAM */
   readonly exchangeWriter?: ExchangeWriter;
+  /** The stream a source stage reads, by ARN, for its idle ticks to find closed shards and their children. @default a KinesisSource */
+  readonly sourceOf?: (streamArn: string) => Source;
 }
 
 /**
@@ -154,6 +161,39 @@ export function createProcessorHandler<T>(pipeline: Stream<T> | CompiledPipeline
     return processorReady;
   };
 
+  /**
+   * An idle tick. On a source stage that sends across an exchange, the tick first looks the shard up
+   * in its stream (docs/decisions/0015, Resharding), since a Kinesis event says nothing of a split or
+   * merge: a closed shard read to its end sends its end marker, naming its children, and each child
+   * never read from that is empty ticks too, so that it holds the windows after the exchange back
+   * only until its first records. A closed shard with records left, or a shard never read from that
+   * has some, does not tick: the mapping delivers them first. Other shards tick as before.
+   */
+  const sourceOf = deps.sourceOf ?? ((streamArn: string): Source => new KinesisSource({ client: clients!.kinesis, streamName: streamNameOf(streamArn) }));
+  const idleTick = async (processor: MicroBatchProcessor, shardId: string, idleAtMs: number, streamArn?: string): Promise<BatchStats | undefined> => {
+    if (compiled.sends === undefined || compiled.receives === true || (clients === undefined && deps.sourceOf === undefined)) return processor.idleTick(shardId, idleAtMs);
+    const checkpoint = await readCheckpoint(checkpoints, app, shardId);
+    const committed = checkpoint?.committedSeq ?? null;
+    const arn = checkpoint?.sourceId ?? streamArn;
+    if (arn === undefined || checkpoint?.exchange?.ended === true) return processor.idleTick(shardId, idleAtMs);
+    const source = sourceOf(arn);
+    const shard = await shardLineage(source, shardId);
+    if (shard === undefined || (!shard.closed && committed !== null)) return processor.idleTick(shardId, idleAtMs);
+    const follows = await whatFollows(source, shardId, committed);
+    if (follows === 'records' || (shard.closed && follows !== 'end')) return undefined;
+    if (shard.closed) logger.info('closed shard read to its end: its end marker names its children', { shardId, children: shard.children });
+    const stats = await processor.idleTick(shardId, idleAtMs, {
+      endOfInput: shard.closed,
+      children: shard.children,
+      neverRead: committed === null,
+      sourceId: arn,
+    });
+    if (shard.closed) {
+      for (const child of shard.children) if ((await readCheckpoint(checkpoints, app, child)) === undefined) await idleTick(processor, child, idleAtMs, arn);
+    }
+    return stats;
+  };
+
   /** Streams this container has committed from: the app's shards were found to hold their offsets. */
   const checkedSources = new Set<string>();
 
@@ -168,7 +208,7 @@ export function createProcessorHandler<T>(pipeline: Stream<T> | CompiledPipeline
     const tick = decodeIdleTickEvent(event);
     if (tick !== undefined) {
       const processor = await processorOf();
-      const stats = await processor.idleTick(tick.shardId, tick.idleAtMs).catch((error: unknown) => {
+      const stats = await idleTick(processor, tick.shardId, tick.idleAtMs).catch((error: unknown) => {
         logger.error('idle tick failed: Lambda retries the asynchronous invocation, and the controller asks again while the windows wait', { ...tick, error });
         throw error;
       });

@@ -8,7 +8,7 @@ import type { Clock } from '../ports/clock';
 import type { OutputSink } from '../ports/output-sink';
 import { checkAppSource } from '../runtime/protocol/check-app-source';
 import { readCommittedSeq } from '../runtime/protocol/checkpoint-record';
-import { createProcessorHandler, type ProcessorHandler } from './create-processor-handler';
+import { createProcessorHandler, type ProcessorHandler, type ProcessorHandlerDeps } from './create-processor-handler';
 import type { Metrics } from '../ports/metrics';
 import type { EsmSettings } from '../runtime/local-esm/esm-settings';
 import { streamArn } from '../runtime/local-esm/kinesis-event';
@@ -95,9 +95,10 @@ export function createLocalAwsProcessor(options: LocalAwsProcessorOptions): Loca
  * controller's idle ticks a handler of their own, as Lambda runs them in other containers than the
  * mapping's invocations: concurrency between them is the protocol's fencing, never a shared cache.
  */
-export function createLocalAwsHandler(options: LocalAwsProcessorOptions, metrics?: Metrics): ProcessorHandler {
+export function createLocalAwsHandler(options: LocalAwsProcessorOptions, metrics?: Metrics, deps: Pick<ProcessorHandlerDeps, 'sourceOf'> = {}): ProcessorHandler {
   const { app, pipeline } = options;
   return createProcessorHandler(pipeline, {
+    ...deps,
     env: {
       [ProcessorEnvironment.APP_NAME]: app.app,
       [ProcessorEnvironment.TABLE_NAME]: app.tableName,

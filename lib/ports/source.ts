@@ -36,6 +36,8 @@ export interface Source {
 export interface ShardInfo {
   readonly shardId: string;
   readonly parentShardIds: readonly string[];
+  /** A split or merge closed it: it takes no more records, and ends once read. Absent when the source does not say. */
+  readonly closed?: boolean;
 }
 
 export interface ReadResult {

@@ -141,3 +141,9 @@ function toSourceRecord(shardId: string, record: KinesisRecord): SourceRecord {
     data: record.Data ?? new Uint8Array(),
   };
 }
+
+/** The stream an ARN names (`arn:aws:kinesis:{region}:{account}:stream/{name}`), or the string itself if it is a name. */
+export function streamNameOf(streamArn: string): string {
+  const at = streamArn.indexOf(':stream/');
+  return at < 0 ? streamArn : streamArn.slice(at + ':stream/'.length);
+}

@@ -17,6 +17,7 @@ export function parentsFirst(shards: readonly Shard[]): ShardInfo[] {
           {
             shardId: s.ShardId,
             parentShardIds: [s.ParentShardId, s.AdjacentParentShardId].filter((p): p is string => p !== undefined && listed.has(p)),
+            ...(s.SequenceNumberRange?.EndingSequenceNumber === undefined ? {} : { closed: true }),
           },
         ],
   );

@@ -36,6 +36,8 @@ export function buildChunks(input: {
   perPartition: readonly (readonly TimedElement[])[];
   progress: boolean;
   end?: boolean;
+  /** With `end`: the children of a closed shard. */
+  children?: readonly string[];
   targetBytes?: number;
 }): ExchangeChunk[][] {
   const target = input.targetBytes ?? CHUNK_TARGET_BYTES;
@@ -61,6 +63,7 @@ export function buildChunks(input: {
       count: groups.length,
       watermarkMs: input.watermarkMs,
       ...(input.end === true ? { end: true } : {}),
+      ...(input.end === true && input.children !== undefined && input.children.length > 0 ? { children: input.children } : {}),
       ...(input.eventMs === undefined ? {} : { eventMs: input.eventMs }),
       elements: g,
     }));
@@ -81,6 +84,7 @@ export function encodeChunk(chunk: ExchangeChunk): Uint8Array {
       n: chunk.count,
       w: chunk.watermarkMs,
       ...(chunk.end === true ? { x: 1 } : {}),
+      ...(chunk.children === undefined ? {} : { c: chunk.children }),
       ...(chunk.eventMs === undefined ? {} : { t: chunk.eventMs }),
       e: chunk.elements,
     }),
@@ -95,7 +99,7 @@ export function decodeChunk(bytes: Uint8Array): ExchangeChunk | string {
   } catch (error) {
     return `not an exchange chunk: ${(error as Error).message}`;
   }
-  const c = x as { v?: unknown; o?: unknown; b?: unknown; i?: unknown; n?: unknown; w?: unknown; x?: unknown; t?: unknown; e?: unknown };
+  const c = x as { v?: unknown; o?: unknown; b?: unknown; i?: unknown; n?: unknown; w?: unknown; x?: unknown; c?: unknown; t?: unknown; e?: unknown };
   const valid =
     c !== null &&
     typeof c === 'object' &&
@@ -110,6 +114,7 @@ export function decodeChunk(bytes: Uint8Array): ExchangeChunk | string {
     (c.i as number) < (c.n as number) &&
     (c.w === null || (typeof c.w === 'number' && Number.isFinite(c.w))) &&
     (c.x === undefined || c.x === 1) &&
+    (c.c === undefined || (c.x === 1 && Array.isArray(c.c) && c.c.every((child) => typeof child === 'string'))) &&
     (c.t === undefined || c.t === null || (typeof c.t === 'number' && Number.isFinite(c.t))) &&
     Array.isArray(c.e) &&
     c.e.every((p) => Array.isArray(p) && p.length === 2 && typeof p[1] === 'number' && Number.isFinite(p[1]));
@@ -121,6 +126,7 @@ export function decodeChunk(bytes: Uint8Array): ExchangeChunk | string {
     count: c.n as number,
     watermarkMs: c.w as number | null,
     ...(c.x === 1 ? { end: true } : {}),
+    ...(c.c === undefined ? {} : { children: c.c as string[] }),
     ...(c.t === undefined ? {} : { eventMs: c.t as number | null }),
     elements: c.e as TimedElement[],
   };

@@ -20,6 +20,11 @@ export interface ChunkOrigin {
   /** The origin's last batch: its input ended (a finite source drained, a closed shard). */
   readonly end?: boolean;
   /**
+   * With `end`, for a closed shard: the shards that took over its hash range (a split's two, a
+   * merge's one). They are origins from then on, and hold windows back until they send.
+   */
+  readonly children?: readonly string[];
+  /**
    * For an event-time window after the exchange: the greatest event time the origin has sent (to
    * any partition) as of the end of this batch, or null before any. Absent otherwise.
    */
@@ -43,6 +48,7 @@ export interface OriginMark {
     readonly seen: readonly number[];
     readonly watermarkMs: number | null;
     readonly end?: boolean;
+    readonly children?: readonly string[];
     readonly eventMs?: number | null;
   };
   /** The origin's last complete batch was its end marker: it holds no window back until it sends again. */
@@ -117,6 +123,7 @@ export function receiveChunks(state: ReceiverState, chunks: readonly ChunkOrigin
           seen: [],
           watermarkMs: c.watermarkMs,
           ...(c.end === true ? { end: true } : {}),
+          ...(c.end === true && c.children !== undefined ? { children: c.children } : {}),
           ...(c.eventMs === undefined ? {} : { eventMs: c.eventMs }),
         },
         c,
@@ -128,6 +135,12 @@ export function receiveChunks(state: ReceiverState, chunks: readonly ChunkOrigin
     } else {
       accept[i] = true;
       marks.set(c.origin, next);
+      // A closed shard's end names its children: they hold windows back from now until they send,
+      // since what they hold may have arrived before the other origins' progress (docs/decisions/0015).
+      const ending = current?.batchNo === c.batchNo ? current : c;
+      if (next.ended === true && next.complete === c.batchNo) {
+        for (const child of ending.children ?? []) if (!marks.has(child)) marks.set(child, { complete: 0, watermarkMs: null });
+      }
     }
   }
   return { accept, state: Object.fromEntries(marks), duplicates };
@@ -233,6 +246,7 @@ function checkChunk(c: ChunkOrigin): void {
     Number.isSafeInteger(c.index) &&
     c.index >= 0 &&
     c.index < c.count &&
-    (c.watermarkMs === null || Number.isFinite(c.watermarkMs));
+    (c.watermarkMs === null || Number.isFinite(c.watermarkMs)) &&
+    (c.children === undefined || (Array.isArray(c.children) && c.children.every((x) => typeof x === 'string' && x !== c.origin)));
   if (!ok) throw new CorruptDataError('exchange chunk', `invalid origin ${JSON.stringify(c)}`);
 }

@@ -17,8 +17,9 @@ export interface QuarantinedBatch {
   readonly reason: string;
   readonly stack?: string;
   readonly attempts: number;
-  readonly firstSeq: string;
-  readonly lastSeq: string;
+  /** Null for an idle tick of a shard never read from. */
+  readonly firstSeq: string | null;
+  readonly lastSeq: string | null;
   readonly count: number;
   /** The batch's records; `data` is base64. */
   readonly records: ReadonlyArray<{ readonly seq: string; readonly partitionKey: string; readonly arrivalMs: number; readonly data: string }>;
@@ -29,8 +30,8 @@ export interface QuarantinedBatch {
  * entries. The last sequence number tells apart two cuts of one batch number, which attempts make
  * when the WAL is off; the committed set-aside's marker names the one that counts.
  */
-export function quarantinedBatchKey(app: string, shardId: string, batchNo: number, lastSeq: string): string {
-  return StorageKeys.quarantineKey(app, shardId, batchNo, `batch-${lastSeq}`);
+export function quarantinedBatchKey(app: string, shardId: string, batchNo: number, lastSeq: string | null): string {
+  return StorageKeys.quarantineKey(app, shardId, batchNo, `batch-${lastSeq ?? 'start'}`);
 }
 
 /** What the `aside#{batchNo}` marker holds: the entry that counts, committed with the checkpoint. */

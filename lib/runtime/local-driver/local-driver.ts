@@ -151,7 +151,14 @@ export class LocalDriver {
             // A quiet or finished source: an idle tick lets arrival-time windows close (Spark runs every interval).
             // At the end of its input, a stage that sends across an exchange sends its end marker: a closed
             // parent then stops holding the windows after the exchange back, and its children take over.
-            const tick = await this.#o.processor.idleTick(shardId, readAtMs, finished);
+            const closing = read.endOfShard && finished && !this.#ended.has(shardId);
+            const tick = await this.#o.processor.idleTick(shardId, readAtMs, {
+              endOfInput: finished,
+              ...(closing ? { children: await this.#childrenOf(shardId) } : {}),
+              // Read from its start and empty: it ticks too, or it would hold the windows after an exchange back.
+              neverRead: read.records.length === 0 && result.committedSeq === null,
+              ...(source.id === undefined ? {} : { sourceId: source.id }),
+            });
             if (tick !== undefined && isSetAsideTick(tick)) this.#tickSetAside.add(shardId);
             if (tick !== undefined) {
               result = { ...result, batches: [...result.batches, tick] };
@@ -206,6 +213,12 @@ export class LocalDriver {
       }
       return { drained, batches, records };
     }
+  }
+
+  /** The children of a closed shard, named by its end marker: listed again, since the split may be newer than this round's list. */
+  async #childrenOf(shardId: string): Promise<string[]> {
+    await this.#list();
+    return this.#shards.filter((s) => s.parentShardIds.includes(shardId)).map((s) => s.shardId);
   }
 
   #pullSize(): number {

@@ -181,7 +181,8 @@ export class MicroBatchProcessor {
       if (outcome === 'fenced' || outcome === 'raced') return AGAIN;
       batches.push(outcome);
       const lastSeq = batch.header.lastSeq;
-      pending = pending.filter((r) => compareSeq(r.seq, lastSeq) > 0);
+      // An idle tick of a shard never read from (lastSeq null) stands before every record.
+      if (lastSeq !== null) pending = pending.filter((r) => compareSeq(r.seq, lastSeq) > 0);
       if (deferredFromSeq !== undefined && !replayed) {
         return { batches, deferredFromSeq, committedSeq: lastSeq, fenced };
       }
@@ -198,9 +199,12 @@ export class MicroBatchProcessor {
    * WAL with its times, run, emitted, committed in one fenced transaction with the offsets unchanged
    * — so a re-run emits the same windows. A batch n+1 an earlier attempt allocated runs instead.
    * Returns the committed batch, or undefined when nothing awaited a tick.
+   *
+   * See {@link IdleTickOptions} for the end of a shard's input and a shard never read from.
    */
-  async idleTick(shardId: string, idleAtMs: number, endOfInput = false): Promise<BatchStats | undefined> {
+  async idleTick(shardId: string, idleAtMs: number, options: IdleTickOptions = {}): Promise<BatchStats | undefined> {
     const { app, objects, clock, pipeline } = this.#o;
+    const { endOfInput = false, children, neverRead = false } = options;
     // A sending stage whose exchange carries time ticks too: the stages after it wait for every origin.
     const sendsTime = pipeline.sends?.progress === true && pipeline.receives !== true;
     const mayEnd = endOfInput && pipeline.sends !== undefined && pipeline.receives !== true;
@@ -213,7 +217,8 @@ export class MicroBatchProcessor {
       let batch = this.#walEnabled ? await this.#allocated(walKey, batchNo, committed) : undefined;
       const replayed = batch !== undefined;
       if (batch === undefined) {
-        if (committed === null) return undefined;
+        // Ticks need a position: the committed offset, or the start of a shard the caller read empty.
+        if (committed === null && !neverRead) return undefined;
         let states;
         try {
           states = await this.#reader.states(snapshot);
@@ -242,12 +247,13 @@ export class MicroBatchProcessor {
           limiter: snapshot.checkpoint?.limiter,
           idleAtMs,
           ...(ending ? { endOfInput: true as const } : {}),
+          ...(ending && children !== undefined && children.length > 0 ? { children: [...children] } : {}),
         };
         batch = { header, records: [] };
         // Lost the allocation to another attempt: re-read, and run what it allocated.
         if (this.#walEnabled && !(await objects.putIfAbsent(walKey, encodeWal(batch)))) return AGAIN;
       }
-      const outcome = await this.#runOrSetAside(snapshot, batch, replayed, { shardId, records: [] });
+      const outcome = await this.#runOrSetAside(snapshot, batch, replayed, { shardId, records: [], ...(options.sourceId === undefined ? {} : { sourceId: options.sourceId }) });
       if (outcome === 'fenced' || outcome === 'raced') return AGAIN;
       return outcome;
     });
@@ -261,6 +267,8 @@ export class MicroBatchProcessor {
    */
   async #setAsideOrphans(shardId: string, batch: WalBatch, pending: readonly SourceRecord[]): Promise<void> {
     const firstSeq = batch.header.firstSeq;
+    // An idle tick of a shard never read from: no record lies below it.
+    if (firstSeq === null) return;
     const orphans = pending.filter((r) => compareSeq(r.seq, firstSeq) < 0);
     if (orphans.length === 0) return;
     const reason = `delivered after batch ${batch.header.batchNo} (from seq ${firstSeq}) was allocated without it; set aside instead of being skipped as a redelivery`;
@@ -316,7 +324,7 @@ export class MicroBatchProcessor {
     const batch = decodeWal(walKey, existing);
     const h = batch.header;
     // A batch of records starts above the committed offset; an idle tick stands at it.
-    const follows = h.count === 0 ? h.lastSeq === committed : committed === null || compareSeq(h.firstSeq, committed) > 0;
+    const follows = h.count === 0 ? h.lastSeq === committed : h.firstSeq !== null && (committed === null || compareSeq(h.firstSeq, committed) > 0);
     if (h.batchNo !== batchNo || !follows) throw new SluiceError(`${walKey}: WAL batch does not follow the checkpoint (committed ${committed})`);
     return batch;
   }
@@ -369,6 +377,7 @@ export class MicroBatchProcessor {
     eventMs: number | null | undefined,
     perPartition: readonly TimedElement[][],
     end: boolean,
+    children: readonly string[] | undefined,
   ): Promise<void> {
     const sends = this.#o.pipeline.sends!;
     const writer = this.#o.exchangeWriter;
@@ -381,6 +390,7 @@ export class MicroBatchProcessor {
       perPartition,
       progress: sends.progress,
       end,
+      ...(children === undefined ? {} : { children }),
       targetBytes: this.#o.exchangeChunkBytes,
     });
     await mapLimited(
@@ -475,7 +485,7 @@ export class MicroBatchProcessor {
       const perPartition = exchangeItems(computation.outputs, pipeline.sends.partitions);
       // An event-time window after the exchange: the greatest event time this origin ever sent.
       const sentEventMs = pipeline.sends.eventTime === true ? maxTime(previousExchange?.sentEventMs ?? null, perPartition) : undefined;
-      await this.#send(shardId, h.batchNo, sentWatermarkMs, sentEventMs, perPartition, end && previousExchange?.ended !== true);
+      await this.#send(shardId, h.batchNo, sentWatermarkMs, sentEventMs, perPartition, end && previousExchange?.ended !== true, h.children);
       exchange = {
         ...exchange,
         sentWatermarkMs,
@@ -526,6 +536,25 @@ export class MicroBatchProcessor {
     this.#o.metrics?.batchCommitted(done);
     return done;
   }
+}
+
+/** What an idle tick may also say (see {@link MicroBatchProcessor.idleTick}). */
+export interface IdleTickOptions {
+  /**
+   * The shard's input ended (a drained finite input, a closed shard read to its end): a sending
+   * stage sends its end marker, once.
+   */
+  readonly endOfInput?: boolean;
+  /** With `endOfInput`, a closed shard's children: its end marker names them, so the stage after the exchange waits for them (docs/decisions/0015, Resharding). */
+  readonly children?: readonly string[];
+  /**
+   * The caller read the shard from its start and found nothing: a shard with no committed offset may
+   * tick, so that an empty shard (a child of a split that gets no records) does not hold the windows
+   * after an exchange back forever. Without it, a shard never committed does not tick.
+   */
+  readonly neverRead?: boolean;
+  /** The source the shard belongs to, kept in the checkpoint a first tick creates. */
+  readonly sourceId?: string;
 }
 
 interface Allocation {

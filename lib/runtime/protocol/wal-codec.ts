@@ -9,8 +9,9 @@ export interface WalHeader {
   readonly app: string;
   readonly shard: string;
   readonly batchNo: number;
-  readonly firstSeq: string;
-  readonly lastSeq: string;
+  /** The batch's first and last sequence numbers; for an idle tick (`count` 0) both are the committed one, null on a shard never read from (docs/decisions/0015). */
+  readonly firstSeq: string | null;
+  readonly lastSeq: string | null;
   readonly count: number;
   /** Batch time: when the batch was allocated (ms since the epoch). Re-runs use it, not the clock. */
   readonly createdAt: number;
@@ -24,20 +25,23 @@ export interface WalHeader {
   readonly idleAtMs?: number;
   /** Set on the tick that tells the stages after an exchange that this shard's input ended (docs/decisions/0015). */
   readonly endOfInput?: true;
+  /** With `endOfInput`, for a closed shard: its children, which its end marker names (docs/decisions/0015). */
+  readonly children?: readonly string[];
 }
 
 const WalHeaderSchema: z.ZodType<WalHeader> = z.object({
   app: z.string(),
   shard: z.string(),
   batchNo: z.number().int().positive(),
-  firstSeq: z.string(),
-  lastSeq: z.string(),
+  firstSeq: z.string().nullable(),
+  lastSeq: z.string().nullable(),
   count: z.number().int().nonnegative(),
   createdAt: z.number(),
   limiter: LimiterStateSchema.optional(),
   rateLimit: z.number().optional(),
   idleAtMs: z.number().optional(),
   endOfInput: z.literal(true).optional(),
+  children: z.array(z.string()).optional(),
 });
 
 /** A batch as allocated: its header and its records, in sequence order. */

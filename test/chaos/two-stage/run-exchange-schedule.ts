@@ -237,7 +237,7 @@ export async function runExchangeSchedule(seed: number, index: number, faults = 
         : await exchanges[s - 1]!.read(shardId, from === '0' ? undefined : from, maxRecords);
     try {
       if (read.records.length > 0) await processor.process({ shardId, records: read.records });
-      else if (s === 0 && read.endOfData) await processor.idleTick(shardId, clock.nowMs(), true);
+      else if (s === 0 && read.endOfData) await processor.idleTick(shardId, clock.nowMs(), { endOfInput: true });
     } catch (error) {
       if (error instanceof Crash) stats.crashes++;
       else violations.push(`stage ${s} ${shardId}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

@@ -1,96 +1,35 @@
-import { DeleteStreamCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { KinesisExchangeWriter } from '../../../lib/adapters/aws/kinesis-exchange';
 import { KinesisSource } from '../../../lib/adapters/aws/kinesis-source';
 import { KinesisWriter } from '../../../lib/adapters/aws/kinesis-writer';
 import { SystemClock } from '../../../lib/adapters/local/system-clock';
-import { ensureExchangeStreams, ensureLocalAwsResources, openLocalAwsApp, type LocalAwsApp } from '../../../lib/compose/local-aws-app';
-import { createLocalAwsHandler, createLocalAwsProcessor, localAwsStageOptions, type LocalAwsProcessorOptions } from '../../../lib/compose/local-aws-processor';
+import type { LocalAwsApp } from '../../../lib/compose/local-aws-app';
+import { createLocalAwsHandler, type LocalAwsProcessorOptions } from '../../../lib/compose/local-aws-processor';
 import { createProcessorHandler } from '../../../lib/compose/create-processor-handler';
 import type { CheckpointStore } from '../../../lib/ports/checkpoint-store';
 import { streamArn } from '../../../lib/runtime/local-esm/kinesis-event';
 import { LocalEsm } from '../../../lib/runtime/local-esm/local-esm';
 import { recordingMetrics, silentLogger } from '../../unit/functions/fixtures';
-import { compileStages, stageApp, type StagedPipeline } from '../../../lib/core/engine/compile-stages';
+import { stageApp } from '../../../lib/core/engine/compile-stages';
 import { partitionOf } from '../../../lib/core/exchange/exchange-chunks';
 import { idleTickEvent } from '../../../lib/core/idle-tick-event';
 import type { Stream } from '../../../lib/core/pipeline/stream';
-import type { SourceRecord } from '../../../lib/core/source-record';
 import { readMergedState } from '../../../lib/runtime/protocol/read-merged-state';
 import { ShardReader } from '../../../lib/runtime/protocol/shard-reader';
 import topKGlobal from '../../../examples/top-k-global';
 import wordCountGlobal from '../../../examples/word-count-global';
 import { countOf, timedCorpus } from '../../helpers/timed-shards-source';
-import { uniqueName } from '../../helpers/moto';
+import { closeStagedApps, drain, printedWindows, readAll, stagedApp, type Printed } from '../../helpers/staged-moto-app';
 import { expectTop10, windowEnds } from '../../helpers/top-k-reference';
 
 const endpoint = inject('awsEndpoint');
-const opened: Array<{ app: LocalAwsApp; streams: string[] }> = [];
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-afterAll(async () => {
-  for (const { app, streams } of opened) {
-    await Promise.all(streams.map((name) => app.clients.kinesis.send(new DeleteStreamCommand({ StreamName: name })).catch(() => undefined)));
-    app.clients.destroy();
-  }
-});
-
-interface Printed {
-  readonly app: string;
-  readonly items: readonly unknown[];
-}
-
-/** An app of `stream` on moto with its source stream (4 shards), table, bucket and exchange streams, as `sluice dev` makes them. */
-async function stagedApp(
-  stream: Stream<unknown>,
-  printed: Printed[],
-): Promise<{ app: LocalAwsApp; staged: StagedPipeline; stages: LocalAwsProcessorOptions[] }> {
-  const app = openLocalAwsApp({ app: uniqueName('staged'), endpoint, region: 'us-east-1', requireEndpoint: true });
-  const source = `sluice-${app.app}-words`;
-  const staged = compileStages(stream);
-  const stages = localAwsStageOptions({
-    app,
-    pipeline: staged,
-    streamName: source,
-    batchSize: 200,
-    maximumBatchingWindowInSeconds: 0,
-    pollIntervalMs: 20,
-    output: { print: (info, _id, items) => void printed.push({ app: info.app, items: [...items] }) },
-  });
-  opened.push({ app, streams: [source, ...stages.slice(1).map((s) => s.streamName)] });
-  await ensureLocalAwsResources(app, { name: source, shards: 4 });
-  await ensureExchangeStreams(
-    app,
-    stages.filter((s) => s.exchangeStream !== undefined).map((s) => ({ name: s.exchangeStream!, partitions: staged.stages[s.stage!]!.sends!.partitions })),
-  );
-  return { app, staged, stages };
-}
-
-/** Every record of `streamName`, as the processor reads them (arrival times included). */
-async function readAll(app: LocalAwsApp, streamName: string): Promise<Map<string, SourceRecord[]>> {
-  const source = new KinesisSource({ client: app.clients.kinesis, streamName });
-  const byShard = new Map<string, SourceRecord[]>();
-  for (const { shardId } of await source.listShards()) {
-    const records: SourceRecord[] = [];
-    for (;;) {
-      const read = await source.read(shardId, records.at(-1)?.seq, 1_000);
-      records.push(...read.records);
-      if (read.records.length === 0) break;
-    }
-    byShard.set(shardId, records);
-  }
-  return byShard;
-}
+afterAll(closeStagedApps);
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Runs a stage's local mapping until every shard of its stream is read and acknowledged. */
-async function drain(options: LocalAwsProcessorOptions): Promise<void> {
-  const summary = await createLocalAwsProcessor(options).run({ untilDrained: true });
-  expect(summary.stoppedBy).toBe('drained');
-}
 
 /**
  * A stage's mapping whose every delivery goes to three containers in turn: one that crashes at its
@@ -145,7 +84,7 @@ describe('sluice dev of a pipeline with exchanges: every stage behind the local 
     // Prepare: ~2,400 lines pushed in 8 waves a second apart, so that their arrival times span
     // several windows; partition keys spread them over the 4 shards.
     const printed: Printed[] = [];
-    const { app, stages } = await stagedApp(topKGlobal as Stream<unknown>, printed);
+    const { app, stages } = await stagedApp(endpoint, topKGlobal as Stream<unknown>, printed);
     const lines = timedCorpus(2_400, 4, 0, 1, 13).map((l) => l.line);
     const writer = new KinesisWriter({ client: app.clients.kinesis, streamName: stages[0]!.streamName });
     for (let wave = 0; wave < 8; wave++) {
@@ -172,14 +111,7 @@ describe('sluice dev of a pipeline with exchanges: every stage behind the local 
     await drain(stages[2]!);
 
     // Assess: every 1 s-aligned 5 s window holding data, its top 10 the reference's.
-    const windows = new Map<number, { startMs: number; endMs: number; top: Array<[string, number]> }>();
-    for (const p of printed.filter((p) => p.app === stageApp(app.app, 2))) {
-      for (const w of p.items as Array<{ startMs: number; endMs: number; top: Array<[string, number]> }>) {
-        // A print may repeat after a retried invocation: the same window, the same list.
-        if (windows.has(w.endMs)) expect(w).toEqual(windows.get(w.endMs));
-        windows.set(w.endMs, w);
-      }
-    }
+    const windows = printedWindows(printed, stageApp(app.app, 2));
     const firstEnd = Math.floor(Math.min(...all.map((r) => r.arrivalMs)) / 1_000) * 1_000 + 1_000;
     const expectedEnds = windowEnds(firstEnd, lastArrival);
     // Windows holding data, each printed; a window after the data left may print too, empty, as it would on one shard.
@@ -202,7 +134,7 @@ describe('sluice dev of a pipeline with exchanges: every stage behind the local 
   it('word-count-global counts every word exactly once when each batch of each stage crashes before its commit and is delivered again', async () => {
     // Prepare
     const printed: Printed[] = [];
-    const { app, staged, stages } = await stagedApp(wordCountGlobal as Stream<unknown>, printed);
+    const { app, staged, stages } = await stagedApp(endpoint, wordCountGlobal as Stream<unknown>, printed);
     const lines = timedCorpus(1_200, 4, 0, 1, 5).map((l) => l.line);
     const put = await new KinesisWriter({ client: app.clients.kinesis, streamName: stages[0]!.streamName }).putAll(
       lines.map((line, i) => ({ partitionKey: `line-${i}`, data: encoder.encode(line) })),

@@ -63,7 +63,7 @@ export class ReshardingStream implements Source {
 
   /** Every shard, parents before children (creation order), with its parents. */
   async listShards(): Promise<ShardInfo[]> {
-    return this.#shards.map((s) => ({ shardId: s.shardId, parentShardIds: [...s.parentShardIds] }));
+    return this.#shards.map((s) => ({ shardId: s.shardId, parentShardIds: [...s.parentShardIds], ...(s.closed ? { closed: true } : {}) }));
   }
 
   async read(shardId: string, afterSeq: string | undefined, maxRecords: number): Promise<ReadResult> {

@@ -254,6 +254,32 @@ describe('decodeExchangeBatch across a resharding of the source (a parent ended,
     expect(next.inputWatermarkMs).toBe(4_000);
   });
 
+  it("a closed shard's end marker names its children: unlisted, they hold windows back until they send", () => {
+    // The receiver listed p and q before the split (as a Lambda container does once); nobody lists the children.
+    const listed = ['p', 'q'];
+    const end = (origin: string, batchNo: number, children: string[]): SourceRecord => ({
+      seq: String(batchNo),
+      arrivalMs: 0,
+      partitionKey: origin,
+      data: encodeChunk({ origin, batchNo, index: 0, count: 1, watermarkMs: 2_000, end: true, children, elements: [] }),
+    });
+    const first = decodeExchangeBatch([chunk('q', 1, 9_000), end('p', 1, ['c1', 'c2'])], {}, listed);
+    expect(exchangeOrigins(listed, first.state)).toEqual(['p', 'q', 'c1', 'c2']);
+    expect(first.inputWatermarkMs).toBeUndefined();
+    // Without the children in the marker, p's end would let the windows up to 9_000 close.
+    expect(decodeExchangeBatch([chunk('q', 1, 9_000), chunk('p', 1, 2_000, true)], {}, listed).inputWatermarkMs).toBe(9_000);
+    // c1 sends: c2 still holds them back; then c2 sends.
+    const second = decodeExchangeBatch([chunk('c1', 1, 4_000)], first.state, listed);
+    expect(second.inputWatermarkMs).toBeUndefined();
+    expect(decodeExchangeBatch([chunk('c2', 1, 5_000)], second.state, listed).inputWatermarkMs).toBe(4_000);
+    // A child that sent before its parent's end (the mapping reads it right after the parent's last batch) keeps its mark.
+    const early = decodeExchangeBatch([chunk('c1', 1, 4_000), chunk('q', 1, 9_000), end('p', 1, ['c1'])], {}, listed);
+    expect(early.state['c1']).toMatchObject({ complete: 1, watermarkMs: 4_000 });
+    expect(early.inputWatermarkMs).toBe(4_000);
+    // A re-put end marker (a zombie) is a duplicate, and adds nothing.
+    expect(decodeExchangeBatch([end('p', 1, ['c9'])], early.state, listed).state).toEqual(early.state);
+  });
+
   it('an origin that sent counts whether listed or not', () => {
     const batch = decodeExchangeBatch([chunk('q', 1, 9_000), chunk('c1', 1, 3_000)], {}, ['q']);
     expect(exchangeOrigins(['q'], batch.state)).toEqual(['q', 'c1']);

@@ -124,6 +124,7 @@ describe('checkpoint schemas', () => {
       rateLimit: 100,
       idleAtMs: 1_000,
       endOfInput: true,
+      children: ['s2', 's3'],
     };
     expect(decodeWal('wal/wc/s1/7', encodeWal({ header, records: [] })).header).toEqual(header);
   });

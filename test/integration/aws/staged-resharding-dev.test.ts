@@ -1,0 +1,155 @@
+import { SplitShardCommand } from '@aws-sdk/client-kinesis';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { KinesisSource } from '../../../lib/adapters/aws/kinesis-source';
+import { KinesisWriter } from '../../../lib/adapters/aws/kinesis-writer';
+import { SystemClock } from '../../../lib/adapters/local/system-clock';
+import { createLocalAwsHandler, type LocalAwsProcessorOptions } from '../../../lib/compose/local-aws-processor';
+import type { ProcessorHandler } from '../../../lib/compose/create-processor-handler';
+import { stageApp } from '../../../lib/core/engine/compile-stages';
+import { idleTickEvent } from '../../../lib/core/idle-tick-event';
+import type { Stream } from '../../../lib/core/pipeline/stream';
+import type { Source } from '../../../lib/ports/source';
+import { readCheckpoint, readCommittedSeq } from '../../../lib/runtime/protocol/checkpoint-record';
+import { streamArn } from '../../../lib/runtime/local-esm/kinesis-event';
+import { LocalEsm } from '../../../lib/runtime/local-esm/local-esm';
+import topKGlobal from '../../../examples/top-k-global';
+import { ReshardingStream } from '../fault-tolerance/resharding-stream';
+import { countOf, timedCorpus } from '../../helpers/timed-shards-source';
+import { closeStagedApps, printedWindows, readAll, stagedApp, type Printed } from '../../helpers/staged-moto-app';
+import { expectTop10, windowEnds } from '../../helpers/top-k-reference';
+
+const endpoint = inject('awsEndpoint');
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+afterAll(closeStagedApps);
+
+/** A stage's mapping over `source` with the handler (container) `handler`, resuming after the stage's committed offsets. */
+function mapping(stage: LocalAwsProcessorOptions, source: Source, handler: ProcessorHandler): LocalEsm {
+  const app = stage.app;
+  return new LocalEsm({
+    source,
+    handler,
+    clock: new SystemClock(),
+    eventSourceArn: streamArn(app.region, stage.streamName),
+    batchSize: 150,
+    reportBatchItemFailures: true,
+    pollIntervalMs: 20,
+    retryDelayMs: 20,
+    startAfter: async (shardId) => (await readCommittedSeq(app.checkpoints, stageApp(app.app, stage.stage ?? 0), shardId)) ?? undefined,
+  });
+}
+
+async function drained(esm: LocalEsm): Promise<void> {
+  expect((await esm.run({ untilDrained: true })).stoppedBy).toBe('drained');
+}
+
+describe('sluice dev of a pipeline with exchanges across a split of the source shard (Lambda handlers, exchanges on moto)', () => {
+  it("a closed shard's end marker names its children: the windows after the exchange wait for them, then equal a reference over the whole input", async () => {
+    // Prepare: top-k-global's handlers against moto (checkpoints, WAL, exchange streams; the
+    // receiving stage lists its origins from the moto source stream once, before the split, as a
+    // warm Lambda container does). The source records come from a stream that reshards as Kinesis
+    // does (moto routes writes after a split to the closed parent): 1,200 lines, a split of shard 0,
+    // 1,200 more, some on its children; arrival times span 12 s, in the past (17 windows: the example prints at most 20 per batch).
+    const printed: Printed[] = [];
+    const { app, stages } = await stagedApp(endpoint, topKGlobal as Stream<unknown>, printed);
+    const kinesis = new ReshardingStream(4);
+    const baseMs = Date.now() - 120_000;
+    const lines = timedCorpus(2_400, 4, 0, 1, 17).map((l, i) => ({ line: l.line, arrivalMs: baseMs + Math.floor((i * 12_000) / 2_400) }));
+    const onShard = new Map<string, string[]>();
+    const put = (from: number, to: number): void => {
+      for (let i = from; i < to; i++) {
+        const shard = kinesis.put(`line-${i}`, encoder.encode(lines[i]!.line), lines[i]!.arrivalMs);
+        onShard.set(shard, [...(onShard.get(shard) ?? []), lines[i]!.line]);
+      }
+    };
+    put(0, 1_200);
+    const [c1, c2] = kinesis.split('shardId-000000000000');
+    put(1_200, 2_400);
+    kinesis.finish();
+    expect(onShard.get(c1)!.length).toBeGreaterThan(0);
+    expect(onShard.get(c2)!.length).toBeGreaterThan(0);
+    const children = new Set([c1, c2]);
+    const firstChildArrival = Math.min(...lines.slice(1_200).map((l) => l.arrivalMs));
+    const lastArrival = lines.at(-1)!.arrivalMs;
+    const idleAtMs = lastArrival + 6_000;
+    const sourceOf = (): Source => kinesis;
+    const handlers = stages.map((s) => createLocalAwsHandler(s, undefined, { sourceOf }));
+    const ticks = createLocalAwsHandler(stages[0]!, undefined, { sourceOf });
+    const exchange = (s: number): Source => new KinesisSource({ client: app.clients.kinesis, streamName: stages[s]!.streamName });
+    const withoutChildren: Source = {
+      listShards: async () => (await kinesis.listShards()).filter((s) => !children.has(s.shardId)),
+      read: (shardId, afterSeq, max) => kinesis.read(shardId, afterSeq, max),
+    };
+
+    // Act 1: stage 0 reads the parent to its end and the other shards, but not yet the children (its
+    // mapping lags on them); the controller's idle ticks reach every shard with a checkpoint, at a
+    // time past the last window; the later stages read what was sent.
+    await drained(mapping(stages[0]!, withoutChildren, handlers[0]!));
+    for (const shardId of ['shardId-000000000000', 'shardId-000000000001', 'shardId-000000000002', 'shardId-000000000003'])
+      await ticks(idleTickEvent(shardId, idleAtMs));
+    await drained(mapping(stages[1]!, exchange(1), handlers[1]!));
+    await drained(mapping(stages[2]!, exchange(2), handlers[2]!));
+
+    // Assess 1: no window holding the children's records closed without them (a plain tick of the
+    // closed parent would have moved its progress past them, and the receiver, which never listed
+    // the children, would have closed every window); what did close is final and exact.
+    const expectedEnds = windowEnds(Math.floor(baseMs / 1_000) * 1_000 + 1_000, lastArrival);
+    const early = printedWindows(printed, stageApp(app.app, 2));
+    expect([...early.keys()].filter((end) => end > firstChildArrival)).toEqual([]);
+    for (const w of early.values()) expectTop10(w.top, countOf(lines.filter((r) => r.arrivalMs >= w.startMs && r.arrivalMs < w.endMs)));
+
+    // Act 2: the mapping reaches the children; their ticks follow; the later stages read on.
+    await drained(mapping(stages[0]!, kinesis, handlers[0]!));
+    for (const shardId of [c1, c2]) await ticks(idleTickEvent(shardId, idleAtMs));
+    await drained(mapping(stages[1]!, exchange(1), handlers[1]!));
+    await drained(mapping(stages[2]!, exchange(2), handlers[2]!));
+
+    // Assess 2: every window holding data printed once, each its reference's top 10.
+    const windows = printedWindows(printed, stageApp(app.app, 2));
+    expect([...windows.keys()].filter((end) => windows.get(end)!.top.length > 0).sort((a, b) => a - b)).toEqual(expectedEnds);
+    for (const w of windows.values()) expectTop10(w.top, countOf(lines.filter((r) => r.arrivalMs >= w.startMs && r.arrivalMs < w.endMs)));
+  }, 180_000);
+
+  it('on a real SplitShard (moto): the closed parent ends with its children named, the empty children tick, and every window closes exact', async () => {
+    // Prepare: every line written before the split (moto routes later writes to the closed parent), so the children stay empty.
+    const printed: Printed[] = [];
+    const { app, stages } = await stagedApp(endpoint, topKGlobal as Stream<unknown>, printed);
+    const lines = timedCorpus(1_200, 4, 0, 1, 23).map((l) => l.line);
+    const put = await new KinesisWriter({ client: app.clients.kinesis, streamName: stages[0]!.streamName }).putAll(
+      lines.map((line, i) => ({ partitionKey: `line-${i}`, data: encoder.encode(line) })),
+    );
+    expect(put.failed).toBe(0);
+    const handlers = stages.map((s) => createLocalAwsHandler(s));
+    const ticks = createLocalAwsHandler(stages[0]!);
+    const source = (s: number): KinesisSource => new KinesisSource({ client: app.clients.kinesis, streamName: stages[s]!.streamName });
+    await drained(mapping(stages[1]!, source(1), handlers[1]!)); // the receiving container lists its origins before the split
+    const input = [...(await readAll(app, stages[0]!.streamName)).values()].flat();
+    const [parent] = await source(0).listShards();
+    await app.clients.kinesis.send(new SplitShardCommand({ StreamName: stages[0]!.streamName, ShardToSplit: parent!.shardId, NewStartingHashKey: String(2n ** 125n) }));
+    const children = (await source(0).listShards()).filter((s) => s.parentShardIds.includes(parent!.shardId)).map((s) => s.shardId);
+    expect(children).toHaveLength(2);
+
+    // Act: stage 0 drains through the split; the controller's ticks reach the shards with a checkpoint
+    // (the parent's ends it, naming its children, which tick as empty); the later stages read on.
+    await drained(mapping(stages[0]!, source(0), handlers[0]!));
+    const lastArrival = Math.max(...input.map((r) => r.arrivalMs));
+    const idleAtMs = lastArrival + 6_000;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, idleAtMs - Date.now())));
+    for (const { shardId } of await source(0).listShards()) if (!children.includes(shardId)) await ticks(idleTickEvent(shardId, idleAtMs));
+    await drained(mapping(stages[1]!, source(1), handlers[1]!));
+    await drained(mapping(stages[2]!, source(2), handlers[2]!));
+
+    // Assess: the parent ended, its children sent progress without a record, and every window closed exact.
+    const stage0 = stageApp(app.app, 0);
+    expect((await readCheckpoint(app.checkpoints, stage0, parent!.shardId))?.exchange?.ended).toBe(true);
+    for (const child of children) expect(await readCheckpoint(app.checkpoints, stage0, child)).toMatchObject({ committedSeq: null, exchange: { sentWatermarkMs: idleAtMs } });
+    const all = input.map((r) => ({ arrivalMs: r.arrivalMs, line: decoder.decode(r.data) }));
+    const windows = printedWindows(printed, stageApp(app.app, 2));
+    const firstEnd = Math.floor(Math.min(...all.map((r) => r.arrivalMs)) / 1_000) * 1_000 + 1_000;
+    // A window past the data may print keys an inverse reduce brought to 0 (Spark's reduceByKeyAndWindow keeps them too).
+    const holding = [...windows.values()].filter((w) => w.top.some(([, n]) => n > 0));
+    expect(holding.map((w) => w.endMs).sort((a, b) => a - b)).toEqual(windowEnds(firstEnd, lastArrival));
+    for (const w of holding) expectTop10(w.top, countOf(all.filter((r) => r.arrivalMs >= w.startMs && r.arrivalMs < w.endMs)));
+  }, 180_000);
+});
