@@ -60,7 +60,7 @@ export interface ProcessorHandlerDeps {
   readonly stateBudget?: StateBudget;
   /** A sending stage's exchange. @default a KinesisExchangeWriter on SLUICE_EXCHANGE_STREAM */
   readonly exchangeWriter?: ExchangeWriter;
-  /** The stream a source stage reads, by ARN, for its idle ticks to find closed shards and their children. @default a KinesisSource */
+  /** A stream the stage reads, by ARN: a source stage's idle ticks find closed shards and their children there, a receiving stage a new shard's parents. @default a KinesisSource */
   readonly sourceOf?: (streamArn: string) => Source;
 }
 
@@ -120,6 +120,9 @@ export function createProcessorHandler<T>(pipeline: Stream<T> | CompiledPipeline
       : (deps.exchangeWriter ??
         new KinesisExchangeWriter({ client: clients!.kinesis, streamName: config.exchangeStream!, partitions: compiled.sends.partitions }));
   let coldStart = true;
+  const sourceOf = deps.sourceOf ?? ((streamArn: string): Source => new KinesisSource({ client: clients!.kinesis, streamName: streamNameOf(streamArn) }));
+  const exchangeParents = async (shardId: string, sourceId: string | undefined): Promise<readonly string[]> =>
+    sourceId === undefined ? [] : ((await sourceOf(sourceId).listShards()).find((s) => s.shardId === shardId)?.parentShardIds ?? []);
   const build = (exchangeOrigins: readonly string[] | undefined): MicroBatchProcessor =>
     new MicroBatchProcessor({
       app,
@@ -147,6 +150,8 @@ export function createProcessorHandler<T>(pipeline: Stream<T> | CompiledPipeline
       onGarbageError: (error) => logger.warn('could not delete superseded state objects: the next snapshot tries again', { error }),
       exchangeWriter,
       exchangeOrigins,
+      // A receiving shard's parents in its exchange stream, asked for a shard's first batch only: after a split it starts from its parent's partition.
+      ...(compiled.receives === true ? { exchangeParents: exchangeParents } : {}),
     });
   // A receiving stage's origins are the open shards of the stream the previous stage reads, listed
   // once per container (resharding is not supported yet: docs/decisions/0015).
@@ -169,9 +174,9 @@ export function createProcessorHandler<T>(pipeline: Stream<T> | CompiledPipeline
    * only until its first records. A closed shard with records left, or a shard never read from that
    * has some, does not tick: the mapping delivers them first. Other shards tick as before.
    */
-  const sourceOf = deps.sourceOf ?? ((streamArn: string): Source => new KinesisSource({ client: clients!.kinesis, streamName: streamNameOf(streamArn) }));
   const idleTick = async (processor: MicroBatchProcessor, shardId: string, idleAtMs: number, streamArn?: string): Promise<BatchStats | undefined> => {
-    if (compiled.sends === undefined || compiled.receives === true || (clients === undefined && deps.sourceOf === undefined)) return processor.idleTick(shardId, idleAtMs);
+    if (compiled.sends === undefined || compiled.receives === true || (clients === undefined && deps.sourceOf === undefined))
+      return processor.idleTick(shardId, idleAtMs);
     const checkpoint = await readCheckpoint(checkpoints, app, shardId);
     const committed = checkpoint?.committedSeq ?? null;
     const arn = checkpoint?.sourceId ?? streamArn;

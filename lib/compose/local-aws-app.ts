@@ -87,8 +87,9 @@ export async function ensureExchangeStreams(app: LocalAwsApp, streams: ReadonlyA
   await Promise.all(
     streams.map(async ({ name, partitions }) => {
       await KinesisWriter.createStream(app.clients.kinesis, name, partitions);
+      // A split stream has more open shards than partitions, and is fine: each partition's hash key is on one of them.
       const open = (await listHashRanges(app.clients.kinesis, name)).length;
-      if (open !== partitions) {
+      if (open < partitions) {
         throw new ConfigError(
           'exchange stream',
           `${name} has ${open} open shards but the pipeline's exchange has ${partitions} partitions (keyBy({ partitions })): delete the stream (its stage's checkpoints too) or give keyBy ${open} partitions`,

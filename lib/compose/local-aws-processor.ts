@@ -95,7 +95,11 @@ export function createLocalAwsProcessor(options: LocalAwsProcessorOptions): Loca
  * controller's idle ticks a handler of their own, as Lambda runs them in other containers than the
  * mapping's invocations: concurrency between them is the protocol's fencing, never a shared cache.
  */
-export function createLocalAwsHandler(options: LocalAwsProcessorOptions, metrics?: Metrics, deps: Pick<ProcessorHandlerDeps, 'sourceOf'> = {}): ProcessorHandler {
+export function createLocalAwsHandler(
+  options: LocalAwsProcessorOptions,
+  metrics?: Metrics,
+  deps: Pick<ProcessorHandlerDeps, 'sourceOf' | 'exchangeWriter'> = {},
+): ProcessorHandler {
   const { app, pipeline } = options;
   return createProcessorHandler(pipeline, {
     ...deps,

@@ -15,12 +15,14 @@ export interface KinesisExchangeWriterOptions {
 }
 
 /**
- * The exchange on AWS (docs/decisions/0015): a Kinesis stream whose open shards, in hash-key order,
- * are the partitions. Partition p's chunks go to shard p with `ExplicitHashKey` = the first hash
- * key of its range, so a key always lands on the shard that owns it, whatever the partition key.
- * `put` resends exactly the entries PutRecords failed (they may land after later ones: the receiver
- * allows any order within a batch), and throws, retryably, if some never got in — the sending batch
- * then fails before its commit and is re-run, re-sending identical chunks.
+ * The exchange on AWS (docs/decisions/0015): a Kinesis stream created with one shard per partition.
+ * Partition p's chunks go with `ExplicitHashKey` = the middle of p's range in an even split of the
+ * hash space ({@link partitionHashKey}), so a key always lands on the one open shard that holds its
+ * partition, whatever the partition key — and after a split of that shard, on the one child that
+ * took its middle, which then starts from its parent's state. `put` resends exactly the entries
+ * PutRecords failed (they may land after later ones: the receiver allows any order within a batch),
+ * and throws, retryably, if some never got in — the sending batch then fails before its commit and
+ * is re-run, re-sending identical chunks.
  */
 export class KinesisExchangeWriter implements ExchangeWriter {
   readonly #o: KinesisExchangeWriterOptions;
@@ -62,18 +64,34 @@ export class KinesisExchangeWriter implements ExchangeWriter {
   }
 
   #keys(): Promise<string[]> {
+    // Checked once per container: each partition needs an open shard of its own (a merge would put
+    // two partitions, and their keys' state, on one shard; the receiver refuses that too).
     this.#hashKeys ??= KinesisExchangeWriter.partitionShards(this.#o.client, this.#o.streamName).then((shards) => {
-      if (shards.length !== this.#o.partitions) {
-        throw new ConfigError(
-          'exchange stream',
-          `${this.#o.streamName} has ${shards.length} open shards; the pipeline's exchange has ${this.#o.partitions} partitions (keyBy({ partitions }))`,
-        );
+      const keys = Array.from({ length: this.#o.partitions }, (_, p) => partitionHashKey(p, this.#o.partitions));
+      const owners = keys.map((key) =>
+        shards.find((s) => BigInt(s.HashKeyRange!.StartingHashKey!) <= BigInt(key) && BigInt(key) <= BigInt(s.HashKeyRange!.EndingHashKey!)),
+      );
+      for (let p = 0; p < keys.length; p++) {
+        const shared = owners.findIndex((o, q) => q !== p && o !== undefined && o.ShardId === owners[p]?.ShardId);
+        if (owners[p] === undefined || shared >= 0) {
+          throw new ConfigError(
+            'exchange stream',
+            owners[p] === undefined
+              ? `${this.#o.streamName} has no open shard for partition ${p} of ${this.#o.partitions}`
+              : `${this.#o.streamName}: partitions ${Math.min(p, shared)} and ${Math.max(p, shared)} of ${this.#o.partitions} are both on shard ${owners[p]!.ShardId} (merged, or created with fewer shards than keyBy({ partitions })); each partition needs a shard of its own`,
+          );
+        }
       }
-      return shards.map((s) => s.HashKeyRange!.StartingHashKey!);
+      return keys;
     });
     this.#hashKeys.catch(() => (this.#hashKeys = undefined));
     return this.#hashKeys;
   }
+}
+
+/** Partition `partition`'s explicit hash key: the middle of its range in an even split of the 128-bit hash space into `partitions`. */
+export function partitionHashKey(partition: number, partitions: number): string {
+  return ((2n ** 128n * BigInt(2 * partition + 1)) / BigInt(2 * partitions)).toString();
 }
 
 function compareHash(a: string, b: string): number {

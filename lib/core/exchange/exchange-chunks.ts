@@ -41,7 +41,8 @@ export function buildChunks(input: {
   targetBytes?: number;
 }): ExchangeChunk[][] {
   const target = input.targetBytes ?? CHUNK_TARGET_BYTES;
-  return input.perPartition.map((elements) => {
+  const partitions = input.perPartition.length;
+  return input.perPartition.map((elements, partition) => {
     const groups: TimedElement[][] = [];
     let group: TimedElement[] = [];
     let bytes = 0;
@@ -65,6 +66,7 @@ export function buildChunks(input: {
       ...(input.end === true ? { end: true } : {}),
       ...(input.end === true && input.children !== undefined && input.children.length > 0 ? { children: input.children } : {}),
       ...(input.eventMs === undefined ? {} : { eventMs: input.eventMs }),
+      partition: [partition, partitions] as const,
       elements: g,
     }));
   });
@@ -86,6 +88,7 @@ export function encodeChunk(chunk: ExchangeChunk): Uint8Array {
       ...(chunk.end === true ? { x: 1 } : {}),
       ...(chunk.children === undefined ? {} : { c: chunk.children }),
       ...(chunk.eventMs === undefined ? {} : { t: chunk.eventMs }),
+      ...(chunk.partition === undefined ? {} : { p: chunk.partition }),
       e: chunk.elements,
     }),
   );
@@ -99,7 +102,19 @@ export function decodeChunk(bytes: Uint8Array): ExchangeChunk | string {
   } catch (error) {
     return `not an exchange chunk: ${(error as Error).message}`;
   }
-  const c = x as { v?: unknown; o?: unknown; b?: unknown; i?: unknown; n?: unknown; w?: unknown; x?: unknown; c?: unknown; t?: unknown; e?: unknown };
+  const c = x as {
+    v?: unknown;
+    o?: unknown;
+    b?: unknown;
+    i?: unknown;
+    n?: unknown;
+    w?: unknown;
+    x?: unknown;
+    c?: unknown;
+    t?: unknown;
+    p?: unknown;
+    e?: unknown;
+  };
   const valid =
     c !== null &&
     typeof c === 'object' &&
@@ -116,6 +131,7 @@ export function decodeChunk(bytes: Uint8Array): ExchangeChunk | string {
     (c.x === undefined || c.x === 1) &&
     (c.c === undefined || (c.x === 1 && Array.isArray(c.c) && c.c.every((child) => typeof child === 'string'))) &&
     (c.t === undefined || c.t === null || (typeof c.t === 'number' && Number.isFinite(c.t))) &&
+    (c.p === undefined || isPartition(c.p)) &&
     Array.isArray(c.e) &&
     c.e.every((p) => Array.isArray(p) && p.length === 2 && typeof p[1] === 'number' && Number.isFinite(p[1]));
   if (!valid) return 'not an exchange chunk: missing or invalid fields (v, o, b, i, n, w, e)';
@@ -128,8 +144,13 @@ export function decodeChunk(bytes: Uint8Array): ExchangeChunk | string {
     ...(c.x === 1 ? { end: true } : {}),
     ...(c.c === undefined ? {} : { children: c.c as string[] }),
     ...(c.t === undefined ? {} : { eventMs: c.t as number | null }),
+    ...(c.p === undefined ? {} : { partition: c.p as [number, number] }),
     elements: c.e as TimedElement[],
   };
+}
+
+function isPartition(p: unknown): boolean {
+  return Array.isArray(p) && p.length === 2 && Number.isSafeInteger(p[0]) && Number.isSafeInteger(p[1]) && p[0] >= 0 && p[0] < p[1];
 }
 
 function jsonOf(x: unknown): string {

@@ -29,6 +29,8 @@ export interface ChunkOrigin {
    * any partition) as of the end of this batch, or null before any. Absent otherwise.
    */
   readonly eventMs?: number | null;
+  /** The partition the chunk was sent to, and how many the exchange has (absent in chunks of older senders). */
+  readonly partition?: readonly [index: number, partitions: number];
 }
 
 /**

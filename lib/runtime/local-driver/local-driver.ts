@@ -155,8 +155,10 @@ export class LocalDriver {
             const tick = await this.#o.processor.idleTick(shardId, readAtMs, {
               endOfInput: finished,
               ...(closing ? { children: await this.#childrenOf(shardId) } : {}),
-              // Read from its start and empty: it ticks too, or it would hold the windows after an exchange back.
-              neverRead: read.records.length === 0 && result.committedSeq === null,
+              // A child of a split read from its start and empty ticks too, or it would hold the windows after
+              // an exchange back until its first record. Only a child: a source whose reader lags behind its
+              // arrivals (a test source that holds records back) shows an empty read before its first records.
+              neverRead: read.records.length === 0 && result.committedSeq === null && parentShardIds.length > 0,
               ...(source.id === undefined ? {} : { sourceId: source.id }),
             });
             if (tick !== undefined && isSetAsideTick(tick)) this.#tickSetAside.add(shardId);

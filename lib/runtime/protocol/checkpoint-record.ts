@@ -75,6 +75,12 @@ export interface CheckpointExchange {
   readonly sentEventMs?: number | null;
   /** A sending stage sent its end marker: its input ended. */
   readonly ended?: true;
+  /** A sending stage: how many partitions it sends to; a pipeline that changes it is refused (keys would leave their state). */
+  readonly sentPartitions?: number;
+  /** A receiving stage: the partition this shard holds (`[index, of partitions]`), from the chunks it received. */
+  readonly partition?: readonly [index: number, partitions: number];
+  /** A receiving shard that took over a closed exchange shard's partition (a split): the shard whose state and marks it started from. */
+  readonly inheritedFrom?: string;
 }
 
 export interface CheckpointTotals {
@@ -120,6 +126,7 @@ const OriginMarkSchema = z.object({
       seen: z.array(z.number().int()),
       watermarkMs: z.number().nullable(),
       end: z.boolean().optional(),
+      children: z.array(z.string()).optional(),
       eventMs: z.number().nullable().optional(),
     })
     .optional(),
@@ -132,6 +139,9 @@ const CheckpointExchangeSchema = z.object({
   sentWatermarkMs: z.number().nullable().optional(),
   sentEventMs: z.number().nullable().optional(),
   ended: z.literal(true).optional(),
+  sentPartitions: z.number().int().positive().optional(),
+  partition: z.tuple([z.number().int().nonnegative(), z.number().int().positive()]).optional(),
+  inheritedFrom: z.string().optional(),
 });
 
 /** The checkpoint item as stored; fields it does not name (from a newer writer) are dropped on read. */

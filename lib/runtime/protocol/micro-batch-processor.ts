@@ -2,7 +2,7 @@ import type { BatchStats } from '../../core/batch-stats';
 import { DEFAULT_MAX_RECORD_BYTES } from '../../core/defaults';
 import { decodeRecords } from '../../core/engine/decode-records';
 import type { OperatorState } from '../../core/state/operator-state';
-import { FencedError, ReadRaceError, SluiceError } from '../../core/errors';
+import { ConfigError, FencedError, ReadRaceError, SluiceError } from '../../core/errors';
 import { compareSeq, type SourceRecord } from '../../core/source-record';
 import type { OutputSink } from '../../ports/output-sink';
 import type { BatchFailurePolicy } from '../failures/batch-retry-policy';
@@ -23,7 +23,7 @@ import { decodeExchangeBatch } from '../../core/exchange/decode-exchange-batch';
 import { buildChunks, encodeChunk, type TimedElement } from '../../core/exchange/exchange-chunks';
 import type { ExchangeOutput } from '../../core/pipeline/op-spec';
 import type { ExchangeWriter } from '../../ports/exchange';
-import type { CheckpointExchange } from './checkpoint-record';
+import type { CheckpointExchange, CheckpointRecord } from './checkpoint-record';
 import { mapLimited } from './map-limited';
 
 /**
@@ -84,6 +84,20 @@ export interface MicroBatchProcessorOptions extends BatchDeps {
   readonly exchangeOrigins?: readonly string[] | (() => readonly string[]);
   /** Bytes of elements per exchange chunk (chaos and tests use small ones to split batches into many). @default CHUNK_TARGET_BYTES */
   readonly exchangeChunkBytes?: number;
+  /**
+   * A stage fed by an exchange stream that may be resharded (on AWS): the parents of a shard in the
+   * stream it reads (`sourceId`). A shard with no checkpoint whose parent holds a partition's state
+   * starts from that state and those marks (a split moved the partition to it; docs/decisions/0015).
+   * @default - no parents: an exchange that is never resharded (local mode)
+   */
+  readonly exchangeParents?: (shardId: string, sourceId: string | undefined) => Promise<readonly string[]>;
+}
+
+/** What a receiving shard starts from when a split of the exchange stream gave it its parent's partition. */
+interface Inherited {
+  readonly from: string;
+  readonly checkpoint: CheckpointRecord;
+  readonly states: Map<string, OperatorState>;
 }
 
 /** What one call of {@link MicroBatchProcessor.process} did. */
@@ -253,7 +267,11 @@ export class MicroBatchProcessor {
         // Lost the allocation to another attempt: re-read, and run what it allocated.
         if (this.#walEnabled && !(await objects.putIfAbsent(walKey, encodeWal(batch)))) return AGAIN;
       }
-      const outcome = await this.#runOrSetAside(snapshot, batch, replayed, { shardId, records: [], ...(options.sourceId === undefined ? {} : { sourceId: options.sourceId }) });
+      const outcome = await this.#runOrSetAside(snapshot, batch, replayed, {
+        shardId,
+        records: [],
+        ...(options.sourceId === undefined ? {} : { sourceId: options.sourceId }),
+      });
       if (outcome === 'fenced' || outcome === 'raced') return AGAIN;
       return outcome;
     });
@@ -327,6 +345,41 @@ export class MicroBatchProcessor {
     const follows = h.count === 0 ? h.lastSeq === committed : h.firstSeq !== null && (committed === null || compareSeq(h.firstSeq, committed) > 0);
     if (h.batchNo !== batchNo || !follows) throw new SluiceError(`${walKey}: WAL batch does not follow the checkpoint (committed ${committed})`);
     return batch;
+  }
+
+  /**
+   * A receiving shard with no checkpoint: if a split of the exchange stream gave it its parent's
+   * partition, the parent's committed state and marks (a parent that never committed is passed
+   * through to its own parents). The event source mapping reads a child only after its parents are
+   * done, so the parent's last commit is final. A merge would put two partitions on one shard, which
+   * is refused: a partition's keys and state live on one shard.
+   */
+  async #inherit(shardId: string, sourceId: string | undefined): Promise<Inherited | undefined> {
+    const parentsOf = this.#o.exchangeParents;
+    if (parentsOf === undefined) return undefined;
+    const found: Inherited[] = [];
+    const visit = async (id: string, depth: number): Promise<void> => {
+      for (const parent of await parentsOf(id, sourceId)) {
+        const snapshot = await this.#reader.read(parent);
+        if (snapshot.checkpoint === undefined) {
+          if (depth < 8) await visit(parent, depth + 1);
+          continue;
+        }
+        // Loaded into maps of its own: the parent is done, and the child must not share its cache entry.
+        this.#reader.forget(parent);
+        const states = await this.#reader.states(snapshot);
+        this.#reader.forget(parent);
+        found.push({ from: parent, checkpoint: snapshot.checkpoint, states });
+      }
+    };
+    await visit(shardId, 0);
+    if (found.length > 1) {
+      throw new ConfigError(
+        'exchange',
+        `shard ${shardId} of stage ${this.#o.app} follows ${found.map((f) => f.from).join(' and ')}, which both hold a partition: merged exchange shards are not supported (a partition's keys and state live on one shard); split the shard again at the partitions' boundary`,
+      );
+    }
+    return found[0];
   }
 
   #exchangeOrigins(): readonly string[] {
@@ -442,11 +495,18 @@ export class MicroBatchProcessor {
     const startedMs = clock.nowMs();
     const { header: h, records } = batch;
     const shardId = snapshot.shardId;
-    const states = await (preloaded ?? this.#reader.states(snapshot));
-    const previousExchange = snapshot.checkpoint?.exchange;
+    const inherited = pipeline.receives === true && snapshot.checkpoint === undefined ? await this.#inherit(shardId, input.sourceId) : undefined;
+    const states = inherited?.states ?? (await (preloaded ?? this.#reader.states(snapshot)));
+    const previousExchange = snapshot.checkpoint?.exchange ?? inherited?.checkpoint.exchange;
     const received =
       pipeline.receives === true
-        ? decodeExchangeBatch(records, previousExchange?.received ?? {}, this.#exchangeOrigins(), pipeline.receivesEventTime === true)
+        ? decodeExchangeBatch(
+            records,
+            previousExchange?.received ?? {},
+            this.#exchangeOrigins(),
+            pipeline.receivesEventTime === true,
+            previousExchange?.partition,
+          )
         : undefined;
     const decoded = received?.decoded ?? decodeRecords(records, pipeline.input, this.#o.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES);
     const computation = pipeline.run(decoded.elements, states, h.createdAt, decoded.arrivalsMs, h.idleAtMs, received?.inputWatermarkMs);
@@ -459,6 +519,7 @@ export class MicroBatchProcessor {
       states,
       tagged: !this.#walEnabled,
       policy: this.#o.snapshotPolicy,
+      forceSnapshot: inherited !== undefined,
     });
     if (stateWrite !== undefined) this.#o.stateBudget?.check(shardId, stateWrite.manifest);
 
@@ -470,8 +531,22 @@ export class MicroBatchProcessor {
     ]);
 
     // The exchange after the sinks: a batch a sink keeps failing on is set aside before it sent anything.
-    let exchange: CheckpointExchange | undefined = received === undefined ? undefined : { received: received.state };
+    let exchange: CheckpointExchange | undefined =
+      received === undefined
+        ? undefined
+        : {
+            received: received.state,
+            ...(received.partition === undefined ? {} : { partition: received.partition }),
+            ...(inherited === undefined ? {} : { inheritedFrom: inherited.from }),
+          };
     if (pipeline.sends !== undefined) {
+      const sentPartitions = previousExchange?.sentPartitions;
+      if (sentPartitions !== undefined && sentPartitions !== pipeline.sends.partitions) {
+        throw new ConfigError(
+          'keyBy({ partitions })',
+          `stage ${app} sent to ${sentPartitions} partitions and now has ${pipeline.sends.partitions}: keys would move away from their state; run the pipeline under a new app name (docs/decisions/0015)`,
+        );
+      }
       const inputEnded = received?.inputWatermarkMs === Infinity;
       const sentWatermarkMs = this.#progress(
         previousExchange?.sentWatermarkMs ?? null,
@@ -491,6 +566,7 @@ export class MicroBatchProcessor {
         sentWatermarkMs,
         ...(sentEventMs === undefined ? {} : { sentEventMs }),
         ...(ended ? { ended: true as const } : {}),
+        sentPartitions: pipeline.sends.partitions,
       };
     }
 

@@ -51,9 +51,12 @@ export async function mergedStateEntries(q: MergedStateQuery): Promise<Iterable<
     );
   const reader = new ShardReader(q.app, q.pipeline, q.checkpoints, q.objects);
   const perShard: Array<{ shardId: string; entries: Iterable<[string, { value: unknown }]> }> = [];
-  for (const item of shards) {
-    const shardId = item.sk.slice(StorageKeys.SHARD_PREFIX.length);
-    const snapshot = await reader.read(shardId);
+  const snapshots = await Promise.all(shards.map((item) => reader.read(item.sk.slice(StorageKeys.SHARD_PREFIX.length))));
+  // A closed exchange shard whose partition a child took over (a split): the child's state holds it, and more.
+  const superseded = new Set(snapshots.map((s) => s.checkpoint?.exchange?.inheritedFrom).filter((id): id is string => id !== undefined));
+  for (const snapshot of snapshots) {
+    const { shardId } = snapshot;
+    if (superseded.has(shardId)) continue;
     const sourceId = snapshot.checkpoint?.sourceId;
     if (q.expectSource !== undefined && sourceId !== undefined && !q.expectSource(sourceId)) {
       throw new ConfigError(

@@ -37,7 +37,11 @@ export class ReshardingStream implements Source {
 
   /** Writes a record to the open shard that owns its partition key; returns that shard. */
   put(partitionKey: string, data: Uint8Array, arrivalMs: number): string {
-    const hash = BigInt(`0x${createHash('md5').update(partitionKey).digest('hex')}`);
+    return this.putAt(BigInt(`0x${createHash('md5').update(partitionKey).digest('hex')}`), partitionKey, data, arrivalMs);
+  }
+
+  /** Writes a record at an explicit hash key (PutRecord's `ExplicitHashKey`); returns the shard that took it. */
+  putAt(hash: bigint, partitionKey: string, data: Uint8Array, arrivalMs: number): string {
     const shard = this.#shards.find((s) => !s.closed && s.startingHashKey <= hash && hash <= s.endingHashKey)!;
     this.#nextSeq += 1n + BigInt(hash % 1_000n);
     shard.records.push({ seq: this.#nextSeq.toString(), arrivalMs, partitionKey, data });

@@ -74,7 +74,7 @@ describe('checkpoint schemas', () => {
       complete: 4,
       watermarkMs: 1_500,
       ended: false,
-      current: { batchNo: 5, count: 3, seen: [0, 2], watermarkMs: 1_600, end: true, eventMs: 1_450 },
+      current: { batchNo: 5, count: 3, seen: [0, 2], watermarkMs: 1_600, end: true, children: ['s7', 's8'], eventMs: 1_450 },
       events: [
         [1_400, 1_300],
         [1_500, 1_420],
@@ -85,6 +85,9 @@ describe('checkpoint schemas', () => {
       sentWatermarkMs: 1_700,
       sentEventMs: 1_650,
       ended: true,
+      sentPartitions: 4,
+      partition: [2, 4],
+      inheritedFrom: 's3',
     };
     const full: Required<CheckpointRecord> = {
       batchNo: 6,

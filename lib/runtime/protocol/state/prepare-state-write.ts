@@ -32,6 +32,8 @@ export async function prepareStateWrite(input: {
   states: ReadonlyMap<string, OperatorState>;
   tagged: boolean;
   policy?: SnapshotPolicy;
+  /** Write a snapshot even when the batch changed nothing: a shard that starts from another's state (docs/decisions/0015) keeps it under its own keys. */
+  forceSnapshot?: boolean;
 }): Promise<StateWrite | undefined> {
   const { app, shardId, batchNo, manifest, states } = input;
   let changed = false;
@@ -40,8 +42,8 @@ export async function prepareStateWrite(input: {
     changed ||= state.hasChanges;
     keys += state.size;
   }
-  if (!changed) return undefined;
-  const kind: StateObjectKind = snapshotDue(manifest, input.policy) ? 'snapshot' : 'delta';
+  if (!changed && input.forceSnapshot !== true) return undefined;
+  const kind: StateObjectKind = input.forceSnapshot === true || snapshotDue(manifest, input.policy) ? 'snapshot' : 'delta';
   const writer = new StateFileWriter({ kind, app, shard: shardId, batchNo }, { digest: input.tagged });
   for (const [operatorId, state] of states) {
     if (kind === 'snapshot') await writer.addEntries(operatorId, state.entries());

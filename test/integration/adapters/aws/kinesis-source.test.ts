@@ -225,7 +225,7 @@ describe('KinesisSource', () => {
       const afterEnd = await source.read(parent!.shardId, lastRead.records.at(-1)!.seq, 4);
       // Assess
       expect(shards).toEqual([
-        { shardId: parent!.shardId, parentShardIds: [] },
+        { shardId: parent!.shardId, parentShardIds: [], closed: true },
         { shardId: expect.any(String), parentShardIds: [parent!.shardId] },
         { shardId: expect.any(String), parentShardIds: [parent!.shardId] },
       ]);
@@ -245,8 +245,8 @@ describe('KinesisSource', () => {
       const shards = await source.listShards();
       // Assess
       expect(shards).toEqual([
-        { shardId: left!.shardId, parentShardIds: [] },
-        { shardId: right!.shardId, parentShardIds: [] },
+        { shardId: left!.shardId, parentShardIds: [], closed: true },
+        { shardId: right!.shardId, parentShardIds: [], closed: true },
         { shardId: expect.any(String), parentShardIds: [left!.shardId, right!.shardId] },
       ]);
     });
