@@ -1,6 +1,6 @@
-import { DeleteStreamCommand, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-kinesis';
+import { DeleteStreamCommand, GetRecordsCommand, GetShardIteratorCommand, MergeShardsCommand, SplitShardCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { KinesisExchangeWriter } from '../../../lib/adapters/aws/kinesis-exchange';
+import { KinesisExchangeWriter, partitionHashKey } from '../../../lib/adapters/aws/kinesis-exchange';
 import { KinesisSource } from '../../../lib/adapters/aws/kinesis-source';
 import { KinesisWriter } from '../../../lib/adapters/aws/kinesis-writer';
 import { MemoryCheckpointStore } from '../../../lib/adapters/local/memory-checkpoint-store';
@@ -31,7 +31,7 @@ async function exchangeStream(shards: number): Promise<string> {
 }
 
 describe('the exchange as a Kinesis stream (moto)', () => {
-  it('puts partition p on the p-th shard in hash-key order, whatever the partition key, and refuses a stream of another shard count', async () => {
+  it('puts partition p on the p-th shard in hash-key order, whatever the partition key, and refuses a stream with fewer shards than partitions', async () => {
     const name = await exchangeStream(4);
     const writer = new KinesisExchangeWriter({ client: aws.kinesis, streamName: name, partitions: 4 });
     const encoder = new TextEncoder();
@@ -44,8 +44,22 @@ describe('the exchange as a Kinesis stream (moto)', () => {
       const { Records } = await aws.kinesis.send(new GetRecordsCommand({ ShardIterator }));
       expect((Records ?? []).map((r) => new TextDecoder().decode(r.Data))).toEqual([`p${p}-a`, `p${p}-b`]);
     }
-    const wrong = new KinesisExchangeWriter({ client: aws.kinesis, streamName: name, partitions: 3 });
-    await expect(wrong.put(0, [encoder.encode('x')])).rejects.toThrow(/has 4 open shards; the pipeline's exchange has 3 partitions/);
+    const fewer = await exchangeStream(3);
+    const wrong = new KinesisExchangeWriter({ client: aws.kinesis, streamName: fewer, partitions: 4 });
+    await expect(wrong.put(0, [encoder.encode('x')])).rejects.toThrow(/partitions 1 and 2 of 4 are both on shard shardId-000000000001 .*each partition needs a shard of its own/);
+  });
+
+  it("a split exchange stream keeps each partition on one open shard; a merge that puts two on one shard is refused in one line", async () => {
+    const name = await exchangeStream(4);
+    const encoder = new TextEncoder();
+    const [, second, third, fourth] = await KinesisExchangeWriter.partitionShards(aws.kinesis, name);
+    // A split of partition 1's shard at its middle: partition 1's hash key is the upper child's first.
+    await aws.kinesis.send(new SplitShardCommand({ StreamName: name, ShardToSplit: second!.ShardId!, NewStartingHashKey: partitionHashKey(1, 4) }));
+    expect(await KinesisExchangeWriter.partitionShards(aws.kinesis, name)).toHaveLength(5);
+    await new KinesisExchangeWriter({ client: aws.kinesis, streamName: name, partitions: 4 }).put(1, [encoder.encode('after the split')]);
+    await aws.kinesis.send(new MergeShardsCommand({ StreamName: name, ShardToMerge: third!.ShardId!, AdjacentShardToMerge: fourth!.ShardId! }));
+    const merged = new KinesisExchangeWriter({ client: aws.kinesis, streamName: name, partitions: 4 });
+    await expect(merged.put(0, [encoder.encode('x')])).rejects.toThrow(/^exchange stream: .*: partitions 2 and 3 of 4 are both on shard shardId-\d+ \(merged/);
   });
 
   it('word-count-global over two Kinesis exchanges: every word counted once, on the one partition that owns it, and the stream top 10', async () => {
