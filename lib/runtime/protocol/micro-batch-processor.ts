@@ -325,7 +325,10 @@ export class MicroBatchProcessor {
       };
     }
     if (take.length > 0) {
-      const batch: WalBatch = { header: header(app, shardId, batchNo, take, nowMs, limiter, rateLimit), records: take };
+      // A receiving stage fixes its origins with its records: a re-run then waits for the same origins and
+      // closes the same windows, even if a split added children to the list since (docs/decisions/0015).
+      const origins = this.#o.pipeline.receives === true ? { origins: [...this.#exchangeOrigins()] } : {};
+      const batch: WalBatch = { header: { ...header(app, shardId, batchNo, take, nowMs, limiter, rateLimit), ...origins }, records: take };
       // The create-only write is the allocation: exactly one attempt ever fixes batch n+1's records.
       if (await objects.putIfAbsent(walKey, encodeWal(batch))) return { batch, replayed: false, deferredFromSeq, schedulingDelayMs };
     }
@@ -503,7 +506,7 @@ export class MicroBatchProcessor {
         ? decodeExchangeBatch(
             records,
             previousExchange?.received ?? {},
-            this.#exchangeOrigins(),
+            h.origins ?? this.#exchangeOrigins(),
             pipeline.receivesEventTime === true,
             previousExchange?.partition,
           )

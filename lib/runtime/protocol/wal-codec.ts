@@ -27,6 +27,8 @@ export interface WalHeader {
   readonly endOfInput?: true;
   /** With `endOfInput`, for a closed shard: its children, which its end marker names (docs/decisions/0015). */
   readonly children?: readonly string[];
+  /** A receiving stage's batch: the origins listed when it was allocated, so that a re-run waits for the same ones. */
+  readonly origins?: readonly string[];
 }
 
 const WalHeaderSchema: z.ZodType<WalHeader> = z.object({
@@ -42,6 +44,7 @@ const WalHeaderSchema: z.ZodType<WalHeader> = z.object({
   idleAtMs: z.number().optional(),
   endOfInput: z.literal(true).optional(),
   children: z.array(z.string()).optional(),
+  origins: z.array(z.string()).optional(),
 });
 
 /** A batch as allocated: its header and its records, in sequence order. */

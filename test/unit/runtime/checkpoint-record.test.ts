@@ -128,6 +128,7 @@ describe('checkpoint schemas', () => {
       idleAtMs: 1_000,
       endOfInput: true,
       children: ['s2', 's3'],
+      origins: ['s0', 's1'],
     };
     expect(decodeWal('wal/wc/s1/7', encodeWal({ header, records: [] })).header).toEqual(header);
   });
