@@ -124,12 +124,16 @@ function processorCode(props: StreamProcessorProps): ProcessorCode {
   return { kind: 'pipeline', path: existingFile('pipeline', props.pipeline, 'your pipeline module (export default pipeline(...))') };
 }
 
-/** The exchanges of the pipeline (read at synth time), checked against `exchangeShardCounts`. */
+/**
+ * The exchanges of the pipeline (read at synth time), checked against `exchangeShardCounts`. An
+ * entry's pipeline cannot be read: its `exchangeShardCounts` is taken as given (each a possible
+ * `keyBy({ partitions })`), and its functions check it against their pipeline at cold start.
+ */
 function exchangeShardCounts(props: StreamProcessorProps, code: ProcessorCode): readonly number[] {
   if (code.kind === 'entry') {
-    if (props.exchangeShardCounts !== undefined && props.exchangeShardCounts.length > 0)
-      throw new ConfigError('exchangeShardCounts', 'needs `pipeline`: the construct reads the exchanges off your pipeline module, not off a `processorEntry`');
-    return [];
+    const given = props.exchangeShardCounts ?? [];
+    given.forEach((count, i) => checkRange(`exchangeShardCounts[${i}]`, count, { min: 1, max: 1_024, integer: true }));
+    return given;
   }
   const { partitions } = readPipelineExchanges(code.path);
   const given = props.exchangeShardCounts;

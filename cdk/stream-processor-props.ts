@@ -36,6 +36,11 @@ export interface StreamProcessorProps {
    * `handler = createProcessorHandler(yourPipeline, deps)` (from `sluice/lambda`): for a handler
    * built from other dependencies than the defaults. Resolved like `pipeline`.
    *
+   * The construct cannot read the exchanges of the pipeline in an entry: a pipeline with `keyBy` or
+   * `global` needs `exchangeShardCounts`, from which every stage gets a function bundling this same
+   * entry. Without it the construct deploys a single stage, and a pipeline with exchanges fails at
+   * cold start.
+   *
    * @default - sluice's entry around `pipeline`
    */
   readonly processorEntry?: string;
@@ -255,9 +260,16 @@ export interface StreamProcessorProps {
    * per partition (partition p is the p-th open shard). Give the shard counts here to state them in
    * the stack: each must equal its exchange's partitions, or synth fails naming both.
    *
-   * Not read with `processorEntry`: such a processor runs a pipeline without exchanges.
+   * With `processorEntry`, whose exchanges the construct cannot read, this is the layout: the
+   * partitions of each exchange of the entry's pipeline, in order (`[4, 1]` for `keyBy({ partitions:
+   * 4 })` then `global()`), and the construct builds the stages from it as it would from `pipeline`.
+   * Each function is told the layout (`SLUICE_EXCHANGE_PARTITIONS`) and checks it against the
+   * pipeline bundled in at cold start: another number of exchanges or of partitions fails there, in
+   * one line naming both.
    *
-   * @default - each exchange's `partitions`
+   * Valid range (with `processorEntry`): integers from 1 to 1024, as `keyBy({ partitions })`.
+   *
+   * @default - each exchange's `partitions`; with `processorEntry`, none (a single stage)
    */
   readonly exchangeShardCounts?: readonly number[];
 }

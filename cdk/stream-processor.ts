@@ -132,6 +132,8 @@ export class StreamProcessor extends Construct {
           ...(staged ? { [ProcessorEnvironment.STAGE]: String(stage) } : {}),
           ...(sendsTo === undefined ? {} : { [ProcessorEnvironment.EXCHANGE_STREAM]: sendsTo.streamName }),
           ...(stage === 0 ? {} : { [ProcessorEnvironment.EXCHANGE_ORIGINS_STREAM]: streamOf(stage - 1).streamName }),
+          // An entry's exchanges were taken on trust: its pipeline must have these, checked at cold start.
+          ...(staged && code.kind === 'entry' ? { [ProcessorEnvironment.EXCHANGE_PARTITIONS]: p.exchangeShardCounts.join(',') } : {}),
         },
       });
       this.#grantProcessor(processor, stageName);

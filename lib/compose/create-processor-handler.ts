@@ -92,7 +92,9 @@ export type ProcessorHandler = ((event: KinesisStreamEvent | IdleTickEvent, cont
  * chunks on `SLUICE_EXCHANGE_STREAM` after its sinks and before its commit, and its idle ticks send
  * progress markers there. A receiving stage's records are the previous stage's chunks, de-duplicated
  * per origin by the processor; its origins are the open shards of `SLUICE_EXCHANGE_ORIGINS_STREAM`,
- * listed at the container's first invocation.
+ * listed at the container's first invocation. A stack the construct built from `exchangeShardCounts`
+ * (a `processorEntry` of your own) also sets `SLUICE_EXCHANGE_PARTITIONS`: a pipeline whose exchanges
+ * differ from it fails here, at cold start, in one line naming both.
  *
  * @example
  * export const handler = createProcessorHandler(pipeline('clicks').map(JSON.parse).countByValue());
@@ -100,7 +102,7 @@ export type ProcessorHandler = ((event: KinesisStreamEvent | IdleTickEvent, cont
 export function createProcessorHandler<T>(pipeline: Stream<T> | CompiledPipeline | StagedPipeline, deps: ProcessorHandlerDeps = {}): ProcessorHandler {
   const staged: StagedPipeline =
     pipeline instanceof Stream ? compileStages(pipeline as Stream<unknown>) : 'stages' in pipeline ? pipeline : { name: pipeline.name, stages: [pipeline] };
-  const shapes = staged.stages.map((s) => ({ sends: s.sends !== undefined, receives: s.receives === true }));
+  const shapes = staged.stages.map((s) => ({ sends: s.sends !== undefined, receives: s.receives === true, partitions: s.sends?.partitions }));
   const config = loadProcessorConfig(deps.env ?? process.env, staged.name, shapes);
   // The stage this function runs (docs/decisions/0015): an ordinary app under its own name.
   const compiled = staged.stages[config.stage]!;

@@ -33,6 +33,13 @@ export const ProcessorEnvironment = {
    * once at cold start (ListShards), are the origins whose progress the stage's windows wait for.
    */
   EXCHANGE_ORIGINS_STREAM: 'SLUICE_EXCHANGE_ORIGINS_STREAM',
+  /**
+   * The exchanges the stack deployed, as the partitions of each in order (`4,1`): set by the
+   * construct on every function of a `processorEntry` with `exchangeShardCounts`, whose layout it
+   * took on trust. The pipeline bundled in must have exactly these exchanges, or the function fails
+   * at cold start. Absent = not checked (a `pipeline` prop's layout is read off the module bundled).
+   */
+  EXCHANGE_PARTITIONS: 'SLUICE_EXCHANGE_PARTITIONS',
 } as const;
 
 /** The controller's variables, as `loadControllerConfig` reads them. */

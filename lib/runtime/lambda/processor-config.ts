@@ -68,6 +68,13 @@ const schema = z.object({
   [E.STAGE]: whole(0, 99, 'must be a whole stage index from 0 to 99').optional(),
   [E.EXCHANGE_STREAM]: z.preprocess(blank, z.string().regex(STREAM, STREAM_RULE).optional()),
   [E.EXCHANGE_ORIGINS_STREAM]: z.preprocess(blank, z.string().regex(STREAM, STREAM_RULE).optional()),
+  [E.EXCHANGE_PARTITIONS]: z.preprocess(
+    blank,
+    z
+      .string()
+      .regex(/^\d+(,\d+)*$/, 'must be the partitions of each exchange the stack deployed, comma-separated whole numbers (e.g. "4,1")')
+      .optional(),
+  ),
 });
 
 /** What the configuration needs to know of each stage of the pipeline bundled in. */
@@ -76,6 +83,8 @@ export interface StageShape {
   readonly sends: boolean;
   /** It reads an exchange. */
   readonly receives: boolean;
+  /** A sending stage: the partitions of the exchange it sends to (checked against `SLUICE_EXCHANGE_PARTITIONS`). */
+  readonly partitions?: number;
 }
 
 /**
@@ -91,7 +100,11 @@ export interface StageShape {
  *   must be its name, so a function deployed with the wrong bundle fails at cold start;
  * - `SLUICE_STAGE` (default 0) of a pipeline with exchanges: must be one of `stages`; a stage that
  *   sends needs `SLUICE_EXCHANGE_STREAM`, a stage that receives `SLUICE_EXCHANGE_ORIGINS_STREAM`, and
- *   neither may be set on a stage that does not use it (a function wired to the wrong stage).
+ *   neither may be set on a stage that does not use it (a function wired to the wrong stage);
+ * - `SLUICE_EXCHANGE_PARTITIONS` (set by the construct for a `processorEntry` with
+ *   `exchangeShardCounts`): the partitions of each exchange the stack deployed, which must be the
+ *   pipeline's, in order. A mismatch is one line naming both layouts, in place of the stage
+ *   problems it causes.
  */
 export function loadProcessorConfig(
   env: Readonly<Record<string, string | undefined>>,
@@ -105,7 +118,10 @@ export function loadProcessorConfig(
       `${E.PIPELINE}=${JSON.stringify(parsed.data.PIPELINE)}: must name the pipeline bundled into this function, which is ${JSON.stringify(pipelineName)}`,
     );
   }
-  if (parsed.success) problems.push(...stageProblems(parsed.data, pipelineName, stages));
+  if (parsed.success) {
+    const layout = layoutProblem(parsed.data.SLUICE_EXCHANGE_PARTITIONS, pipelineName, stages);
+    problems.push(...(layout === undefined ? stageProblems(parsed.data, pipelineName, stages) : [layout]));
+  }
   if (!parsed.success || problems.length > 0) throw new ConfigError('environment', problems.join('; '));
   const d = parsed.data;
   const stage = Number(d.SLUICE_STAGE ?? '0');
@@ -121,6 +137,28 @@ export function loadProcessorConfig(
     batchingWindowMs: Number(d.BATCHING_WINDOW_SECONDS) * 1000,
     maxBatchAttempts: Number(d.MAX_BATCH_ATTEMPTS),
   };
+}
+
+/**
+ * The exchanges the stack deployed (`SLUICE_EXCHANGE_PARTITIONS`) against the pipeline's: a stack
+ * built from `exchangeShardCounts` for a pipeline with other exchanges would run stages the pipeline
+ * does not have, or put a partition's keys on another partition's shard.
+ */
+function layoutProblem(deployed: string | undefined, pipelineName: string, stages: readonly StageShape[]): string | undefined {
+  if (deployed === undefined) return undefined;
+  const partitions = stages.filter((s) => s.sends).map((s) => s.partitions ?? 1);
+  if (deployed === partitions.join(',')) return undefined;
+  const counts = deployed.split(',').map(Number);
+  return (
+    `${E.EXCHANGE_PARTITIONS}=${JSON.stringify(deployed)}: the stack deployed ${exchangesOf(counts)} (StreamProcessor exchangeShardCounts), ` +
+    `but the pipeline ${JSON.stringify(pipelineName)} bundled into this function has ${exchangesOf(partitions)} (keyBy/global, in order); ` +
+    `deploy it with exchangeShardCounts: [${partitions.join(', ')}], or bundle the pipeline the stack was built for`
+  );
+}
+
+function exchangesOf(partitions: readonly number[]): string {
+  if (partitions.length === 0) return 'no exchange';
+  return `${partitions.length} exchange${partitions.length === 1 ? '' : 's'} of [${partitions.join(', ')}] partitions`;
 }
 
 function stageProblems(

@@ -254,6 +254,54 @@ describe('createProcessorHandler', () => {
         expect(handler.config).toMatchObject({ app: 'topk.s1', stage: 1, exchangeStream: 'sluice-topk.s2', exchangeOriginsStream: 'words' });
       });
 
+      it("runs a stage when the exchanges the stack deployed are the pipeline's", () => {
+        const handler = build({ SLUICE_EXCHANGE_PARTITIONS: '4,1', SLUICE_STAGE: '2', SLUICE_EXCHANGE_ORIGINS_STREAM: 'sluice-topk.s1' })();
+        expect(handler.config).toMatchObject({ app: 'top-k-global.s2', stage: 2 });
+      });
+
+      it.each([
+        {
+          case: 'one exchange fewer than the stack deployed',
+          pipeline: () =>
+            pipeline('top-k-global')
+              .keyBy((w) => w, { partitions: 4 })
+              .countByValue(),
+          env: { SLUICE_EXCHANGE_PARTITIONS: '4,1', SLUICE_STAGE: '0', SLUICE_EXCHANGE_STREAM: 'sluice-topk.s1' },
+          message:
+            'SLUICE_EXCHANGE_PARTITIONS="4,1": the stack deployed 2 exchanges of [4, 1] partitions (StreamProcessor exchangeShardCounts), but the pipeline "top-k-global" bundled into this function has 1 exchange of [4] partitions (keyBy/global, in order); deploy it with exchangeShardCounts: [4], or bundle the pipeline the stack was built for',
+        },
+        {
+          case: 'another partition count',
+          pipeline: () => topKGlobal,
+          env: { SLUICE_EXCHANGE_PARTITIONS: '8,1', SLUICE_STAGE: '1', SLUICE_EXCHANGE_STREAM: 'x', SLUICE_EXCHANGE_ORIGINS_STREAM: 'y' },
+          message:
+            'SLUICE_EXCHANGE_PARTITIONS="8,1": the stack deployed 2 exchanges of [8, 1] partitions (StreamProcessor exchangeShardCounts), but the pipeline "top-k-global" bundled into this function has 2 exchanges of [4, 1] partitions',
+        },
+        {
+          case: 'no exchange in the pipeline',
+          pipeline: () => wordCount,
+          env: { SLUICE_EXCHANGE_PARTITIONS: '4', SLUICE_STAGE: '1', SLUICE_EXCHANGE_ORIGINS_STREAM: 'y' },
+          message: 'the pipeline "word-count" bundled into this function has no exchange (keyBy/global, in order); deploy it with exchangeShardCounts: []',
+        },
+        {
+          case: 'a malformed layout',
+          pipeline: () => topKGlobal,
+          env: { SLUICE_EXCHANGE_PARTITIONS: '4;1', SLUICE_EXCHANGE_STREAM: 'x' },
+          message: 'SLUICE_EXCHANGE_PARTITIONS="4;1": must be the partitions of each exchange the stack deployed',
+        },
+      ])('fails at cold start, in one line naming both, when the pipeline bundled in has $case', ({ pipeline: bundled, env, message }) => {
+        const create = () =>
+          createProcessorHandler(bundled() as typeof topKGlobal, {
+            env: { ...ENV, ...env },
+            checkpoints: new MemoryCheckpointStore(),
+            objects: new MemoryObjectStore(),
+          });
+        expect(create).toThrow(ConfigError);
+        expect(create).toThrow(message);
+        // One line: the layout replaces the stage problems it causes (the variables of another stage's wiring).
+        expect(create).not.toThrow(/;.*SLUICE_EXCHANGE_(STREAM|ORIGINS_STREAM)|SLUICE_STAGE=/);
+      });
+
       it('refuses a stage on a pipeline without exchanges', () => {
         const wrong = () => setup({ SLUICE_STAGE: '1' });
         expect(wrong).toThrow('SLUICE_STAGE="1": "word-count" has one stage (no keyBy/global): 0');
