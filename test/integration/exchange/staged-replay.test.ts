@@ -1,7 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { DynamoDbCheckpointStore } from '../../../lib/adapters/aws/dynamodb-checkpoint-store';
+import { S3ObjectStore } from '../../../lib/adapters/aws/s3-object-store';
 import { MemoryCheckpointStore } from '../../../lib/adapters/local/memory-checkpoint-store';
 import { MemoryObjectStore } from '../../../lib/adapters/local/memory-object-store';
 import { openLocalStores } from '../../../lib/compose/open-local-app';
@@ -18,6 +20,7 @@ import topKGlobal from '../../../examples/top-k-global';
 import wordCountGlobal from '../../../examples/word-count-global';
 import { CrashInjector, InjectedCrash } from '../../helpers/crash-injector';
 import { FakeClock } from '../../helpers/fake-clock';
+import { createTestAwsClients, uniqueName } from '../../helpers/moto';
 import { runCli } from '../../helpers/run-cli';
 import { seededRandom } from '../../../lib/core/util/seeded-random';
 import { countOf, TimedShardsSource, timedCorpus, type TimedLine } from '../../helpers/timed-shards-source';
@@ -272,5 +275,45 @@ describe('sluice replay --pipeline <a pipeline with exchanges>', () => {
     } finally {
       await fresh.checkpoints.close();
     }
+  }, 120_000);
+});
+
+describe('sluice replay --pipeline <a pipeline with exchanges> (DynamoDB + S3 on moto)', () => {
+  const aws = createTestAwsClients(inject('awsEndpoint'));
+  afterAll(() => aws.destroy());
+
+  it('replays into a new app of the same table and bucket, its exchange in S3', async () => {
+    // Prepare: the original run's stages keep their checkpoints in DynamoDB and their WALs in S3.
+    const tableName = uniqueName('sluice-staged-replay');
+    const bucket = uniqueName('sluice-staged-replay');
+    await DynamoDbCheckpointStore.createTable(aws.dynamodb, tableName);
+    await S3ObjectStore.createBucket(aws.s3, bucket);
+    const stores = { checkpoints: new DynamoDbCheckpointStore({ client: aws.dynamodb, tableName }), objects: new S3ObjectStore({ client: aws.s3, bucket }) };
+    const staged = compileStages(wordCountGlobal as Stream<unknown>);
+    const lines = timedCorpus(400, 2, START_MS, 2_000, 9);
+    await runOriginal(staged, lines, 2, stores);
+    // Act
+    const replay = await runCli([
+      'replay',
+      '--pipeline',
+      PIPELINE,
+      '--from',
+      '0',
+      '--app',
+      'wcg-aws',
+      '--endpoint',
+      inject('awsEndpoint'),
+      '--table',
+      tableName,
+      '--bucket',
+      bucket,
+    ]);
+    // Assess
+    expect(replay.stderr).toBe('');
+    expect(replay.code).toBe(0);
+    expect(replay.stdout).toMatch(/^replayed \d+ WAL batches \(400 records\) of word-count-global from 2 shard\(s\) into wcg-aws /);
+    expect(replay.stdout).toMatch(/\nstage 2 \(wcg-aws\.s2\): [1-9]\d* batches committed/);
+    expect((await stores.objects.list('exchange/wcg-aws.s2/')).length).toBeGreaterThan(0);
+    await expectWordCount(stores, 'wcg-aws', staged, lines);
   }, 120_000);
 });
