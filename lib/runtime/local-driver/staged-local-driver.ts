@@ -34,7 +34,8 @@ export interface StagedLocalDriverOptions {
   readonly durationMs?: number;
   readonly signal?: AbortSignal;
   readonly retryFailures?: boolean;
-  readonly onFailure?: (shardId: string, error: unknown) => void;
+  /** Told about each failure a stage will retry, and which stage (its shards' ids may repeat across stages). */
+  readonly onFailure?: (shardId: string, error: unknown, stage: number) => void;
   readonly onBatch?: (stage: number, event: DriverBatchEvent) => void;
   /**
    * The exchange stage `stage` sends to, read by stage `stage + 1` (whose app is `receivingApp`).
@@ -124,7 +125,7 @@ export class StagedLocalDriver {
               batchIntervalMs,
               ...(s === 0 ? { maxRatePerShard: this.#o.maxRatePerShard, estimator: this.#o.estimator } : {}),
               retryFailures: this.#o.retryFailures,
-              onFailure: this.#o.onFailure,
+              onFailure: (shardId, error) => this.#o.onFailure?.(shardId, error, s),
               onBatch: (e) => this.#o.onBatch?.(s, e),
             });
       await driver.open();

@@ -72,7 +72,8 @@ export async function replayStagedWal(o: StagedReplayOptions): Promise<StagedRep
   };
   await target.checkpoints.transact([replayStatusWrite(target.app, status)]);
   // Failures of a later stage are retried at the next round, after a doubling wait; one that keeps
-  // failing ends the replay (its failure policy sets a batch aside before that).
+  // failing ends the replay (its failure policy sets a batch aside before that). Counted per stage and
+  // shard: the partitions of two exchanges have the same shard ids.
   const failures = new Map<string, number>();
   const driver = new StagedLocalDriver({
     app: target.app,
@@ -93,14 +94,14 @@ export async function replayStagedWal(o: StagedReplayOptions): Promise<StagedRep
     batchIntervalMs: REPLAY_INTERVAL_MS,
     output: o.output,
     retryFailures: true,
-    onFailure: (shardId, error) => {
-      const n = (failures.get(shardId) ?? 0) + 1;
+    onFailure: (shardId, error, s) => {
+      const n = (failures.get(`${s}/${shardId}`) ?? 0) + 1;
       if (n >= maxTries) throw error;
-      failures.set(shardId, n);
+      failures.set(`${s}/${shardId}`, n);
       clock.backoffMs = Math.max(clock.backoffMs, RETRY_BASE_DELAY_MS * 2 ** (n - 1));
     },
     onBatch: (s, event) => {
-      failures.delete(event.shardId);
+      failures.delete(`${s}/${event.shardId}`);
       stages[s]!.batches += event.batches.length;
       stages[s]!.records += event.records;
       for (const stats of event.batches) o.onBatch?.(s, stats);

@@ -23,6 +23,7 @@ import { FakeClock } from '../../helpers/fake-clock';
 import { createTestAwsClients, uniqueName } from '../../helpers/moto';
 import { runCli } from '../../helpers/run-cli';
 import { seededRandom } from '../../../lib/core/util/seeded-random';
+import { SluiceError } from '../../../lib/core/errors';
 import { countOf, TimedShardsSource, timedCorpus, type TimedLine } from '../../helpers/timed-shards-source';
 import { expectTop10, windowEnds } from '../../helpers/top-k-reference';
 
@@ -172,6 +173,46 @@ describe('replayStagedWal: a pipeline with exchanges replayed into a new app', (
     // Some crashes landed once the later stages were running.
     expect(stage1Crashes).toBeGreaterThan(0);
   }, 120_000);
+
+  it('retries a later stage that fails transiently, and ends the replay when it keeps failing; --resume finishes it', async () => {
+    // Prepare: an object store whose WAL writes of stage 2 fail, a number of times in a row.
+    const staged = compileStages(wordCountGlobal as Stream<unknown>);
+    const lines = timedCorpus(300, 2, START_MS, 2_000, 4);
+    const original = { checkpoints: new MemoryCheckpointStore(), objects: new MemoryObjectStore() };
+    await runOriginal(staged, lines, 2, original);
+    const source = { app: staged.name, ...original };
+    class FlakyObjects extends MemoryObjectStore {
+      failures = 0;
+      constructor(public failing: number) {
+        super();
+      }
+      override async putIfAbsent(key: string, body: Uint8Array): Promise<boolean> {
+        if (key.startsWith('wal/wcg-f.s2/') && this.failing > 0) {
+          this.failing--;
+          this.failures++;
+          throw new SluiceError(`${key}: throttled`, { retryable: true });
+        }
+        return super.putIfAbsent(key, body);
+      }
+    }
+    // Act: 3 failures in a row are retried; failing for good ends the replay after the attempts allowed.
+    const flaky = { checkpoints: new MemoryCheckpointStore(), objects: new FlakyObjects(3) };
+    await replayStagedWal({ source, target: { app: 'wcg-f', ...flaky }, staged });
+    const broken = { checkpoints: new MemoryCheckpointStore(), objects: new FlakyObjects(Infinity) };
+    const stopped = await replayStagedWal({ source, target: { app: 'wcg-f', ...broken }, staged, maxBatchAttempts: 2 }).then(
+      () => new Error('finished'),
+      (error: unknown) => error as Error,
+    );
+    // Assess
+    expect(flaky.objects.failures).toBe(3);
+    await expectWordCount(flaky, 'wcg-f', staged, lines);
+    expect(stopped.message).toMatch(/^wal\/wcg-f\.s2\/.*: throttled$/);
+    expect(broken.objects.failures).toBe(3);
+    expect((await readReplayStatus(broken.checkpoints, 'wcg-f'))?.complete).toBe(false);
+    broken.objects.failing = 0;
+    await replayStagedWal({ source, target: { app: 'wcg-f', ...broken }, staged });
+    await expectWordCount(broken, 'wcg-f', staged, lines);
+  });
 
   it('refuses with one line a source app that keeps no WAL batch in the range, and writes nothing', async () => {
     // Prepare
