@@ -3,10 +3,12 @@ import { z } from 'zod';
 import { DEFAULT_MAX_BATCH_ATTEMPTS } from '../../core/defaults';
 import { ConfigError } from '../../core/errors';
 import { defaultCheckpointDir } from '../../compose/open-local-app';
-import { replayWal } from '../../runtime/tools/replay';
+import { replayWal, type ReplaySummary } from '../../runtime/tools/replay';
+import { replayStagedWal, type StageReplaySummary } from '../../runtime/tools/replay-staged';
+import { stageApp } from '../../core/engine/compile-stages';
 import { readReplayStatus } from '../../runtime/tools/replay-status';
 import { StorageKeys } from '../../runtime/protocol/storage-keys';
-import { loadPipeline } from '../load-pipeline';
+import { loadStagedPipeline } from '../load-pipeline';
 import { numberOption } from '../number-option';
 import { addAppStoresOptions, appStoresOptions, openAppStores, type AppStores } from '../open-app-stores';
 import { parseOptions } from '../parse-options';
@@ -40,7 +42,10 @@ export function registerReplay(program: Command): void {
     .requiredOption('--app <name>', 'the fresh app receiving the state')
     .option('--source-app <name>', 'the app whose WAL is replayed (default: the pipeline name)')
     .option('--source-checkpoint-dir <dir>', "local mode: the source app's checkpoint directory (default: .sluice/<source-app>)")
-    .option('--pipeline <path>', 'pipeline to run over the batches (default: the word count)')
+    .option(
+      '--pipeline <path>',
+      "pipeline to run over the batches (default: the per-shard word count); with exchanges (keyBy, global), stage 0 replays the WAL and the later stages run over the new app's exchange",
+    )
     .option('--resume', 'continue a replay into an app that already has state (only the same replay, after it was interrupted)', false)
     .option('--max-batch-attempts <n>', 'failed attempts of one batch before it is quarantined in the new app', String(DEFAULT_MAX_BATCH_ATTEMPTS))
     .action(async (raw: Record<string, unknown>) => {
@@ -49,8 +54,9 @@ export function registerReplay(program: Command): void {
       const fromMs = parseTime('--from', o.from, nowMs);
       const toMs = o.to === undefined ? undefined : parseTime('--to', o.to, nowMs);
       if (toMs !== undefined && toMs <= fromMs) throw new ConfigError('--to', `must be after --from (given ${o.to}, before or at ${o.from})`);
-      const pipeline = await loadPipeline(o.pipeline);
-      const sourceApp = o.sourceApp ?? pipeline.name;
+      const staged = await loadStagedPipeline(o.pipeline, { perShardDefault: true });
+      const sourceApp = o.sourceApp ?? staged.name;
+      const apps = staged.stages.map((_, s) => stageApp(o.app, s));
       if (sourceApp === o.app) throw new ConfigError('--app', `must name a new app, not the source app ${sourceApp}`);
       const aws = o.endpoint !== undefined || o.table !== undefined || o.bucket !== undefined;
       // AWS mode: both apps live in one table and bucket (keys are per app). Locally: two directories.
@@ -58,7 +64,6 @@ export function registerReplay(program: Command): void {
       let target: AppStores | undefined;
       try {
         target = aws ? source : openAppStores(o.app, o, true);
-        const existing = await target.checkpoints.query(StorageKeys.appPartition(o.app), StorageKeys.SHARD_PREFIX);
         const status = await readReplayStatus(target.checkpoints, o.app);
         if (status?.complete === false && !o.resume) {
           throw new ConfigError(
@@ -66,23 +71,35 @@ export function registerReplay(program: Command): void {
             `app ${o.app} in ${target.where} holds a replay of ${status.sourceApp} that stopped before its end; pass --resume to finish it, or replay into a new app`,
           );
         }
-        if (existing.length > 0 && !o.resume) {
-          throw new ConfigError(
-            '--app',
-            `app ${o.app} already has state in ${target.where} (${existing.length} shard(s)); replay into a new app, or pass --resume to finish an interrupted replay`,
-          );
+        // Every stage of the new app is an app of its own: none may hold state yet.
+        for (const app of apps) {
+          const existing = await target.checkpoints.query(StorageKeys.appPartition(app), StorageKeys.SHARD_PREFIX);
+          if (existing.length > 0 && !o.resume) {
+            throw new ConfigError(
+              '--app',
+              `app ${app} already has state in ${target.where} (${existing.length} shard(s)); replay into a new app, or pass --resume to finish an interrupted replay`,
+            );
+          }
         }
-        const summary = await replayWal({
+        const options = {
           source: { app: sourceApp, objects: source.objects, checkpoints: source.checkpoints },
           target: { app: o.app, ...target },
-          pipeline,
           fromMs,
           toMs,
           maxBatchAttempts: o.maxBatchAttempts,
-        });
+        };
+        const summary: ReplaySummary & { stages?: readonly StageReplaySummary[] } =
+          staged.stages.length === 1 ? await replayWal({ ...options, pipeline: staged.stages[0]! }) : await replayStagedWal({ ...options, staged });
         process.stdout.write(
           `replayed ${summary.batches} WAL batches (${summary.records.toLocaleString('en-US')} records) of ${sourceApp} from ${summary.shards} shard(s) into ${o.app} (${target.where}): ${summary.committed} batches committed\n`,
         );
+        // A pipeline with exchanges: what each later stage ran over the new app's exchange.
+        for (const [s, stage] of (summary.stages ?? []).entries()) {
+          if (s === 0) continue;
+          process.stdout.write(
+            `stage ${s} (${stage.app}): ${stage.batches} batches committed (${stage.records.toLocaleString('en-US')} exchange records of ${apps[s - 1]})\n`,
+          );
+        }
       } finally {
         if (target !== undefined && target !== source) await target.close();
         await source.close();

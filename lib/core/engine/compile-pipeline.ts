@@ -114,7 +114,7 @@ export function compilePipeline(stream: Stream<unknown>): CompiledPipeline {
   if (stages > 0) {
     throw new ConfigError(
       'pipeline',
-      `${JSON.stringify(stream.definition.name)} has ${stages + 1} stages (keyBy/global): run it with \`sluice run\`, \`sluice dev\`, InMemoryRun or the StreamProcessor construct, which run every stage with its exchange; \`sluice replay\` takes single-stage pipelines`,
+      `${JSON.stringify(stream.definition.name)} has ${stages + 1} stages (keyBy/global): run it with \`sluice run\`, \`sluice dev\`, InMemoryRun, \`sluice replay\` or the StreamProcessor construct, which run every stage with its exchange`,
     );
   }
   return compileOps(stream.definition, stream.ops, undefined);

@@ -16,7 +16,13 @@ import { SluiceError } from '../../core/errors';
 export interface StagedLocalDriverOptions {
   readonly app: string;
   readonly staged: StagedPipeline;
-  readonly source: Source;
+  /** What stage 0 reads. Exactly one of `source` and `firstStage`. */
+  readonly source?: Source;
+  /**
+   * Runs stage 0 in place of a {@link LocalDriver} over `source`, given the processor built for it
+   * (whose exchange writer sends to stage 1): `sluice replay` re-runs a WAL this way.
+   */
+  readonly firstStage?: (processor: MicroBatchProcessor) => StageDriver;
   readonly checkpoints: CheckpointStore;
   readonly objects: ObjectStore;
   readonly clock: Clock;
@@ -28,7 +34,8 @@ export interface StagedLocalDriverOptions {
   readonly durationMs?: number;
   readonly signal?: AbortSignal;
   readonly retryFailures?: boolean;
-  readonly onFailure?: (shardId: string, error: unknown) => void;
+  /** Told about each failure a stage will retry, and which stage (its shards' ids may repeat across stages). */
+  readonly onFailure?: (shardId: string, error: unknown, stage: number) => void;
   readonly onBatch?: (stage: number, event: DriverBatchEvent) => void;
   /**
    * The exchange stage `stage` sends to, read by stage `stage + 1` (whose app is `receivingApp`).
@@ -37,6 +44,14 @@ export interface StagedLocalDriverOptions {
   readonly exchange?: (stage: number, receivingApp: string, partitions: number) => Promise<{ writer: ExchangeWriter; source: Source; senderDone?: () => void }>;
   /** What else each stage's processor gets (failure policy, state budget, rate gate, WAL). */
   readonly processorOptions?: (stage: number, app: string) => Partial<MicroBatchProcessorOptions>;
+}
+
+/** What runs one stage, round by round: a {@link LocalDriver}, or the driver of {@link StagedLocalDriverOptions.firstStage}. */
+export interface StageDriver {
+  open(): Promise<void>;
+  round(scheduledMs: number): Promise<RoundResult>;
+  /** The shards the stage read from (as last listed): the origins of the stage after it. */
+  readonly shards: readonly string[];
 }
 
 /**
@@ -60,7 +75,7 @@ export class StagedLocalDriver {
     return { writer: log, source: log, senderDone: () => log.senderDone() };
   }
 
-  #drivers: LocalDriver[] = [];
+  #drivers: StageDriver[] = [];
   #exchanges: Array<{ writer: ExchangeWriter; source: Source; senderDone?: () => void }> = [];
 
   async run(): Promise<{ stoppedBy: StopReason; batches: number; records: number }> {
@@ -71,7 +86,9 @@ export class StagedLocalDriver {
   /** Builds every stage's processor, exchange and driver, and reads their committed positions. */
   async open(): Promise<void> {
     const { staged, clock, batchIntervalMs } = this.#o;
-    const drivers: LocalDriver[] = [];
+    if ((this.#o.source === undefined) === (this.#o.firstStage === undefined))
+      throw new SluiceError('StagedLocalDriver needs exactly one of source and firstStage');
+    const drivers: StageDriver[] = [];
     const exchanges: Array<{ writer: ExchangeWriter; source: Source; senderDone?: () => void }> = [];
     // A receiving stage's origins are the sending stage's shards as its driver last listed them: a
     // split or merge of the source adds the children (docs/decisions/0015, Resharding).
@@ -80,6 +97,7 @@ export class StagedLocalDriver {
       const pipeline = staged.stages[s]!;
       const app = stageApp(this.#o.app, s);
       const source = s === 0 ? this.#o.source : exchanges[s - 1]!.source;
+      const firstStage = s === 0 ? this.#o.firstStage : undefined;
       const exchange = pipeline.sends === undefined ? undefined : await this.#exchange(s, stageApp(this.#o.app, s + 1), pipeline.sends.partitions);
       if (exchange !== undefined) exchanges.push(exchange);
       const writer = exchange?.writer;
@@ -95,18 +113,21 @@ export class StagedLocalDriver {
         exchangeOrigins: s === 0 ? undefined : origins,
         ...(s === 0 ? {} : { maxRatePerShard: undefined }),
       });
-      const driver = new LocalDriver({
-        app,
-        source,
-        processor,
-        checkpoints: this.#o.checkpoints,
-        clock,
-        batchIntervalMs,
-        ...(s === 0 ? { maxRatePerShard: this.#o.maxRatePerShard, estimator: this.#o.estimator } : {}),
-        retryFailures: this.#o.retryFailures,
-        onFailure: this.#o.onFailure,
-        onBatch: (e) => this.#o.onBatch?.(s, e),
-      });
+      const driver: StageDriver =
+        firstStage !== undefined
+          ? firstStage(processor)
+          : new LocalDriver({
+              app,
+              source: source!,
+              processor,
+              checkpoints: this.#o.checkpoints,
+              clock,
+              batchIntervalMs,
+              ...(s === 0 ? { maxRatePerShard: this.#o.maxRatePerShard, estimator: this.#o.estimator } : {}),
+              retryFailures: this.#o.retryFailures,
+              onFailure: (shardId, error) => this.#o.onFailure?.(shardId, error, s),
+              onBatch: (e) => this.#o.onBatch?.(s, e),
+            });
       await driver.open();
       origins = () => driver.shards;
       drivers.push(driver);

@@ -102,19 +102,25 @@ export async function replayWal(o: ReplayOptions): Promise<ReplaySummary> {
 }
 
 /** First wait after a transient failure; doubled on each further one. */
-const RETRY_BASE_DELAY_MS = 100;
+export const RETRY_BASE_DELAY_MS = 100;
 
 /**
  * Tries a batch until it commits or is set aside: the failure policy quarantines a batch that keeps
  * failing, transient errors are waited out with a doubling delay.
  */
-async function processOnce(processor: MicroBatchProcessor, shardId: string, batch: WalBatch, maxTries: number): Promise<BatchStats[]> {
+export async function processOnce(processor: MicroBatchProcessor, shardId: string, batch: WalBatch, maxTries: number): Promise<BatchStats[]> {
   const { idleAtMs } = batch.header;
   for (let attempt = 1; ; attempt++) {
     try {
       // An idle tick is replayed as a tick, at the same idle time: its windows close as they did.
+      // An end marker of a sending stage is replayed as one (with a closed shard's children), and a
+      // tick of a shard never read ticks again from the start; a single-stage pipeline sends nothing.
       if (batch.records.length === 0 && idleAtMs !== undefined) {
-        const tick = await processor.idleTick(shardId, idleAtMs);
+        const { endOfInput, children, lastSeq } = batch.header;
+        const tick = await processor.idleTick(shardId, idleAtMs, {
+          ...(endOfInput === true ? { endOfInput: true, ...(children === undefined ? {} : { children }) } : {}),
+          ...(lastSeq === null ? { neverRead: true } : {}),
+        });
         return tick === undefined ? [] : [tick];
       }
       return (await processor.process({ shardId, records: batch.records })).batches;
@@ -125,13 +131,21 @@ async function processOnce(processor: MicroBatchProcessor, shardId: string, batc
   }
 }
 
-/** The replay's clock: it stands at the batch time of the batch being replayed. */
-class ReplayClock implements Clock {
+/**
+ * The replay's clock: it stands at the batch time of the batch being replayed. Its `sleep` returns at
+ * once, unless `backoffMs` asks the next one to wait that long (a stage that failed, retried).
+ */
+export class ReplayClock implements Clock {
   nowAt = 0;
+  backoffMs = 0;
 
   nowMs(): number {
     return this.nowAt;
   }
 
-  async sleep(): Promise<void> {}
+  async sleep(): Promise<void> {
+    const ms = this.backoffMs;
+    this.backoffMs = 0;
+    if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
+  }
 }
