@@ -46,10 +46,12 @@ describe('the exchange as a Kinesis stream (moto)', () => {
     }
     const fewer = await exchangeStream(3);
     const wrong = new KinesisExchangeWriter({ client: aws.kinesis, streamName: fewer, partitions: 4 });
-    await expect(wrong.put(0, [encoder.encode('x')])).rejects.toThrow(/partitions 1 and 2 of 4 are both on shard shardId-000000000001 .*each partition needs a shard of its own/);
+    await expect(wrong.put(0, [encoder.encode('x')])).rejects.toThrow(
+      /partitions 1 and 2 of 4 are both on shard shardId-000000000001 .*each partition needs a shard of its own/,
+    );
   });
 
-  it("a split exchange stream keeps each partition on one open shard; a merge that puts two on one shard is refused in one line", async () => {
+  it('a split exchange stream keeps each partition on one open shard; a merge that puts two on one shard is refused in one line', async () => {
     const name = await exchangeStream(4);
     const encoder = new TextEncoder();
     const [, second, third, fourth] = await KinesisExchangeWriter.partitionShards(aws.kinesis, name);
