@@ -13,7 +13,8 @@ import { KinesisExchangeWriter } from '../adapters/aws/kinesis-exchange';
 import { listHashRanges } from '../adapters/aws/list-hash-ranges';
 import { KinesisSource, streamNameOf } from '../adapters/aws/kinesis-source';
 import type { Source } from '../ports/source';
-import { shardLineage, whatFollows } from '../runtime/lambda/shard-lineage';
+import { streamLineage, whatFollows } from '../runtime/lambda/shard-lineage';
+import { StorageKeys } from '../runtime/protocol/storage-keys';
 import type { ExchangeWriter } from '../ports/exchange';
 import { DEFAULT_BATCH_INTERVAL_MS } from '../core/defaults';
 import { ConfigError, SluiceError, StateLimitError } from '../core/errors';
@@ -171,10 +172,12 @@ export function createProcessorHandler<T>(pipeline: Stream<T> | CompiledPipeline
   /**
    * An idle tick. On a source stage that sends across an exchange, the tick first looks the shard up
    * in its stream (docs/decisions/0015, Resharding), since a Kinesis event says nothing of a split or
-   * merge: a closed shard read to its end sends its end marker, naming its children, and each child
-   * never read from that is empty ticks too, so that it holds the windows after the exchange back
-   * only until its first records. A closed shard with records left, or a shard never read from that
-   * has some, does not tick: the mapping delivers them first. Other shards tick as before.
+   * merge: a closed shard read to its end sends its end marker, naming its children. A shard never
+   * read from ticks too if a read from its start finds it empty — a child named by its parent's end,
+   * or any open shard the app has no checkpoint of yet (a shard no record went to) — so that it holds
+   * the windows after the exchange back only until its first records, not forever. A closed shard
+   * with records left, or a shard never read from that has some, does not tick: the mapping delivers
+   * them first. Other shards tick as before.
    */
   const idleTick = async (processor: MicroBatchProcessor, shardId: string, idleAtMs: number, streamArn?: string): Promise<BatchStats | undefined> => {
     if (compiled.sends === undefined || compiled.receives === true || (clients === undefined && deps.sourceOf === undefined))
@@ -184,19 +187,21 @@ export function createProcessorHandler<T>(pipeline: Stream<T> | CompiledPipeline
     const arn = checkpoint?.sourceId ?? streamArn;
     if (arn === undefined || checkpoint?.exchange?.ended === true) return processor.idleTick(shardId, idleAtMs);
     const source = sourceOf(arn);
-    const shard = await shardLineage(source, shardId);
-    if (shard === undefined || (!shard.closed && committed !== null)) return processor.idleTick(shardId, idleAtMs);
-    const follows = await whatFollows(source, shardId, committed);
-    if (follows === 'records' || (shard.closed && follows !== 'end')) return undefined;
-    if (shard.closed) logger.info('closed shard read to its end: its end marker names its children', { shardId, children: shard.children });
-    const stats = await processor.idleTick(shardId, idleAtMs, {
-      endOfInput: shard.closed,
-      children: shard.children,
-      neverRead: committed === null,
-      sourceId: arn,
-    });
-    if (shard.closed) {
-      for (const child of shard.children) if ((await readCheckpoint(checkpoints, app, child)) === undefined) await idleTick(processor, child, idleAtMs, arn);
+    const lineage = await streamLineage(source);
+    const shard = lineage.get(shardId);
+    let stats: BatchStats | undefined;
+    if (shard === undefined || (!shard.closed && committed !== null)) stats = await processor.idleTick(shardId, idleAtMs);
+    else {
+      const follows = await whatFollows(source, shardId, committed);
+      if (follows === 'records' || (shard.closed && follows !== 'end')) return undefined;
+      if (shard.closed) logger.info('closed shard read to its end: its end marker names its children', { shardId, children: shard.children });
+      stats = await processor.idleTick(shardId, idleAtMs, { endOfInput: shard.closed, children: shard.children, neverRead: committed === null, sourceId: arn });
+    }
+    // Shards of the stream the app never committed (a child of this one, a shard no record went to, a
+    // shard closed before it got any): one query finds them, and each ticks if it is empty.
+    if (streamArn === undefined) {
+      const known = new Set((await checkpoints.query(StorageKeys.appPartition(app), StorageKeys.SHARD_PREFIX)).map((i) => i.sk.slice(StorageKeys.SHARD_PREFIX.length)));
+      for (const id of lineage.keys()) if (id !== shardId && !known.has(id)) await idleTick(processor, id, idleAtMs, arn);
     }
     return stats;
   };

@@ -11,25 +11,27 @@ export interface ShardLineage {
 }
 
 /**
- * `shardId` as `source` lists it now, or undefined if it is not listed (expired past retention).
+ * Every shard `source` lists now (closed ones until they expire), with its lineage.
  *
  * The Lambda processor cannot tell a closed shard's last batch (a Kinesis event carries no end of
  * shard) nor the children a split made; an idle tick of a sending stage asks here instead
  * (docs/decisions/0015, Resharding).
  */
-export async function shardLineage(source: Source, shardId: string): Promise<ShardLineage | undefined> {
+export async function streamLineage(source: Source): Promise<Map<string, ShardLineage>> {
   const shards = await source.listShards();
-  const shard = shards.find((s) => s.shardId === shardId);
-  if (shard === undefined) return undefined;
-  const children = shards.filter((s) => s.parentShardIds.includes(shardId)).map((s) => s.shardId);
-  return { closed: shard.closed === true, children: children.sort() };
+  const lineage = new Map<string, ShardLineage>();
+  for (const shard of shards) {
+    const children = shards.filter((s) => s.parentShardIds.includes(shard.shardId)).map((s) => s.shardId);
+    lineage.set(shard.shardId, { closed: shard.closed === true, children: children.sort() });
+  }
+  return lineage;
 }
 
 /**
  * What `shardId` holds after `committedSeq` (after its start when null): `records`; or nothing up
  * to its `end` (a closed shard read to its end); or `nothing` now (an open shard, or a closed one
  * whose end a few empty pages did not reach). Reads one record, a few pages at most; call
- * {@link shardLineage} on the same source first. A KPL user record's sub-sequence number counts its
+ * {@link streamLineage} on the same source first. A KPL user record's sub-sequence number counts its
  * aggregate as read: the mapping redelivers an aggregate it did not finish, and only quiet shards are asked.
  */
 export async function whatFollows(source: Source, shardId: string, committedSeq: string | null): Promise<'records' | 'end' | 'nothing'> {

@@ -157,4 +157,44 @@ describe('sluice dev of a pipeline with exchanges across a split of the source s
     expect(holding.map((w) => w.endMs).sort((a, b) => a - b)).toEqual(windowEnds(firstEnd, lastArrival));
     for (const w of holding) expectTop10(w.top, countOf(all.filter((r) => r.arrivalMs >= w.startMs && r.arrivalMs < w.endMs)));
   }, 180_000);
+
+  it('a source shard no record went to ticks from its start when another shard ticks, and stops holding the windows back', async () => {
+    // Prepare: 1,200 lines on shards 0 to 2 of 4 (explicit hash keys); shard 3 gets nothing, and the
+    // receiving container lists all four as origins.
+    const printed: Printed[] = [];
+    const { app, stages } = await stagedApp(endpoint, topKGlobal as Stream<unknown>, printed);
+    const lines = timedCorpus(1_200, 4, 0, 1, 31).map((l) => l.line);
+    const quarter = 2n ** 126n;
+    const put = await new KinesisWriter({ client: app.clients.kinesis, streamName: stages[0]!.streamName }).putAll(
+      lines.map((line, i) => ({ partitionKey: `line-${i}`, explicitHashKey: String(BigInt(i % 3) * quarter + 7n), data: encoder.encode(line) })),
+    );
+    expect(put.failed).toBe(0);
+    const handlers = stages.map((s) => createLocalAwsHandler(s));
+    const source = (s: number): KinesisSource => new KinesisSource({ client: app.clients.kinesis, streamName: stages[s]!.streamName });
+    const input = [...(await readAll(app, stages[0]!.streamName)).values()];
+    expect(input.map((records) => records.length > 0)).toEqual([true, true, true, false]);
+
+    // Act: stage 0 reads; the controller ticks the shards with a checkpoint (it lists shards from the
+    // checkpoints, so never shard 3); the later stages read.
+    await drained(mapping(stages[0]!, source(0), handlers[0]!));
+    const all = input.flat().map((r) => ({ arrivalMs: r.arrivalMs, line: decoder.decode(r.data) }));
+    const lastArrival = Math.max(...all.map((r) => r.arrivalMs));
+    const idleAtMs = lastArrival + 6_000;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, idleAtMs - Date.now())));
+    const ticks = createLocalAwsHandler(stages[0]!);
+    for (const shardId of ['shardId-000000000000', 'shardId-000000000001', 'shardId-000000000002']) await ticks(idleTickEvent(shardId, idleAtMs));
+    await drained(mapping(stages[1]!, source(1), handlers[1]!));
+    await drained(mapping(stages[2]!, source(2), handlers[2]!));
+
+    // Assess: shard 3 sent progress with no offset, and every window closed exact.
+    expect(await readCheckpoint(app.checkpoints, stageApp(app.app, 0), 'shardId-000000000003')).toMatchObject({
+      committedSeq: null,
+      exchange: { sentWatermarkMs: idleAtMs },
+    });
+    const windows = printedWindows(printed, stageApp(app.app, 2));
+    const firstEnd = Math.floor(Math.min(...all.map((r) => r.arrivalMs)) / 1_000) * 1_000 + 1_000;
+    const holding = [...windows.values()].filter((w) => w.top.length > 0);
+    expect(holding.map((w) => w.endMs).sort((a, b) => a - b)).toEqual(windowEnds(firstEnd, lastArrival));
+    for (const w of holding) expectTop10(w.top, countOf(all.filter((r) => r.arrivalMs >= w.startMs && r.arrivalMs < w.endMs)));
+  }, 180_000);
 });
