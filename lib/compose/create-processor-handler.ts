@@ -200,7 +200,9 @@ export function createProcessorHandler<T>(pipeline: Stream<T> | CompiledPipeline
     // Shards of the stream the app never committed (a child of this one, a shard no record went to, a
     // shard closed before it got any): one query finds them, and each ticks if it is empty.
     if (streamArn === undefined) {
-      const known = new Set((await checkpoints.query(StorageKeys.appPartition(app), StorageKeys.SHARD_PREFIX)).map((i) => i.sk.slice(StorageKeys.SHARD_PREFIX.length)));
+      const known = new Set(
+        (await checkpoints.query(StorageKeys.appPartition(app), StorageKeys.SHARD_PREFIX)).map((i) => i.sk.slice(StorageKeys.SHARD_PREFIX.length)),
+      );
       for (const id of lineage.keys()) if (id !== shardId && !known.has(id)) await idleTick(processor, id, idleAtMs, arn);
     }
     return stats;
