@@ -8,6 +8,43 @@ import type { ChunkOrigin } from './exchange-receiver';
  */
 export const CHUNK_TARGET_BYTES = 24_000;
 
+/**
+ * The most bytes of JSON one element may take to cross an exchange: a Kinesis record holds 1 MiB
+ * (data and partition key), less room for the chunk's header. The same everywhere, so a pipeline
+ * behaves alike in local mode and on AWS.
+ */
+export const MAX_ELEMENT_BYTES = 1_048_576 - 4_096;
+
+/** An element too big to cross the exchange: set aside (docs/decisions/0015). */
+export interface OversizedElement {
+  readonly partition: number;
+  /** Its index among its partition's elements of the batch. */
+  readonly index: number;
+  readonly json: string;
+  readonly bytes: number;
+}
+
+/**
+ * Splits a batch's elements for each partition into those that fit in a chunk and those that do
+ * not ({@link MAX_ELEMENT_BYTES}): an element is at fault, not the system, so it is set aside with
+ * the reason rather than failing its batch again and again.
+ */
+export function withoutOversized(perPartition: readonly (readonly TimedElement[])[]): { fit: TimedElement[][]; oversized: OversizedElement[] } {
+  const oversized: OversizedElement[] = [];
+  const fit = perPartition.map((elements, partition) =>
+    elements.filter((e, index) => {
+      const json = jsonOf(e);
+      // Characters first: a string of at most MAX / 4 characters cannot exceed MAX bytes of UTF-8.
+      if (json.length <= MAX_ELEMENT_BYTES / 4) return true;
+      const bytes = encoder.encode(json).length;
+      if (bytes <= MAX_ELEMENT_BYTES) return true;
+      oversized.push({ partition, index, json, bytes });
+      return false;
+    }),
+  );
+  return { fit, oversized };
+}
+
 /** One element crossing the exchange, with the time it carries (its record's arrival, or a window's end). */
 export type TimedElement = readonly [element: unknown, timeMs: number];
 

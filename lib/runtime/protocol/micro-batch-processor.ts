@@ -20,7 +20,7 @@ import { StorageKeys } from './storage-keys';
 import { decodeWal, encodeWal, type WalBatch, type WalHeader } from './wal-codec';
 import type { BatchDeps } from './batch-deps';
 import { decodeExchangeBatch } from '../../core/exchange/decode-exchange-batch';
-import { buildChunks, encodeChunk, type TimedElement } from '../../core/exchange/exchange-chunks';
+import { buildChunks, encodeChunk, MAX_ELEMENT_BYTES, withoutOversized, type TimedElement } from '../../core/exchange/exchange-chunks';
 import type { ExchangeOutput } from '../../core/pipeline/op-spec';
 import type { ExchangeWriter } from '../../ports/exchange';
 import type { CheckpointExchange, CheckpointRecord } from './checkpoint-record';
@@ -542,6 +542,7 @@ export class MicroBatchProcessor {
             ...(received.partition === undefined ? {} : { partition: received.partition }),
             ...(inherited === undefined ? {} : { inheritedFrom: inherited.from }),
           };
+    let exchangeSetAside = 0;
     if (pipeline.sends !== undefined) {
       const sentPartitions = previousExchange?.sentPartitions;
       if (sentPartitions !== undefined && sentPartitions !== pipeline.sends.partitions) {
@@ -560,7 +561,25 @@ export class MicroBatchProcessor {
       const end = h.endOfInput === true || inputEnded;
       // The end marker goes once; new records after it (a file appended to) take it back.
       const ended = end || (previousExchange?.ended === true && records.length === 0);
-      const perPartition = exchangeItems(computation.outputs, pipeline.sends.partitions);
+      // An element too big for a Kinesis record would fail the batch at every attempt: set it aside instead.
+      const { fit: perPartition, oversized } = withoutOversized(exchangeItems(computation.outputs, pipeline.sends.partitions));
+      if (oversized.length > 0) {
+        await new Quarantine(objects).writeNamed(
+          oversized.map((o) => ({
+            name: `exchange-p${o.partition}-${String(o.index).padStart(6, '0')}`,
+            entry: {
+              app,
+              shardId,
+              batchNo: h.batchNo,
+              stage: 'exchange',
+              reason: `an element of ${o.bytes.toLocaleString('en-US')} bytes of JSON is larger than a Kinesis record allows (${MAX_ELEMENT_BYTES.toLocaleString('en-US')}): it cannot cross the exchange to partition ${o.partition}`,
+              element: o.json,
+            },
+          })),
+        );
+        this.#o.metrics?.recordsQuarantined?.(shardId, oversized.length);
+        exchangeSetAside = oversized.length;
+      }
       // An event-time window after the exchange: the greatest event time this origin ever sent.
       const sentEventMs = pipeline.sends.eventTime === true ? maxTime(previousExchange?.sentEventMs ?? null, perPartition) : undefined;
       await this.#send(shardId, h.batchNo, sentWatermarkMs, sentEventMs, perPartition, end && previousExchange?.ended !== true, h.children);
@@ -580,7 +599,7 @@ export class MicroBatchProcessor {
       batchTimeMs: h.createdAt,
       records: records.length,
       quarantined: set.records,
-      ...(set.elements > 0 ? { quarantinedElements: set.elements } : {}),
+      ...(set.elements + exchangeSetAside > 0 ? { quarantinedElements: set.elements + exchangeSetAside } : {}),
       processingMs: clock.nowMs() - startedMs,
       schedulingDelayMs: input.schedulingDelayMs ?? 0,
       millisBehind: input.millisBehind,

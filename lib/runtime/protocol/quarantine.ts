@@ -46,6 +46,11 @@ export class Quarantine {
     return created.filter(Boolean).length;
   }
 
+  /** Writes entries under names of the caller's (`{batchNo:020}-{name}`), fixed by the batch: a re-run writes nothing twice. */
+  async writeNamed(entries: ReadonlyArray<{ readonly name: string; readonly entry: QuarantineEntry }>): Promise<void> {
+    await Promise.all(entries.map(({ name, entry }) => this.#put(entry, name)));
+  }
+
   #put(entry: QuarantineEntry, what: string): Promise<boolean> {
     return this.#objects.putIfAbsent(
       StorageKeys.quarantineKey(entry.app, entry.shardId, entry.batchNo, what),
