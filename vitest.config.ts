@@ -13,6 +13,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Two forks even on two cores (vitest's default is cores - 1): most tests wait on moto, child
+    // processes and sleeps, so two files at once take the suite from ~9.5 to ~6 minutes here.
+    maxWorkers: 2,
     // The SDK's notice that its 2027 releases need Node 22 is noise in every test log.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     reporters: ['default', './test/helpers/summary-reporter.ts'],
