@@ -42,7 +42,9 @@ export class TimedShardsSource implements Source {
       records.push({ seq: String(i + 1), arrivalMs: lines[i]!.arrivalMs, partitionKey: shardId, data: encoder.encode(lines[i]!.line) });
     }
     const next = from + records.length;
-    return { records, endOfShard: false, endOfData: next === lines.length };
+    // A lagging reader knows it is behind (as Kinesis' MillisBehindLatest says) while records arrived that it has not read.
+    const behind = next < lines.length && lines[next]!.arrivalMs <= this.#clock.nowMs() ? this.#clock.nowMs() - lines[next]!.arrivalMs : 0;
+    return { records, endOfShard: false, endOfData: next === lines.length, ...(behind > 0 ? { millisBehind: behind } : {}) };
   }
 }
 

@@ -155,10 +155,10 @@ export class LocalDriver {
             const tick = await this.#o.processor.idleTick(shardId, readAtMs, {
               endOfInput: finished,
               ...(closing ? { children: await this.#childrenOf(shardId) } : {}),
-              // A child of a split read from its start and empty ticks too, or it would hold the windows after
-              // an exchange back until its first record. Only a child: a source whose reader lags behind its
-              // arrivals (a test source that holds records back) shows an empty read before its first records.
-              neverRead: read.records.length === 0 && result.committedSeq === null && parentShardIds.length > 0,
+              // A shard read from its start and found empty ticks too (a child of a split, a shard no record
+              // went to), or it would hold the windows after an exchange back until its first record — unless
+              // the read says it is behind (a reader that lags its arrivals has records still to come).
+              neverRead: read.records.length === 0 && result.committedSeq === null && !((read.millisBehind ?? 0) > 0),
               ...(source.id === undefined ? {} : { sourceId: source.id }),
             });
             if (tick !== undefined && isSetAsideTick(tick)) this.#tickSetAside.add(shardId);

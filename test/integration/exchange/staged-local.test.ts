@@ -75,4 +75,18 @@ describe('a pipeline with exchanges, local mode, 4 shards', () => {
       expectTop10(w.top, countOf(lines.filter((l) => l.arrivalMs >= w.startMs && l.arrivalMs < w.endMs)));
     }
   });
+
+  it('top-k-global closes every window when one of the 4 shards never gets a record (it ticks from its start)', async () => {
+    const lines = timedCorpus(3_000, 3, START_MS, 10_000, 13);
+    const { printed, stoppedBy, checkpoints } = await runStaged(topKGlobal as Stream<unknown>, lines, 4);
+    expect(stoppedBy).toBe('drained');
+    const windows = printed
+      .filter((p) => p.app === 'top-k-global.s2')
+      .flatMap((p) => p.items as Array<{ startMs: number; endMs: number; top: Array<[string, number]> }>);
+    expect(windows.map((w) => w.endMs)).toEqual(windowEnds(Math.floor(START_MS / 1_000) * 1_000 + 1_000, lines[lines.length - 1]!.arrivalMs));
+    for (const w of windows) expectTop10(w.top, countOf(lines.filter((l) => l.arrivalMs >= w.startMs && l.arrivalMs < w.endMs)));
+    // The empty shard's checkpoint: no offset, its end sent.
+    const empty = await checkpoints.get('top-k-global#shard-3', 'meta#checkpoint');
+    expect(JSON.parse(empty!.data)).toMatchObject({ committedSeq: null, exchange: { ended: true } });
+  });
 });
