@@ -179,32 +179,29 @@ export function createProcessorHandler<T>(pipeline: Stream<T> | CompiledPipeline
    * with records left, or a shard never read from that has some, does not tick: the mapping delivers
    * them first. Other shards tick as before.
    */
-  const idleTick = async (processor: MicroBatchProcessor, shardId: string, idleAtMs: number, streamArn?: string): Promise<BatchStats | undefined> => {
+  const idleTick = async (processor: MicroBatchProcessor, shardId: string, idleAtMs: number): Promise<BatchStats | undefined> => {
     if (compiled.sends === undefined || compiled.receives === true || (clients === undefined && deps.sourceOf === undefined))
       return processor.idleTick(shardId, idleAtMs);
     const checkpoint = await readCheckpoint(checkpoints, app, shardId);
-    const committed = checkpoint?.committedSeq ?? null;
-    const arn = checkpoint?.sourceId ?? streamArn;
-    if (arn === undefined || checkpoint?.exchange?.ended === true) return processor.idleTick(shardId, idleAtMs);
+    if (checkpoint?.sourceId === undefined || checkpoint.exchange?.ended === true) return processor.idleTick(shardId, idleAtMs);
+    const arn = checkpoint.sourceId;
     const source = sourceOf(arn);
     const lineage = await streamLineage(source);
-    const shard = lineage.get(shardId);
-    let stats: BatchStats | undefined;
-    if (shard === undefined || (!shard.closed && committed !== null)) stats = await processor.idleTick(shardId, idleAtMs);
-    else {
-      const follows = await whatFollows(source, shardId, committed);
+    const tickOne = async (id: string, committed: string | null): Promise<BatchStats | undefined> => {
+      const shard = lineage.get(id);
+      if (shard === undefined || (!shard.closed && committed !== null)) return processor.idleTick(id, idleAtMs);
+      const follows = await whatFollows(source, id, committed);
       if (follows === 'records' || (shard.closed && follows !== 'end')) return undefined;
-      if (shard.closed) logger.info('closed shard read to its end: its end marker names its children', { shardId, children: shard.children });
-      stats = await processor.idleTick(shardId, idleAtMs, { endOfInput: shard.closed, children: shard.children, neverRead: committed === null, sourceId: arn });
-    }
+      if (shard.closed) logger.info('closed shard read to its end: its end marker names its children', { shardId: id, children: shard.children });
+      return processor.idleTick(id, idleAtMs, { endOfInput: shard.closed, children: shard.children, neverRead: committed === null, sourceId: arn });
+    };
+    const stats = await tickOne(shardId, checkpoint.committedSeq);
     // Shards of the stream the app never committed (a child of this one, a shard no record went to, a
-    // shard closed before it got any): one query finds them, and each ticks if it is empty.
-    if (streamArn === undefined) {
-      const known = new Set(
-        (await checkpoints.query(StorageKeys.appPartition(app), StorageKeys.SHARD_PREFIX)).map((i) => i.sk.slice(StorageKeys.SHARD_PREFIX.length)),
-      );
-      for (const id of lineage.keys()) if (id !== shardId && !known.has(id)) await idleTick(processor, id, idleAtMs, arn);
-    }
+    // shard closed before it got any): one query finds them, and each ticks from its start if it is empty.
+    const known = new Set(
+      (await checkpoints.query(StorageKeys.appPartition(app), StorageKeys.SHARD_PREFIX)).map((i) => i.sk.slice(StorageKeys.SHARD_PREFIX.length)),
+    );
+    for (const id of lineage.keys()) if (id !== shardId && !known.has(id)) await tickOne(id, null);
     return stats;
   };
 

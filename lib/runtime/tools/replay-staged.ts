@@ -8,7 +8,7 @@ import { StagedLocalDriver, type StageDriver } from '../local-driver/staged-loca
 import { readWalBatch } from '../protocol/read-wal-batch';
 import { planReplay, type ReplayStep } from './plan-replay';
 import { processOnce, ReplayClock, RETRY_BASE_DELAY_MS, type ReplayOptions, type ReplaySummary } from './replay';
-import { replayStatusWrite, type ReplayStatus } from './replay-status';
+import { startReplayStatus } from './replay-status';
 
 /** Options of {@link replayStagedWal}: those of a one-stage replay, with every stage of the pipeline. */
 export interface StagedReplayOptions extends Omit<ReplayOptions, 'pipeline' | 'onBatch'> {
@@ -64,13 +64,7 @@ export async function replayStagedWal(o: StagedReplayOptions): Promise<StagedRep
   const clock = new ReplayClock();
   const maxTries = (o.maxBatchAttempts ?? DEFAULT_MAX_BATCH_ATTEMPTS) + 1;
   const stages = staged.stages.map((_, s) => ({ app: stageApp(target.app, s), batches: 0, records: 0 }));
-  const status: ReplayStatus = {
-    sourceApp: o.source.app,
-    ...(o.fromMs === undefined ? {} : { fromMs: o.fromMs }),
-    ...(o.toMs === undefined ? {} : { toMs: o.toMs }),
-    complete: false,
-  };
-  await target.checkpoints.transact([replayStatusWrite(target.app, status)]);
+  const finished = await startReplayStatus(target.checkpoints, target.app, { sourceApp: o.source.app, fromMs: o.fromMs, toMs: o.toMs });
   // Failures of a later stage are retried at the next round, after a doubling wait; one that keeps
   // failing ends the replay (its failure policy sets a batch aside before that). Counted per stage and
   // shard: the partitions of two exchanges have the same shard ids.
@@ -118,7 +112,7 @@ export async function replayStagedWal(o: StagedReplayOptions): Promise<StagedRep
     }),
   });
   await driver.run();
-  await target.checkpoints.transact([replayStatusWrite(target.app, { ...status, complete: true, batches: plan.steps.length })]);
+  await finished(plan.steps.length);
   return { shards: plan.shards.length, batches: plan.steps.length, records: stages[0]!.records, committed: stages[0]!.batches, stages };
 }
 

@@ -24,6 +24,27 @@ export function replayStatusWrite(app: string, status: ReplayStatus): TransactWr
   };
 }
 
+/**
+ * Records that a replay of `sourceApp` over [fromMs, toMs) into `app` started; the returned function
+ * records that it finished, after `batches` WAL batches.
+ */
+export async function startReplayStatus(
+  checkpoints: CheckpointStore,
+  app: string,
+  range: { readonly sourceApp: string; readonly fromMs?: number; readonly toMs?: number },
+): Promise<(batches: number) => Promise<void>> {
+  const status: ReplayStatus = {
+    sourceApp: range.sourceApp,
+    ...(range.fromMs === undefined ? {} : { fromMs: range.fromMs }),
+    ...(range.toMs === undefined ? {} : { toMs: range.toMs }),
+    complete: false,
+  };
+  await checkpoints.transact([replayStatusWrite(app, status)]);
+  return async (batches) => {
+    await checkpoints.transact([replayStatusWrite(app, { ...status, complete: true, batches })]);
+  };
+}
+
 /** The replay status of `app`, or `undefined` when it was not built by a replay. */
 export async function readReplayStatus(checkpoints: CheckpointStore, app: string): Promise<ReplayStatus | undefined> {
   const item = await checkpoints.get(StorageKeys.appPartition(app), StorageKeys.REPLAY_STATUS_SK);

@@ -11,7 +11,7 @@ import { isTransientError } from '../failures/is-transient-error';
 import { MicroBatchProcessor } from '../protocol/micro-batch-processor';
 import { planReplay } from './plan-replay';
 import { readWalBatch } from '../protocol/read-wal-batch';
-import { replayStatusWrite, type ReplayStatus } from './replay-status';
+import { startReplayStatus } from './replay-status';
 import type { WalBatch } from '../protocol/wal-codec';
 
 /** Options of {@link replayWal}. */
@@ -80,13 +80,7 @@ export async function replayWal(o: ReplayOptions): Promise<ReplaySummary> {
     output: o.output,
     failurePolicy,
   });
-  const status: ReplayStatus = {
-    sourceApp: o.source.app,
-    ...(o.fromMs === undefined ? {} : { fromMs: o.fromMs }),
-    ...(o.toMs === undefined ? {} : { toMs: o.toMs }),
-    complete: false,
-  };
-  await target.checkpoints.transact([replayStatusWrite(target.app, status)]);
+  const finished = await startReplayStatus(target.checkpoints, target.app, { sourceApp: o.source.app, fromMs: o.fromMs, toMs: o.toMs });
   let records = 0;
   let committed = 0;
   for (const step of plan.steps) {
@@ -97,7 +91,7 @@ export async function replayWal(o: ReplayOptions): Promise<ReplaySummary> {
     committed += result.length;
     for (const stats of result) o.onBatch?.(stats);
   }
-  await target.checkpoints.transact([replayStatusWrite(target.app, { ...status, complete: true, batches: plan.steps.length })]);
+  await finished(plan.steps.length);
   return { shards: plan.shards.length, batches: plan.steps.length, records, committed };
 }
 
