@@ -1,5 +1,6 @@
 import { SplitShardCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { ThrottledError } from '../../../lib/core/errors';
 import { KinesisSource } from '../../../lib/adapters/aws/kinesis-source';
 import { KinesisWriter } from '../../../lib/adapters/aws/kinesis-writer';
 import { SystemClock } from '../../../lib/adapters/local/system-clock';
@@ -184,5 +185,55 @@ describe('sluice dev of a pipeline with exchanges across a split of the source s
       exchange: { sentWatermarkMs: idleAtMs },
     });
     expectEveryWindowTop10(printedWindows(printed, stageApp(app.app, 2)).values(), all);
+  }, 180_000);
+
+  it('a tick whose ListShards is throttled fails whole, commits and sets aside nothing, and the next tick closes the windows', async () => {
+    // Prepare: top-k-global read by stage 0; the stream's ListShards refused once (LimitExceededException, past 1,000/s).
+    const printed: Printed[] = [];
+    const { app, stages } = await stagedApp(endpoint, topKGlobal as Stream<unknown>, printed);
+    const lines = timedCorpus(400, 4, 0, 1, 37).map((l) => l.line);
+    expect(
+      (
+        await new KinesisWriter({ client: app.clients.kinesis, streamName: stages[0]!.streamName }).putAll(
+          lines.map((line, i) => ({ partitionKey: `line-${i}`, data: encoder.encode(line) })),
+        )
+      ).failed,
+    ).toBe(0);
+    const source = (s: number): KinesisSource => new KinesisSource({ client: app.clients.kinesis, streamName: stages[s]!.streamName });
+    await drained(mapping(stages[0]!, source(0), createLocalAwsHandler(stages[0]!)));
+    let throttle = true;
+    const sourceOf = (): Source => {
+      const kinesis = source(0);
+      return {
+        listShards: async () => {
+          if (!throttle) return kinesis.listShards();
+          throttle = false;
+          throw new ThrottledError('Kinesis LimitExceededException: Rate exceeded for stream');
+        },
+        read: (shardId, afterSeq, max) => kinesis.read(shardId, afterSeq, max),
+      };
+    };
+    const ticks = createLocalAwsHandler(stages[0]!, undefined, { sourceOf });
+    const input = [...(await readAll(app, stages[0]!.streamName)).values()].flat();
+    const idleAtMs = Math.max(...input.map((r) => r.arrivalMs)) + 6_000;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, idleAtMs - Date.now())));
+    const before = await readCheckpoint(app.checkpoints, stageApp(app.app, 0), 'shardId-000000000000');
+
+    // Act
+    const failed = await ticks(idleTickEvent('shardId-000000000000', idleAtMs)).catch((error: unknown) => error);
+    const after = await readCheckpoint(app.checkpoints, stageApp(app.app, 0), 'shardId-000000000000');
+    for (const shardId of ['shardId-000000000000', 'shardId-000000000001', 'shardId-000000000002', 'shardId-000000000003'])
+      await ticks(idleTickEvent(shardId, idleAtMs));
+    await drained(mapping(stages[1]!, source(1), createLocalAwsHandler(stages[1]!)));
+    await drained(mapping(stages[2]!, source(2), createLocalAwsHandler(stages[2]!)));
+
+    // Assess: the throttled tick changed nothing and set nothing aside; the retried ones closed every window.
+    expect(failed).toBeInstanceOf(ThrottledError);
+    expect(after).toEqual(before);
+    expect(await app.objects.list(`quarantine/${app.app}`)).toEqual([]);
+    expectEveryWindowTop10(
+      printedWindows(printed, stageApp(app.app, 2)).values(),
+      input.map((r) => ({ arrivalMs: r.arrivalMs, line: decoder.decode(r.data) })),
+    );
   }, 180_000);
 });
